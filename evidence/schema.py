@@ -1,0 +1,117 @@
+"""The database schema, as sqlite-utils migrations (applied in order, each in a transaction)."""
+
+from __future__ import annotations
+
+from sqlite_utils import Database, Migrations
+
+migrations = Migrations("wm2u-evidence")
+
+
+@migrations()
+def m001_records(db: Database) -> None:
+    db["records"].create(
+        {
+            "id": str,
+            "type": str,
+            "title": str,
+            "date": str,
+            "authority": str,
+            "locality": str,
+            "author": str,
+            "consent": str,
+            "indicators": str,
+            "activities": str,
+            "tags": str,
+            "people": str,
+            "quotes": str,
+            "body": str,
+            "fields": str,
+            "revision": int,
+            "created_at": str,
+            "updated_at": str,
+            "deleted_at": str,
+            "content_hash": str,
+        },
+        pk="id",
+        not_null={"type", "title", "date", "consent", "revision"},
+    )
+    db["records"].create_index(["date"])
+    db["records"].create_index(["type", "date"])
+    db["records"].create_index(["locality"])
+    db["records"].create_index(["content_hash"])
+    db["record_indicators"].create(
+        {"record_id": str, "code": str},
+        pk=("record_id", "code"),
+        foreign_keys=[("record_id", "records", "id")],
+    )
+    db["record_indicators"].create_index(["code", "record_id"])
+    db["revisions"].create(
+        {"record_id": str, "revision": int, "data": str, "saved_at": str, "saved_by": str},
+        pk=("record_id", "revision"),
+        foreign_keys=[("record_id", "records", "id")],
+    )
+    # Writes the search index still has to apply; filled in the same transaction as the write.
+    db["index_queue"].create(
+        {"record_id": str, "action": str, "queued_at": str},
+        pk="record_id",
+    )
+
+
+@migrations()
+def m002_people(db: Database) -> None:
+    db["users"].create(
+        {
+            "id": int,
+            "name": str,
+            "role": str,
+            "password_hash": str,
+            "created_at": str,
+            "disabled": int,
+        },
+        pk="id",
+        not_null={"name", "role", "password_hash"},
+    )
+    db["users"].create_index(["name"], unique=True)
+    db["tokens"].create(
+        {
+            "id": int,
+            "user_id": int,
+            "token_hash": str,
+            "created_at": str,
+            "last_used_at": str,
+        },
+        pk="id",
+        foreign_keys=[("user_id", "users", "id")],
+    )
+    db["tokens"].create_index(["token_hash"], unique=True)
+    db["audit"].create(
+        {"id": int, "at": str, "actor": str, "action": str, "record_id": str, "detail": str},
+        pk="id",
+    )
+    db["audit"].create_index(["at"])
+    for event in ("UPDATE", "DELETE"):
+        db.execute(
+            f"CREATE TRIGGER audit_append_only_{event.lower()} BEFORE {event} ON audit "
+            "BEGIN SELECT RAISE(ABORT, 'the audit log is append-only'); END"
+        )
+    db["meta"].create({"key": str, "value": str}, pk="key")
+
+
+@migrations()
+def m003_ratings(db: Database) -> None:
+    db["ratings"].create(
+        {
+            "id": int,
+            "indicator": str,
+            "period_from": str,
+            "period_to": str,
+            "progress": str,
+            "confidence": str,
+            "rationale": str,
+            "records": str,
+            "rated_by": str,
+            "rated_at": str,
+        },
+        pk="id",
+    )
+    db["ratings"].create_index(["indicator", "period_to"])

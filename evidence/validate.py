@@ -1,0 +1,258 @@
+"""Check a record against the framework it is handed; name every field that is wrong.
+
+Validators are small pure functions. ``validate`` gathers every problem into one
+``ValidationError`` so a form can show each beside its field. The framework object is
+duck-typed: it needs ``record_types``, ``indicators``, ``activities``, ``authorities``.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+import math
+import re
+from typing import Any
+
+from .model import CONSENT_LEVELS, INPUT_KEYS, LIST_KEYS, Record, ValidationError
+
+MAX_TITLE = 300
+MAX_SHORT = 200
+MAX_BODY = 200_000
+MAX_LIST = 200
+MAX_ITEM = 5_000
+ID_PATTERN = re.compile(r"^[0-9A-Za-z_-]{1,64}$")
+_CONTROL = re.compile(r"[\x00-\x08\x0b\x0c\x0e-\x1f\x7f]")
+
+
+class _Problem(Exception):
+    """One field's problem, raised by a validator and gathered by ``validate``."""
+
+
+def clean_text(value: Any, limit: int, multiline: bool = False) -> str:
+    """A string without control characters, stripped, within ``limit`` characters."""
+    if value is None:
+        return ""
+    if not isinstance(value, str):
+        raise _Problem("must be text")
+    value = value.replace("\r\n", "\n").replace("\r", "\n")
+    if not multiline:
+        value = value.replace("\n", " ")
+    value = _CONTROL.sub("", value).strip()
+    if len(value) > limit:
+        raise _Problem(f"is too long ({len(value)} characters; at most {limit})")
+    return value
+
+
+def clean_date(value: Any) -> str:
+    """An ISO date (YYYY-MM-DD) that exists on the calendar."""
+    if isinstance(value, dt.datetime):
+        value = value.date()
+    if isinstance(value, dt.date):
+        return value.isoformat()
+    if not isinstance(value, str) or not re.fullmatch(r"\d{4}-\d{2}-\d{2}", value.strip()):
+        raise _Problem("must be a date written YYYY-MM-DD")
+    try:
+        return dt.date.fromisoformat(value.strip()).isoformat()
+    except ValueError:
+        raise _Problem(f"{value.strip()} is not a date on the calendar") from None
+
+
+def clean_list(value: Any, limit: int = MAX_ITEM) -> list[str]:
+    """A list of non-empty strings, without duplicates, in the order given."""
+    if value is None:
+        return []
+    if isinstance(value, str):
+        raise _Problem("must be a list, not text")
+    if not isinstance(value, (list, tuple)):
+        raise _Problem("must be a list")
+    if len(value) > MAX_LIST:
+        raise _Problem(f"has too many items ({len(value)}; at most {MAX_LIST})")
+    items: list[str] = []
+    for i, item in enumerate(value, 1):
+        if not isinstance(item, str):
+            raise _Problem(f"item {i} must be text")
+        text = clean_text(item, limit, multiline=True)
+        if text and text not in items:
+            items.append(text)
+    return items
+
+
+def clean_codes(value: Any, known: dict, what: str) -> list[str]:
+    """Framework codes that all exist."""
+    codes = [c.strip() for c in clean_list(value, 20)]
+    unknown = [c for c in codes if c not in known]
+    if unknown:
+        raise _Problem(f"unknown {what} code {', '.join(unknown)}")
+    return codes
+
+
+def clean_field(spec: Any, value: Any) -> Any:
+    """One type-specific field, checked against its spec from the framework."""
+    if value is None or value == "" or value == []:
+        if spec.required:
+            raise _Problem("is required")
+        return [] if spec.type in ("list", "ids") else None
+    if spec.type in ("integer", "number"):
+        value = _number(value, spec.type)
+        if spec.min is not None and value < spec.min:
+            raise _Problem(f"must be at least {_fmt(spec.min)}")
+        if spec.max is not None and value > spec.max:
+            raise _Problem(f"must be at most {_fmt(spec.max)}")
+        return value
+    if spec.type == "date":
+        return clean_date(value)
+    if spec.type in ("list", "ids"):
+        items = clean_list(value, 64 if spec.type == "ids" else MAX_ITEM)
+        if spec.type == "ids" and any(not ID_PATTERN.match(i) for i in items):
+            raise _Problem("must be a list of record ids")
+        return items
+    text = clean_text(value, MAX_BODY if spec.type == "text" else MAX_SHORT, spec.type == "text")
+    if spec.choices and text not in spec.choices:
+        raise _Problem(f"must be one of {', '.join(spec.choices)}")
+    return text
+
+
+def _number(value: Any, kind: str) -> int | float:
+    if isinstance(value, bool) or not isinstance(value, (int, float)):
+        raise _Problem("must be a whole number" if kind == "integer" else "must be a number")
+    if isinstance(value, float) and not math.isfinite(value):
+        raise _Problem("must be a finite number")
+    if kind == "integer":
+        if isinstance(value, float) and not value.is_integer():
+            raise _Problem("must be a whole number")
+        value = int(value)
+        if abs(value) > 10**12:
+            raise _Problem("is too large")
+    return value
+
+
+def _fmt(n: float) -> str:
+    return str(int(n)) if float(n).is_integer() else str(n)
+
+
+def validate(data: Any, framework: Any) -> Record:
+    """Check ``data`` (the API's record shape) against ``framework``; return a clean Record."""
+    if not isinstance(data, dict):
+        raise ValidationError("record", "must be a JSON object (a mapping of keys to values)")
+    errors: dict[str, str] = {}
+    out: dict[str, Any] = {}
+
+    def check(key: str, fn, *args) -> None:
+        try:
+            out[key] = fn(data.get(key), *args)
+        except _Problem as problem:
+            errors[key] = str(problem)
+
+    for key in data:
+        if key not in INPUT_KEYS:
+            errors[str(key)[:60]] = "is not a record key"
+    record_type = _check_type(data.get("type"), framework, errors)
+    check("title", clean_text, MAX_TITLE)
+    if "title" not in errors and not out["title"]:
+        errors["title"] = "is required"
+    if data.get("date") in (None, ""):
+        errors["date"] = "is required"
+    else:
+        check("date", clean_date)
+    consent = data.get("consent")
+    if consent in (None, ""):
+        errors["consent"] = f"is required (one of {', '.join(CONSENT_LEVELS)})"
+    elif consent not in CONSENT_LEVELS:
+        errors["consent"] = f"must be one of {', '.join(CONSENT_LEVELS)}"
+    else:
+        out["consent"] = consent
+    check("indicators", clean_codes, framework.indicators, "indicator")
+    if "indicators" not in errors and not out["indicators"]:
+        errors["indicators"] = "at least one indicator is required"
+    check("activities", clean_codes, framework.activities, "activity")
+    for key in ("tags", "people", "quotes"):
+        check(key, clean_list)
+    check("author", clean_text, MAX_SHORT)
+    check("body", clean_text, MAX_BODY, True)
+    _check_place(data, framework, out, errors)
+    if record_type is not None:
+        _check_fields(data.get("fields"), record_type, out, errors)
+    _check_meta(data, out, errors)
+    if errors:
+        raise ValidationError(errors)
+    out["type"] = record_type.name
+    out["tags"] = list(dict.fromkeys(t.lower() for t in out["tags"]))
+    return Record(**{k: v for k, v in out.items() if k in Record.__dataclass_fields__})
+
+
+def _check_type(value: Any, framework: Any, errors: dict[str, str]) -> Any:
+    if value in (None, ""):
+        errors["type"] = "is required"
+        return None
+    if not isinstance(value, str) or value not in framework.record_types:
+        names = ", ".join(framework.record_types)
+        errors["type"] = f"unknown record type {str(value)[:60]!r} (one of {names})"
+        return None
+    return framework.record_types[value]
+
+
+def _check_place(data: dict, framework: Any, out: dict, errors: dict[str, str]) -> None:
+    try:
+        authority = clean_text(data.get("authority"), MAX_SHORT)
+        locality = clean_text(data.get("locality"), MAX_SHORT)
+    except _Problem as problem:
+        errors["locality" if "authority" in data else "authority"] = str(problem)
+        return
+    if authority and authority not in framework.authorities:
+        errors["authority"] = f"unknown authority {authority!r}"
+        return
+    if locality:
+        owner = next((a for a, locs in framework.authorities.items() if locality in locs), None)
+        if owner is None:
+            errors["locality"] = f"unknown locality {locality!r}"
+            return
+        if authority and owner != authority:
+            errors["locality"] = f"{locality} is not in {authority} (it is in {owner})"
+            return
+        authority = owner
+    out["authority"], out["locality"] = authority, locality
+
+
+def _check_fields(value: Any, record_type: Any, out: dict, errors: dict[str, str]) -> None:
+    if value is None:
+        value = {}
+    if not isinstance(value, dict):
+        errors["fields"] = "must be a mapping of field names to values"
+        return
+    result: dict[str, Any] = {}
+    for name in value:
+        if record_type.field(name) is None:
+            known = ", ".join(f.name for f in record_type.fields) or "none"
+            errors[f"fields.{str(name)[:60]}"] = (
+                f"is not a field of {record_type.name} (its fields: {known})"
+            )
+    for spec in record_type.fields:
+        try:
+            cleaned = clean_field(spec, value.get(spec.name))
+        except _Problem as problem:
+            errors[f"fields.{spec.name}"] = str(problem)
+            continue
+        if cleaned not in (None, [], ""):
+            result[spec.name] = cleaned
+    out["fields"] = result
+
+
+def _check_meta(data: dict, out: dict, errors: dict[str, str]) -> None:
+    record_id = data.get("id")
+    if record_id not in (None, ""):
+        if not isinstance(record_id, str) or not ID_PATTERN.match(record_id):
+            errors["id"] = "must be 1–64 letters, digits, '-' or '_'"
+        else:
+            out["id"] = record_id
+    for key in ("created_at", "updated_at"):
+        value = data.get(key)
+        if value not in (None, ""):
+            if not isinstance(value, str) or len(value) > 40:
+                errors[key] = "must be an ISO 8601 timestamp"
+            else:
+                out[key] = value
+    revision = data.get("revision")
+    if revision is not None:
+        if isinstance(revision, bool) or not isinstance(revision, int) or revision < 0:
+            errors["revision"] = "must be a whole number, 0 or more"
+        else:
+            out["revision"] = revision

@@ -1,0 +1,432 @@
+"""The `wm2u` command line: everything an operator needs without the browser.
+
+Commands are thin: parse input, call one service function, print its result. A refusal
+(validation, not found, conflict) exits 1 with the message on stderr; usage errors exit 2.
+"""
+
+from __future__ import annotations
+
+import functools
+import json
+import sys
+from pathlib import Path
+from typing import Any
+
+import click
+
+from evidence import accounts, transfer
+from evidence.model import Conflict, NotFound, ValidationError
+from evidence.store import RecordFilter
+
+from . import framework as framework_mod
+from .services import Evidence, NotInitialised, initialise, resolve_data_dir
+
+DATE = click.DateTime(formats=["%Y-%m-%d"])
+
+
+def _fail(message: str) -> click.ClickException:
+    return click.ClickException(message)
+
+
+def refusals(fn):
+    """Turn the domain's refusals into exit status 1 with a clear message on stderr."""
+
+    @functools.wraps(fn)
+    def wrapper(*args: Any, **kwargs: Any) -> Any:
+        try:
+            return fn(*args, **kwargs)
+        except ValidationError as exc:
+            raise _fail("; ".join(f"{k}: {v}" for k, v in exc.errors.items())) from None
+        except (NotFound, Conflict, NotInitialised, framework_mod.FrameworkError) as exc:
+            raise _fail(str(exc)) from None
+        except BrokenPipeError:
+            sys.stderr.close()
+            sys.exit(0)
+
+    return wrapper
+
+
+def _evidence(ctx: click.Context) -> Evidence:
+    evidence = Evidence(ctx.obj["data_dir"])
+    ctx.call_on_close(evidence.close)
+    return evidence
+
+
+def _json_out(data: Any) -> None:
+    click.echo(json.dumps(data, ensure_ascii=False, indent=2))
+
+
+@click.group(context_settings={"help_option_names": ["-h", "--help"]})
+@click.option(
+    "--data-dir",
+    type=click.Path(file_okay=False, path_type=Path),
+    envvar="WM2U_DATA_DIR",
+    default=None,
+    help="Folder holding the database and index (default: ./instance).",
+)
+@click.version_option(package_name="wm2u-evidence")
+@click.pass_context
+def main(ctx: click.Context, data_dir: Path | None) -> None:
+    """WM2U Evidence: log, search and report the programme's evidence."""
+    ctx.ensure_object(dict)
+    ctx.obj["data_dir"] = resolve_data_dir(data_dir)
+
+
+# Every subcommand also accepts --data-dir after its name, as the contract says "on any command".
+def data_dir_option(fn):
+    def remember(ctx: click.Context, _param: click.Parameter, value: Path | None) -> None:
+        if value is not None:
+            ctx.ensure_object(dict)
+            ctx.obj["data_dir"] = value
+
+    return click.option(
+        "--data-dir",
+        type=click.Path(file_okay=False, path_type=Path),
+        expose_value=False,
+        callback=remember,
+        is_eager=True,
+        help="Folder holding the database and index.",
+    )(fn)
+
+
+def command(*args, **kwargs):
+    def decorate(fn):
+        return main.command(*args, **kwargs)(data_dir_option(refusals(fn)))
+
+    return decorate
+
+
+@command()
+@click.option("--framework", "framework_name", default=None, help="Shipped plan name or YAML path.")
+@click.pass_context
+def init(ctx: click.Context, framework_name: str | None) -> None:
+    """Create the data dir, database and index (safe to run again)."""
+    fw = initialise(ctx.obj["data_dir"], framework_name)
+    click.echo(f"Data dir {ctx.obj['data_dir']} is ready (framework {fw.name}).", err=True)
+
+
+@command()
+@click.option("--if-empty", is_flag=True, help="Do nothing if there are records already.")
+@click.pass_context
+def demo(ctx: click.Context, if_empty: bool) -> None:
+    """Load the demo data set and the demo users (admin, editor, viewer)."""
+    from . import demo as demo_mod
+
+    evidence = _evidence(ctx)
+    if if_empty and evidence.store.count() > 0:
+        click.echo("Demo data: records already present; nothing loaded.", err=True)
+    else:
+        items = [("demo", d) for d in demo_mod.generate(evidence.framework)]
+        added, skipped = evidence.import_items(items, actor="demo")
+        click.echo(f"Demo data: {added} records loaded, {skipped} already present.")
+    click.echo("Demo users (name / password):")
+    for name, role, password in demo_mod.DEMO_USERS:
+        try:
+            accounts.add_user(evidence.store, name, role, password, actor="demo")
+        except ValidationError:
+            accounts.set_password(evidence.store, name, password, actor="demo")
+        click.echo(f"  {name:<7} {password:<20} ({role})")
+
+
+@command()
+@click.option("--host", default="127.0.0.1", show_default=True)
+@click.option("--port", default=5000, show_default=True, type=click.IntRange(1, 65535))
+@click.option("--threads", default=8, show_default=True, type=click.IntRange(1, 64))
+@click.pass_context
+def serve(ctx: click.Context, host: str, port: int, threads: int) -> None:
+    """Serve the web UI and API with waitress (a production WSGI server)."""
+    import waitress
+
+    from . import create_app
+
+    app = create_app({"DATA_DIR": str(ctx.obj["data_dir"])})
+    click.echo(f"WM2U Evidence on http://{host}:{port}/ (Ctrl+C to stop)", err=True)
+    waitress.serve(app, host=host, port=port, threads=threads, ident="wm2u")
+
+
+@command()
+@click.argument("files", nargs=-1, required=True)
+@click.option("--author", default="", help="Author initials for records that name none.")
+@click.pass_context
+def add(ctx: click.Context, files: tuple[str, ...], author: str) -> None:
+    """Add Markdown record files (or - for stdin); print each new id."""
+    items = []
+    for name in files:
+        if name == "-":
+            items.append(("stdin", transfer.parse_markdown(sys.stdin.read(), "stdin")))
+        else:
+            items.extend(transfer.read_path(Path(name)))
+    if author:
+        for _, data in items:
+            data.setdefault("author", author)
+    for record in _evidence(ctx).create_many(items, actor="cli"):
+        click.echo(record.id)
+
+
+@command()
+@click.argument("record_id")
+@click.option("--json", "as_json", is_flag=True, help="Print the record as the API does.")
+@click.pass_context
+def show(ctx: click.Context, record_id: str, as_json: bool) -> None:
+    """Show one record."""
+    record = _evidence(ctx).get(record_id)
+    if as_json:
+        _json_out(record.to_dict())
+    else:
+        click.echo(transfer.to_markdown(record), nl=False)
+
+
+def _filters(type_, indicator, locality, date_from, date_to) -> RecordFilter:
+    return RecordFilter(
+        type=list(type_) or None,
+        indicator=list(indicator) or None,
+        locality=list(locality) or None,
+        date_from=date_from.date().isoformat() if date_from else None,
+        date_to=date_to.date().isoformat() if date_to else None,
+    )
+
+
+def filter_options(fn):
+    for opt in reversed(
+        [
+            click.option("--type", "type_", multiple=True, help="Record type (repeatable)."),
+            click.option("--indicator", multiple=True, help="Indicator code, e.g. SO1.2."),
+            click.option("--locality", multiple=True, help="Locality name."),
+            click.option("--from", "date_from", type=DATE, help="From date (YYYY-MM-DD)."),
+            click.option("--to", "date_to", type=DATE, help="To date (YYYY-MM-DD)."),
+            click.option("--limit", type=click.IntRange(min=0), help="At most N."),
+            click.option("--json", "as_json", is_flag=True, help="Print JSON only."),
+        ]
+    ):
+        fn = opt(fn)
+    return fn
+
+
+@command(name="list")
+@filter_options
+@click.pass_context
+def list_(ctx, type_, indicator, locality, date_from, date_to, limit, as_json) -> None:
+    """List records, newest first."""
+    total, records = _evidence(ctx).list(
+        _filters(type_, indicator, locality, date_from, date_to), limit=limit
+    )
+    if as_json:
+        _json_out({"total": total, "records": [r.to_dict() for r in records]})
+        return
+    for r in records:
+        click.echo(f"{r.id}  {r.date}  {r.type:<18} {r.locality or '-':<14} {r.title}")
+    click.echo(f"{total} record(s)", err=True)
+
+
+@command()
+@click.argument("query")
+@filter_options
+@click.pass_context
+def search(ctx, query, type_, indicator, locality, date_from, date_to, limit, as_json) -> None:
+    """Search the evidence (words, "phrases", AND/OR/NOT, field:value filters)."""
+    filters = {
+        "type": list(type_),
+        "indicator": list(indicator),
+        "locality": list(locality),
+        "from": date_from.date().isoformat() if date_from else None,
+        "to": date_to.date().isoformat() if date_to else None,
+    }
+    filters = {k: v for k, v in filters.items() if v}
+    per_page = limit if limit else 20
+    results = _evidence(ctx).search(query, filters, per_page=max(per_page, 1))
+    hits = results.hits[:limit] if limit is not None else results.hits
+    if as_json:
+        _json_out(_results_dict(results, hits))
+        return
+    for hit in hits:
+        click.echo(f"{hit.id}  {hit.date}  {hit.type:<18} {hit.title}")
+    click.echo(f"{results.total} match(es)", err=True)
+    if results.suggestion:
+        click.echo(f"Did you mean: {results.suggestion}", err=True)
+
+
+def _results_dict(results, hits) -> dict[str, Any]:
+    return {
+        "total": results.total,
+        "hits": [h.to_dict() for h in hits],
+        "facets": results.facets,
+        "suggestion": results.suggestion,
+    }
+
+
+@command()
+@click.argument("record_id")
+@click.option("--purge", is_flag=True, help="Erase: leave no trace of the record's text.")
+@click.pass_context
+def delete(ctx: click.Context, record_id: str, purge: bool) -> None:
+    """Delete a record (restorable), or erase it with --purge."""
+    evidence = _evidence(ctx)
+    if purge:
+        evidence.purge(record_id, actor="cli")
+        click.echo(f"Erased {record_id}.", err=True)
+    else:
+        evidence.delete(record_id, actor="cli")
+        click.echo(f"Deleted {record_id} (restore with `wm2u restore {record_id}`).", err=True)
+
+
+@command()
+@click.argument("record_id")
+@click.pass_context
+def restore(ctx: click.Context, record_id: str) -> None:
+    """Restore a soft-deleted record."""
+    _evidence(ctx).restore(record_id, actor="cli")
+    click.echo(f"Restored {record_id}.", err=True)
+
+
+@command(name="import")
+@click.argument("path", type=click.Path(path_type=Path))
+@click.pass_context
+def import_(ctx: click.Context, path: Path) -> None:
+    """Import a folder of Markdown files, a JSON or a CSV export (idempotent)."""
+    added, skipped = _evidence(ctx).import_items(transfer.read_path(path), actor="cli")
+    click.echo(f"Imported {added} record(s); {skipped} already present.", err=True)
+
+
+@command()
+@click.option("--format", "fmt", type=click.Choice(["md", "json", "csv"]), required=True)
+@click.option("--out", "out", type=click.Path(path_type=Path), required=True)
+@click.pass_context
+def export(ctx: click.Context, fmt: str, out: Path) -> None:
+    """Export every record (md: a folder of files; json; csv with formulas defused)."""
+    evidence = _evidence(ctx)
+    records = list(evidence.store.iter_records())
+    if fmt == "md":
+        out.mkdir(parents=True, exist_ok=True)
+        for record in records:
+            (out / transfer.markdown_filename(record)).write_text(
+                transfer.to_markdown(record), encoding="utf-8"
+            )
+    else:
+        text = transfer.to_json(records) if fmt == "json" else transfer.to_csv(records)
+        out.write_text(text, encoding="utf-8", newline="")
+    evidence.store.audit("cli", "export", None, f"{len(records)} record(s) as {fmt}")
+    click.echo(f"Exported {len(records)} record(s) to {out}.", err=True)
+
+
+@command()
+@click.pass_context
+def reindex(ctx: click.Context) -> None:
+    """Rebuild the search index from the database, with a progress bar."""
+    from tqdm import tqdm
+
+    evidence = _evidence(ctx)
+    total = evidence.store.count()
+    with tqdm(total=total, unit="rec", file=sys.stderr, disable=None) as bar:
+        count = evidence.reindex(progress=lambda n: bar.update(n - bar.n))
+    click.echo(f"Indexed {count} record(s).", err=True)
+
+
+@command()
+@click.option("--repair", is_flag=True, help="Fix what can be fixed (the index).")
+@click.pass_context
+def check(ctx: click.Context, repair: bool) -> None:
+    """Check the database, the index against it, and references to the framework."""
+    evidence = _evidence(ctx)
+    report = evidence.repair() if repair else evidence.check()
+    lines = [f"database: {p}" for p in report.integrity]
+    lines += [f"index missing: {i}" for i in report.missing]
+    lines += [f"index stale: {i}" for i in report.stale]
+    lines += [f"index orphaned: {i}" for i in report.orphaned]
+    lines += [f"framework reference: {p}" for p in report.bad_references]
+    for line in lines:
+        click.echo(line)
+    if not report.ok:
+        raise _fail(f"{len(lines)} problem(s) found" + ("" if repair else "; try --repair"))
+    click.echo("All is well." + (f" ({report.pending} index change(s) queued)" if report.pending else ""))
+
+
+@command()
+@click.argument("file", type=click.Path(dir_okay=False, path_type=Path))
+@click.pass_context
+def backup(ctx: click.Context, file: Path) -> None:
+    """Write a consistent copy of the database (safe while the app runs)."""
+    _evidence(ctx).store.backup(file)
+    click.echo(f"Backed up to {file}.", err=True)
+
+
+@main.group()
+def user() -> None:
+    """People who can log in."""
+
+
+@user.command(name="add")
+@click.argument("name")
+@click.option("--role", type=click.Choice(accounts.ROLES), required=True)
+@click.option("--password-stdin", is_flag=True, help="Read the password from stdin.")
+@data_dir_option
+@click.pass_context
+@refusals
+def user_add(ctx: click.Context, name: str, role: str, password_stdin: bool) -> None:
+    """Add a user."""
+    if not password_stdin:
+        password = click.prompt("Password", hide_input=True, confirmation_prompt=True)
+    else:
+        password = sys.stdin.readline().rstrip("\r\n")
+    accounts.add_user(_evidence(ctx).store, name, role, password, actor="cli")
+    click.echo(f"Added {name} ({role}).", err=True)
+
+
+@user.command(name="list")
+@click.option("--json", "as_json", is_flag=True)
+@data_dir_option
+@click.pass_context
+@refusals
+def user_list(ctx: click.Context, as_json: bool) -> None:
+    """List users."""
+    users = accounts.list_users(_evidence(ctx).store)
+    if as_json:
+        _json_out([{"name": u.name, "role": u.role, "disabled": u.disabled} for u in users])
+        return
+    for u in users:
+        click.echo(f"{u.name}\t{u.role}" + ("\tdisabled" if u.disabled else ""))
+
+
+@main.group()
+def token() -> None:
+    """API tokens."""
+
+
+@token.command(name="create")
+@click.argument("name")
+@data_dir_option
+@click.pass_context
+@refusals
+def token_create(ctx: click.Context, name: str) -> None:
+    """Create an API token for a user; printed once, only its hash is kept."""
+    click.echo(accounts.create_token(_evidence(ctx).store, name, actor="cli"))
+
+
+@main.group(name="framework")
+def framework_group() -> None:
+    """The learning framework."""
+
+
+@framework_group.command(name="show")
+@click.option("--json", "as_json", is_flag=True)
+@data_dir_option
+@click.pass_context
+@refusals
+def framework_show(ctx: click.Context, as_json: bool) -> None:
+    """Show the active framework."""
+    try:
+        fw = _evidence(ctx).framework
+    except NotInitialised:
+        fw = framework_mod.load()
+    if as_json:
+        _json_out(fw.to_dict())
+        return
+    click.echo(f"{fw.title} [{fw.name}] {fw.period_from} – {fw.period_to}")
+    for o in fw.objectives:
+        click.echo(f"\n{o.code}  {o.text}")
+        for i in o.indicators:
+            click.echo(f"  {i.code}  {i.text}")
+        for a in o.activities:
+            click.echo(f"  {a.code}  {a.text}  [{a.owner_text}]")
+    click.echo("\nAuthorities:")
+    for name, locs in fw.authorities.items():
+        click.echo(f"  {name}: {', '.join(locs)}")

@@ -1,0 +1,298 @@
+"""The application's service layer: validate → store (one transaction) → index.
+
+Views and CLI commands call these functions and render their results. The database is the
+truth; the search index is brought up to date from the store's queue after every write, and
+whatever could not be applied stays queued for the next write, the next start or
+``wm2u check --repair``.
+"""
+
+from __future__ import annotations
+
+import os
+import shutil
+from collections.abc import Callable, Iterable
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Any
+
+from evidence.consent import INTERNAL, present, visible_consents
+from evidence.model import NotFound, Record, ValidationError, utcnow
+from evidence.store import RecordFilter, Store
+from evidence.validate import validate
+from search_index import Results, SearchIndex
+
+from . import framework as framework_mod
+from .framework import Framework
+
+DB_NAME = "wm2u.db"
+INDEX_DIR = "index"
+FRAMEWORK_COPY = "framework.yaml"
+
+
+def resolve_data_dir(data_dir: str | os.PathLike | None = None) -> Path:
+    """``--data-dir``, else ``WM2U_DATA_DIR``, else ``./instance``."""
+    return Path(data_dir or os.environ.get("WM2U_DATA_DIR") or "instance")
+
+
+def initialise(data_dir: Path, framework_name: str | None = None) -> Framework:
+    """Create the data dir, database and index; idempotent. Returns the active framework."""
+    data_dir.mkdir(parents=True, exist_ok=True)
+    with Store(data_dir / DB_NAME) as store:
+        store.migrate()
+        current = store.get_meta("framework")
+        if framework_name is None and current:
+            return load_framework(data_dir, store)
+        fw = framework_mod.load(framework_name)
+        path = framework_mod.resolve(framework_name)
+        if path.parent != framework_mod.FRAMEWORKS_DIR:
+            shutil.copyfile(path, data_dir / FRAMEWORK_COPY)
+            store.set_meta("framework", FRAMEWORK_COPY)
+        else:
+            store.set_meta("framework", fw.name)
+    SearchIndex(data_dir / INDEX_DIR).close()
+    return fw
+
+
+def load_framework(data_dir: Path, store: Store) -> Framework:
+    """The framework this data dir was initialised with."""
+    name = store.get_meta("framework") or framework_mod.DEFAULT_FRAMEWORK
+    if name == FRAMEWORK_COPY:
+        return framework_mod.load(str(data_dir / FRAMEWORK_COPY))
+    return framework_mod.load(name)
+
+
+class NotInitialised(Exception):
+    """The data dir has no database yet."""
+
+
+@dataclass
+class CheckReport:
+    """What ``check`` found; empty lists mean all is well."""
+
+    integrity: list[str] = field(default_factory=list)
+    missing: list[str] = field(default_factory=list)
+    stale: list[str] = field(default_factory=list)
+    orphaned: list[str] = field(default_factory=list)
+    bad_references: list[str] = field(default_factory=list)
+    pending: int = 0
+
+    @property
+    def ok(self) -> bool:
+        return not (
+            self.integrity or self.missing or self.stale or self.orphaned or self.bad_references
+        )
+
+
+class Evidence:
+    """One data dir's store, index and framework, and every operation on them."""
+
+    def __init__(self, data_dir: str | os.PathLike | None = None) -> None:
+        self.data_dir = resolve_data_dir(data_dir)
+        db_path = self.data_dir / DB_NAME
+        if not db_path.exists():
+            raise NotInitialised(f"no database in {self.data_dir}: run `wm2u init` first")
+        self.store = Store(db_path)
+        self.framework = load_framework(self.data_dir, self.store)
+        self._index: SearchIndex | None = None
+
+    @property
+    def index(self) -> SearchIndex:
+        if self._index is None:
+            self._index = SearchIndex(self.data_dir / INDEX_DIR)
+        return self._index
+
+    def close(self) -> None:
+        if self._index is not None:
+            self._index.close()
+        self.store.close()
+
+    def __enter__(self) -> Evidence:
+        return self
+
+    def __exit__(self, *exc: object) -> None:
+        self.close()
+
+    # --- writing ---------------------------------------------------------------------------
+
+    def validate(self, data: Any) -> Record:
+        return validate(data, self.framework)
+
+    def create(self, data: dict[str, Any], actor: str = "") -> Record:
+        """Validate and save a new record, then bring the index up to date."""
+        record = self.validate(data)
+        saved = self.store.add(record, actor)
+        self.sync_index()
+        return saved
+
+    def create_many(self, items: list[tuple[str, Any]], actor: str = "") -> list[Record]:
+        """Validate every item first (naming the bad one), then save them all or none."""
+        records = []
+        for source, data in items:
+            try:
+                records.append(self.validate(data))
+            except ValidationError as exc:
+                raise ValidationError({f"{source}: {k}": v for k, v in exc.errors.items()}) from None
+        saved = self.store.add_many(records, actor)
+        self.sync_index()
+        return saved
+
+    def update(self, record_id: str, data: dict[str, Any], actor: str = "") -> Record:
+        """Replace a record; ``data['revision']`` must be the revision the editor started from."""
+        if not isinstance(data, dict):
+            raise ValidationError("record", "must be a JSON object")
+        if data.get("id") not in (None, "", record_id):
+            raise ValidationError("id", "does not match the record being saved")
+        if "revision" not in data:
+            raise ValidationError("revision", "is required (the revision you started from)")
+        record = self.validate({**data, "id": record_id})
+        saved = self.store.update(record, data["revision"], actor)
+        self.sync_index()
+        return saved
+
+    def delete(self, record_id: str, actor: str = "") -> None:
+        self.store.soft_delete(record_id, actor)
+        self.sync_index()
+
+    def restore(self, record_id: str, actor: str = "") -> Record:
+        record = self.store.restore(record_id, actor)
+        self.sync_index()
+        return record
+
+    def purge(self, record_id: str, actor: str = "") -> None:
+        """Erasure: the record, its revisions, its index entry and its text in citations."""
+        self.store.purge(record_id, actor)
+        self.sync_index(wait=30.0)
+
+    def import_items(
+        self, items: Iterable[tuple[str, Any]], actor: str = "", batch: int = 500
+    ) -> tuple[int, int]:
+        """Validate and add records not already present, in batches; return (added, skipped)."""
+        added = skipped = 0
+        chunk: list[Record] = []
+        for source, data in items:
+            try:
+                chunk.append(self.validate(data))
+            except ValidationError as exc:
+                raise ValidationError({f"{source}: {k}": v for k, v in exc.errors.items()}) from None
+            if len(chunk) >= batch:
+                a, s = self.store.import_records(chunk, actor)
+                added, skipped, chunk = added + len(a), skipped + s, []
+                self.sync_index()
+        if chunk:
+            a, s = self.store.import_records(chunk, actor)
+            added, skipped = added + len(a), skipped + s
+        self.sync_index(wait=5.0)
+        return added, skipped
+
+    # --- the index -------------------------------------------------------------------------
+
+    def sync_index(self, wait: float = 0.0) -> int:
+        """Apply queued index work; leave it queued if another writer holds the index."""
+        applied = 0
+        while True:
+            marker = utcnow()
+            items = self.store.pending(500)
+            if not items:
+                return applied
+            upserts, deletes, purges = [], [], []
+            for record_id, action in items:
+                if action == "purge":
+                    purges.append(record_id)
+                    continue
+                try:
+                    upserts.append(self.store.get(record_id))
+                except NotFound:
+                    deletes.append(record_id)
+            try:
+                ok = self.index.apply(upserts, deletes + purges, wait=wait)
+            except Exception:  # noqa: BLE001 - an index failure must never lose a save
+                return applied
+            if not ok:
+                return applied
+            for record_id in purges:
+                self.index.purge(record_id)
+            self.store.done(items, marker)
+            applied += len(items)
+
+    def check(self) -> CheckReport:
+        """Compare the database with the index and the framework."""
+        report = CheckReport(integrity=self.store.integrity(), pending=self.store.pending_count())
+        in_db = self.store.live_revisions()
+        in_index = self.index.revisions()
+        report.missing = sorted(set(in_db) - set(in_index))
+        report.orphaned = sorted(set(in_index) - set(in_db))
+        report.stale = sorted(i for i in set(in_db) & set(in_index) if in_db[i] != in_index[i])
+        report.bad_references = self._bad_references()
+        return report
+
+    def _bad_references(self) -> list[str]:
+        problems = []
+        for record in self.store.iter_records():
+            try:
+                self.validate(record.to_dict())
+            except ValidationError as exc:
+                problems.append(f"{record.id}: {exc}")
+        return problems
+
+    def repair(self) -> CheckReport:
+        """Bring the index back in step with the database, then check again."""
+        report = self.check()
+        self.store.queue_all(report.missing + report.stale + report.orphaned)
+        self.sync_index(wait=30.0)
+        return self.check()
+
+    def reindex(self, progress: Callable[[int], None] | None = None) -> int:
+        """Rebuild the whole index from the database and swap it in."""
+        total = self.store.count()
+        marker = utcnow()
+        pending = self.store.pending(10**9)
+        count = self.index.rebuild(self.store.iter_records(), total=total, progress=progress)
+        self.store.done(pending, marker)
+        self.sync_index(wait=5.0)
+        return count
+
+    # --- reading ---------------------------------------------------------------------------
+
+    def get(self, record_id: str, audience: str = INTERNAL) -> Record:
+        """A record as the audience may see it; NotFound when it may not see it at all."""
+        record = self.store.get(record_id)
+        shown = present(record, audience)
+        if shown is None:
+            raise NotFound(f"record {record_id}")
+        return shown
+
+    def list(
+        self,
+        filters: RecordFilter | None = None,
+        audience: str = INTERNAL,
+        limit: int | None = None,
+        offset: int = 0,
+    ) -> tuple[int, list[Record]]:
+        """Records matching the filters that the audience may see, as it may see them."""
+        filters = filters or RecordFilter()
+        filters.consent = _allowed(filters.consent, audience)
+        total, records = self.store.list(filters, limit=limit, offset=offset)
+        return total, [present(r, audience) for r in records]  # type: ignore[misc]
+
+    def search(
+        self,
+        query: str,
+        filters: dict[str, Any] | None = None,
+        page: int = 1,
+        per_page: int = 20,
+        audience: str = INTERNAL,
+        sort: str = "relevance",
+    ) -> Results:
+        """Full-text search as the audience may see it (consent applied inside the query)."""
+        self.sync_index()
+        return self.index.search(
+            query or "", filters or {}, page=page, per_page=per_page, audience=audience, sort=sort
+        )
+
+
+def _allowed(requested: str | list[str] | None, audience: str) -> list[str]:
+    allowed = list(visible_consents(audience))
+    if requested in (None, "", []):
+        return allowed
+    wanted = [requested] if isinstance(requested, str) else list(requested)
+    return [c for c in wanted if c in allowed] or ["\x00"]

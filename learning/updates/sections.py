@@ -1,0 +1,235 @@
+"""Per objective, indicator and key activity: what the period's evidence shows."""
+
+from __future__ import annotations
+
+from collections import Counter
+from dataclasses import dataclass, field
+from datetime import date
+from typing import Any
+
+from evidence.consent import INTERNAL, redact_text
+from evidence.model import Record
+from learning.framework import Activity, Indicator, Objective, Target
+
+from .headline import as_number
+from .rating import RatingView, rating_view
+
+MAX_QUOTES = 5
+MAX_STORIES = 5
+MAX_ACTIVITY_RECORDS = 5
+
+
+@dataclass(frozen=True)
+class Quote:
+    """A family's own words, and where they came from."""
+
+    text: str
+    record_id: str
+    date: str
+    locality: str
+
+
+@dataclass(frozen=True)
+class Story:
+    """A short account of a family story."""
+
+    record_id: str
+    title: str
+    date: str
+    locality: str
+    what_changed: str
+
+
+@dataclass
+class IndicatorSummary:
+    """One indicator: how much evidence, the change, the words, the stories, the rating."""
+
+    code: str
+    text: str
+    count: int
+    previous_count: int
+    quotes: list[Quote] = field(default_factory=list)
+    quotes_total: int = 0
+    stories: list[Story] = field(default_factory=list)
+    stories_total: int = 0
+    localities: list[str] = field(default_factory=list)
+    rating: RatingView | None = None
+
+    @property
+    def change(self) -> int:
+        return self.count - self.previous_count
+
+
+@dataclass(frozen=True)
+class TargetProgress:
+    """A numeric target beside the number of records that count towards it this period."""
+
+    label: str
+    value: float
+    achieved: int
+
+    @property
+    def met(self) -> bool:
+        return self.achieved >= self.value
+
+
+@dataclass(frozen=True)
+class RecordLine:
+    """A record mentioned by title under an activity."""
+
+    id: str
+    title: str
+    date: str
+
+
+@dataclass
+class ActivitySummary:
+    """A key activity: its success criteria and targets beside the evidence."""
+
+    code: str
+    text: str
+    owners: str
+    timescale: str
+    success_criteria: list[str]
+    targets: list[TargetProgress]
+    evidence_count: int
+    recent: list[RecordLine]
+
+
+@dataclass
+class ObjectiveSummary:
+    """One strategic objective, its indicators and key activities."""
+
+    code: str
+    text: str
+    indicators: list[IndicatorSummary]
+    activities: list[ActivitySummary]
+
+
+class EvidenceIndex:
+    """The period's records grouped once by indicator and activity (newest first)."""
+
+    def __init__(self, current: list[Record], previous: list[Record]) -> None:
+        self.current = current
+        self.by_indicator: dict[str, list[Record]] = {}
+        self.by_activity: dict[str, list[Record]] = {}
+        for record in current:
+            for code in dict.fromkeys(record.indicators):
+                self.by_indicator.setdefault(code, []).append(record)
+            for code in dict.fromkeys(record.activities):
+                self.by_activity.setdefault(code, []).append(record)
+        self.previous_counts = Counter(
+            code for record in previous for code in dict.fromkeys(record.indicators)
+        )
+
+
+class RatingContext:
+    """The progress ratings, and what the audience may see of their evidence."""
+
+    def __init__(
+        self, ratings: list[dict[str, Any]], by_id: dict[str, Record], audience: str, end: date
+    ) -> None:
+        self.by_indicator: dict[str, list[dict[str, Any]]] = {}
+        for rating in ratings:
+            if str(rating.get("period_to") or "")[:10] <= end.isoformat():
+                self.by_indicator.setdefault(str(rating.get("indicator")), []).append(rating)
+        for items in self.by_indicator.values():
+            items.sort(key=lambda r: (str(r.get("period_to")), str(r.get("rated_at") or "")))
+        self.by_id = by_id
+        self.audience = audience
+
+    def view(self, code: str) -> RatingView | None:
+        """The latest rating of an indicator, and the change since the one before it."""
+        items = self.by_indicator.get(code)
+        if not items:
+            return None
+        previous = items[-2] if len(items) > 1 else None
+        evidence, rationale = self.evidence(items[-1])
+        return rating_view(items[-1], previous, evidence, rationale)
+
+    def evidence(self, rating: dict[str, Any]) -> tuple[list[str], str]:
+        """The rating's evidence ids and rationale as the audience may see them."""
+        ids = [str(i) for i in rating.get("records") or []]
+        rationale = str(rating.get("rationale") or "")
+        if self.audience == INTERNAL:
+            return ids, rationale
+        known = [self.by_id[i] for i in ids if i in self.by_id]
+        people = [p for r in known if r.consent != "public" for p in r.people]
+        shown = [r.id for r in known if r.consent != "internal"]
+        return shown, redact_text(rationale, people)
+
+
+def build_objective(
+    objective: Objective, index: EvidenceIndex, ratings: RatingContext
+) -> ObjectiveSummary:
+    """Summarise one objective's indicators and key activities."""
+    return ObjectiveSummary(
+        code=objective.code,
+        text=objective.text,
+        indicators=[_indicator(i, index, ratings) for i in objective.indicators],
+        activities=[_activity(a, index) for a in objective.activities],
+    )
+
+
+def _indicator(
+    indicator: Indicator, index: EvidenceIndex, ratings: RatingContext
+) -> IndicatorSummary:
+    records = index.by_indicator.get(indicator.code, [])
+    quotes = [
+        Quote(q, r.id, r.date, r.locality) for r in records for q in r.quotes if q and q.strip()
+    ]
+    stories = [_story(r) for r in records if r.type == "family_story"]
+    return IndicatorSummary(
+        code=indicator.code,
+        text=indicator.text,
+        count=len(records),
+        previous_count=index.previous_counts.get(indicator.code, 0),
+        quotes=quotes[:MAX_QUOTES],
+        quotes_total=len(quotes),
+        stories=stories[:MAX_STORIES],
+        stories_total=len(stories),
+        localities=sorted({r.locality for r in records if r.locality}),
+        rating=ratings.view(indicator.code),
+    )
+
+
+def _story(record: Record) -> Story:
+    what_changed = record.fields.get("what_changed") or ""
+    return Story(record.id, record.title, record.date, record.locality, str(what_changed))
+
+
+def _activity(activity: Activity, index: EvidenceIndex) -> ActivitySummary:
+    tagged = index.by_activity.get(activity.code, [])
+    return ActivitySummary(
+        code=activity.code,
+        text=activity.text,
+        owners=activity.owner_text,
+        timescale=activity.timescale,
+        success_criteria=list(activity.success_criteria),
+        targets=[TargetProgress(t.label, t.value, count_towards(t, index, tagged)) for t in activity.targets],
+        evidence_count=len(tagged),
+        recent=[RecordLine(r.id, r.title, r.date) for r in tagged[:MAX_ACTIVITY_RECORDS]],
+    )
+
+
+def count_towards(target: Target, index: EvidenceIndex, tagged: list[Record]) -> int:
+    """How many of the period's records count towards a target."""
+    # A target that names no record type is met by the records tagged with its activity.
+    pool = index.current if target.record_type else tagged
+    return sum(1 for record in pool if matches(target, record))
+
+
+def matches(target: Target, record: Record) -> bool:
+    """Whether a record is of the target's type, authority and field values."""
+    if target.record_type and record.type != target.record_type:
+        return False
+    if target.authority and record.authority != target.authority:
+        return False
+    return all(_same(record.fields.get(k), v) for k, v in target.where.items())
+
+
+def _same(actual: Any, wanted: Any) -> bool:
+    left, right = as_number(actual), as_number(wanted)
+    if left is not None and right is not None:
+        return left == right
+    return str(actual or "").strip().casefold() == str(wanted).strip().casefold()

@@ -1,0 +1,134 @@
+"""The sentences every format shares, so Markdown, HTML and Word say the same thing.
+
+None of these sentences carries text a person typed: only numbers, dates and fixed words.
+"""
+
+from __future__ import annotations
+
+from .headline import Headline
+from .sections import ActivitySummary, IndicatorSummary, TargetProgress
+from .summary import Summary
+from .wording import change_words, gap_sentence, money, number, plural
+
+INTERNAL_NOTE = "For the WM2U team only (internal). It draws on every record, whatever its consent."
+EXTERNAL_NOTE = (
+    "For sharing outside the team (external). It draws only on records whose consent allows "
+    "sharing; the names of people in anonymised records are replaced by neutral labels."
+)
+
+
+def audience_note(summary: Summary) -> str:
+    """Who the update is for, and what that means for its evidence."""
+    return INTERNAL_NOTE if summary.audience == "internal" else EXTERNAL_NOTE
+
+
+def intro(summary: Summary) -> str:
+    """The opening sentence of the summary."""
+    h = summary.headline
+    text = (
+        f"Between {summary.period.between} the team logged {plural(h.total, 'record')} of "
+        f"evidence, compared with {number(h.previous_total)} in the previous "
+        f"{summary.period.days} days ({summary.previous.label})."
+    )
+    if not summary.all_objectives:
+        text += f" This update covers {', '.join(summary.objective_codes)} only."
+    return text
+
+
+def reach(h: Headline) -> str:
+    """Families and practitioners reached through café conversations."""
+    if not h.cafe_conversations:
+        return "No café conversations were logged in this period."
+    return (
+        f"{plural(h.cafe_conversations, 'café conversation')} brought together "
+        f"{plural(h.families, 'family', 'families')} and {plural(h.practitioners, 'practitioner')}."
+    )
+
+
+def vble(h: Headline) -> str:
+    """VBLE participants and the change in their confidence."""
+    if not h.vble_evaluations:
+        return "No VBLE evaluations were logged in this period."
+    text = (
+        f"{plural(h.vble_evaluations, 'VBLE evaluation')} covered "
+        f"{plural(h.vble_participants, 'participant')}."
+    )
+    if h.confidence_before is not None and h.confidence_after is not None:
+        text += (
+            f" Average confidence went from {number(h.confidence_before)} before to "
+            f"{number(h.confidence_after)} after (out of 5)."
+        )
+    return text
+
+
+def events(h: Headline) -> str:
+    """The learning events in one sentence (the table gives the detail)."""
+    if not h.events:
+        return "No learning events were logged in this period."
+    parts = [f"{number(e.events)} {e.scope}" for e in h.events]
+    return f"{plural(sum(e.events for e in h.events), 'learning event')}: {', '.join(parts)}."
+
+
+def fund(h: Headline) -> str:
+    """Make it Happen Fund panels, decisions and amounts, and the 50:50 balance."""
+    if not h.fund_panels:
+        return "No Make it Happen Fund decisions were logged in this period."
+    text = (
+        f"{plural(len(h.panel_names), 'panel')} made {plural(len(h.fund_panels), 'decision')}, "
+        f"awarding {money(h.fund_total)} in total."
+    )
+    short = len(h.panels_below_minimum)
+    if short:
+        return text + (
+            f" {plural(short, 'decision was', 'decisions were')} made by a panel with fewer "
+            "families than practitioners, short of the plan's minimum of 50:50."
+        )
+    return text + (
+        " Every panel had at least as many families as practitioners, meeting the plan's "
+        "minimum of 50:50."
+    )
+
+
+def balance_status(below_minimum: bool) -> str:
+    """A panel's standing against the 50:50 minimum."""
+    return "Not met: fewer families than practitioners" if below_minimum else "Met"
+
+
+def gaps(summary: Summary) -> str:
+    """How many indicators have no evidence this period."""
+    if not summary.gaps:
+        return "Every indicator in scope has evidence for this period."
+    return (
+        f"No evidence was logged between {summary.period.between} for "
+        f"{plural(len(summary.gaps), 'indicator')}:"
+    )
+
+
+def indicator_evidence(summary: Summary, i: IndicatorSummary) -> str:
+    """An indicator's evidence this period and the change, or its gap named plainly."""
+    if not i.count:
+        return (
+            f"{gap_sentence(summary.period.start, summary.period.end)} "
+            f"(The previous period had {plural(i.previous_count, 'record')}.)"
+        )
+    return (
+        f"{plural(i.count, 'record')} this period; {number(i.previous_count)} in the previous "
+        f"period ({change_words(i.count, i.previous_count)})."
+    )
+
+
+def more(total: int, shown: int, singular: str, many: str) -> str:
+    """A note of what was left out for length, or nothing."""
+    if total <= shown:
+        return ""
+    return f"{plural(total - shown, singular, many)} in the records cited."
+
+
+def target_status(t: TargetProgress) -> str:
+    """Met, or how far to go."""
+    return "Met" if t.met else f"{number(t.value - t.achieved)} to go"
+
+
+def activity_records(a: ActivitySummary) -> str:
+    """How many records speak to a key activity this period."""
+    return f"{plural(a.evidence_count, 'record')} tagged with this activity this period."

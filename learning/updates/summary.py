@@ -1,0 +1,246 @@
+"""The learning-update generator: a period's evidence, as one audience may see it, summarised.
+
+``summarise`` is pure: it reads a framework, records and ratings and returns a ``Summary``;
+it knows nothing of HTTP, files or the store. The renderers turn one Summary into Markdown,
+HTML and Word. Consent is applied to every record through ``evidence.consent.present``.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterable
+from dataclasses import dataclass, field
+from datetime import date, timedelta
+from typing import Any
+
+from evidence.consent import AUDIENCES, INTERNAL, present
+from evidence.model import Record, ValidationError
+from learning.framework import Framework
+
+from . import sections
+from .headline import Headline, build_headline, type_label
+from .sections import ObjectiveSummary
+from .wording import period_between, period_range
+
+
+@dataclass(frozen=True)
+class Period:
+    """An inclusive span of days."""
+
+    start: date
+    end: date
+
+    @property
+    def days(self) -> int:
+        return (self.end - self.start).days + 1
+
+    def before(self) -> Period:
+        """The period of the same length that ends the day before this one starts."""
+        end = self.start - timedelta(days=1)
+        return Period(end - timedelta(days=self.days - 1), end)
+
+    def contains(self, iso: str) -> bool:
+        """Whether an ISO date (or date-time) falls inside, both ends included."""
+        day = iso[:10]
+        return self.start.isoformat() <= day <= self.end.isoformat()
+
+    @property
+    def label(self) -> str:
+        return period_range(self.start, self.end)
+
+    @property
+    def between(self) -> str:
+        return period_between(self.start, self.end)
+
+
+@dataclass(frozen=True)
+class CitedRecord:
+    """One line of the appendix: a record the document used."""
+
+    id: str
+    title: str
+    date: str
+    type: str
+    type_label: str
+
+
+@dataclass(frozen=True)
+class ChartBar:
+    """Evidence for one indicator, this period beside the previous one."""
+
+    code: str
+    current: int
+    previous: int
+
+
+@dataclass
+class Summary:
+    """Everything a learning update says, ready for any renderer."""
+
+    framework_title: str
+    period: Period
+    previous: Period
+    audience: str
+    objective_codes: list[str]
+    headline: Headline
+    objectives: list[ObjectiveSummary]
+    chart: list[ChartBar]
+    cited: list[CitedRecord]
+    gaps: list[tuple[str, str]] = field(default_factory=list)
+    all_objectives: bool = True
+
+    @property
+    def cites(self) -> list[str]:
+        """The ids of every record the document used."""
+        return [c.id for c in self.cited]
+
+    @property
+    def title(self) -> str:
+        return f"Learning update: {self.period.label} ({self.audience})"
+
+    @property
+    def indicators_covered(self) -> list[str]:
+        """Codes of the indicators with evidence this period."""
+        return [bar.code for bar in self.chart if bar.current]
+
+    @property
+    def indicators_in_scope(self) -> list[str]:
+        return [bar.code for bar in self.chart]
+
+
+def parse_period(period: tuple[str, str] | list[str]) -> Period:
+    """Check and convert a (from, to) pair of ISO dates."""
+    try:
+        start_text, end_text = period
+    except (TypeError, ValueError):
+        raise ValidationError("from", "give a period as a start and an end date") from None
+    days = []
+    for key, text in (("from", start_text), ("to", end_text)):
+        try:
+            days.append(date.fromisoformat(str(text)))
+        except ValueError:
+            raise ValidationError(key, f"{text!r} is not a date (use YYYY-MM-DD)") from None
+    if days[0] > days[1]:
+        raise ValidationError("to", "the period ends before it starts")
+    return Period(days[0], days[1])
+
+
+def _scope(framework: Framework, objectives: Iterable[str] | None) -> list[str]:
+    """The objective codes in scope, in the plan's order; unknown codes are refused."""
+    wanted = [code for code in (objectives or []) if code]
+    known = [o.code for o in framework.objectives]
+    unknown = [code for code in wanted if code not in known]
+    if unknown:
+        raise ValidationError("objectives", f"no objective {', '.join(unknown)} in this plan")
+    return [code for code in known if not wanted or code in wanted]
+
+
+class _Corpus:
+    """Records sorted into this period and the previous one, as the audience sees them."""
+
+    def __init__(self, framework: Framework, scope: list[str], audience: str) -> None:
+        objectives = [framework.objective(code) for code in scope]
+        self.indicators = {i.code for o in objectives for i in o.indicators}
+        self.activities = {a.code for o in objectives for a in o.activities}
+        self.audience = audience
+        self.current: list[Record] = []
+        self.previous: list[Record] = []
+        self.wanted_ids: set[str] = set()
+        self.by_id: dict[str, Record] = {}
+
+    def in_scope(self, record: Record) -> bool:
+        return any(c in self.indicators for c in record.indicators) or any(
+            c in self.activities for c in record.activities
+        )
+
+    def shown(self, record: Record) -> Record | None:
+        if record.deleted_at or not self.in_scope(record):
+            return None
+        return present(record, self.audience)
+
+    def take(self, records: Iterable[Record], period: Period, into: list[Record]) -> None:
+        """Keep the records of ``period`` the audience may see; remember rated evidence."""
+        for record in records:
+            if record.id in self.wanted_ids and not record.deleted_at:
+                self.by_id[record.id] = record
+            if not period.contains(record.date or ""):
+                continue
+            seen = self.shown(record)
+            if seen is not None:
+                into.append(seen)
+
+
+def summarise(
+    framework: Framework,
+    records: Iterable[Record],
+    period: tuple[str, str],
+    audience: str,
+    objectives: list[str] | None = None,
+    previous_records: Iterable[Record] | None = None,
+    ratings: list[dict[str, Any]] | None = None,
+) -> Summary:
+    """Summarise a period's evidence for an audience, objective by objective."""
+    if audience not in AUDIENCES:
+        raise ValidationError("audience", f"must be one of {', '.join(AUDIENCES)}")
+    this = parse_period(period)
+    before = this.before()
+    scope = _scope(framework, objectives)
+    corpus = _Corpus(framework, scope, audience)
+    ratings = list(ratings or [])
+    corpus.wanted_ids = {rid for r in ratings for rid in r.get("records") or []}
+    if previous_records is None:
+        records = list(records)
+        corpus.take(records, before, corpus.previous)
+    else:
+        corpus.take(previous_records, before, corpus.previous)
+    corpus.take(records, this, corpus.current)
+    corpus.current.sort(key=lambda r: (r.date, r.id), reverse=True)
+    rated = sections.RatingContext(ratings, corpus.by_id, audience, this.end)
+    index = sections.EvidenceIndex(corpus.current, corpus.previous)
+    sections_ = [sections.build_objective(framework.objective(c), index, rated) for c in scope]
+    return _assemble(framework, this, before, audience, scope, corpus, sections_, objectives)
+
+
+def _assemble(
+    framework: Framework,
+    this: Period,
+    before: Period,
+    audience: str,
+    scope: list[str],
+    corpus: _Corpus,
+    objectives: list[ObjectiveSummary],
+    asked: list[str] | None,
+) -> Summary:
+    """Put the parts of a Summary together."""
+    indicators = [i for o in objectives for i in o.indicators]
+    return Summary(
+        framework_title=framework.title,
+        period=this,
+        previous=before,
+        audience=audience,
+        objective_codes=scope,
+        headline=build_headline(framework, corpus.current, len(corpus.previous)),
+        objectives=objectives,
+        chart=[ChartBar(i.code, i.count, i.previous_count) for i in indicators],
+        cited=_cited(framework, corpus.current),
+        gaps=[(i.code, i.text) for i in indicators if not i.count],
+        all_objectives=not asked or len(scope) == len(framework.objectives),
+    )
+
+
+def _cited(framework: Framework, records: list[Record]) -> list[CitedRecord]:
+    """The appendix: every record used, oldest first."""
+    return [
+        CitedRecord(
+            id=r.id,
+            title=r.title,
+            date=r.date,
+            type=r.type,
+            type_label=type_label(framework, r.type),
+        )
+        for r in sorted(records, key=lambda r: (r.date, r.id))
+    ]
+
+
+def is_internal(summary: Summary) -> bool:
+    """Whether the update is for the team only."""
+    return summary.audience == INTERNAL

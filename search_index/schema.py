@@ -1,0 +1,138 @@
+"""The search document: one flat Whoosh document per record (the only record -> index map).
+
+Staff fields (``title``, ``body``, ``tags``) hold the text as written. A record whose
+consent is ``anonymised`` and whose redacted text differs from the original also gets
+external fields (``xtitle``, ``xbody``, ``xtags``) holding the redacted copy, and the flag
+``redacted:1``; an external query searches those fields for such records, so a name listed
+in ``people`` is never matched, counted or shown outside the team.
+"""
+
+from __future__ import annotations
+
+import pickle
+import zlib
+from collections.abc import Iterable
+from typing import Any
+
+from whoosh import fields, formats
+
+from evidence.consent import redact
+from evidence.model import Record
+
+from . import text
+
+TITLE_BOOST = 4.0
+# Facet and filter fields (exact values, no analysis).
+KEY_FIELDS = ("type", "authority", "locality", "consent", "indicator", "objective",
+              "activity", "tag", "xtag", "author", "redacted")
+
+
+class Words(fields.TEXT):
+    """Analysed text with positions, indexed straight from ``text.positions`` (fast path)."""
+
+    def __init__(self, field_boost: float = 1.0) -> None:
+        super().__init__(analyzer=text.WordTokenizer(), phrase=True, field_boost=field_boost)
+
+    def index(self, value: Any, **kwargs: Any):
+        boost = self.format.field_boost
+        encode = self.format.encode
+        for term, found in text.positions(value).items():
+            yield term.encode("utf-8"), len(found), len(found) * boost, encode(found)
+
+
+class Keys(fields.FieldType):
+    """Exact values (a string or a list of strings), each one term; no scoring."""
+
+    def __init__(self, sortable: bool = False) -> None:
+        self.analyzer = fields.analysis.IDAnalyzer()
+        self.format = formats.Existence()
+        self.stored = False
+        self.unique = False
+        self.scorable = False
+        self.set_sortable(sortable)
+
+    def index(self, value: Any, **kwargs: Any):
+        values = [value] if isinstance(value, str) else value
+        for item in sorted(set(values)):
+            yield item.encode("utf-8"), 1, 1.0, b""
+
+
+def make_schema() -> fields.Schema:
+    """The index schema."""
+    schema = fields.Schema(
+        id=fields.ID(stored=True, unique=True),
+        title=Words(field_boost=TITLE_BOOST),
+        body=Words(),
+        xtitle=Words(field_boost=TITLE_BOOST),
+        xbody=Words(),
+        words=Keys(),
+        date=fields.ID(),
+        hit=fields.STORED(),
+    )
+    for name in KEY_FIELDS:
+        schema.add(name, Keys())
+    return schema
+
+
+def body_text(record: Record) -> str:
+    """Everything searchable but the title: body, quotes and the text of ``fields``."""
+    parts = [record.body or ""]
+    parts.extend(q for q in record.quotes if q)
+    parts.extend(_field_texts(record.fields))
+    return "\n\n".join(p for p in parts if p)
+
+
+def _field_texts(value: Any) -> Iterable[str]:
+    if isinstance(value, str):
+        if value:
+            yield value
+    elif isinstance(value, dict):
+        for item in value.values():
+            yield from _field_texts(item)
+    elif isinstance(value, (list, tuple)):
+        for item in value:
+            yield from _field_texts(item)
+
+
+def pack(data: dict[str, Any]) -> bytes:
+    """What a hit needs, compressed (titles and snippet text)."""
+    return zlib.compress(pickle.dumps(data, protocol=5), 1)
+
+
+def unpack(blob: bytes) -> dict[str, Any]:
+    """The inverse of :func:`pack`."""
+    return pickle.loads(zlib.decompress(blob))
+
+
+def document(record: Record) -> dict[str, Any]:
+    """The flat search document for a record."""
+    body = body_text(record)
+    title = record.title or ""
+    hit: dict[str, Any] = {
+        "title": title, "type": record.type, "date": record.date,
+        "locality": record.locality, "revision": int(record.revision or 0), "text": body,
+    }
+    doc: dict[str, Any] = {
+        "id": record.id,
+        "title": title,
+        "body": body,
+        "date": record.date or "",
+        "type": record.type or "",
+        "authority": record.authority or "",
+        "locality": record.locality or "",
+        "consent": record.consent or "",
+        "author": record.author or "",
+        "indicator": list(record.indicators),
+        "objective": record.objectives,
+        "activity": list(record.activities),
+        "tag": list(record.tags),
+        "words": text.surface_words(title + "\n" + body),
+    }
+    if record.consent == "anonymised" and record.people:
+        shown = redact(record)
+        xbody = body_text(shown)
+        if shown.title != title or xbody != body or shown.tags != record.tags:
+            doc.update(redacted="1", xtitle=shown.title, xbody=xbody, xtag=list(shown.tags))
+            hit.update(xtitle=shown.title, xtext=xbody)
+    doc["hit"] = pack(hit)
+    return {k: v for k, v in doc.items() if v not in ("", [], None)}

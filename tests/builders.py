@@ -1,0 +1,31 @@
+"""Builders for test data."""
+
+from __future__ import annotations
+
+import itertools
+from typing import Any
+
+_counter = itertools.count(1)
+
+
+def record_data(**overrides: Any) -> dict[str, Any]:
+    """A valid family story as the API takes it; override any key."""
+    n = next(_counter)
+    data: dict[str, Any] = {
+        "type": "family_story",
+        "title": f"Breakfast club made mornings calmer {n}",
+        "date": "2025-03-14",
+        "authority": "Dundee",
+        "locality": "Lochee",
+        "author": "GL",
+        "consent": "anonymised",
+        "indicators": ["SO1.1"],
+        "activities": ["SO1-A"],
+        "tags": ["school"],
+        "people": ["Sarah Kerr"],
+        "quotes": ["Sarah said: we were listened to for the first time."],
+        "body": "Sarah Kerr told the café that the breakfast club changed her mornings.",
+        "fields": {"family": "the Kerr family", "what_changed": "Calmer mornings."},
+    }
+    data.update(overrides)
+    return data
