@@ -19,6 +19,7 @@ MAX_SHORT = 200
 MAX_BODY = 200_000
 MAX_LIST = 200
 MAX_ITEM = 5_000
+MAX_IDS = 200_000  # a learning update may cite a year of evidence
 ID_PATTERN = re.compile(r"^[0-9A-Za-z_-]{1,64}$")
 _CONTROL = re.compile(r"[\x00-\x08\x0b\x0c\x0e-\x1f\x7f]")
 
@@ -56,7 +57,7 @@ def clean_date(value: Any) -> str:
         raise _Problem(f"{value.strip()} is not a date on the calendar") from None
 
 
-def clean_list(value: Any, limit: int = MAX_ITEM) -> list[str]:
+def clean_list(value: Any, limit: int = MAX_ITEM, max_items: int = MAX_LIST) -> list[str]:
     """A list of non-empty strings, without duplicates, in the order given."""
     if value is None:
         return []
@@ -64,8 +65,8 @@ def clean_list(value: Any, limit: int = MAX_ITEM) -> list[str]:
         raise _Problem("must be a list, not text")
     if not isinstance(value, (list, tuple)):
         raise _Problem("must be a list")
-    if len(value) > MAX_LIST:
-        raise _Problem(f"has too many items ({len(value)}; at most {MAX_LIST})")
+    if len(value) > max_items:
+        raise _Problem(f"has too many items ({len(value)}; at most {max_items})")
     items: list[str] = []
     for i, item in enumerate(value, 1):
         if not isinstance(item, str):
@@ -101,7 +102,9 @@ def clean_field(spec: Any, value: Any) -> Any:
     if spec.type == "date":
         return clean_date(value)
     if spec.type in ("list", "ids"):
-        items = clean_list(value, 64 if spec.type == "ids" else MAX_ITEM)
+        items = (
+            clean_list(value, 64, MAX_IDS) if spec.type == "ids" else clean_list(value, MAX_ITEM)
+        )
         if spec.type == "ids" and any(not ID_PATTERN.match(i) for i in items):
             raise _Problem("must be a list of record ids")
         return items

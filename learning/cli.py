@@ -349,6 +349,32 @@ def backup(ctx: click.Context, file: Path) -> None:
     click.echo(f"Backed up to {file}.", err=True)
 
 
+@command(name="learning-update")
+@click.option("--from", "date_from", type=DATE, required=True, help="First day (YYYY-MM-DD).")
+@click.option("--to", "date_to", type=DATE, required=True, help="Last day (YYYY-MM-DD).")
+@click.option("--audience", type=click.Choice(["internal", "external"]), default="internal")
+@click.option("--objective", "objectives", multiple=True, help="Objective code (repeatable).")
+@click.option("--format", "fmt", type=click.Choice(["md", "html", "docx"]), required=True)
+@click.option("--out", type=click.Path(dir_okay=False, path_type=Path), required=True)
+@click.option("--save", is_flag=True, help="Also save it as a learning_update record.")
+@click.pass_context
+def learning_update(ctx, date_from, date_to, audience, objectives, fmt, out, save) -> None:
+    """Generate a learning update for a period and audience."""
+    from .updates import render_docx, render_html, render_markdown
+
+    result = _evidence(ctx).learning_update(
+        date_from.date(), date_to.date(), audience, list(objectives), save=save, actor="cli"
+    )
+    if fmt == "docx":
+        out.write_bytes(render_docx(result.summary))
+    else:
+        render = render_html if fmt == "html" else render_markdown
+        out.write_text(render(result.summary), encoding="utf-8")
+    if result.record is not None:
+        click.echo(result.record.id)
+    click.echo(f"Wrote {out}.", err=True)
+
+
 @main.group()
 def user() -> None:
     """People who can log in."""

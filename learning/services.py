@@ -8,6 +8,7 @@ whatever could not be applied stays queued for the next write, the next start or
 
 from __future__ import annotations
 
+import datetime as dt
 import os
 import shutil
 from collections.abc import Callable, Iterable
@@ -251,6 +252,51 @@ class Evidence:
         self.sync_index(wait=5.0)
         return count
 
+    # --- learning updates ------------------------------------------------------------------
+
+    def learning_update(
+        self,
+        date_from: Any,
+        date_to: Any,
+        audience: str = INTERNAL,
+        objectives: list[str] | None = None,
+        save: bool = False,
+        actor: str = "",
+    ) -> LearningUpdate:
+        """Summarise a period for an audience; optionally save it as a learning_update record."""
+        from evidence.ratings import list_ratings
+
+        from .updates import summarise, summary_to_record_data
+
+        errors = {}
+        dates = {}
+        for key, value in (("from", date_from), ("to", date_to)):
+            try:
+                dates[key] = dt.date.fromisoformat(str(value)).isoformat()
+            except ValueError:
+                errors[key] = "must be a date written YYYY-MM-DD"
+        if not errors and dates["from"] > dates["to"]:
+            errors["to"] = "must be on or after the from date"
+        unknown = [o for o in objectives or [] if self.framework.objective(o) is None]
+        if unknown:
+            errors["objectives"] = f"unknown objective {', '.join(map(str, unknown))}"
+        if errors:
+            raise ValidationError(errors)
+        window = RecordFilter(
+            date_from=_previous_start(dates["from"], dates["to"]), date_to=dates["to"]
+        )
+        records = list(self.store.iter_records(window))
+        summary = summarise(
+            self.framework,
+            records,
+            (dates["from"], dates["to"]),
+            audience,
+            objectives or None,
+            ratings=list_ratings(self.store),
+        )
+        saved = self.create(summary_to_record_data(summary, actor), actor) if save else None
+        return LearningUpdate(summary, saved)
+
     # --- reading ---------------------------------------------------------------------------
 
     def get(self, record_id: str, audience: str = INTERNAL) -> Record:
@@ -288,6 +334,19 @@ class Evidence:
         return self.index.search(
             query or "", filters or {}, page=page, per_page=per_page, audience=audience, sort=sort
         )
+
+
+@dataclass
+class LearningUpdate:
+    """A generated learning update: the summary, and the saved record if it was saved."""
+
+    summary: Any
+    record: Record | None = None
+
+
+def _previous_start(date_from: str, date_to: str) -> str:
+    start, end = dt.date.fromisoformat(date_from), dt.date.fromisoformat(date_to)
+    return (start - (end - start) - dt.timedelta(days=1)).isoformat()
 
 
 def _allowed(requested: str | list[str] | None, audience: str) -> list[str]:

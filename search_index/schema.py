@@ -67,6 +67,7 @@ def make_schema() -> fields.Schema:
         xbody=Words(),
         words=Keys(),
         date=fields.ID(),
+        rev=fields.STORED(),
         hit=fields.STORED(),
     )
     for name in KEY_FIELDS:
@@ -110,10 +111,11 @@ def document(record: Record) -> dict[str, Any]:
     title = record.title or ""
     hit: dict[str, Any] = {
         "title": title, "type": record.type, "date": record.date,
-        "locality": record.locality, "revision": int(record.revision or 0), "text": body,
+        "locality": record.locality, "text": body,
     }
     doc: dict[str, Any] = {
         "id": record.id,
+        "rev": int(record.revision or 0),
         "title": title,
         "body": body,
         "date": record.date or "",
@@ -135,4 +137,4 @@ def document(record: Record) -> dict[str, Any]:
             doc.update(redacted="1", xtitle=shown.title, xbody=xbody, xtag=list(shown.tags))
             hit.update(xtitle=shown.title, xtext=xbody)
     doc["hit"] = pack(hit)
-    return {k: v for k, v in doc.items() if v not in ("", [], None)}
+    return {k: v for k, v in doc.items() if k == "rev" or v not in ("", [], None)}

@@ -32,6 +32,7 @@ def environment() -> Environment:
         clean=wording.clean,
         long_date=_long_date,
         number=wording.number,
+        average=wording.average,
         money=wording.money,
         change_sign=lambda pair: wording.change_sign(*pair),
     )

@@ -8,7 +8,7 @@ from __future__ import annotations
 from .headline import Headline
 from .sections import ActivitySummary, IndicatorSummary, TargetProgress
 from .summary import Summary
-from .wording import change_words, gap_sentence, money, number, plural
+from .wording import average, change_words, gap_sentence, money, number, plural
 
 INTERNAL_NOTE = "For the WM2U team only (internal). It draws on every record, whatever its consent."
 EXTERNAL_NOTE = (
@@ -26,7 +26,7 @@ def intro(summary: Summary) -> str:
     """The opening sentence of the summary."""
     h = summary.headline
     text = (
-        f"Between {summary.period.between} the team logged {plural(h.total, 'record')} of "
+        f"Between {summary.period.between} the team logged {plural(h.total, 'record', zero='no')} of "
         f"evidence, compared with {number(h.previous_total)} in the previous "
         f"{summary.period.days} days ({summary.previous.label})."
     )
@@ -55,8 +55,8 @@ def vble(h: Headline) -> str:
     )
     if h.confidence_before is not None and h.confidence_after is not None:
         text += (
-            f" Average confidence went from {number(h.confidence_before)} before to "
-            f"{number(h.confidence_after)} after (out of 5)."
+            f" Average confidence went from {average(h.confidence_before)} before to "
+            f"{average(h.confidence_after)} after (out of 5)."
         )
     return text
 
@@ -109,7 +109,7 @@ def indicator_evidence(summary: Summary, i: IndicatorSummary) -> str:
     if not i.count:
         return (
             f"{gap_sentence(summary.period.start, summary.period.end)} "
-            f"(The previous period had {plural(i.previous_count, 'record')}.)"
+            f"(The previous period had {plural(i.previous_count, 'record', zero='no')}.)"
         )
     return (
         f"{plural(i.count, 'record')} this period; {number(i.previous_count)} in the previous "
@@ -131,4 +131,5 @@ def target_status(t: TargetProgress) -> str:
 
 def activity_records(a: ActivitySummary) -> str:
     """How many records speak to a key activity this period."""
-    return f"{plural(a.evidence_count, 'record')} tagged with this activity this period."
+    count = plural(a.evidence_count, "record was", "records were", zero="No")
+    return f"{count} tagged with this activity this period."

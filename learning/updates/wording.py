@@ -54,10 +54,11 @@ def gap_sentence(start: date, end: date) -> str:
     return f"No evidence was logged for this indicator between {period_between(start, end)}."
 
 
-def plural(count: int | float, singular: str, many: str | None = None) -> str:
-    """``1 record``, ``3 records``."""
+def plural(count: int | float, singular: str, many: str | None = None, zero: str = "") -> str:
+    """``1 record``, ``3 records``; ``zero`` (such as "no") replaces a count of 0."""
     word = singular if count == 1 else (many or singular + "s")
-    return f"{number(count)} {word}"
+    shown = zero if zero and not count else number(count)
+    return f"{shown} {word}"
 
 
 def number(value: int | float | None, places: int = 1) -> str:
@@ -67,6 +68,11 @@ def number(value: int | float | None, places: int = 1) -> str:
     if float(value).is_integer():
         return f"{int(value):,}"
     return f"{value:,.{places}f}"
+
+
+def average(value: float | None) -> str:
+    """An average to one decimal place: ``4.0``, ``2.8``."""
+    return "–" if value is None else f"{value:.1f}"
 
 
 def money(value: float) -> str:

@@ -1,0 +1,88 @@
+"""Progress ratings: an editor's judgement of an indicator for a period, with its evidence."""
+
+from __future__ import annotations
+
+import json
+from typing import Any
+
+from .model import ValidationError, utcnow
+from .store import Store
+from .validate import MAX_BODY, _Problem, clean_date, clean_list, clean_text
+
+PROGRESS_LEVELS = ("emerging", "developing", "established")
+CONFIDENCE_LEVELS = ("low", "medium", "high")
+_KEYS = ("indicator", "period_from", "period_to", "progress", "confidence", "rationale", "records")
+
+
+def validate_rating(data: Any, framework: Any, store: Store) -> dict[str, Any]:
+    """Check a rating; every problem named by its field."""
+    if not isinstance(data, dict):
+        raise ValidationError("rating", "must be a mapping of keys to values")
+    errors: dict[str, str] = {}
+    out: dict[str, Any] = {}
+    for key in data:
+        if key not in _KEYS:
+            errors[str(key)[:60]] = "is not a rating key"
+    if data.get("indicator") not in framework.indicators:
+        errors["indicator"] = f"unknown indicator code {str(data.get('indicator'))[:20]!r}"
+    else:
+        out["indicator"] = data["indicator"]
+    for key in ("period_from", "period_to"):
+        try:
+            out[key] = clean_date(data.get(key))
+        except _Problem as problem:
+            errors[key] = str(problem)
+    if not errors.keys() & {"period_from", "period_to"} and out["period_from"] > out["period_to"]:
+        errors["period_to"] = "must be on or after period_from"
+    for key, levels in (("progress", PROGRESS_LEVELS), ("confidence", CONFIDENCE_LEVELS)):
+        if data.get(key) not in levels:
+            errors[key] = f"must be one of {', '.join(levels)}"
+        else:
+            out[key] = data[key]
+    try:
+        out["rationale"] = clean_text(data.get("rationale"), MAX_BODY, multiline=True)
+        if not out["rationale"]:
+            errors["rationale"] = "is required: say why"
+    except _Problem as problem:
+        errors["rationale"] = str(problem)
+    try:
+        out["records"] = clean_list(data.get("records"), 64)
+        missing = [r for r in out["records"] if not store.exists(r)]
+        if missing:
+            errors["records"] = f"no record with id {', '.join(missing[:5])}"
+    except _Problem as problem:
+        errors["records"] = str(problem)
+    if errors:
+        raise ValidationError(errors)
+    return out
+
+
+def add_rating(store: Store, framework: Any, data: Any, actor: str) -> dict[str, Any]:
+    """Record a progress rating; returns it as stored."""
+    rating = validate_rating(data, framework, store)
+    rating.update(rated_by=actor, rated_at=utcnow())
+    with store.write() as conn:
+        row = {**rating, "records": json.dumps(rating["records"])}
+        cursor = conn.execute(
+            f"INSERT INTO ratings ({', '.join(row)}) VALUES ({', '.join('?' * len(row))})",
+            list(row.values()),
+        )
+        store._audit(conn, actor, "rating", None, f"{rating['indicator']} {rating['progress']}")
+    return {"id": cursor.lastrowid, **rating}
+
+
+def list_ratings(store: Store, indicator: str | None = None) -> list[dict[str, Any]]:
+    """Ratings, oldest period first (optionally for one indicator)."""
+    sql = "SELECT * FROM ratings"
+    params: list[Any] = []
+    if indicator:
+        sql += " WHERE indicator = ?"
+        params.append(indicator)
+    cursor = store.conn.execute(sql + " ORDER BY period_to, id", params)
+    names = [d[0] for d in cursor.description]
+    ratings = []
+    for row in cursor.fetchall():
+        rating = dict(zip(names, row, strict=True))
+        rating["records"] = json.loads(rating["records"] or "[]")
+        ratings.append(rating)
+    return ratings

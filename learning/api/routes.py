@@ -1,0 +1,262 @@
+"""The JSON API: records, search, the framework and learning updates (see interface.md)."""
+
+from __future__ import annotations
+
+import datetime as dt
+from typing import Any
+
+from flask import Blueprint, Response, g, jsonify, request, url_for
+from flask_login import current_user
+from flask_wtf.csrf import validate_csrf
+from werkzeug.exceptions import BadRequest
+from wtforms.validators import ValidationError as CSRFValidationError
+
+from evidence.consent import EXTERNAL
+from evidence.model import Conflict, NotFound, ValidationError
+from evidence.store import RecordFilter
+from learning.updates import render_markdown, summary_to_record_data
+from learning.web import documents
+from learning.web.auth import audience
+from learning.web.common import ID_PATTERN
+from learning.web.state import evidence
+
+from .errors import ApiError
+from .openapi import openapi_document
+
+bp = Blueprint("api", __name__, url_prefix="/api")
+MAX_PER_PAGE = 100
+SAFE_METHODS = {"GET", "HEAD", "OPTIONS"}
+
+
+@bp.before_request
+def check_csrf() -> None:
+    """Writes with the session cookie must carry the page's CSRF token in X-CSRFToken.
+
+    A bearer token cannot be sent by another site's page, so token requests need no more.
+    """
+    if request.method in SAFE_METHODS or g.get("auth_via_token"):
+        return
+    token = request.headers.get("X-CSRFToken") or request.headers.get("X-CSRF-Token")
+    try:
+        validate_csrf(token)
+    except CSRFValidationError as exc:
+        raise ApiError(400, f"CSRF check failed: {exc}. Send the X-CSRFToken header "
+                       "(or use Authorization: Bearer TOKEN).", code="csrf") from None  # fmt: skip
+
+
+def require(role: str) -> None:
+    if not current_user.can(role):
+        evidence().store.audit(current_user.name, "denied", (request.view_args or {}).get(
+            "record_id"), f"{request.method} {request.path}"[:200])  # fmt: skip
+        raise ApiError(403, f"This needs the {role} role (you are {current_user.role})")
+
+
+def json_body() -> Any:
+    """The request's JSON; 400 when it is not JSON or cannot be read."""
+    if not request.is_json:
+        raise ApiError(400, "Send the body as JSON (Content-Type: application/json)")
+    try:
+        return request.get_json()
+    except BadRequest:
+        raise ApiError(400, "The body is not valid JSON") from None
+    except RecursionError:
+        raise ApiError(400, "The body is nested too deeply") from None
+
+
+def record_id_or_404(record_id: str) -> str:
+    if not ID_PATTERN.match(record_id):
+        raise ApiError(404, f"No record {record_id[:64]!r}")
+    return record_id
+
+
+def _int_arg(name: str, default: int, highest: int) -> int:
+    value = request.args.get(name)
+    if value is None or value == "":
+        return default
+    if not value.isdigit() or not 1 <= int(value) <= highest:
+        raise ApiError(400, f"{name} must be a whole number from 1 to {highest}",
+                       {name: f"must be a whole number from 1 to {highest}"})  # fmt: skip
+    return int(value)
+
+
+def _date_arg(name: str) -> str | None:
+    value = request.args.get(name)
+    if not value:
+        return None
+    try:
+        return dt.date.fromisoformat(value).isoformat()
+    except ValueError:
+        raise ApiError(400, f"{name} must be a date written YYYY-MM-DD",
+                       {name: "must be a date written YYYY-MM-DD"}) from None  # fmt: skip
+
+
+def _codes_arg(name: str, known: Any) -> list[str]:
+    values = [v for v in request.args.getlist(name) if v]
+    unknown = [v for v in values if v not in known]
+    if unknown:
+        raise ApiError(400, f"unknown {name}: {', '.join(unknown)[:200]}",
+                       {name: f"unknown {name} {', '.join(unknown)[:200]}"})  # fmt: skip
+    return values
+
+
+def _filters() -> dict[str, Any]:
+    framework = evidence().framework
+    return {
+        "type": _codes_arg("type", framework.record_types),
+        "indicator": _codes_arg("indicator", framework.indicators),
+        "locality": _codes_arg("locality", set(framework.localities())),
+        "from": _date_arg("from"),
+        "to": _date_arg("to"),
+    }
+
+
+@bp.route("/framework")
+def framework():
+    return jsonify(evidence().framework.to_dict())
+
+
+@bp.route("/openapi.json")
+def openapi():
+    return jsonify(openapi_document(url_for("api.openapi", _external=False)))
+
+
+@bp.route("/records")
+def list_records():
+    chosen = _filters()
+    page = _int_arg("page", 1, 10**6)
+    per_page = _int_arg("per_page", 20, MAX_PER_PAGE)
+    filters = RecordFilter(type=chosen["type"], indicator=chosen["indicator"],
+                           locality=chosen["locality"], date_from=chosen["from"],
+                           date_to=chosen["to"])  # fmt: skip
+    total, records = evidence().list(filters, audience(), limit=per_page,
+                                     offset=(page - 1) * per_page)  # fmt: skip
+    return jsonify({"total": total, "page": page, "per_page": per_page,
+                    "records": [r.to_dict() for r in records]})  # fmt: skip
+
+
+@bp.route("/records", methods=["POST"])
+def create_record():
+    require("editor")
+    data = json_body()
+    if isinstance(data, dict) and not data.get("author"):
+        data = {**data, "author": current_user.name}
+    record = evidence().create(data, current_user.name)
+    response = jsonify(record.to_dict())
+    response.status_code = 201
+    response.headers["Location"] = url_for("api.get_record", record_id=record.id)
+    return response
+
+
+@bp.route("/records/<record_id>")
+def get_record(record_id: str):
+    return jsonify(evidence().get(record_id_or_404(record_id), audience()).to_dict())
+
+
+@bp.route("/records/<record_id>", methods=["PUT"])
+def replace_record(record_id: str):
+    require("editor")
+    record_id_or_404(record_id)
+    data = json_body()
+    return jsonify(evidence().update(record_id, data, current_user.name).to_dict())
+
+
+@bp.route("/records/<record_id>", methods=["DELETE"])
+def delete_record(record_id: str):
+    require("editor")
+    record_id_or_404(record_id)
+    purge = request.args.get("purge", "") not in ("", "0", "false")
+    if purge:
+        require("admin")
+        evidence().purge(record_id, current_user.name)
+    else:
+        evidence().delete(record_id, current_user.name)
+    return Response(status=204)
+
+
+@bp.route("/records/<record_id>/revisions")
+def revisions(record_id: str):
+    require("editor")
+    ev = evidence()
+    record = ev.get(record_id_or_404(record_id))
+    return jsonify({"id": record.id, "revision": record.revision,
+                    "revisions": ev.store.revisions(record.id)})  # fmt: skip
+
+
+@bp.route("/search")
+def search():
+    chosen = {k: v for k, v in _filters().items() if v}
+    page = _int_arg("page", 1, 10**4)
+    per_page = _int_arg("per_page", 20, MAX_PER_PAGE)
+    sort = request.args.get("sort") or "relevance"
+    if sort not in ("relevance", "date"):
+        raise ApiError(400, "sort must be relevance or date", {"sort": "must be relevance or date"})
+    query = request.args.get("q", "")[:500]
+    results = evidence().search(query, chosen, page=page, per_page=per_page,
+                                audience=audience(), sort=sort)  # fmt: skip
+    return jsonify(results.to_dict())
+
+
+@bp.route("/learning-updates", methods=["POST"])
+def create_learning_update():
+    require("editor")
+    body = json_body()
+    if not isinstance(body, dict):
+        raise ApiError(422, "The body must be a JSON object", {"body": "must be a JSON object"})
+    unknown = sorted(set(body) - {"from", "to", "audience", "objectives", "save"})
+    if unknown:
+        raise ApiError(422, "Unknown keys", {k[:60]: "is not a learning-update key" for k in unknown})
+    if not isinstance(body.get("save", False), bool):
+        raise ApiError(422, "save must be true or false", {"save": "must be true or false"})
+    ev = evidence()
+    summary = documents.generate(ev, body.get("from"), body.get("to"),
+                                 body.get("audience", "internal"), body.get("objectives"))  # fmt: skip
+    answer: dict[str, Any] = {"markdown": render_markdown(summary)}
+    response = jsonify(answer)
+    if body.get("save"):
+        record = ev.create(summary_to_record_data(summary, current_user.name), current_user.name)
+        answer["id"] = record.id
+        response = jsonify(answer)
+        response.headers["Location"] = url_for("api.get_learning_update", record_id=record.id)
+    response.status_code = 201
+    return response
+
+
+@bp.route("/learning-updates/<record_id>")
+def get_learning_update(record_id: str):
+    fmt = request.args.get("format", "md")
+    if fmt not in documents.FORMATS:
+        raise ApiError(400, "format must be md, html or docx", {"format": "must be md, html or docx"})
+    ev = evidence()
+    reader = audience()
+    update = ev.get(record_id_or_404(record_id), reader)
+    if update.type != "learning_update":
+        raise ApiError(404, f"No learning update {record_id}")
+    summary = documents.saved_summary(ev, update, reader)
+    ev.store.audit(current_user.name, "export", update.id,
+                   f"learning update as {fmt}" + (" (external)" if reader == EXTERNAL else ""))  # fmt: skip
+    mimetype, _ = documents.FORMATS[fmt]
+    name = documents.file_name(update.title, fmt)
+    disposition = "inline" if fmt != "docx" else "attachment"
+    headers = {"Content-Disposition": f'{disposition}; filename="{name}"'}
+    if fmt == "html":
+        headers["Content-Security-Policy"] = documents.DOCUMENT_CSP
+    return Response(documents.summary_bytes(summary, fmt), mimetype=mimetype, headers=headers)
+
+
+def handlers() -> dict[type[Exception], Any]:
+    """Domain errors, as the API answers them."""
+    from .errors import api_error
+
+    def invalid(error: ValidationError):
+        return api_error(ApiError(422, "The record is not valid: " + str(error)[:500],
+                                  error.errors))  # fmt: skip
+
+    def missing(error: NotFound):
+        return api_error(ApiError(404, f"No {error.what}"))
+
+    def conflict(error: Conflict):
+        return api_error(ApiError(409, str(error), {
+            "revision": f"is {error.expected}, but the record is now at revision {error.current}; "
+            "fetch it again and reapply your change"}))  # fmt: skip
+
+    return {ApiError: api_error, ValidationError: invalid, NotFound: missing, Conflict: conflict}

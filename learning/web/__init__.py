@@ -1,0 +1,21 @@
+"""The web UI: one blueprint per area, and the pieces every page shares."""
+
+from __future__ import annotations
+
+from flask import Flask
+
+from . import admin, auth, common, coverage, learning_updates, markup, records, search, security
+from . import state
+
+BLUEPRINTS = (coverage.bp, records.bp, search.bp, learning_updates.bp, admin.bp)
+
+
+def init_app(app: Flask) -> None:
+    """Set up the data dir, login, security headers, filters and every page blueprint."""
+    state.init_app(app)
+    security.init_app(app)
+    auth.init_app(app)
+    markup.init_app(app)
+    common.init_app(app)
+    for blueprint in BLUEPRINTS:
+        app.register_blueprint(blueprint)

@@ -1,0 +1,226 @@
+"""Logging in and out, who the current person is, and what their role lets them do.
+
+Sessions are signed cookies. Each user has a session epoch kept in the database; a session
+carries the epoch it was made in, and logging out moves the epoch on, so a copy of the old
+cookie is refused afterwards (on every device of that person: logging out means out).
+"""
+
+from __future__ import annotations
+
+import functools
+import time
+from collections.abc import Callable
+from typing import Any
+from urllib.parse import urlsplit
+
+from flask import (
+    Blueprint,
+    abort,
+    current_app,
+    flash,
+    g,
+    redirect,
+    render_template,
+    request,
+    session,
+    url_for,
+)
+from flask_login import LoginManager, UserMixin, current_user, login_user, logout_user
+
+from evidence import accounts
+from evidence.consent import audience_for_role
+
+from learning.api.errors import error_response, is_api_request
+
+from .ratelimit import LoginLimiter
+from .state import evidence
+
+bp = Blueprint("auth", __name__)
+login_manager = LoginManager()
+RANK = {"viewer": 1, "editor": 2, "admin": 3}
+PUBLIC_ENDPOINTS = {"auth.login", "static"}
+
+
+class LoginUser(UserMixin):
+    """The person making this request, as Flask-Login sees them."""
+
+    def __init__(self, user: accounts.User, epoch: str | None = None) -> None:
+        self.user = user
+        self.epoch = epoch
+
+    def get_id(self) -> str:
+        return f"{self.user.id}:{self.epoch}"
+
+    @property
+    def is_active(self) -> bool:
+        return not self.user.disabled
+
+    @property
+    def name(self) -> str:
+        return self.user.name
+
+    @property
+    def role(self) -> str:
+        return self.user.role
+
+    @property
+    def audience(self) -> str:
+        return audience_for_role(self.user.role)
+
+    def can(self, role: str) -> bool:
+        """Whether this person's role is ``role`` or above it."""
+        return RANK.get(self.user.role, 0) >= RANK[role]
+
+
+def _epoch_key(user_id: int) -> str:
+    return f"session-epoch:{user_id}"
+
+
+def _bearer_token() -> str | None:
+    header = request.headers.get("Authorization", "")
+    scheme, _, token = header.partition(" ")
+    if scheme.lower() != "bearer":
+        return None
+    return token.strip()
+
+
+@login_manager.user_loader
+def _load_from_session(session_id: str) -> LoginUser | None:
+    if _bearer_token() is not None:
+        return None  # a request that names a token is judged by the token alone
+    user_id, _, epoch = session_id.partition(":")
+    if not user_id.isdigit():
+        return None
+    login_at = session.get("login_at")
+    max_age = current_app.config["SESSION_MAX_AGE_SECONDS"]
+    if not isinstance(login_at, (int, float)) or time.time() - login_at > max_age:
+        return None
+    store = evidence().store
+    user = accounts.get_user_by_id(store, int(user_id))
+    if user is None or user.disabled:
+        return None
+    if epoch != (store.get_meta(_epoch_key(user.id)) or "0"):
+        return None
+    return LoginUser(user, epoch)
+
+
+@login_manager.request_loader
+def _load_from_token(req: Any) -> LoginUser | None:
+    token = _bearer_token()
+    if not token:
+        return None
+    user = accounts.user_for_token(evidence().store, token)
+    if user is None:
+        return None
+    g.auth_via_token = True
+    return LoginUser(user)
+
+
+@login_manager.unauthorized_handler
+def _unauthorized():
+    if is_api_request():
+
+        return error_response(401, "unauthorised", "Log in, or send Authorization: Bearer TOKEN")
+    return redirect(url_for("auth.login", next=request.full_path.rstrip("?")))
+
+
+def login_required_everywhere() -> Any:
+    """Before every request: only the login page and static files are open to anyone."""
+    if request.endpoint in PUBLIC_ENDPOINTS or current_user.is_authenticated:
+        return None
+    return current_app.login_manager.unauthorized()
+
+
+def deny() -> None:
+    """Refuse the request (403) and note the refusal in the audit log."""
+    record_id = (request.view_args or {}).get("record_id")
+    evidence().store.audit(
+        current_user.name, "denied", record_id, f"{request.method} {request.path}"[:200]
+    )
+    abort(403)
+
+
+def role_required(role: str) -> Callable:
+    """Only people with ``role`` or above may use the view."""
+
+    def decorate(view: Callable) -> Callable:
+        @functools.wraps(view)
+        def wrapped(*args: Any, **kwargs: Any) -> Any:
+            if not current_user.can(role):
+                deny()
+            return view(*args, **kwargs)
+
+        wrapped.required_role = role
+        return wrapped
+
+    return decorate
+
+
+def audience() -> str:
+    """The audience the current person reads as (consent decides what it sees)."""
+    return audience_for_role(current_user.role if current_user.is_authenticated else None)
+
+
+def safe_next(target: str | None) -> str:
+    """``target`` if it is a path on this site, else the dashboard."""
+    if not target or not target.startswith("/") or target.startswith("//"):
+        return url_for("framework.dashboard")
+    parts = urlsplit(target)
+    if parts.scheme or parts.netloc or "\\" in target or any(ord(c) < 32 for c in target):
+        return url_for("framework.dashboard")
+    return target
+
+
+@bp.route("/login", methods=["GET", "POST"])
+def login():
+    next_url = request.values.get("next", "")
+    if current_user.is_authenticated and request.method == "GET":
+        return redirect(safe_next(next_url))
+    if request.method == "GET":
+        return render_template("login.html", next=next_url, errors={}, name="")
+    name = request.form.get("name", "").strip()[:64]
+    password = request.form.get("password", "")
+    address = request.remote_addr or "?"
+    store = evidence().store
+    limiter: LoginLimiter = current_app.extensions["wm2u-login-limiter"]
+    wait = limiter.blocked(name, address)
+    if wait:
+        store.audit(name, "login-blocked", None, f"from {address}")
+        minutes = max(1, round(wait / 60))
+        errors = {"name": f"Too many failed attempts. Try again in {minutes} minute(s)."}
+        page = render_template("login.html", next=next_url, errors=errors, name=name)
+        return page, 429, {"Retry-After": str(int(wait) + 1)}
+    user = accounts.authenticate(store, name, password) if name and password else None
+    if user is None:
+        limiter.failed(name, address)
+        store.audit(name, "login-failed", None, f"from {address}")
+        errors = {"name": "The name or password is not right. Check them and try again."}
+        return render_template("login.html", next=next_url, errors=errors, name=name), 401
+    limiter.succeeded(name, address)
+    session.clear()  # a fresh session at every login: nothing carried over from before
+    login_user(LoginUser(user, store.get_meta(_epoch_key(user.id)) or "0"))
+    session["login_at"] = time.time()
+    store.audit(user.name, "login", None, f"from {address}")
+    return redirect(safe_next(next_url))
+
+
+@bp.route("/logout", methods=["POST"])
+def logout():
+    store = evidence().store
+    user = current_user.user
+    epoch = int(store.get_meta(_epoch_key(user.id)) or "0")
+    store.set_meta(_epoch_key(user.id), str(epoch + 1))
+    store.audit(user.name, "logout", None, "")
+    logout_user()
+    session.clear()
+    flash("You have logged out.", "success")
+    return redirect(url_for("auth.login"))
+
+
+def init_app(app) -> None:
+    login_manager.init_app(app)
+    app.extensions["wm2u-login-limiter"] = LoginLimiter(
+        app.config["LOGIN_MAX_FAILURES"], app.config["LOGIN_WINDOW_SECONDS"]
+    )
+    app.before_request(login_required_everywhere)
+    app.register_blueprint(bp)

@@ -1,0 +1,116 @@
+"""The dashboard, the framework and indicator pages: where the evidence is, and where it is not."""
+
+from __future__ import annotations
+
+import datetime as dt
+
+from flask import Blueprint, abort, render_template
+
+from evidence.consent import visible_consents
+from evidence.store import RecordFilter
+
+from .auth import audience
+from .common import Pagination, page_number, per_page
+from .state import evidence
+
+bp = Blueprint("framework", __name__)
+RECENT = 8
+
+
+def quarter_of(day: str) -> str:
+    """2025-05-14 → 2025-Q2."""
+    return f"{day[:4]}-Q{(int(day[5:7]) + 2) // 3}"
+
+
+def quarters_between(first: str, last: str) -> list[str]:
+    """Every quarter label from the one holding ``first`` to the one holding ``last``."""
+    year, q = int(first[:4]), int(quarter_of(first)[-1])
+    end = quarter_of(last)
+    out = []
+    while True:
+        label = f"{year}-Q{q}"
+        out.append(label)
+        if label >= end or len(out) > 200:
+            return out
+        year, q = (year + 1, 1) if q == 4 else (year, q + 1)
+
+
+def quarter_start(label: str) -> str:
+    """2025-Q2 → 2025-04-01."""
+    return f"{label[:4]}-{(int(label[-1]) - 1) * 3 + 1:02d}-01"
+
+
+def quarter_end(label: str) -> str:
+    """2025-Q2 → 2025-06-30."""
+    return f"{label[:4]}-{int(label[-1]) * 3:02d}-{30 if label[-1] in '23' else 31}"
+
+
+def quarter_name(label: str) -> str:
+    """2025-Q2 → Apr–Jun 2025 (calendar quarters)."""
+    months = {"1": "Jan–Mar", "2": "Apr–Jun", "3": "Jul–Sep", "4": "Oct–Dec"}
+    return f"{months[label[-1]]} {label[:4]}"
+
+
+def visible() -> list[str]:
+    return list(visible_consents(audience()))
+
+
+@bp.route("/")
+def dashboard():
+    ev = evidence()
+    framework = ev.framework
+    counts = ev.store.counts_by("indicator", RecordFilter(consent=visible()))
+    quarters = quarters_between(str(framework.period_from), str(framework.period_to))
+    grid = ev.store.indicator_quarters(
+        RecordFilter(consent=visible(), date_from=quarter_start(quarters[0]),
+                     date_to=quarter_end(quarters[-1]))  # fmt: skip
+    )
+    total, recent = ev.list(RecordFilter(), audience(), limit=RECENT)
+    gaps = [code for code in framework.indicators if not counts.get(code)]
+    return render_template(
+        "dashboard.html",
+        framework=framework,
+        counts=counts,
+        quarters=quarters,
+        quarter_name=quarter_name,
+        grid=grid,
+        total=total,
+        recent=recent,
+        gaps=gaps,
+        today_quarter=quarter_of(dt.date.today().isoformat()),
+    )
+
+
+@bp.route("/framework")
+def overview():
+    ev = evidence()
+    counts = ev.store.counts_by("indicator", RecordFilter(consent=visible()))
+    return render_template("framework.html", framework=ev.framework, counts=counts)
+
+
+@bp.route("/indicators/<code>")
+def indicator(code: str):
+    ev = evidence()
+    found = ev.framework.indicators.get(code)
+    if found is None:
+        abort(404)
+    objective = ev.framework.objective(found.objective)
+    by_quarter = ev.store.counts_by("quarter", RecordFilter(indicator=code, consent=visible()))
+    timeline = []
+    if by_quarter:
+        span = quarters_between(quarter_start(min(by_quarter)), quarter_start(max(by_quarter)))
+        timeline = [(q, quarter_name(q), by_quarter.get(q, 0)) for q in span]
+    page, size = page_number(), per_page()
+    total, records = ev.list(
+        RecordFilter(indicator=code), audience(), limit=size, offset=(page - 1) * size
+    )
+    return render_template(
+        "indicator.html",
+        indicator=found,
+        objective=objective,
+        timeline=timeline,
+        most=max((n for _, _, n in timeline), default=0),
+        records=records,
+        total=total,
+        pagination=Pagination(page, size, total, "framework.indicator", {"code": code}),
+    )

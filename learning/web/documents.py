@@ -1,0 +1,99 @@
+"""Learning updates for the web and the API: gather a period's evidence and summarise it.
+
+The generator (``learning.updates``) is pure; this module only fetches the records it reads
+and turns saved learning-update records back into documents.
+"""
+
+from __future__ import annotations
+
+from typing import Any
+
+from evidence.consent import EXTERNAL, INTERNAL
+from evidence.model import Record, ValidationError
+from evidence.store import RecordFilter
+from learning.services import Evidence
+from learning.updates import Summary, render_docx, render_markdown, summarise
+from learning.updates.summary import parse_period
+
+FORMATS = {
+    "md": ("text/markdown; charset=utf-8", "md"),
+    "html": ("text/html; charset=utf-8", "html"),
+    "docx": ("application/vnd.openxmlformats-officedocument.wordprocessingml.document", "docx"),
+}
+# The standalone HTML document carries its own styles; it runs no script and loads nothing.
+DOCUMENT_CSP = (
+    "default-src 'none'; style-src 'unsafe-inline'; img-src data:; "
+    "frame-ancestors 'none'; base-uri 'none'; form-action 'none'"
+)
+
+
+def _evidence_types(ev: Evidence) -> list[str]:
+    # Earlier learning updates are not evidence of their own.
+    return [name for name in ev.framework.record_types if name != "learning_update"]
+
+
+def generate(
+    ev: Evidence,
+    date_from: Any,
+    date_to: Any,
+    audience: str,
+    objectives: list[str] | None = None,
+    only_ids: list[str] | None = None,
+) -> Summary:
+    """Summarise the period (and the one before it, for comparison) for ``audience``."""
+    if audience not in (INTERNAL, EXTERNAL):
+        raise ValidationError("audience", "must be internal or external")
+    if objectives is not None and (
+        not isinstance(objectives, list) or not all(isinstance(o, str) for o in objectives)
+    ):
+        raise ValidationError("objectives", "must be a list of objective codes")
+    period = parse_period((date_from, date_to))
+    before = period.before()
+    types = _evidence_types(ev)
+    _, previous = ev.list(
+        RecordFilter(type=types, date_from=before.start.isoformat(),
+                     date_to=before.end.isoformat()), INTERNAL)  # fmt: skip
+    _, current = ev.list(
+        RecordFilter(type=types, date_from=period.start.isoformat(),
+                     date_to=period.end.isoformat(), ids=only_ids), INTERNAL)  # fmt: skip
+    return summarise(
+        ev.framework,
+        current,
+        (period.start.isoformat(), period.end.isoformat()),
+        audience,
+        objectives=objectives or None,
+        previous_records=previous,
+    )
+
+
+def saved_summary(ev: Evidence, update: Record, reader_audience: str) -> Summary:
+    """A saved learning update's document, rebuilt from the evidence it cites."""
+    fields = update.fields
+    audience = EXTERNAL if reader_audience == EXTERNAL else fields.get("audience", INTERNAL)
+    return generate(
+        ev,
+        fields.get("period_from") or update.date,
+        fields.get("period_to") or update.date,
+        audience,
+        objectives=update.objectives or None,
+        only_ids=list(fields.get("cites") or []),
+    )
+
+
+def summary_bytes(summary: Summary, fmt: str) -> bytes:
+    """The document in one of ``FORMATS``."""
+    if fmt == "docx":
+        return render_docx(summary)
+    if fmt == "html":
+        from learning.updates import render_html
+
+        return render_html(summary).encode("utf-8")
+    return render_markdown(summary).encode("utf-8")
+
+
+def file_name(title: str, fmt: str) -> str:
+    """A safe download name from a title."""
+    stem = "".join(c if c.isalnum() else "-" for c in title.lower()).strip("-")
+    while "--" in stem:
+        stem = stem.replace("--", "-")
+    return f"{stem[:80] or 'learning-update'}.{FORMATS[fmt][1]}"

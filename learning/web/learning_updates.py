@@ -1,0 +1,83 @@
+"""Learning updates: the saved ones, and a form to generate, preview, download and save one."""
+
+from __future__ import annotations
+
+import datetime as dt
+
+from flask import Blueprint, Response, flash, redirect, render_template, request, url_for
+from flask_login import current_user
+
+from evidence.model import ValidationError
+from evidence.store import RecordFilter
+from learning.updates import render_markdown, summary_to_record_data
+
+from . import documents
+from .auth import audience, role_required
+from .common import Pagination, page_number, per_page
+from .state import evidence
+
+bp = Blueprint("learning", __name__)
+
+
+@bp.route("/learning-updates")
+def index():
+    page, size = page_number(), per_page()
+    total, updates = evidence().list(
+        RecordFilter(type="learning_update"), audience(), limit=size, offset=(page - 1) * size
+    )
+    return render_template(
+        "learning/index.html",
+        updates=updates,
+        pagination=Pagination(page, size, total, "learning.index", {}),
+    )
+
+
+def last_quarter(today: dt.date | None = None) -> tuple[str, str]:
+    """The last whole calendar quarter before today."""
+    today = today or dt.date.today()
+    this_start = dt.date(today.year, (today.month - 1) // 3 * 3 + 1, 1)
+    end = this_start - dt.timedelta(days=1)
+    start = dt.date(end.year, (end.month - 1) // 3 * 3 + 1, 1)
+    return start.isoformat(), end.isoformat()
+
+
+@bp.route("/learning-updates/new", methods=["GET", "POST"])
+@role_required("editor")
+def new():
+    framework = evidence().framework
+    if request.method == "GET":
+        start, end = last_quarter()
+        values = {"from": start, "to": end, "audience": "internal", "objectives": []}
+        return render_template("learning/new.html", values=values, errors={},
+                               framework=framework, preview=None)  # fmt: skip
+    values = {
+        "from": request.form.get("from", "").strip(),
+        "to": request.form.get("to", "").strip(),
+        "audience": request.form.get("audience", ""),
+        "objectives": request.form.getlist("objectives"),
+    }
+    action = request.form.get("action", "preview")
+    ev = evidence()
+    try:
+        summary = documents.generate(ev, values["from"], values["to"], values["audience"],
+                                     values["objectives"] or None)  # fmt: skip
+    except ValidationError as exc:
+        return render_template("learning/new.html", values=values, errors=exc.errors,
+                               framework=framework, preview=None), 422  # fmt: skip
+    if action == "save":
+        record = ev.create(summary_to_record_data(summary, current_user.name), current_user.name)
+        flash("The learning update has been saved as a record.", "success")
+        return redirect(url_for("records.show", record_id=record.id))
+    if action in documents.FORMATS:
+        ev.store.audit(current_user.name, "export", None,
+                       f"learning update {values['from']}..{values['to']} "
+                       f"({values['audience']}) as {action}")  # fmt: skip
+        mimetype, _ = documents.FORMATS[action]
+        name = documents.file_name(summary.title, action)
+        return Response(
+            documents.summary_bytes(summary, action),
+            mimetype=mimetype,
+            headers={"Content-Disposition": f'attachment; filename="{name}"'},
+        )
+    return render_template("learning/new.html", values=values, errors={}, framework=framework,
+                           preview=render_markdown(summary), summary=summary)  # fmt: skip

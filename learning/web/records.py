@@ -1,0 +1,195 @@
+"""Records: browse with facets, read, log, edit (refusing stale saves), history, delete."""
+
+from __future__ import annotations
+
+from typing import Any
+
+from flask import Blueprint, abort, flash, redirect, render_template, request, url_for
+from flask_login import current_user
+
+from evidence.consent import INTERNAL
+from evidence.model import Conflict, NotFound, Record, ValidationError
+from learning.framework import RecordType
+
+from . import forms
+from .auth import audience, role_required
+from .common import (
+    Pagination,
+    chosen_filters,
+    load_record,
+    page_number,
+    per_page,
+    record_filter,
+)
+from .history import changed_keys, describe_history
+from .state import evidence
+
+bp = Blueprint("records", __name__)
+FACETS = ("type", "indicator", "locality", "consent")
+
+
+@bp.route("/records")
+def browse():
+    chosen = chosen_filters()
+    deleted = request.args.get("deleted") == "1" and current_user.can("admin")
+    page, size = page_number(), per_page()
+    ev = evidence()
+    total, records = ev.list(
+        record_filter(chosen, deleted=deleted), audience(), limit=size, offset=(page - 1) * size
+    )
+    facets = {
+        column: ev.store.counts_by(column, record_filter(chosen, deleted=deleted))
+        for column in FACETS
+    }
+    args = {k: v for k, v in request.args.to_dict(flat=False).items() if k != "page"}
+    return render_template(
+        "records/browse.html",
+        records=records,
+        facets=facets,
+        chosen=chosen,
+        deleted=deleted,
+        framework=ev.framework,
+        pagination=Pagination(page, size, total, "records.browse", args),
+        args=args,
+    )
+
+
+def _record_type(name: str | None) -> RecordType | None:
+    return evidence().framework.record_types.get(name or "")
+
+
+@bp.route("/records/new", methods=["GET", "POST"])
+@role_required("editor")
+def new():
+    record_type = _record_type(request.values.get("type"))
+    if record_type is None:
+        types = [t for t in evidence().framework.record_types.values()
+                 if t.name != "learning_update"]  # fmt: skip
+        return render_template("records/choose_type.html", types=types)
+    if record_type.name == "learning_update":
+        return redirect(url_for("learning.new"))
+    if request.method == "GET":
+        values = forms.blank_values(author=current_user.name)
+        return _form("records/form.html", record_type, values)
+    values = forms.values_from_form(request.form, record_type)
+    try:
+        record = evidence().create(forms.record_data(values, record_type), current_user.name)
+    except ValidationError as exc:
+        return _form("records/form.html", record_type, values, exc.errors), 422
+    flash("The record has been saved.", "success")
+    return redirect(url_for("records.show", record_id=record.id))
+
+
+def _form(
+    template: str,
+    record_type: RecordType,
+    values: dict[str, Any],
+    errors: dict[str, str] | None = None,
+    **context: Any,
+) -> str:
+    return render_template(
+        template,
+        record_type=record_type,
+        values=values,
+        errors=errors or {},
+        framework=evidence().framework,
+        field_id=forms.field_id,
+        **context,
+    )
+
+
+@bp.route("/records/<record_id>")
+def show(record_id: str):
+    record = load_record(record_id, allow_deleted=True)
+    return render_template(
+        "records/show.html", record=record, framework=evidence().framework
+    )
+
+
+@bp.route("/records/<record_id>/edit", methods=["GET", "POST"])
+@role_required("editor")
+def edit(record_id: str):
+    record = load_record(record_id)
+    record_type = _record_type(record.type)
+    if record_type is None:
+        abort(404)
+    if request.method == "GET":
+        return _form("records/form.html", record_type, forms.values_from_record(record, record_type),
+                     record=record)  # fmt: skip
+    values = forms.values_from_form(request.form, record_type)
+    data = forms.record_data(values, record_type)
+    try:
+        evidence().update(record.id, data, current_user.name)
+    except ValidationError as exc:
+        return _form("records/form.html", record_type, values, exc.errors, record=record), 422
+    except Conflict as exc:
+        return _conflict(record_type, values, exc), 409
+    except NotFound:
+        abort(404)
+    flash("Your changes have been saved.", "success")
+    return redirect(url_for("records.show", record_id=record.id))
+
+
+def _conflict(record_type: RecordType, values: dict[str, Any], exc: Conflict) -> str:
+    """The form again, with the person's text kept and what the other save changed."""
+    ev = evidence()
+    current = ev.get(exc.record_id, INTERNAL)
+    started = next(
+        (r["record"] for r in ev.store.revisions(exc.record_id) if r["revision"] == exc.expected),
+        None,
+    )
+    changed = changed_keys(started, current.to_dict()) if started else []
+    # Saving again is a deliberate choice made after seeing the other version.
+    values = {**values, "revision": str(current.revision)}
+    return _form(
+        "records/form.html",
+        record_type,
+        values,
+        {"revision": "Someone else saved this record while you were editing it."},
+        record=current,
+        conflict={"current": current, "changed": changed, "expected": exc.expected},
+    )
+
+
+@bp.route("/records/<record_id>/history")
+@role_required("editor")
+def history(record_id: str):
+    record = load_record(record_id, allow_deleted=True)
+    versions = describe_history(record, evidence().store.revisions(record.id))
+    return render_template("records/history.html", record=record, versions=versions)
+
+
+@bp.route("/records/<record_id>/delete", methods=["POST"])
+@role_required("editor")
+def delete(record_id: str):
+    record = load_record(record_id)
+    evidence().delete(record.id, current_user.name)
+    # No record text in the flash: the session cookie is signed, not encrypted.
+    flash("The record has been deleted. An admin can restore it.", "success")
+    return redirect(url_for("records.browse"))
+
+
+@bp.route("/records/<record_id>/restore", methods=["POST"])
+@role_required("admin")
+def restore(record_id: str):
+    record = load_record(record_id, allow_deleted=True)
+    if not record.deleted_at:
+        flash("That record is not deleted.", "info")
+    else:
+        evidence().restore(record.id, current_user.name)
+        flash("The record has been restored.", "success")
+    return redirect(url_for("records.show", record_id=record.id))
+
+
+@bp.route("/records/<record_id>/erase", methods=["GET", "POST"])
+@role_required("admin")
+def erase(record_id: str):
+    record: Record = load_record(record_id, allow_deleted=True)
+    if request.method == "POST":
+        if request.form.get("confirm") == "erase":
+            evidence().purge(record.id, current_user.name)
+            flash("The record has been erased. Nothing of it is left.", "success")
+            return redirect(url_for("records.browse"))
+        errors = {"confirm": "Tick the box to confirm that the record should be erased."}
+        return render_template("records/erase.html", record=record, errors=errors), 422
+    return render_template("records/erase.html", record=record, errors={})

@@ -1,0 +1,73 @@
+"""Snippets: a short piece of a hit's text with the matched words in ``<mark>``.
+
+Everything but the ``<mark>`` tags is HTML-escaped. Only the page's hits are highlighted.
+"""
+
+from __future__ import annotations
+
+from html import escape
+
+from . import text
+
+WIDTH = 220  # characters in a snippet
+
+
+def snippet(body: str, terms: frozenset[str], width: int = WIDTH) -> str:
+    """The best window of ``body`` for ``terms``, as safe HTML."""
+    if not body:
+        return ""
+    matches = [(s, e, t) for t, s, e in text.spans(body) if t in terms] if terms else []
+    if not matches:
+        return _cut(body, 0, width)
+    start, end = _best_window(matches, width)
+    begin = max(0, min(start, end - width // 2) - width // 4)
+    begin = _word_start(body, begin)
+    stop = _word_end(body, max(end, begin + width))
+    out = ["…" if begin > 0 else ""]
+    cursor = begin
+    for s, e, _ in matches:
+        if s < begin or e > stop:
+            continue
+        out.append(escape(body[cursor:s]))
+        out.append(f"<mark>{escape(body[s:e])}</mark>")
+        cursor = e
+    out.append(escape(body[cursor:stop]))
+    out.append("…" if stop < len(body) else "")
+    return _squash("".join(out))
+
+
+def _best_window(matches: list[tuple[int, int, str]], width: int) -> tuple[int, int]:
+    """The span of the match window (up to ``width`` chars) with the most distinct terms."""
+    best = (0, matches[0][0], matches[0][1])
+    left = 0
+    for right in range(len(matches)):
+        while matches[right][1] - matches[left][0] > width:
+            left += 1
+        window = matches[left : right + 1]
+        score = len({t for _, _, t in window}) * 100 + len(window)
+        if score > best[0]:
+            best = (score, window[0][0], window[-1][1])
+    return best[1], best[2]
+
+
+def _word_start(body: str, pos: int) -> int:
+    if pos <= 0:
+        return 0
+    space = body.rfind(" ", 0, pos)
+    return space + 1 if space >= 0 and pos - space < 30 else pos
+
+
+def _word_end(body: str, pos: int) -> int:
+    if pos >= len(body):
+        return len(body)
+    space = body.find(" ", pos)
+    return space if 0 <= space - pos < 30 else pos
+
+
+def _cut(body: str, start: int, width: int) -> str:
+    stop = _word_end(body, start + width)
+    return _squash(escape(body[start:stop]) + ("…" if stop < len(body) else ""))
+
+
+def _squash(html: str) -> str:
+    return " ".join(html.split())

@@ -1,0 +1,346 @@
+"""The search index on disk: generations, writes, and a searcher kept open between searches.
+
+Layout of ``path``::
+
+    CURRENT          the name of the live generation (replaced atomically by a rebuild)
+    gen-.../         a Whoosh index
+
+A write opens a Whoosh writer on the live generation; only one process may hold it, so a
+second writer waits up to ``wait`` seconds and then gives up (``apply`` returns False and
+the caller keeps the change pending). A rebuild holds the live generation's lock while it
+builds the next one beside it, so no write is lost in the old generation.
+"""
+
+from __future__ import annotations
+
+import os
+import secrets
+import shutil
+import threading
+import time
+from collections.abc import Callable, Iterable, Iterator
+from contextlib import contextmanager
+from itertools import chain, islice
+from pathlib import Path
+
+from whoosh import index as whoosh_index
+from whoosh.reading import SegmentReader
+from whoosh.util.filelock import FileLock
+from whoosh.writing import LockError, SegmentWriter
+
+from evidence.model import Record
+
+from . import merging, searching, spelling
+from .query import parse, positive_words, split_filters
+from .results import Results
+from .schema import document, make_schema
+from .view import SegmentSets, View
+
+POINTER = "CURRENT"
+SAVE_WAIT = 5.0  # seconds add/remove/purge wait for another writer
+REBUILD_WAIT = 60.0
+MP_THRESHOLD = 5000  # records from which a rebuild uses two processes
+LIMIT_MB = 256
+PROGRESS_EVERY = 500
+
+
+def _abandon(writer) -> None:
+    """Release a writer that did not commit, closing the files Whoosh leaves open on errors."""
+    if not writer.is_closed:
+        writer.cancel()
+    for part in ("perdocwriter", "fieldwriter"):
+        try:
+            getattr(writer, part).close()
+        except Exception:  # already closed, or half-written: nothing more to release
+            pass
+    pool = getattr(writer, "pool", None)
+    if pool is not None:
+        try:
+            pool.cleanup()
+        except Exception:
+            pass
+
+
+class IndexBusy(RuntimeError):
+    """Another process kept the index locked for longer than we were willing to wait."""
+
+
+class _Shared:
+    """State shared by every SearchIndex on the same folder in this process."""
+
+    def __init__(self, path: Path) -> None:
+        self.path = path
+        self.read_lock = threading.RLock()
+        self.write_lock = threading.Lock()
+        self.users = 0
+        self.generation: str | None = None
+        self.signature: tuple | None = None
+        self.ix = None
+        self.view: View | None = None
+        self.sets = SegmentSets()
+
+    def close(self) -> None:
+        with self.read_lock:
+            if self.view is not None and not self.view.searcher.is_closed:
+                self.view.searcher.close()
+            self.view = self.ix = self.generation = self.signature = None
+
+
+_registry: dict[Path, _Shared] = {}
+_registry_lock = threading.Lock()
+
+
+class SearchIndex:
+    """The search seam: keep the index in step with the store and answer searches."""
+
+    def __init__(self, path: str | os.PathLike) -> None:
+        self.path = Path(path).resolve()
+        self.path.mkdir(parents=True, exist_ok=True)
+        with _registry_lock:
+            self._shared = _registry.setdefault(self.path, _Shared(self.path))
+            self._shared.users += 1
+        self._closed = False
+        self._ensure_generation()
+
+    # Generations
+
+    def _pointer(self) -> Path:
+        return self.path / POINTER
+
+    def _read_generation(self) -> str:
+        return self._pointer().read_text(encoding="utf-8").strip()
+
+    def _write_pointer(self, name: str) -> None:
+        temp = self.path / f".{POINTER}.{secrets.token_hex(4)}"
+        temp.write_text(name + "\n", encoding="utf-8")
+        os.replace(temp, self._pointer())
+
+    def _new_generation(self) -> tuple[str, Path]:
+        name = f"gen-{time.strftime('%Y%m%d%H%M%S')}-{secrets.token_hex(3)}"
+        folder = self.path / name
+        folder.mkdir()
+        whoosh_index.create_in(str(folder), make_schema())
+        return name, folder
+
+    def _ensure_generation(self) -> None:
+        if self._pointer().exists():
+            return
+        lock = FileLock(str(self.path / "INIT_LOCK"))
+        lock.acquire(blocking=True)
+        try:
+            if not self._pointer().exists():
+                name, _ = self._new_generation()
+                self._write_pointer(name)
+        finally:
+            lock.release()
+
+    def _open_index(self):
+        """The live generation's Whoosh index (cached per generation)."""
+        shared = self._shared
+        name = self._read_generation()
+        if shared.generation != name or shared.ix is None:
+            shared.ix = whoosh_index.open_dir(str(self.path / name))
+            shared.generation = name
+        return shared.ix
+
+    # Reading
+
+    def _view(self) -> View:
+        """A searcher on the latest commit of the live generation (call under read_lock)."""
+        shared = self._shared
+        stat = os.stat(self._pointer())
+        signature = (stat.st_ino, stat.st_mtime_ns, stat.st_size)
+        view = shared.view
+        if view is not None and signature == shared.signature and view.searcher.up_to_date():
+            return view
+        # A fresh searcher rather than refresh(): see README.md.
+        ix = self._open_index() if signature != shared.signature else shared.ix
+        searcher = ix.searcher()
+        try:
+            shared.view = View(searcher, shared.sets)
+        except BaseException:
+            searcher.close()
+            raise
+        shared.signature = signature
+        if view is not None:
+            view.searcher.close()
+        return shared.view
+
+    def search(self, query: str, filters: dict | None = None, page: int = 1,
+               per_page: int = 20, audience: str = "internal",
+               sort: str = "relevance") -> Results:
+        """One page of the records the audience may see that match ``query`` and ``filters``."""
+        tree = parse(query)
+        with self._shared.read_lock:
+            view = self._view()
+            results = searching.run(view, tree, filters, page, per_page, audience, sort)
+            text_node, _ = split_filters(tree)
+            words = positive_words(text_node)
+            if words:
+                results.suggestion = spelling.suggest(
+                    view, searching.parts(view, audience), query, words)
+        return results
+
+    def suggest(self, query: str, audience: str = "internal") -> str | None:
+        """The query with misspelt words corrected from the index's words, or None."""
+        text_node, _ = split_filters(parse(query))
+        words = positive_words(text_node)
+        if not words:
+            return None
+        with self._shared.read_lock:
+            view = self._view()
+            return spelling.suggest(view, searching.parts(view, audience), query, words)
+
+    def doc_count(self) -> int:
+        """How many records the index holds."""
+        with self._shared.read_lock:
+            return self._view().searcher.doc_count()
+
+    def revisions(self) -> dict[str, int]:
+        """Every indexed record id with the revision indexed."""
+        with self._shared.read_lock:
+            reader = self._view().reader
+            return {fields["id"]: fields.get("rev", 0) for _, fields in reader.iter_docs()}
+
+    # Writing
+
+    @contextmanager
+    def _writer(self, wait: float) -> Iterator[SegmentWriter | None]:
+        """The live generation's writer, or None if another writer kept it past ``wait``."""
+        deadline = time.monotonic() + max(0.0, wait)
+        shared = self._shared
+        got = shared.write_lock.acquire(timeout=wait) if wait > 0 else shared.write_lock.acquire(False)
+        if not got:
+            yield None
+            return
+        writer = None
+        try:
+            while writer is None:
+                name = self._read_generation()
+                try:
+                    ix = whoosh_index.open_dir(str(self.path / name))
+                    writer = SegmentWriter(ix, timeout=max(0.0, deadline - time.monotonic()),
+                                           delay=0.02, limitmb=LIMIT_MB)
+                except LockError:
+                    break
+                except (OSError, whoosh_index.EmptyIndexError):
+                    if time.monotonic() > deadline:
+                        raise
+                    continue  # swapped and removed under us: read the pointer again
+                if self._read_generation() != name:  # a rebuild swapped while we waited
+                    writer.cancel()
+                    writer = None
+            yield writer
+        finally:
+            if writer is not None:
+                _abandon(writer)
+            shared.write_lock.release()
+
+    def apply(self, upserts: list[Record], deletes: list[str], wait: float = 0.0) -> bool:
+        """Add or replace ``upserts`` and delete ``deletes`` in one commit; False if locked."""
+        docs = [document(record) for record in upserts]
+        with self._writer(wait) as writer:
+            if writer is None:
+                return False
+            for record_id in deletes:
+                writer.delete_by_term("id", record_id)
+            for doc in docs:
+                writer.update_document(**doc)
+            writer.commit(mergetype=merging.tiered)
+        return True
+
+    def add(self, record: Record) -> None:
+        """Add or replace one record (waits a few seconds for another writer)."""
+        if not self.apply([record], [], wait=SAVE_WAIT):
+            raise IndexBusy(f"the search index at {self.path} is locked by another writer")
+
+    def remove(self, record_id: str) -> None:
+        """Remove one record (waits a few seconds for another writer)."""
+        if not self.apply([], [record_id], wait=SAVE_WAIT):
+            raise IndexBusy(f"the search index at {self.path} is locked by another writer")
+
+    def purge(self, record_id: str) -> None:
+        """Erase a record: its every version's text is gone from every file under ``path``."""
+        with self._writer(SAVE_WAIT) as writer:
+            if writer is None:
+                raise IndexBusy(f"the search index at {self.path} is locked by another writer")
+            key = record_id.encode("utf-8")
+            holding = set()
+            for segment in writer.segments:
+                reader = SegmentReader(writer.storage, writer.schema, segment)
+                try:
+                    if ("id", key) in reader:
+                        holding.add(segment.segment_id())
+                finally:
+                    reader.close()
+            writer.delete_by_term("id", record_id)
+            writer.commit(mergetype=merging.rewriting(holding))
+
+    def rebuild(self, records: Iterable[Record], total: int | None = None,
+                progress: Callable[[int], None] | None = None) -> int:
+        """Index ``records`` into a new generation, swap it in, remove the old one.
+
+        ``progress`` is called with the number of records indexed since its last call.
+        """
+        records = iter(records)
+        head = list(islice(records, MP_THRESHOLD))
+        many = len(head) >= MP_THRESHOLD or (total or 0) >= MP_THRESHOLD
+        with self._writer(REBUILD_WAIT) as old:
+            if old is None:
+                raise IndexBusy(f"the search index at {self.path} is locked by another writer")
+            old_name = self._read_generation()
+            self._remove_stale(keep={old_name})
+            name, folder = self._new_generation()
+            try:
+                count = self._fill(folder, chain(head, records), many, progress)
+            except BaseException:
+                shutil.rmtree(folder, ignore_errors=True)
+                raise
+            self._write_pointer(name)
+        self._remove_stale(keep={name})
+        return count
+
+    def _fill(self, folder: Path, records: Iterable[Record], many: bool,
+              progress: Callable[[int], None] | None) -> int:
+        ix = whoosh_index.open_dir(str(folder))
+        if many:
+            writer = ix.writer(procs=2, multisegment=True, limitmb=LIMIT_MB, batchsize=250)
+        else:
+            writer = ix.writer(limitmb=LIMIT_MB)
+        count = reported = 0
+        try:
+            for record in records:
+                writer.add_document(**document(record))
+                count += 1
+                if progress and count - reported >= PROGRESS_EVERY:
+                    progress(count - reported)
+                    reported = count
+            writer.commit(merge=False) if many else writer.commit()
+        except BaseException:
+            writer.cancel()
+            raise
+        if progress and count > reported:
+            progress(count - reported)
+        return count
+
+    def _remove_stale(self, keep: set[str]) -> None:
+        for folder in self.path.glob("gen-*"):
+            if folder.name not in keep:
+                shutil.rmtree(folder, ignore_errors=True)
+
+    def close(self) -> None:
+        """Let go of this handle; the last one closes the shared searcher."""
+        if self._closed:
+            return
+        self._closed = True
+        with _registry_lock:
+            self._shared.users -= 1
+            if self._shared.users <= 0:
+                self._shared.close()
+                _registry.pop(self.path, None)
+
+    def __enter__(self) -> SearchIndex:
+        return self
+
+    def __exit__(self, *exc) -> None:
+        self.close()

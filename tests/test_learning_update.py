@@ -1,0 +1,481 @@
+"""The learning-update generator: a hand-made corpus with known content, in every format."""
+
+from __future__ import annotations
+
+import io
+import re
+import shutil
+import subprocess
+import zipfile
+
+import pytest
+from docx import Document
+
+from evidence.model import Record, ValidationError
+from learning.framework import parse
+from learning.updates import (
+    render_docx,
+    render_html,
+    render_markdown,
+    summarise,
+    summary_to_record_data,
+)
+from learning.updates.wording import md_escape
+
+FRAMEWORK_YAML = """
+name: test-plan
+title: Test plan 2025
+period: {from: 2025-01-01, to: 2026-06-30}
+authorities:
+  - {name: Dundee, localities: [Lochee, Coldside]}
+  - {name: East Ayrshire, localities: [Kilmarnock, Cumnock]}
+objectives:
+  - code: SO1
+    text: Families are heard
+    indicators:
+      - {code: SO1.1, text: Families say they are listened to}
+      - {code: SO1.2, text: Families lead change}
+    activities:
+      - code: SO1-A
+        text: Cafe conversations in every locality
+        owners: [GL]
+        timescale: Apr 2025 - Mar 2026
+        success_criteria: [Families take part in cafe conversations]
+  - code: SO2
+    text: Learning is shared
+    indicators:
+      - {code: SO2.1, text: Practitioners change their approach}
+      - {code: SO2.2, text: Learning reaches national policy}
+    activities:
+      - code: SO2-D
+        text: The learning framework is used to track change
+        owners: [LP]
+        timescale: Jun - Mar 2024
+        success_criteria: [3 Learning Updates, 4 learning events and 2 national]
+        targets:
+          - {label: Learning updates, value: 3, record_type: learning_update}
+          - label: Learning events in East Ayrshire
+            value: 2
+            record_type: event
+            where: {scope: local}
+            authority: East Ayrshire
+          - label: Learning events in Dundee
+            value: 2
+            record_type: event
+            where: {scope: local}
+            authority: Dundee
+          - {label: National events, value: 2, record_type: event, where: {scope: national}}
+"""
+
+PERIOD = ("2025-04-01", "2025-06-30")
+INTERNAL_TITLE = "Confidential child protection review"
+NAME = "Sarah McKay"
+
+
+def rec(rid: str, type_: str, date: str, indicators: list[str], **kw) -> Record:
+    """A record with sensible defaults; ``consent`` defaults to public."""
+    kw.setdefault("consent", "public")
+    kw.setdefault("title", f"Record {rid}")
+    return Record(type=type_, date=date, indicators=indicators, id=rid, **kw)
+
+
+def dundee(locality: str = "Lochee") -> dict:
+    return {"authority": "Dundee", "locality": locality}
+
+
+def ayrshire() -> dict:
+    return {"authority": "East Ayrshire", "locality": "Kilmarnock"}
+
+
+def event(rid: str, date: str, scope: str, rating: float, people: int, **kw) -> Record:
+    fields = {"scope": scope, "participants": people, "rating": rating}
+    return rec(rid, "event", date, ["SO2.2"], fields=fields, title=f"Event {rid}", **kw)
+
+
+@pytest.fixture
+def framework():
+    return parse(FRAMEWORK_YAML)
+
+
+@pytest.fixture
+def records() -> list[Record]:
+    return corpus()
+
+
+def corpus() -> list[Record]:
+    """Fourteen records in the period, three in the previous one, and some just outside."""
+    return [
+        rec(
+            "story-first", "family_story", "2025-04-01", ["SO1.1"], consent="anonymised",
+            title=f"{NAME} found her voice", people=[NAME], activities=["SO1-A"],
+            quotes=[f"{NAME} said we were listened to for the first time."],
+            fields={"family": "Family M", "what_changed": "Sarah now chairs the parents' group."},
+            **dundee(),
+        ),
+        rec(
+            "cafe-last", "cafe_conversation", "2025-06-30", ["SO1.1", "SO2.1"],
+            quotes=["Come along, it's warm and there's soup."],
+            fields={"venue": "Hub", "families": 7, "practitioners": 3}, **dundee("Coldside"),
+        ),
+        rec(
+            "story-internal", "family_story", "2025-05-10", ["SO1.1"], consent="internal",
+            title=INTERNAL_TITLE, quotes=["Words for the team alone."],
+            fields={"what_changed": "Kept inside the team."}, **dundee(),
+        ),
+        rec(
+            "script", "test_of_change", "2025-04-10", ["SO1.1"],
+            title="<script>alert(1)</script> plan", quotes=["*bold* | pipe # hash"],
+            **dundee(),
+        ),
+        rec(
+            "cafe-ea", "cafe_conversation", "2025-05-02", ["SO2.1"],
+            fields={"families": 5, "practitioners": 4}, **ayrshire(),
+        ),
+        rec(
+            "vble-1", "vble_evaluation", "2025-05-15", ["SO2.1"],
+            fields={"participants": 10, "confidence_before": 2, "confidence_after": 4},
+        ),
+        rec(
+            "vble-2", "vble_evaluation", "2025-06-01", ["SO2.1"], consent="anonymised",
+            fields={"participants": 30, "confidence_before": 3, "confidence_after": 4},
+        ),
+        event("ev-ea", "2025-04-20", "local", 4, 20, **ayrshire()),
+        event("ev-dde", "2025-05-20", "local", 5, 20, **dundee()),
+        event("ev-nat", "2025-06-10", "national", 3, 50),
+        event("ev-internal", "2025-06-15", "local", 2, 10, consent="internal", **dundee()),
+        rec(
+            "fund-lochee", "fund_decision", "2025-05-05", ["SO2.1"],
+            fields={"panel": "Lochee panel", "amount_gbp": 1500,
+                    "families_on_panel": 4, "practitioners_on_panel": 4},
+            **dundee(),
+        ),
+        rec(
+            "fund-kilm", "fund_decision", "2025-06-05", ["SO2.1"],
+            fields={"panel": "Kilmarnock panel", "amount_gbp": 250.5,
+                    "families_on_panel": 2, "practitioners_on_panel": 5},
+            **ayrshire(),
+        ),
+        rec(
+            "lu-1", "learning_update", "2025-06-20", ["SO2.1"],
+            fields={"audience": "external", "cites": []},
+        ),
+        # The previous period: 31 December 2024 to 31 March 2025.
+        rec("prev-last", "cafe_conversation", "2025-03-31", ["SO1.1"], fields={"families": 100}),
+        rec("prev-mid", "family_story", "2025-01-15", ["SO2.1"]),
+        rec("prev-first", "family_story", "2024-12-31", ["SO2.1"]),
+        # Outside both periods.
+        rec("too-early", "family_story", "2024-12-30", ["SO2.1"]),
+        rec("too-late", "cafe_conversation", "2025-07-01", ["SO1.1"], fields={"families": 50}),
+    ]
+
+
+RATINGS = [
+    {
+        "indicator": "SO1.1", "period_from": "2024-10-01", "period_to": "2024-12-31",
+        "progress": "emerging", "confidence": "low", "rationale": "Early days.",
+        "records": [], "rated_by": "GL", "rated_at": "2025-01-05T10:00:00Z",
+    },
+    {
+        "indicator": "SO1.1", "period_from": "2025-01-01", "period_to": "2025-03-31",
+        "progress": "developing", "confidence": "medium",
+        "rationale": f"{NAME} spoke to the board.",
+        "records": ["story-first", "story-internal"], "rated_by": "GL",
+        "rated_at": "2025-04-02T10:00:00Z",
+    },
+    {
+        "indicator": "SO1.1", "period_from": "2025-07-01", "period_to": "2025-09-30",
+        "progress": "established", "confidence": "high", "rationale": "Later.",
+        "records": [], "rated_by": "GL", "rated_at": "2025-10-02T10:00:00Z",
+    },
+]
+
+
+def make(framework, records, audience="internal", objectives=None, **kw):
+    return summarise(framework, records, PERIOD, audience, objectives, **kw)
+
+
+def indicator(summary, code):
+    return next(i for o in summary.objectives for i in o.indicators if i.code == code)
+
+
+def activity(summary, code):
+    return next(a for o in summary.objectives for a in o.activities if a.code == code)
+
+
+def docx_text(data: bytes) -> str:
+    doc = Document(io.BytesIO(data))
+    parts = [p.text for p in doc.paragraphs]
+    for table in doc.tables:
+        parts += [cell.text for row in table.rows for cell in row.cells]
+    return "\n".join(parts)
+
+
+# --- the period ----------------------------------------------------------------------------
+
+
+def test_period_is_inclusive_at_both_ends(framework, records):
+    summary = make(framework, records)
+    assert "story-first" in summary.cites and "cafe-last" in summary.cites
+    assert "prev-last" not in summary.cites and "too-late" not in summary.cites
+    assert len(summary.cites) == 14
+    assert (summary.previous.start.isoformat(), summary.previous.end.isoformat()) == (
+        "2024-12-31",
+        "2025-03-31",
+    )
+
+
+def test_previous_period_counts_and_change(framework, records):
+    summary = make(framework, records)
+    so11, so21 = indicator(summary, "SO1.1"), indicator(summary, "SO2.1")
+    assert (so11.count, so11.previous_count, so11.change) == (4, 1, 3)
+    assert (so21.count, so21.previous_count, so21.change) == (7, 2, 5)
+    assert summary.headline.previous_total == 3
+    markdown = render_markdown(summary)
+    assert "4 records this period; 1 in the previous period (up 3)." in markdown
+
+
+def test_previous_records_may_be_given_apart(framework, records):
+    in_period = [r for r in records if "2025-04-01" <= r.date <= "2025-06-30"]
+    apart = make(framework, iter(in_period), previous_records=iter(records))
+    together = make(framework, records)
+    assert apart.cites == together.cites
+    assert [b for b in apart.chart] == [b for b in together.chart]
+
+
+def test_bad_input_is_refused_with_the_field(framework, records):
+    with pytest.raises(ValidationError) as err:
+        summarise(framework, records, ("2025-06-30", "2025-04-01"), "internal", None)
+    assert err.value.field == "to"
+    with pytest.raises(ValidationError) as err:
+        summarise(framework, records, PERIOD, "everyone", None)
+    assert err.value.field == "audience"
+    with pytest.raises(ValidationError) as err:
+        summarise(framework, records, PERIOD, "internal", ["SO9"])
+    assert err.value.field == "objectives"
+
+
+def test_objectives_narrow_the_scope(framework, records):
+    summary = make(framework, records, objectives=["SO2"])
+    assert [o.code for o in summary.objectives] == ["SO2"]
+    assert "story-first" not in summary.cites and "cafe-last" in summary.cites
+    assert "This update covers SO2 only." in render_markdown(summary)
+
+
+# --- what the document says ----------------------------------------------------------------
+
+
+def test_headline_numbers(framework, records):
+    h = make(framework, records).headline
+    assert h.total == 14
+    assert {t.type: t.count for t in h.by_type}["event"] == 4
+    assert (h.cafe_conversations, h.families, h.practitioners) == (2, 12, 7)
+    assert h.vble_participants == 40
+    assert h.confidence_before == pytest.approx(2.75)
+    assert h.confidence_after == pytest.approx(4.0)
+    local = next(e for e in h.events if e.scope == "local")
+    assert (local.events, local.participants) == (3, 50)
+    assert local.average_rating == pytest.approx((80 + 100 + 20) / 50)
+    assert h.fund_total == pytest.approx(1750.5)
+    assert h.panel_names == ["Kilmarnock panel", "Lochee panel"]
+
+
+def test_fifty_fifty_flag(framework, records):
+    summary = make(framework, records)
+    flagged = [p.panel for p in summary.headline.panels_below_minimum]
+    assert flagged == ["Kilmarnock panel"]
+    markdown = render_markdown(summary)
+    assert "£1,750.50" in markdown
+    assert "| Kilmarnock panel | 5 June 2025 | Kilmarnock | £250.50 | 2:5 | **Not met" in markdown
+    assert "| Lochee panel | 5 May 2025 | Lochee | £1,500 | 4:4 | Met |" in markdown
+
+
+def test_gap_is_named_under_its_indicator(framework, records):
+    summary = make(framework, records)
+    assert summary.gaps == [("SO1.2", "Families lead change")]
+    sentence = "No evidence was logged for this indicator between 1 April and 30 June 2025."
+    markdown = render_markdown(summary)
+    section = markdown.split("### Indicator SO1.2")[1].split("###")[0]
+    assert sentence in section
+    assert sentence in render_html(summary)
+    assert sentence in docx_text(render_docx(summary))
+
+
+def test_quotes_most_recent_first_and_stories(framework, records):
+    so11 = indicator(make(framework, records), "SO1.1")
+    assert [q.record_id for q in so11.quotes] == [
+        "cafe-last", "story-internal", "script", "story-first"
+    ]
+    assert [s.record_id for s in so11.stories] == ["story-internal", "story-first"]
+    assert so11.stories[1].what_changed == "Sarah now chairs the parents' group."
+    assert so11.localities == ["Coldside", "Lochee"]
+
+
+@pytest.mark.parametrize(
+    ("audience", "expected"),
+    [
+        ("internal", {"Learning updates": 1, "Learning events in East Ayrshire": 1,
+                      "Learning events in Dundee": 2, "National events": 1}),
+        ("external", {"Learning updates": 1, "Learning events in East Ayrshire": 1,
+                      "Learning events in Dundee": 1, "National events": 1}),
+    ],
+)
+def test_target_counts(framework, records, audience, expected):
+    so2d = activity(make(framework, records, audience), "SO2-D")
+    assert {t.label: t.achieved for t in so2d.targets} == expected
+    assert [t.value for t in so2d.targets] == [3, 2, 2, 2]
+    assert not any(t.met for t in so2d.targets) or audience == "internal"
+
+
+def test_activity_success_criteria_and_evidence(framework, records):
+    summary = make(framework, records)
+    so1a = activity(summary, "SO1-A")
+    assert so1a.evidence_count == 1 and so1a.recent[0].id == "story-first"
+    markdown = render_markdown(summary)
+    assert "- Families take part in cafe conversations" in markdown
+    assert "| Learning events in Dundee | 2 | 2 | Met |" in markdown
+    assert "| Learning updates | 3 | 1 | 2 to go |" in markdown
+
+
+def test_ratings_latest_before_period_end_and_change(framework, records):
+    summary = make(framework, records, ratings=RATINGS)
+    rating = indicator(summary, "SO1.1").rating
+    assert rating.progress == "developing"
+    assert rating.previous_progress == "emerging"
+    assert "moved on from emerging" in rating.change and "from low to medium" in rating.change
+    assert rating.evidence == ["story-first", "story-internal"]
+    assert indicator(summary, "SO2.1").rating is None
+    external = indicator(make(framework, records, "external", ratings=RATINGS), "SO1.1").rating
+    assert external.evidence == ["story-first"]
+    assert NAME not in external.rationale and "Person A" in external.rationale
+
+
+# --- consent -------------------------------------------------------------------------------
+
+
+def test_external_never_counts_internal_records(framework, records):
+    summary = make(framework, records, "external")
+    assert "story-internal" not in summary.cites and "ev-internal" not in summary.cites
+    assert indicator(summary, "SO1.1").count == 3
+    assert summary.headline.total == 12
+    assert {t.type: t.count for t in summary.headline.by_type}["event"] == 3
+
+
+def test_internal_title_absent_from_every_external_format(framework, records):
+    external = make(framework, records, "external")
+    internal = make(framework, records, "internal")
+    for render in (render_markdown, render_html):
+        assert INTERNAL_TITLE not in render(external)
+        assert "Words for the team alone" not in render(external)
+        assert INTERNAL_TITLE in render(internal)
+    assert INTERNAL_TITLE not in docx_text(render_docx(external))
+    assert INTERNAL_TITLE in docx_text(render_docx(internal))
+
+
+def test_names_replaced_externally_kept_internally(framework, records):
+    external = make(framework, records, "external", ratings=RATINGS)
+    internal = make(framework, records, "internal", ratings=RATINGS)
+    for part in ("Sarah", "McKay"):
+        assert part not in render_markdown(external)
+        assert part not in render_html(external)
+        assert part not in docx_text(render_docx(external))
+    assert "Person A found her voice" in render_markdown(external)
+    assert "Person A now chairs" in render_markdown(external)
+    assert NAME in render_markdown(internal) and NAME in render_html(internal)
+    assert NAME in docx_text(render_docx(internal))
+
+
+# --- formats -------------------------------------------------------------------------------
+
+
+def test_markdown_structure_and_escaping(framework, records):
+    markdown = render_markdown(make(framework, records))
+    for heading in (
+        "# Learning update: 1 April – 30 June 2025 (internal)",
+        "## Summary",
+        "## Objective SO1: Families are heard",
+        "### Indicator SO1.1: Families say they are listened to",
+        "### Key activities",
+        "## Evidence cited",
+    ):
+        assert heading + "\n" in markdown
+    assert "&lt;script>" in markdown and "<script>" not in markdown
+    assert r"\*bold\* \| pipe \# hash" in markdown
+    assert "| story-first | Sarah McKay found her voice | 1 April 2025 | Family story |" in markdown
+
+
+def test_md_escape_keeps_structure():
+    assert md_escape("# heading\nnext line") == r"\# heading next line"
+    assert md_escape("- item") == r"\- item"
+    assert md_escape("1. first") == r"1\. first"
+    assert md_escape("[link](http://x)") == r"\[link\](http://x)"
+
+
+def test_html_is_standalone_escaped_and_printable(framework, records):
+    html = render_html(make(framework, records))
+    assert "<script" not in html.lower()
+    assert "&lt;script&gt;alert(1)&lt;/script&gt; plan" in html
+    assert "@media print" in html and "<svg" in html
+    assert not re.search(r"(src|href)=\"(https?:)?//", html)
+    assert "<link" not in html and "<img" not in html
+    assert html.count('class="bar-current"') == 4
+
+
+def test_docx_has_headings_tables_quotes_and_chart(framework, records):
+    data = render_docx(make(framework, records))
+    doc = Document(io.BytesIO(data))
+    headings = [p.text for p in doc.paragraphs if p.style.name.startswith("Heading")]
+    assert "Summary" in headings and "Evidence cited" in headings
+    assert "Indicator SO1.1: Families say they are listened to" in headings
+    assert len(doc.tables) >= 4
+    quotes = [p.text for p in doc.paragraphs if "Quote" in p.style.name]
+    assert any("Come along" in q for q in quotes)
+    assert len(doc.inline_shapes) == 1
+    with zipfile.ZipFile(io.BytesIO(data)) as archive:
+        images = [n for n in archive.namelist() if n.startswith("word/media/")]
+        assert images and archive.read(images[0]).startswith(b"\x89PNG")
+
+
+@pytest.mark.skipif(
+    not (shutil.which("libreoffice") or shutil.which("soffice")), reason="no LibreOffice"
+)
+def test_docx_converts_to_pdf(framework, records, tmp_path):
+    source = tmp_path / "update.docx"
+    source.write_bytes(render_docx(make(framework, records)))
+    office = shutil.which("libreoffice") or shutil.which("soffice")
+    result = subprocess.run(
+        [office, f"-env:UserInstallation=file://{tmp_path}/profile", "--headless",
+         "--convert-to", "pdf", "--outdir", str(tmp_path), str(source)],
+        capture_output=True, timeout=180, check=False,
+    )
+    pdf = tmp_path / "update.pdf"
+    assert result.returncode == 0 and pdf.exists(), result.stderr
+    assert pdf.read_bytes().startswith(b"%PDF")
+
+
+def test_empty_period_still_makes_a_document(framework):
+    summary = make(framework, [], "external")
+    assert summary.cites == [] and len(summary.gaps) == 4
+    assert "No records were cited" in render_markdown(summary)
+    assert render_docx(summary).startswith(b"PK")
+
+
+# --- saving as a record --------------------------------------------------------------------
+
+
+def test_record_data(framework, records):
+    summary = make(framework, records, "external")
+    data = summary_to_record_data(summary, "LP")
+    assert data["type"] == "learning_update"
+    assert data["title"] == "Learning update: 1 April – 30 June 2025 (external)"
+    assert data["date"] == "2025-06-30" and data["consent"] == "anonymised"
+    assert data["indicators"] == ["SO1.1", "SO2.1", "SO2.2"]
+    assert data["fields"] == {
+        "period_from": "2025-04-01",
+        "period_to": "2025-06-30",
+        "audience": "external",
+        "cites": summary.cites,
+    }
+    assert data["body"] == render_markdown(summary)
+    assert summary_to_record_data(make(framework, records), "LP")["consent"] == "internal"
+    empty = summary_to_record_data(make(framework, []), "LP")
+    assert empty["indicators"] == ["SO1.1", "SO1.2", "SO2.1", "SO2.2"]

@@ -1,0 +1,103 @@
+"""The query language: parsing, and malformed input read as plain words."""
+
+import pytest
+
+from search_index import text
+from search_index.query import (
+    MAX_LENGTH,
+    And,
+    Filter,
+    Not,
+    Or,
+    Phrase,
+    Word,
+    clean,
+    parse,
+    split_filters,
+)
+
+
+def test_words_are_anded():
+    assert parse("family housing") == And((Word("family"), Word("housing")))
+
+
+def test_operators_and_precedence():
+    assert parse("a OR b c") == Or((Word("a"), And((Word("b"), Word("c")))))
+    assert parse("a AND NOT b") == And((Word("a"), Not(Word("b"))))
+    assert parse("-b a") == And((Not(Word("b")), Word("a")))
+    assert parse("(a OR b) -\"c d\"") == And((Or((Word("a"), Word("b"))), Not(Phrase("c d"))))
+
+
+def test_field_filters():
+    tree = parse('indicator:SO1.2 type:family_story locality:"The Ferry" tag:housing x')
+    rest, filters = split_filters(tree)
+    assert rest == Word("x")
+    assert filters == [Filter("indicator", "SO1.2"), Filter("type", "family_story"),
+                       Filter("locality", "The Ferry"), Filter("tag", "housing")]
+
+
+@pytest.mark.parametrize(
+    ("value", "span"),
+    [
+        ("2024-01-01..2024-06-30", ("2024-01-01", "2024-06-30")),
+        ("2024-01-01..", ("2024-01-01", None)),
+        ("..2024-06-30", (None, "2024-06-30")),
+        ("2024-02", ("2024-02-01", "2024-02-29")),
+        ("2023", ("2023-01-01", "2023-12-31")),
+        ("2024-03-05", ("2024-03-05", "2024-03-05")),
+    ],
+)
+def test_dates(value, span):
+    assert parse(f"date:{value}") == Filter("date", span)
+
+
+def test_unknown_field_is_words():
+    assert parse("http://example.org") == And((Word("http"), Word("//example.org")))
+
+
+MALFORMED = [
+    "NOT OR x",
+    "(date:[2020 TO",
+    '"unterminated quote',
+    "(" * 1000,
+    ")" * 1000 + "x",
+    "(" * 1000 + "x" + ")" * 1000,
+    "x" * 20000,
+    "a\x00b\x07c\x1bd",
+    "indicator:",
+    "date:notadate",
+    "date:2024-13-45..2024-99",
+    "AND",
+    "OR OR OR",
+    "NOT",
+    "-",
+    '""',
+    "type:",
+    "a AND (b OR",
+    "\ufeff\u200b",
+    "*?~^:{}[]",
+]
+
+
+@pytest.mark.parametrize("query", MALFORMED)
+def test_malformed_queries_parse(query):
+    parse(query)  # never raises
+
+
+def test_malformed_becomes_plain_words():
+    assert parse("NOT OR x") == And((Word("NOT"), Word("OR"), Word("x")))
+    assert parse("date:notadate") == And((Word("date"), Word("notadate")))
+    assert parse("(" * 1000) is None
+
+
+def test_length_is_capped():
+    assert len(clean("word " * 10000)) <= MAX_LENGTH
+
+
+def test_phrase_offsets_keep_stop_word_gaps():
+    assert text.query_terms("voice of the family") == [("voic", 0), ("famili", 3)]
+    assert text.positions("worker of the came") == {"worker": [0], "came": [3]}
+
+
+def test_accents_fold_and_stems_match():
+    assert text.positions("Café families") == text.positions("cafe family")
