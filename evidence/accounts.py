@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import functools
 import hashlib
 import re
 import secrets
@@ -15,8 +16,11 @@ from .store import Store
 ROLES = ("admin", "editor", "viewer")
 NAME_PATTERN = re.compile(r"^[A-Za-z0-9][A-Za-z0-9._@-]{0,63}$")
 MIN_PASSWORD = 8
-# A real hash to compare against when the name is unknown, so timing does not reveal names.
-_DUMMY_HASH = generate_password_hash("not-a-real-password-0")
+
+@functools.cache
+def _dummy_hash() -> str:
+    """A real hash to check against when the name is unknown, so timing does not reveal names."""
+    return generate_password_hash("not-a-real-password-0")
 
 
 @dataclass(frozen=True)
@@ -112,7 +116,7 @@ def authenticate(store: Store, name: str, password: str) -> User | None:
         f"SELECT {_COLUMNS}, password_hash FROM users WHERE name = ?", [name or ""]
     ).fetchone()
     if row is None:
-        check_password_hash(_DUMMY_HASH, password or "")
+        check_password_hash(_dummy_hash(), password or "")
         return None
     user = _user(row[:5])
     if user.disabled or not check_password_hash(row[5], password or ""):

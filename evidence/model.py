@@ -104,11 +104,12 @@ class Record:
     deleted_at: str | None = None
 
     def to_dict(self, include_deleted: bool = False) -> dict[str, Any]:
-        """The record as the API shows it."""
+        """The record as the API shows it, keys in the contract's order."""
         data = asdict(self)
-        if not include_deleted:
-            data.pop("deleted_at")
-        return data
+        ordered = {key: data[key] for key in INPUT_KEYS}
+        if include_deleted:
+            ordered["deleted_at"] = data["deleted_at"]
+        return ordered
 
     @property
     def objectives(self) -> list[str]:

@@ -27,6 +27,8 @@ CONSENT_WEIGHTS = (("internal", 30), ("anonymised", 50), ("public", 20))
 DEFAULT_STAFF = ("FB", "GL", "SD", "JB", "KJ", "LP", "JK", "CS", "JC")
 # Who leads the work in each authority (plan owner text: "FB (EA) GL (DDE) SD (CLS)").
 AUTHORITY_LEADS = {"Dundee": "GL", "Clackmannanshire": "SD", "East Ayrshire": "FB"}
+# Dundee is the larger partnership (8 LCPP areas, a panel in each).
+AUTHORITY_WEIGHTS = {"Dundee": 1.5}
 SKIPPED_TYPES = ("learning_update",)
 TYPE_WEIGHTS = {
     "family_story": 22,
@@ -75,47 +77,209 @@ SIGNATURE_INDICATORS = {
 # --- names ----------------------------------------------------------------------------------
 # No name is also an everyday word: redaction replaces every part of a name wherever it stands.
 WOMEN = (
-    "Sarah", "Aisha", "Kirsty", "Nicola", "Gemma", "Leanne", "Shona", "Megan", "Claire",
-    "Lisa", "Donna", "Stacey", "Hayley", "Fiona", "Morag", "Eilidh", "Zara", "Priya",
-    "Agnieszka", "Oksana", "Fatima", "Amina", "Chloe", "Rachel", "Lauren", "Kayleigh",
-    "Danielle", "Natalie", "Jolene", "Ashleigh", "Roisin", "Kelly", "Marie", "Tracy", "Nadia",
-    "Samira", "Ewa", "Carly", "Toni", "Lynsey",
+    "Sarah",
+    "Aisha",
+    "Kirsty",
+    "Nicola",
+    "Gemma",
+    "Leanne",
+    "Shona",
+    "Megan",
+    "Claire",
+    "Lisa",
+    "Donna",
+    "Stacey",
+    "Hayley",
+    "Fiona",
+    "Morag",
+    "Eilidh",
+    "Zara",
+    "Priya",
+    "Agnieszka",
+    "Oksana",
+    "Fatima",
+    "Amina",
+    "Chloe",
+    "Rachel",
+    "Lauren",
+    "Kayleigh",
+    "Danielle",
+    "Natalie",
+    "Jolene",
+    "Ashleigh",
+    "Roisin",
+    "Kelly",
+    "Marie",
+    "Tracy",
+    "Nadia",
+    "Samira",
+    "Ewa",
+    "Carly",
+    "Toni",
+    "Lynsey",
 )
 MEN = (
-    "Tom", "Craig", "Steven", "Gary", "Jamie", "Darren", "Callum", "Scott", "Liam", "Kyle",
-    "Euan", "Paul", "Imran", "Tomasz", "Dawid", "Ahmed", "Ryan", "Barry", "Stuart", "Connor",
-    "Sean", "Kieran", "Marek", "Yusuf", "Gordon",
+    "Tom",
+    "Craig",
+    "Steven",
+    "Gary",
+    "Jamie",
+    "Darren",
+    "Callum",
+    "Scott",
+    "Liam",
+    "Kyle",
+    "Euan",
+    "Paul",
+    "Imran",
+    "Tomasz",
+    "Dawid",
+    "Ahmed",
+    "Ryan",
+    "Barry",
+    "Stuart",
+    "Connor",
+    "Sean",
+    "Kieran",
+    "Marek",
+    "Yusuf",
+    "Gordon",
 )
 CHILDREN = (
-    "Jack", "Ellie", "Lewis", "Ruby", "Noah", "Isla", "Harris", "Freya", "Logan", "Ava",
-    "Mia", "Finlay", "Sophie", "Archie", "Rory", "Millie", "Orla", "Kai", "Maya", "Ayaan",
-    "Zofia", "Lucas", "Evie", "Brodie", "Aria", "Caleb", "Poppy", "Riley", "Hamza", "Leon",
+    "Jack",
+    "Ellie",
+    "Lewis",
+    "Ruby",
+    "Noah",
+    "Isla",
+    "Harris",
+    "Freya",
+    "Logan",
+    "Ava",
+    "Mia",
+    "Finlay",
+    "Sophie",
+    "Archie",
+    "Rory",
+    "Millie",
+    "Orla",
+    "Kai",
+    "Maya",
+    "Ayaan",
+    "Zofia",
+    "Lucas",
+    "Evie",
+    "Brodie",
+    "Aria",
+    "Caleb",
+    "Poppy",
+    "Riley",
+    "Hamza",
+    "Leon",
 )
 SURNAMES = (
-    "McKay", "Robertson", "Campbell", "Stewart", "Anderson", "Reid", "Murray", "Paterson",
-    "Fraser", "Kerr", "Ferguson", "Rahman", "Kowalski", "Nowak", "Mitchell", "Henderson",
-    "Ritchie", "Lindsay", "Crichton", "Gallacher", "Doherty", "Khan", "Malik", "Thomson",
-    "Sinclair", "Brodie", "Cairns", "Lamont", "Petrie", "Soutar", "McLaren", "Donaldson",
-    "Hutchison", "Kinnear", "Shevchenko", "Quinn", "McGovern", "Duffy", "Mackie", "Rattray",
+    "McKay",
+    "Campbell",
+    "Stewart",
+    "Anderson",
+    "Reid",
+    "Murray",
+    "Paterson",
+    "Fraser",
+    "Kerr",
+    "Ferguson",
+    "Rahman",
+    "Kowalski",
+    "Nowak",
+    "Mitchell",
+    "Henderson",
+    "Ritchie",
+    "Lindsay",
+    "Crichton",
+    "Gallacher",
+    "Doherty",
+    "Khan",
+    "Malik",
+    "Thomson",
+    "Sinclair",
+    "Cairns",
+    "Lamont",
+    "Petrie",
+    "Soutar",
+    "McLaren",
+    "Donaldson",
+    "Hutchison",
+    "Kinnear",
+    "Shevchenko",
+    "Quinn",
+    "McGovern",
+    "Duffy",
+    "Mackie",
+    "Rattray",
 )
 # Family pseudonyms are already pseudonyms: kept apart from the surnames people carry.
 PSEUDONYMS = (
-    "Robertson", "Grant", "Wallace", "Bruce", "Morrison", "Buchanan", "Drummond", "Ogilvie",
-    "Munro", "Sutherland", "Gordon", "Leslie", "Fleming", "Balfour", "Gilmour", "Tennant",
-    "Abernethy", "Crawford", "Lennox", "Rennie", "Hamilton", "Guthrie", "Lyall", "Strachan",
-    "Baird", "Ramsay", "Haig", "Wishart", "Carnegie", "Kidd",
+    "Robertson",
+    "Grant",
+    "Wallace",
+    "Bruce",
+    "Morrison",
+    "Buchanan",
+    "Drummond",
+    "Ogilvie",
+    "Munro",
+    "Sutherland",
+    "Leslie",
+    "Fleming",
+    "Balfour",
+    "Gilmour",
+    "Tennant",
+    "Abernethy",
+    "Crawford",
+    "Lennox",
+    "Rennie",
+    "Hamilton",
+    "Guthrie",
+    "Lyall",
+    "Strachan",
+    "Baird",
+    "Ramsay",
+    "Haig",
+    "Wishart",
+    "Carnegie",
+    "Kidd",
 )
 
 ROLES = (
-    "health visitor", "family support worker", "housing officer", "pupil support teacher",
-    "depute head", "social worker", "community learning worker", "welfare rights adviser",
-    "school nurse", "nursery manager", "youth worker", "librarian", "headteacher",
-    "CAMHS practitioner", "early years practitioner", "community police officer",
+    "health visitor",
+    "family support worker",
+    "housing officer",
+    "pupil support teacher",
+    "depute head",
+    "social worker",
+    "community learning worker",
+    "welfare rights adviser",
+    "school nurse",
+    "nursery manager",
+    "youth worker",
+    "librarian",
+    "headteacher",
+    "CAMHS practitioner",
+    "early years practitioner",
+    "community police officer",
 )
 SERVICES = (
-    "the housing office", "social work", "the health visiting team", "CAMHS", "the school",
-    "the welfare rights team", "Citizens Advice", "the GP practice", "the nursery",
-    "Community Learning and Development", "the Children and Families Service",
+    "the housing office",
+    "social work",
+    "the health visiting team",
+    "CAMHS",
+    "the school",
+    "the welfare rights team",
+    "Citizens Advice",
+    "the GP practice",
+    "the nursery",
+    "Community Learning and Development",
+    "the Children and Families Service",
 )
 
 # Neighbourhoods and venues for the places the shipped plans name; anything else falls back
@@ -178,14 +342,42 @@ PLACES: dict[str, tuple[tuple[str, ...], tuple[str, ...]]] = {
 }
 
 MONTHS = (
-    "January", "February", "March", "April", "May", "June", "July", "August", "September",
-    "October", "November", "December",
+    "January",
+    "February",
+    "March",
+    "April",
+    "May",
+    "June",
+    "July",
+    "August",
+    "September",
+    "October",
+    "November",
+    "December",
 )
 WEEKDAYS = ("Monday", "Tuesday", "Wednesday", "Thursday", "Friday", "Saturday", "Sunday")
 NUMBER_WORDS = (
-    "no", "one", "two", "three", "four", "five", "six", "seven", "eight", "nine", "ten",
-    "eleven", "twelve", "thirteen", "fourteen", "fifteen", "sixteen", "seventeen", "eighteen",
-    "nineteen", "twenty",
+    "no",
+    "one",
+    "two",
+    "three",
+    "four",
+    "five",
+    "six",
+    "seven",
+    "eight",
+    "nine",
+    "ten",
+    "eleven",
+    "twelve",
+    "thirteen",
+    "fourteen",
+    "fifteen",
+    "sixteen",
+    "seventeen",
+    "eighteen",
+    "nineteen",
+    "twenty",
 )
 
 
@@ -221,15 +413,15 @@ TOPICS: dict[str, Topic] = {
             "Five of them were sharing a two-bedroom flat, and {first} was sleeping on the settee "
             "so the kids could have the beds.",
             "Every letter from the housing office seemed to say something different, and nobody "
-            "could tell {her_o} where {she} was on the list.",
+            "could tell {first} where {she} was on the list.",
             "The boiler had been broken since {month_prev}, so the kettle was doing the job of "
             "the hot water tank.",
             "Rent arrears had built up after a change to Universal Credit, and the letters had "
             "started to feel like threats.",
             "Trouble in the close had made the stair feel unsafe, and {first} had stopped letting "
             "the kids play out the back.",
-            "Moving would have meant leaving the one support {she} had: {her} mum lived three "
-            "streets away.",
+            "For {first}, moving would have meant leaving the one support {she} had: {her} mum "
+            "lived three streets away.",
             "The repairs line kept closing the job as 'no access' on days {first} had waited in "
             "all morning.",
         ),
@@ -273,8 +465,8 @@ TOPICS: dict[str, Topic] = {
         (
             "By the third week of the month the electric meter was on emergency credit, and "
             "{first} was choosing between heating and the messages.",
-            "A sanction on {her} Universal Credit left the family with nothing for {weeks} weeks, "
-            "and nobody could say why it had been applied.",
+            "A sanction on {first}'s Universal Credit left the family with nothing for {weeks} "
+            "weeks, and nobody could say why it had been applied.",
             "{first} hadn't opened the post in months; the pile of brown envelopes sat behind the "
             "bread bin.",
             "The school trip letter asked for £{trip}, and {child} said {she_child} didn't want to "
@@ -308,8 +500,7 @@ TOPICS: dict[str, Topic] = {
             "Follow up with the energy advice service about meters on emergency credit",
         ),
         (
-            "The family's income went up by about £{gain} a month once the benefit check was "
-            "done.",
+            "The family's income went up by about £{gain} a month once the benefit check was done.",
             "The debt is on a plan, and the calls have stopped.",
             "{first} claimed the Scottish Child Payment for the first time.",
             "The school now lets parents pay for trips bit by bit without asking.",
@@ -337,8 +528,7 @@ TOPICS: dict[str, Topic] = {
             "The move up to high school frightened {child}; the visits had been in a week "
             "{she_child} was off ill.",
             "{first} felt the school only phoned when something had gone wrong.",
-            "{child} was waiting on a coordinated support plan, and every term it was 'next "
-            "term'.",
+            "{child} was waiting on a coordinated support plan, and every term it was 'next term'.",
             "Homework had become a nightly fight, and {first} had stopped asking about it.",
         ),
         (
@@ -380,8 +570,7 @@ TOPICS: dict[str, Topic] = {
         (
             "The funded nursery hours ended at three, and {first}'s shift at the care home "
             "didn't finish till half four.",
-            "There was no after-school club in {place}, so {first} had cut {her} hours to "
-            "sixteen.",
+            "There was no after-school club in {place}, so {first} had cut {her} hours to sixteen.",
             "With no family nearby, a hospital appointment meant taking all three kids along.",
             "Summer holidays were six weeks of juggling; {first} used up all {her} leave by the "
             "middle of July.",
@@ -437,13 +626,12 @@ TOPICS: dict[str, Topic] = {
             "You're told to wait, but nobody tells you what to do while you're waiting.",
             "I thought if I said I wasn't coping they'd take the kids.",
             "The walking group got me out the door. That was the hardest bit.",
-            "Being in a room with other mums who felt the same made me feel less mad.",
-            "Men don't talk about this stuff. I'm trying to.",
+            "F|Being in a room with other mums who felt the same made me feel less mad.",
+            "M|Men don't talk about this stuff. I'm trying to.",
             "She didn't fix it, she just listened, and that was enough that day.",
         ),
         (
-            "Waiting lists are where families fall through. We need something for the "
-            "in-between.",
+            "Waiting lists are where families fall through. We need something for the in-between.",
             "I've learned to ask 'how are you?' and wait for the real answer.",
         ),
         ("waiting lists", "parents' mental health", "anxiety in children", "isolation"),
@@ -704,11 +892,10 @@ TOPICS: dict[str, Topic] = {
             "{first} had moved to {place} after leaving a violent relationship and knew nobody.",
             "The family arrived from Ukraine in {month_prev}, and {first} hadn't spoken to another "
             "adult outside appointments in weeks.",
-            "Being the only dad at the toddler group made {first} feel like {she} was intruding.",
+            "M|Being the only dad at the toddler group made {first} feel like {she} was intruding.",
             "{first} didn't have enough English to fill in the school forms and didn't like to "
             "ask.",
-            "Since the move, the only conversations {first} had were with the kids and the "
-            "telly.",
+            "Since the move, the only conversations {first} had were with the kids and the telly.",
         ),
         (
             "I came for the soup and I stayed for the people.",
@@ -716,9 +903,7 @@ TOPICS: dict[str, Topic] = {
             "In my country we have family all around. Here I had nobody.",
             "It's good to sit with people who don't need anything from you.",
         ),
-        (
-            "The café is often the first place a new family in {place} says more than two words.",
-        ),
+        ("The café is often the first place a new family in {place} says more than two words.",),
         ("loneliness", "new families", "peer support"),
         (
             "Pair new families with a parent who has been coming to the café a while",
@@ -752,7 +937,7 @@ TOPICS: dict[str, Topic] = {
             "came back twice as heavy.",
         ),
         (
-            "I'm not a case. I'm a mum having a hard year.",
+            "F|I'm not a case. I'm a mum having a hard year.",
             "We were listened to for the first time, and nobody was writing anything down.",
             "I thought asking for help meant admitting I'd failed.",
             "She asked what mattered to me. Nobody had ever asked me that.",
@@ -779,14 +964,24 @@ TOPICS: dict[str, Topic] = {
 }
 
 TOPIC_WEIGHTS = {
-    "housing": 10, "money": 12, "school": 12, "childcare": 7, "mental health": 10, "food": 7,
-    "transport": 5, "play": 5, "youth": 5, "health": 7, "work": 4, "isolation": 6,
+    "housing": 10,
+    "money": 12,
+    "school": 12,
+    "childcare": 7,
+    "mental health": 10,
+    "food": 7,
+    "transport": 5,
+    "play": 5,
+    "youth": 5,
+    "health": 7,
+    "work": 4,
+    "isolation": 6,
     "family support": 10,
 }
 
 # --- the turn in a story ---------------------------------------------------------------------
 LISTENED = (
-    "At the café, {pract}, a {prole}, asked {first} what mattered most, and then actually waited "
+    "At the café, {pract}, {a_prole}, asked {first} what mattered most, and then actually waited "
     "for the answer.",
     "What changed first wasn't a service but a conversation: for once nobody came with a form.",
     "{first} talked for nearly an hour that first morning; the practitioners mostly listened.",
@@ -795,18 +990,30 @@ LISTENED = (
     "cup of tea.",
     "The conversation started with the kids and only got round to the problem at the end, which "
     "is how {first} wanted it.",
+    "Nobody tried to fix everything at once; {pract_mid} asked what would make the next week "
+    "easier and started there.",
+    "{first} said it was the first time in years someone had asked about {her_o} and not just "
+    "the kids.",
+    "At {venue} there were no forms, no clipboards and no rush, and {first} kept coming back.",
+    "{Pract} listened for most of an hour and wrote nothing down until {first} asked "
+    "{pract_they_o} to.",
 )
 PRACTICE_CHANGE = (
-    "{pract} said afterwards that it changed how the team writes its first letter to families.",
-    "The {prole} team now starts reviews by asking families what has gone well since the last "
-    "one.",
-    "{pract} stopped bringing the assessment paperwork to first visits, and says families talk "
+    "{Pract} said afterwards that it changed how the team writes its first letter to families.",
+    "The {prole} team now starts reviews by asking families what has gone well since the last one.",
+    "{Pract} stopped bringing the assessment paperwork to first visits, and says families talk "
     "more because of it.",
-    "Instead of another referral, {pract} picked up the phone to the right person while {first} "
-    "was still in the room.",
-    "{pract} took what {first} said to the team meeting, and the service changed its "
+    "Instead of another referral, {pract_mid} picked up the phone to the right person while "
+    "{first} was still in the room.",
+    "{Pract} took what {first} said to the team meeting, and the service changed its "
     "appointment times as a result.",
     "The practitioners agreed to try one small change each and report back at the next café.",
+    "{Pract} has started asking every family the same first question: what matters to you "
+    "right now?",
+    "Since then {pract_mid} has moved some visits to the café, where families say they feel "
+    "less watched.",
+    "{Pract} said it was uncomfortable to admit the service had made things harder, but it "
+    "changed how {pract_they} writes referrals.",
 )
 PANEL = (
     "{first} has since joined the Make it Happen Fund panel for {locality}.",
@@ -817,6 +1024,9 @@ PANEL = (
     "{first} helped plan the next café and chaired part of it.",
     "{first} took part in the VBLE with Columba 1400 and said it was the first time {she} felt "
     "{her} opinion counted in a room full of professionals.",
+    "{first} is now one of the parents who welcome new families at the café.",
+    "{first} went with {pract_mid} to talk to senior managers about what had happened, and "
+    "they listened.",
 )
 PEER = (
     "Two other parents from the café started meeting {first} on the school run.",
@@ -824,13 +1034,16 @@ PEER = (
     "next meeting.",
     "The group set up a WhatsApp chat so nobody has to wait till Tuesday to ask something.",
     "{first} now passes on what {she} learned to other families at the café.",
+    "Another mum from the café now walks to the school with {first} most mornings.",
+    "{first} has become the person other parents phone when a letter arrives they don't "
+    "understand.",
 )
 INTROS = (
     "{name} lives in {place} with {kids}. {She} first came along to {venue} {reason}.",
-    "We met {name} at {venue} in {month}, {reason}.",
+    "We met {name} at {venue} in {month}; {she} had come along {reason}.",
     "{name} is a {parent} of {kidcount} from {place}. {She} has been coming to the café at "
     "{venue} since {month_prev}.",
-    "{name} and {her} {kidcount_short} moved to {place} {moved}, knowing nobody.",
+    "{name} and {her} {kidcount_short} moved to {place} {moved}.",
     "This story was gathered over three conversations with {name}: two at {venue} and one on "
     "the phone.",
     "{name} has lived in {place} all {her} life and is bringing up {kids} a few streets from where "
@@ -856,16 +1069,22 @@ REASONS = (
     "because the school suggested it",
 )
 MOVED = (
-    "two years ago", "last spring", "after the family's flat in town was sold", "in the summer",
+    "two years ago",
+    "last spring",
+    "after the family's flat in town was sold",
+    "in the summer",
     "just before Christmas",
 )
 NEXT_STEPS = (
     "We'll check in with {first} again in {next_month}.",
     "{first} has agreed to share this story at the next learning event.",
-    "Next step: {first} wants to talk to the headteacher with {pract} there too.",
+    "Next step: {first} wants to talk to the headteacher with {pract_mid} there too.",
     "{first} would like other families to know the café is there and that it's not social work.",
-    "{pract} will follow up on the referral and report back at the next café.",
+    "{Pract} will follow up on the referral and report back at the next café.",
     "This is one to bring to the Oversight Board as an example of early help that worked.",
+    "{first} is keen for the family's experience to shape the new housing letter.",
+    "We agreed with {first} to look back on this together in six months.",
+    "The family are happy for this to be shared with the Oversight Board, with names changed.",
 )
 WHAT_HELPED = (
     "somebody who phoned back when they said they would",
@@ -881,71 +1100,155 @@ WHAT_HELPED = (
 )
 
 # --- sentences that speak to an indicator (shipped codes; others get none) ---------------------
-INDICATOR_LINES: dict[str, tuple[str, ...]] = {
+# Each line with the record types it suits (initials: Family story, Café, Vble, Event, Test of
+# change, Make it happen fund); "" suits all.
+INDICATOR_LINES: dict[str, tuple[tuple[str, str], ...]] = {
     "SO1.1": (
-        "It was the family's idea, and they led it from the start.",
-        "Parents decided what to raise and who would say it.",
-        "The families chose the priority; the practitioners helped them get it done.",
+        ("It was the family's idea, and they led it from the start.", "FT"),
+        ("Parents decided what to raise and who would say it.", "CE"),
+        ("The families chose the priority; the practitioners helped them get it done.", "CTV"),
+        ("Parents on the panel led the questioning, not the officers.", "M"),
+        ("The bid was written by families, in their own words.", "M"),
+        ("{first} says {she} feels like {she} has a say now, not just a file.", "F"),
+        ("The group set its own agenda this time; the WM2U team just booked the room.", "CE"),
+        ("Parents said what they wanted done, and the actions are theirs to follow up.", "C"),
     ),
     "SO1.2": (
-        "The panel's decisions went up on the noticeboard at the community centre, with the "
-        "families' names on them at their request.",
-        "The local paper ran a short piece on what families had made happen.",
-        "The minutes of {forum} now record what families brought to the table.",
+        ("The panel's decisions went up on the noticeboard at the community centre.", "M"),
+        ("The local paper ran a short piece on what families had made happen.", "MFE"),
+        ("The minutes of {forum} now record what families brought to the table.", "CTM"),
+        ("Families' photos and stories from the year were on the wall for everyone to see.", "E"),
+        ("{first} was thanked by name at {forum} for what {she} had started.", "F"),
     ),
     "SO1.3": (
-        "Families and practitioners went through what had and hadn't worked together, with the "
-        "same cup of tea.",
-        "The group agreed to meet again in six weeks to look at what has changed.",
-        "The learning wall at the café now has a column for 'what we tried that didn't work'.",
+        ("Families and practitioners went through what had and hadn't worked, together.", "CTE"),
+        ("The group agreed to meet again in six weeks to look at what has changed.", "CV"),
+        (
+            "The learning wall at the café now has a column for 'what we tried that didn't work'.",
+            "CT",
+        ),
+        ("Panel members looked back at last round's projects before deciding this one.", "M"),
+        ("Parents and councillors stayed on afterwards to plan the next session together.", "E"),
+        ("{first} and {pfirst} now meet every few weeks to look at what's working.", "F"),
+        ("Families and practitioners agreed what they would each try before meeting again.", "CE"),
     ),
     "SO2.1": (
-        "Several practitioners said they would change how they start conversations with families.",
-        "A practitioner said it was the first time a parent had told her what the service looked "
-        "like from the other side.",
-        "Staff said they felt more confident asking families what matters and acting on it.",
+        (
+            "Several practitioners said they would change how they start conversations with "
+            "families.",
+            "CEV",
+        ),
+        (
+            "A practitioner said it was the first time a parent had told them what the service "
+            "looked like from the other side.",
+            "CVF",
+        ),
+        (
+            "Staff said they felt more confident asking families what matters and acting on it.",
+            "VET",
+        ),
+        (
+            "The practitioners on the panel said they learned more about the area from the parents "
+            "than from any report.",
+            "M",
+        ),
+        ("{pfirst} said it changed how {pract_they} thinks about first visits.", "F"),
+        (
+            "One practitioner said she now asks families what matters before she looks at "
+            "the file.",
+            "CVE",
+        ),
+        ("Practitioners spoke about using what they heard in their own teams.", "CEV"),
+        ("A health visitor said the café had changed what she listens for on home visits.", "C"),
     ),
     "SO2.2": (
-        "The service has changed its written guidance to match.",
-        "Two more teams have asked to join the café conversations.",
-        "It is now in the locality's improvement plan, not just something one team does.",
+        ("The service has changed its written guidance to match.", "T"),
+        ("Two more teams have asked to join the café conversations.", "CE"),
+        ("It is now in the locality's improvement plan, not just something one team does.", "T"),
+        (
+            "Another panel in {authority} now runs on the same footing, "
+            "with a parent in the chair.",
+            "M",
+        ),
+        ("Practitioners from three more services asked to join the next VBLE.", "VE"),
+        ("A second school cluster asked to adopt the approach.", "TE"),
+        ("The change is now in the team's induction for new staff.", "T"),
     ),
     "SO3.1": (
-        "The service manager agreed to move some of the budget from crisis visits to earlier "
-        "help.",
-        "Funding for the post was found by stopping a meeting nobody valued.",
-        "Senior leaders agreed to keep it going past the pilot.",
+        (
+            "The service manager agreed to move some of the budget from crisis visits to earlier "
+            "help.",
+            "TCF",
+        ),
+        ("Senior leaders agreed to keep it going past the pilot.", "T"),
+        ("The council has said it will match the fund if the project works.", "M"),
+        ("A service manager in the room committed staff time to earlier help.", "EV"),
     ),
     "SO3.2": (
-        "The data project is tracking whether fewer families in the area reach formal measures.",
-        "We have started counting early-help conversations alongside referrals, to see the shift.",
-        "The numbers are going into the System Dynamic Model for the next Oversight Board.",
+        (
+            "The data project is tracking whether fewer families in the area reach formal "
+            "measures.",
+            "TFC",
+        ),
+        (
+            "We have started counting early-help conversations alongside referrals, to see the "
+            "shift.",
+            "TC",
+        ),
+        ("The numbers are going into the System Dynamic Model for the next Oversight Board.", "TE"),
+        (
+            "The panel asked for the area's data profile to be shared with families "
+            "before the next round.",
+            "M",
+        ),
     ),
     "SO4.1": (
-        "Families' words are being used in the redesign of the local family support service.",
-        "The children's services plan now quotes what parents told us at the café.",
-        "Parents are on the working group redesigning the front door to family support.",
+        (
+            "Families' words are being used in the redesign of the local family support service.",
+            "FCTE",
+        ),
+        ("The children's services plan now quotes what parents told us at the café.", "CE"),
+        ("Parents are on the working group redesigning the front door to family support.", "TVF"),
+        ("Projects like this are being written into the locality's children's services plan.", "M"),
     ),
     "SO4.2": (
-        "The story was shared with Scottish Government officials working on whole family "
-        "wellbeing.",
-        "National partners asked for a short briefing on how families shaped the change.",
-        "It has been offered as a case study for national practice guidance.",
+        (
+            "The story was shared with Scottish Government officials working on whole family "
+            "wellbeing.",
+            "F",
+        ),
+        ("National partners asked for a short briefing on how families shaped the change.", "TEM"),
+        ("It has been offered as a case study for national practice guidance.", "TFE"),
+        ("Officials at the event asked parents to help review national guidance.", "E"),
     ),
+}
+TYPE_INITIAL = {
+    "family_story": "F",
+    "cafe_conversation": "C",
+    "vble_evaluation": "V",
+    "event": "E",
+    "test_of_change": "T",
+    "fund_decision": "M",
 }
 
 # --- café conversations ----------------------------------------------------------------------
 CAFE_SETTINGS = (
     "{families_w} families came to the café at {venue} on a {weather} {day} {time}, with "
-    "{practitioners_w} practitioners from {service} and the WM2U team.",
-    "A busy one: {families_w} families and {practitioners_w} practitioners around two tables at "
-    "{venue}, and a few kids under them.",
+    "{practitioners_n} from {service} and the WM2U team.",
     "The {day} café at {venue} had {families_w} families in, some of them new, and "
-    "{practitioners_w} practitioners including {pract}, a {prole}.",
+    "{practitioners_n} including {pract}, {a_prole}.",
+    "{families_w} parents and carers came, with {practitioners_n}; the crèche at {venue} meant "
+    "people could actually talk.",
+    "{venue} on a {weather} {day}: {families_w} families, {practitioners_n}, a big pot of soup "
+    "and the crèche full.",
+)
+CAFE_BUSY = (
+    "A busy one: {families_w} families and {practitioners_n} around three tables at {venue}, "
+    "and a few kids under them.",
+)
+CAFE_QUIET = (
     "Quieter than usual because of the {weather_noun}: {families_w} families and "
-    "{practitioners_w} practitioners at {venue}.",
-    "{families_w} parents and carers came, with {practitioners_w} practitioners; the crèche at "
-    "{venue} meant people could actually talk.",
+    "{practitioners_n} at {venue}.",
 )
 CAFE_OPENERS = (
     "Conversation started with {theme0} and kept coming back to it.",
@@ -954,6 +1257,10 @@ CAFE_OPENERS = (
     "{theme0} took up most of the morning.",
     "Nobody had planned to talk about {theme0}, but once one parent mentioned it everyone had "
     "a story.",
+    "Most of the morning went on {theme0}, with {theme1} not far behind.",
+    "Everyone had something to say about {theme0}.",
+    "It was meant to be a catch-up, but {theme0} took over.",
+    "Parents brought up {theme0} before the tea was even poured.",
 )
 CAFE_REFLECTIONS = (
     "What struck the team was how often families said they had asked for help early and been "
@@ -966,12 +1273,28 @@ CAFE_REFLECTIONS = (
     "The practitioners stayed on after the café to talk about what they could change themselves.",
     "A few families who had been quiet at previous cafés spoke up this time.",
     "It felt more like a conversation between equals than the first cafés did.",
+    "Two of the dads did most of the talking this time, which hasn't happened before.",
+    "The practitioners were quieter than usual, and the conversation was better for it.",
+    "Several parents said it was the first time they had said any of this out loud.",
+    "People kept coming back to how much time they spend chasing services rather than "
+    "getting help from them.",
+    "One of the newer practitioners said she had not realised how far families travel for "
+    "appointments.",
+    "It got heated at one point, but people stayed, and that matters.",
+    "There was a lot of laughter too; it is not all hard stories.",
+    "A grandmother who has been coming since the start said things feel different now: "
+    "people expect to be listened to.",
+    "The tea went cold twice, which is usually a good sign.",
+    "Families were sharper than we were about what would actually work.",
 )
 CAFE_FOLLOW_UPS = (
     "We'll report back on each action at the next café.",
-    "{pract} is taking the points about {theme0} to {forum}.",
+    "{Pract} is taking the points about {theme0} to {forum}.",
     "Actions go on the learning wall so families can see what happened to them.",
     "Next café is in three weeks; the families asked for an evening one for working parents.",
+    "We'll chase each action and put the answers on the café noticeboard.",
+    "The WM2U team will check in with the families who raised {theme0} before the next café.",
+    "Two parents offered to help run the next one.",
 )
 WEATHER = ("wet", "freezing", "bright", "windy", "dreich", "grey", "sunny", "cold")
 WEATHER_NOUN = ("rain", "snow", "school holidays", "bus strike", "football", "storm warning")
@@ -1004,6 +1327,12 @@ VBLE_MIDDLES = (
     "costs when you're not.",
     "Two of the parents had been nervous about coming at all; by the end they were helping plan "
     "the follow-up.",
+    "The residential was the first time away from the kids in years for some of the parents, "
+    "and the team put a lot into making that possible.",
+    "By the last day, the practitioners were asking the parents for advice, not the other way "
+    "round.",
+    "A housing officer in the group said the values session changed how she sees rent arrears "
+    "visits.",
 )
 VBLE_COMMITMENTS = (
     "start the next parents' evening with a question, not a report",
@@ -1017,12 +1346,17 @@ VBLE_COMMITMENTS = (
     "put a parent on the interview panel for the next family support post",
 )
 VBLE_SINCE = (
-    "joined the MIHF panel", "started going to meetings of {forum}", "helped run a café",
-    "spoken at a learning event", "applied to the Make it Happen Fund with two other parents",
+    "joined the MIHF panel",
+    "started going to meetings of {forum}",
+    "helped run a café",
+    "spoken at a learning event",
+    "applied to the Make it Happen Fund with two other parents",
 )
 VBLE_TRYING = (
-    "café-style reviews", "a question-first approach at meetings",
-    "home visits without the paperwork", "asking families to set the agenda",
+    "café-style reviews",
+    "a question-first approach at meetings",
+    "home visits without the paperwork",
+    "asking families to set the agenda",
 )
 VBLE_REFLECTIONS = (
     "Average confidence in identifying and leading change went from {before} to {after} (out of "
@@ -1084,7 +1418,7 @@ EVENT_TITLES = {
         "{locality} learning session: {theme}",
         "{place} learning event: {theme}",
         "Learning event at {venue}: {theme}",
-        "{locality} families share the year: {theme}",
+        "{place} families share the year",
     ),
     "thematic": (
         "Thematic session: {theme}",
@@ -1097,10 +1431,33 @@ EVENT_TITLES = {
         "WM2U at a national event in {city}: {theme}",
     ),
 }
+EVENT_TAGS = (
+    ("data", "data"),
+    ("prevention", "data"),
+    ("school", "school"),
+    ("housing", "housing"),
+    ("waiting", "health"),
+    ("money", "money"),
+    ("young", "youth"),
+    ("fund", "money"),
+    ("fun day", "play"),
+    ("early help", "family support"),
+    ("wellbeing", "family support"),
+    ("promise", "family support"),
+    ("café", "family support"),
+    ("policy", "family support"),
+    ("scaling", "family support"),
+    ("made happen", "family support"),
+)
 CITIES = ("Edinburgh", "Glasgow", "Stirling", "Perth", "Dundee")
 NATIONAL_GUESTS = (
-    "Scottish Government officials", "COSLA", "The Promise Scotland", "Children in Scotland",
-    "the Improvement Service", "colleagues from other local authorities", "CELCIS",
+    "Scottish Government officials",
+    "COSLA",
+    "The Promise Scotland",
+    "Children in Scotland",
+    "the Improvement Service",
+    "colleagues from other local authorities",
+    "CELCIS",
 )
 EVENT_INTROS = {
     "local": (
@@ -1133,8 +1490,14 @@ EVENT_MIDDLES = (
     "Practitioners talked honestly about what had got in the way: workloads, rules, and their "
     "own habits.",
     "The learning wall from the cafés was brought along and people added to it through the day.",
-    "{first}, a parent from {place}, spoke about joining the MIHF panel and what it was like to "
+    "{name}, a parent from {place}, spoke about joining the MIHF panel and what it was like to "
     "make decisions about money for the first time.",
+    "Young people ran a stall on what they'd change about the area, and councillors queued to "
+    "talk to them.",
+    "{Pract} described changing {pract_pos} own practice after listening to families at the "
+    "café, and what it had cost and saved.",
+    "The afternoon was given over to small groups, each with a parent and a senior manager "
+    "at the table.",
 )
 EVENT_TAKEAWAYS = (
     "ask families first, then plan",
@@ -1170,6 +1533,7 @@ EVENT_QUOTES_PRACT = (
     "This is the most useful thing I've been to this year.",
     "We talk about prevention all the time. This is what it actually looks like.",
 )
+
 
 # --- tests of change -------------------------------------------------------------------------
 @dataclass(frozen=True)
@@ -1309,8 +1673,7 @@ CHANGES = (
         "food",
         {
             "idea": "The community centre can host; we need cooks.",
-            "testing": "Average of 34 children a day, twice the number under the voucher "
-            "system.",
+            "testing": "Average of 34 children a day, twice the number under the voucher system.",
             "embedded": "It runs every school holiday now, with parents helping to cook.",
             "stopped": "The kitchen failed its inspection; it moves to the school next holiday.",
         },
@@ -1357,8 +1720,7 @@ CHANGES = (
         "data",
         {
             "idea": "Agreeing with the data project what to count without adding paperwork.",
-            "testing": "Three months of counts; early-help conversations now outnumber "
-            "referrals.",
+            "testing": "Three months of counts; early-help conversations now outnumber referrals.",
             "embedded": "The count is in the quarterly report to the Oversight Board.",
             "stopped": "Stopped: practitioners felt it had become a form to fill in.",
         },
@@ -1398,8 +1760,7 @@ CHANGES = (
         "Parents on waiting lists said they needed something to do in the meantime.",
         "mental health",
         {
-            "idea": "A parent has offered to lead it if a practitioner comes the first few "
-            "times.",
+            "idea": "A parent has offered to lead it if a practitioner comes the first few times.",
             "testing": "Eight to twelve parents each week; the GP practice has started "
             "suggesting it.",
             "embedded": "Parent-led, every week, and now in the GP practice's list of groups.",
@@ -1503,11 +1864,16 @@ TOC_STATUS_LINES = {
         "This began with one practitioner trying something different and is now routine.",
     ),
     "stopped": (
-        "We stopped this test in {month}. Recording why matters as much as recording what "
-        "worked.",
+        "We stopped this test in {month}. Recording why matters as much as recording what worked.",
         "This one didn't last, and the reasons are worth writing down.",
     ),
 }
+TOC_PEOPLE = (
+    "It was {name}, a parent at the café in {place}, who first suggested it.",
+    "{Pract} offered to be the first to try it.",
+    "{name} and two other parents agreed to tell us honestly how it was going.",
+    "{name}, who has been coming to the café since it started, put the idea on the learning wall.",
+)
 TOC_TRACKING = (
     "how many families use it",
     "what families say about it at the café",
@@ -1517,6 +1883,7 @@ TOC_TRACKING = (
     "referrals compared with early-help conversations",
     "what it costs, and what it saves",
 )
+
 
 # --- Make it Happen Fund -----------------------------------------------------------------------
 @dataclass(frozen=True)
@@ -1529,50 +1896,152 @@ class Project:
 
 
 PROJECTS = (
-    Project("Saturday football", "Saturday morning football for P4 to P7 at the school pitches, "
-            "with kit for any child who needs it", "play", 800, 2500),
-    Project("a kinship carers' group", "a monthly group for grandparents and kinship carers, "
-            "with transport and a crèche", "family support", 600, 1800),
-    Project("a dads' breakfast", "a Saturday breakfast for dads and their kids at the "
-            "community centre", "isolation", 300, 1200),
-    Project("the community pantry", "stock and a chest freezer for the community pantry",
-            "food", 900, 3000),
-    Project("bus passes for hospital trips", "a fund for bus and taxi fares so families can get "
-            "to hospital appointments", "transport", 400, 1500),
-    Project("a summer trip programme", "four summer day trips for families who can't afford "
-            "them, planned by parents", "play", 1500, 4500),
-    Project("a sensory room", "kit for a sensory corner at the family centre for children "
-            "waiting for assessment", "health", 700, 2500),
-    Project("cooking on a budget", "a six-week cooking course with a slow cooker for every "
-            "family to take home", "food", 600, 1600),
-    Project("a baby bank", "a baby bank for prams, cots and clothes, run by parents",
-            "money", 500, 2000),
-    Project("a homework club", "a homework club after school with snacks and a volunteer "
-            "tutor", "school", 500, 1800),
-    Project("a youth drop-in", "a Friday night youth drop-in designed by young people",
-            "youth", 1200, 4000),
+    Project(
+        "Saturday football",
+        "Saturday morning football for P4 to P7 at the school pitches, "
+        "with kit for any child who needs it",
+        "play",
+        800,
+        2500,
+    ),
+    Project(
+        "a kinship carers' group",
+        "a monthly group for grandparents and kinship carers, with transport and a crèche",
+        "family support",
+        600,
+        1800,
+    ),
+    Project(
+        "a dads' breakfast",
+        "a Saturday breakfast for dads and their kids at the community centre",
+        "isolation",
+        300,
+        1200,
+    ),
+    Project(
+        "the community pantry",
+        "stock and a chest freezer for the community pantry",
+        "food",
+        900,
+        3000,
+    ),
+    Project(
+        "bus passes for hospital trips",
+        "a fund for bus and taxi fares so families can get to hospital appointments",
+        "transport",
+        400,
+        1500,
+    ),
+    Project(
+        "a summer trip programme",
+        "four summer day trips for families who can't afford them, planned by parents",
+        "play",
+        1500,
+        4500,
+    ),
+    Project(
+        "a sensory room",
+        "kit for a sensory corner at the family centre for children waiting for assessment",
+        "health",
+        700,
+        2500,
+    ),
+    Project(
+        "cooking on a budget",
+        "a six-week cooking course with a slow cooker for every family to take home",
+        "food",
+        600,
+        1600,
+    ),
+    Project(
+        "a baby bank", "a baby bank for prams, cots and clothes, run by parents", "money", 500, 2000
+    ),
+    Project(
+        "a homework club",
+        "a homework club after school with snacks and a volunteer tutor",
+        "school",
+        500,
+        1800,
+    ),
+    Project(
+        "a youth drop-in",
+        "a Friday night youth drop-in designed by young people",
+        "youth",
+        1200,
+        4000,
+    ),
     Project("a warm space", "a warm space with soup on winter afternoons", "money", 400, 1400),
-    Project("a family gardening plot", "raised beds and tools for a family growing plot "
-            "behind the community centre", "play", 500, 2200),
-    Project("a peer support group for anxious parents", "a peer support group for parents "
-            "with anxiety, with a trained facilitator for the first term", "mental health",
-            800, 2400),
-    Project("a uniform bank", "a school uniform bank run by parents at two primaries",
-            "money", 300, 1200),
-    Project("driving lessons for a parent", "driving lessons so a parent in a village with no "
-            "evening bus can take a job", "work", 600, 1500),
-    Project("a conversation café for new families", "a weekly café where families new to "
-            "Scotland can practise English", "isolation", 500, 1600),
-    Project("a family fun day", "a family fun day with stalls from local services, planned by "
-            "families", "play", 700, 2500),
-    Project("a mums' walking group", "a walking group with a buggy-friendly route and a "
-            "coffee stop", "mental health", 150, 600),
-    Project("bikes for the school run", "bikes, helmets and locks so children can cycle to "
-            "school", "transport", 1000, 3500),
-    Project("play park repairs", "a contribution to fixing the play park, with parents "
-            "choosing the equipment", "play", 2000, 5000),
-    Project("training tickets for parents", "paying for CSCS and food hygiene tickets for "
-            "parents looking for work", "work", 400, 1800),
+    Project(
+        "a family gardening plot",
+        "raised beds and tools for a family growing plot behind the community centre",
+        "play",
+        500,
+        2200,
+    ),
+    Project(
+        "a peer support group for anxious parents",
+        "a peer support group for parents "
+        "with anxiety, with a trained facilitator for the first term",
+        "mental health",
+        800,
+        2400,
+    ),
+    Project(
+        "a uniform bank",
+        "a school uniform bank run by parents at two primaries",
+        "money",
+        300,
+        1200,
+    ),
+    Project(
+        "driving lessons for a parent",
+        "driving lessons so a parent in a village with no evening bus can take a job",
+        "work",
+        600,
+        1500,
+    ),
+    Project(
+        "a conversation café for new families",
+        "a weekly café where families new to Scotland can practise English",
+        "isolation",
+        500,
+        1600,
+    ),
+    Project(
+        "a family fun day",
+        "a family fun day with stalls from local services, planned by families",
+        "play",
+        700,
+        2500,
+    ),
+    Project(
+        "a mums' walking group",
+        "a walking group with a buggy-friendly route and a coffee stop",
+        "mental health",
+        150,
+        600,
+    ),
+    Project(
+        "bikes for the school run",
+        "bikes, helmets and locks so children can cycle to school",
+        "transport",
+        1000,
+        3500,
+    ),
+    Project(
+        "play park repairs",
+        "a contribution to fixing the play park, with parents choosing the equipment",
+        "play",
+        2000,
+        5000,
+    ),
+    Project(
+        "training tickets for parents",
+        "paying for CSCS and food hygiene tickets for parents looking for work",
+        "work",
+        400,
+        1800,
+    ),
 )
 FUND_TITLES = (
     "MIHF panel, {locality}: {project}",
@@ -1583,12 +2052,26 @@ FUND_TITLES = (
 )
 FUND_APPLICANTS = (
     "A group of parents from {place}",
-    "{name} and two other mums from the café",
-    "{name}, a dad from {place},",
-    "The parent council at {school}",
-    "Young people from the {place} youth group, with their youth worker,",
+    "{name} and two other parents from the café",
+    "{name}, a parent from {place},",
     "Grandparents who meet at {venue}",
-    "{name}, with families from the Tuesday café,",
+    "{name}, with families from the {day} café,",
+    "Parents who met on the VBLE in {locality}",
+)
+# Who else applies for what kind of project.
+FUND_APPLICANTS_BY_TOPIC = {
+    "youth": (
+        "Young people from the {place} youth group, with their youth worker,",
+        "{name}, who is sixteen and goes to the youth group,",
+    ),
+    "school": ("The parent council at {school}",),
+    "play": ("The parent council at {school}", "Parents who run the {place} fun day committee"),
+    "isolation": ("{name}, a dad from {place},", "Two mums who met at the café"),
+}
+FUND_NEED = (
+    "Applicants told the panel why it mattered.",
+    "The bid came with a story behind it.",
+    "The panel heard what it's like now, without it.",
 )
 FUND_DISCUSSIONS = (
     "The panel asked who would keep it going after the money ran out, and the answer was "
@@ -1601,7 +2084,19 @@ FUND_DISCUSSIONS = (
     "The families on the panel pushed for more of the money to go on the kids themselves and "
     "less on equipment.",
     "Questions were mostly practical: where, when, and who holds the keys.",
+    "{name}, a parent on the panel, asked how the group would make sure nobody was left out, "
+    "and the answer changed the bid.",
+    "{name} chaired the panel for the first time and kept the officers to time.",
+    "{Pract} on the panel wondered whether the school could help; {name}, one of the parents, "
+    "pointed out the school had said no twice already.",
     "One parent on the panel said it was exactly what she'd needed five years ago.",
+    "The panel liked that the group had already raised some money themselves with a bake sale.",
+    "Parents on the panel knew the venue well and suggested a better night for it.",
+    "The panel took longer over this bid than any other, mostly about whether it would reach "
+    "the families who need it most.",
+    "A practitioner admitted they would have said no a year ago, and had changed their mind "
+    "listening to the parents.",
+    "There was no debate: the panel had heard about this need at three cafés already.",
 )
 FUND_OUTCOMES = (
     ("funded in full", 55),
@@ -1624,6 +2119,9 @@ FUND_PANEL_QUOTES = (
     "It's not about the money, it's about being trusted with it.",
     "I liked that the professionals had to make their case to us for a change.",
     "Some of the bids were for things the council should be doing. We said so.",
+    "When it's your own street, you think harder about every pound.",
+    "I said my piece and nobody talked over me. That's new.",
+    "We turned one down. That was hard, but it was the right call.",
 )
 FUND_APPLICANT_QUOTES = (
     "We've been talking about this for two years. Now it's actually happening.",
@@ -1662,9 +2160,27 @@ class Skeleton:
 
 
 class _Writer:
-    """Fills ``{slot}`` templates for one record, remembering every person it names."""
+    """Fills ``{slot}`` templates for one record, remembering every person it names.
+
+    In a record that names nobody, people are described instead ("one mum", "her son", "the
+    health visitor"); only ``{name}``, which stands for a whole name, cannot be described and
+    makes a template unusable there.
+    """
 
     SLOT = re.compile(r"\{(\w+)\}")
+    # Slots whose value stays the same all through one record.
+    STEADY = (
+        "place",
+        "venue",
+        "locality",
+        "authority",
+        "school",
+        "forum",
+        "day",
+        "month",
+        "month_prev",
+        "next_month",
+    )
 
     def __init__(self, rng: random.Random, sk: Skeleton, framework: Any, names: bool) -> None:
         self.rng = rng
@@ -1672,16 +2188,15 @@ class _Writer:
         self.framework = framework
         self.names = names
         self.people: list[str] = []
+        self.described: list[int] = []
         self.values: dict[str, str] = {}
         self.used_first: list[str] = []
         neighbourhoods, venues = _places(sk.locality, sk.authority)
         self.place = rng.choice(neighbourhoods)
         self.venue = rng.choice(venues)
         self.main = self._new_person(adult=True)
-        self.second = self._new_person(adult=True)
         self.pract = self._new_person(adult=True, practitioner=True)
         self.child = self._new_person(adult=False)
-        self.child2 = self._new_person(adult=False)
 
     # people
     def _new_person(self, adult: bool, practitioner: bool = False) -> Person:
@@ -1702,25 +2217,55 @@ class _Writer:
         role = rng.choice(ROLES) if practitioner else ""
         return Person(first, last, gender, role)
 
+    def new_speaker(self) -> None:
+        """Someone else's turn: a new parent (and child) for the sentences that follow."""
+        self.main = self._new_person(adult=True)
+        self.child = self._new_person(adult=False)
+
     def mention(self, person: Person, full: bool = False) -> str:
         """A person's name; the first mention in a record is always the whole name."""
         if not self.names:
-            raise _NoNames
+            if full:
+                raise _NoNames
+            return self._describe(person)
         if person.full not in self.people:
             self.people.append(person.full)
             return person.full
         return person.full if full else person.first
 
-    def checkpoint(self) -> tuple[int, dict[str, str]]:
-        return len(self.people), dict(self.values)
+    def _describe(self, person: Person) -> str:
+        """A person in a record that names nobody."""
+        before = id(person) in self.described
+        if not before:
+            self.described.append(id(person))
+        if person.role:
+            return f"the {person.role}" if before else _a(person.role)
+        if person is self.child:
+            word = "daughter" if person.gender == "f" else "son"
+            return f"{'her' if self.main.gender == 'f' else 'his'} {word}"
+        noun = "mum" if person.gender == "f" else "dad"
+        if before or self.sk.type == "family_story":
+            return f"the {noun}"
+        return f"another {noun}" if len(self.described) > 2 else f"one {noun}"
 
-    def restore(self, point: tuple[int, dict[str, str]]) -> None:
+    def checkpoint(self) -> tuple[int, int, dict[str, str]]:
+        return len(self.people), len(self.described), dict(self.values)
+
+    def restore(self, point: tuple[int, int, dict[str, str]]) -> None:
         """Forget names and values a discarded piece of text brought in."""
-        del self.people[point[0]:]
-        self.values = dict(point[1])
+        del self.people[point[0] :]
+        del self.described[point[1] :]
+        self.values = dict(point[2])
 
     # slots
     def fill(self, template: str) -> str:
+        if not self.names:
+            template = (
+                template.replace("{pract}, {a_prole},", "{pract}")
+                .replace("{pract}, the {prole},", "{pract}")
+                .replace("{pract}, {a_prole}", "{pract}")
+                .replace("{pract}, the {prole}", "{pract}")
+            )
         return self.SLOT.sub(lambda m: self.slot(m.group(1)), template)
 
     def slot(self, name: str) -> str:
@@ -1732,13 +2277,16 @@ class _Writer:
         simple = {
             "name": lambda: self.mention(main, full=True),
             "first": lambda: self.mention(main),
-            "name2": lambda: self.mention(self.second, full=True),
-            "first2": lambda: self.mention(self.second),
             "child": lambda: self.mention(self.child),
-            "child2": lambda: self.mention(self.child2),
-            "pract": lambda: self.mention(self.pract, full=True),
+            "pract": lambda: self.mention(self.pract, full=self.names),
+            "Pract": lambda: self._pract_intro(start=True),
+            "pract_mid": lambda: self._pract_intro(start=False),
+            "pract_they": lambda: "she" if self.pract.gender == "f" else "he",
+            "pract_they_o": lambda: "her" if self.pract.gender == "f" else "him",
+            "pract_pos": lambda: "her" if self.pract.gender == "f" else "his",
             "pfirst": lambda: self.mention(self.pract),
             "prole": lambda: self.pract.role,
+            "a_prole": lambda: _a(self.pract.role),
             "she": lambda: "she" if fem else "he",
             "She": lambda: "She" if fem else "He",
             "her": lambda: "her" if fem else "his",
@@ -1760,7 +2308,7 @@ class _Writer:
         }
         if name in simple:
             value = simple[name]()
-            if name not in ("service",):
+            if name in self.STEADY:
                 self.values[name] = value
             return value
         if name == "times":
@@ -1781,6 +2329,14 @@ class _Writer:
             return rng.choice(MOVED)
         return "{" + name + "}"
 
+    def _pract_intro(self, start: bool) -> str:
+        """The practitioner with their role the first time ("Health visitor Lynne Soutar")."""
+        if not self.names or self.pract.full in self.people:
+            return self.mention(self.pract)
+        name = self.mention(self.pract)
+        role = self.pract.role
+        return f"{_cap(role)} {name}" if start else f"the {role}, {name},"
+
     def _forum(self) -> str:
         """Where local decisions are made: Dundee's LCPPs, elsewhere the community council."""
         where = self.sk.locality or self.sk.authority or "local"
@@ -1798,15 +2354,21 @@ class _Writer:
         n = self.values.setdefault("_nkids", str(self.rng.choice((1, 2, 2, 2, 3, 3, 4))))
         count = int(n)
         if which == "kidcount_short":
-            return "son" if count == 1 and self.child.gender == "m" else (
-                "daughter" if count == 1 else ("kids" if count > 1 else "child")
+            return (
+                "son"
+                if count == 1 and self.child.gender == "m"
+                else ("daughter" if count == 1 else ("kids" if count > 1 else "child"))
             )
         if which == "kidcount":
             return {1: "one", 2: "two", 3: "three", 4: "four"}[count]
         if count == 1:
             word = "son" if self.child.gender == "m" else "daughter"
+            if not self.names:
+                return f"{self.slot('her')} {word}"
             return f"{self.mention(self.child)}, {self.slot('her')} {word}"
         if count == 2:
+            if not self.names:
+                return f"{self.slot('her')} two children"
             return f"{self.slot('her')} two children, {self.mention(self.child)} and a baby"
         return f"{NUMBER_WORDS[count]} kids under twelve"
 
@@ -1822,7 +2384,9 @@ def _places(locality: str, authority: str) -> tuple[tuple[str, ...], tuple[str, 
     return (
         (where,),
         (
-            f"{where} community centre", f"{where} library", "the café at the Hub",
+            f"{where} community centre",
+            f"{where} library",
+            "the café at the Hub",
             f"the family centre in {where}",
         ),
     )
@@ -1836,6 +2400,10 @@ def _pick(rng: random.Random, writer: _Writer, options: tuple[str, ...], k: int 
     for template in pool:
         if len(out) >= k:
             break
+        if template[1:2] == "|":
+            if template[0].lower() != writer.main.gender:
+                continue
+            template = template[2:]
         point = writer.checkpoint()
         try:
             text = writer.fill(template)
@@ -1845,7 +2413,7 @@ def _pick(rng: random.Random, writer: _Writer, options: tuple[str, ...], k: int 
         if text in out:
             writer.restore(point)
             continue
-        out.append(text)
+        out.append(_cap(text))
     return out
 
 
@@ -1859,6 +2427,11 @@ def _weighted(rng: random.Random, pairs: list[tuple[Any, float]]) -> Any:
     if not items:
         items = [(p[0], 1) for p in pairs]
     return rng.choices([p[0] for p in items], weights=[p[1] for p in items])[0]
+
+
+def _a(noun: str) -> str:
+    """The noun with its indefinite article."""
+    return f"an {noun}" if noun[:1].lower() in "aeiou" else f"a {noun}"
 
 
 def _cap(text: str) -> str:
@@ -1925,8 +2498,13 @@ class _Planner:
         self.staff = _staff(framework)
         busy = ("Lochee", "Strathmartine", "Coldside", "Alloa", "Barony", "Grange")
         self.locality_weights = [
-            round(rng.uniform(0.6, 1.4) * (1.6 if loc in busy else 1.0), 3)
-            for _, loc in self.localities
+            round(
+                rng.uniform(0.6, 1.4)
+                * (1.6 if loc in busy else 1.0)
+                * AUTHORITY_WEIGHTS.get(authority, 1.0),
+                3,
+            )
+            for authority, loc in self.localities
         ]
         self.days, self.day_weights = _calendar(start, end, rng)
         self.rounds = {
@@ -1938,9 +2516,7 @@ class _Planner:
         """Start days (indexes) of the weeks a kind of work clusters in: panels, cohorts."""
         if not self.days:
             return []
-        return sorted(
-            self.rng.choices(range(len(self.days)), weights=self.day_weights, k=n)
-        )
+        return sorted(self.rng.choices(range(len(self.days)), weights=self.day_weights, k=n))
 
     def skeletons(self, count: int) -> list[Skeleton]:
         rng = self.rng
@@ -1959,8 +2535,8 @@ class _Planner:
             elif self.localities:
                 authority, locality = rng.choices(self.localities, self.locality_weights)[0]
             else:
-                authority, locality = (rng.choice(self.authorities), "") if self.authorities else (
-                    "", ""
+                authority, locality = (
+                    (rng.choice(self.authorities), "") if self.authorities else ("", "")
                 )
             consent = forced_consent[i] if i < 3 else _weighted(rng, list(CONSENT_WEIGHTS))
             sk = Skeleton(rtype, self._date(rtype), authority, locality, consent)
@@ -1978,7 +2554,7 @@ class _Planner:
     def _date(self, rtype: str) -> dt.date:
         rng = self.rng
         rounds = self.rounds.get(rtype)
-        if rounds and rng.random() < 0.8:
+        if rounds and rng.random() < 0.7:
             begin = rng.choice(rounds)
             window = range(begin, min(begin + 12, len(self.days)))
             weights = [self.day_weights[j] for j in window]
@@ -2076,8 +2652,10 @@ class _Planner:
                 (j, self._activity_weight(sk.type, activity, sk) + 0.1)
                 for j, sk in enumerate(skeletons)
                 if any(self.fw.indicators[c].objective == activity.objective for c in sk.indicators)
-            ] or [(j, self._activity_weight(sk.type, activity, sk) + 0.1)
-                  for j, sk in enumerate(skeletons)]
+            ] or [
+                (j, self._activity_weight(sk.type, activity, sk) + 0.1)
+                for j, sk in enumerate(skeletons)
+            ]
             sk = skeletons[_weighted(rng, fits)]
             sk.activities = sorted(
                 dict.fromkeys([*sk.activities, activity.code]), key=list(self.fw.activities).index
@@ -2132,7 +2710,7 @@ def _calendar(
         w *= 0.55 + 0.65 * (i / max(1, n - 1))
         week = i // 7
         if week in busy:
-            w *= 2.6
+            w *= 2.0
         if week in quiet:
             w = 0.0
         weights.append(round(w, 4))
@@ -2154,8 +2732,19 @@ def _season(day: dt.date) -> float:
         return 0.5
     if m == 4 and 1 <= d <= 14:
         return 0.35
-    return {1: 0.8, 2: 1.1, 3: 1.2, 4: 0.9, 5: 1.15, 6: 1.1, 8: 0.8, 9: 0.9, 10: 1.0,
-            11: 1.3, 12: 0.8}.get(m, 1.0)
+    return {
+        1: 0.8,
+        2: 1.1,
+        3: 1.2,
+        4: 0.9,
+        5: 1.15,
+        6: 1.1,
+        8: 0.8,
+        9: 0.9,
+        10: 1.0,
+        11: 1.3,
+        12: 0.8,
+    }.get(m, 1.0)
 
 
 # --- writing a record ------------------------------------------------------------------------
@@ -2217,14 +2806,47 @@ def _compose(
 
 
 def _named(people: list[str], title: str, body: str, quotes: list[str]) -> list[str]:
-    """The people a record really names: each appears, whole, in its title, body or quotes."""
+    """The people a record really names, each as it appears in the title, body or quotes:
+    the whole name, or the first name alone when only that made it into the text."""
     text = "\n".join([title, body, *quotes])
-    return [p for p in people if re.search(rf"(?<!\w){re.escape(p)}(?!\w)", text)]
+    out = []
+    for person in people:
+        for form in (person, person.split()[0]):
+            if re.search(rf"(?<!\w){re.escape(form)}(?!\w)", text):
+                out.append(form)
+                break
+    return list(dict.fromkeys(out))
 
 
 def _indicator_line(sk: Skeleton, writer: _Writer, rng: random.Random) -> str:
-    options = [line for code in sk.indicators for line in INDICATOR_LINES.get(code, ())]
-    return writer.fill(rng.choice(options)) if options and rng.random() < 0.7 else ""
+    """A sentence showing what the record says about one of its indicators, if one fits."""
+    initial = TYPE_INITIAL.get(sk.type, "")
+    options = tuple(
+        text
+        for code in sk.indicators
+        for text, types in INDICATOR_LINES.get(code, ())
+        if not types or initial in types
+    )
+    if not options or rng.random() >= 0.75:
+        return ""
+    return _one(rng, writer, options)
+
+
+_STOP = frozenset(
+    "that with from have they were once their been this since into what when then than only "
+    "first family families now there which about after every".split()
+)
+
+
+def _keywords(text: str) -> set[str]:
+    return {w[:6] for w in re.findall(r"[a-z]{4,}", text.lower()) if w not in _STOP}
+
+
+def _related(rng: random.Random, anchor: str, options: tuple[str, ...]) -> tuple[str, ...]:
+    """``options`` with those sharing most words with ``anchor`` first (ties in random order)."""
+    words = _keywords(anchor)
+    keyed = [(-len(words & _keywords(o)), rng.random(), o) for o in options]
+    return tuple(o for _, _, o in sorted(keyed))
 
 
 def _join(*sentences: str) -> str:
@@ -2236,8 +2858,14 @@ def _bullets(heading: str, items: list[str]) -> str:
     return "\n".join([*lines, *(f"- {_cap(i)}" for i in items)])
 
 
-def _quotes(rng: random.Random, writer: _Writer, family: tuple[str, ...],
-            practitioner: tuple[str, ...], n_family: int, n_pract: int) -> list[str]:
+def _quotes(
+    rng: random.Random,
+    writer: _Writer,
+    family: tuple[str, ...],
+    practitioner: tuple[str, ...],
+    n_family: int,
+    n_pract: int,
+) -> list[str]:
     quotes = _pick(rng, writer, family, n_family) + _pick(rng, writer, practitioner, n_pract)
     return quotes
 
@@ -2246,7 +2874,12 @@ def _family_story(sk: Skeleton, w: _Writer, rng: random.Random):
     topics = _topics(rng, rng.choice((1, 2, 2)))
     main = topics[0]
     paragraphs = [_one(rng, w, INTROS if w.names else ANON_INTROS)]
-    problem = _pick(rng, w, main.problems, rng.choice((1, 2, 2)))
+    # What changed is chosen first, so the trouble told beforehand is the one it answers.
+    changed = _one(rng, w, main.changes)
+    problems = _related(rng, changed, main.problems)
+    problem = _pick(rng, w, problems[:1]) or _pick(rng, w, problems)
+    if rng.random() < 0.5:
+        problem += [p for p in _pick(rng, w, problems[1:], 1) if p not in problem]
     if len(topics) > 1:
         problem += _pick(rng, w, topics[1].problems, 1)
     paragraphs.append(_join(*problem))
@@ -2254,28 +2887,41 @@ def _family_story(sk: Skeleton, w: _Writer, rng: random.Random):
     if rng.random() < 0.45:
         turn += _pick(rng, w, PANEL + PEER, 1)
     paragraphs.append(_join(*turn))
-    changed = _one(rng, w, main.changes)
     if rng.random() < 0.35:
         helped = [w.fill(h) for h in rng.sample(WHAT_HELPED, rng.choice((3, 3, 4)))]
-        paragraphs.append(_bullets(rng.choice(("What helped", "What made the difference",
-                                               "What the family said helped")), helped))
+        paragraphs.append(
+            _bullets(
+                rng.choice(
+                    ("What helped", "What made the difference", "What the family said helped")
+                ),
+                helped,
+            )
+        )
     if rng.random() < 0.3:
         changed_text = f"**What changed:** {changed}"
     else:
         changed_text = changed
-    closing = _join(changed_text, _indicator_line(sk, w, rng),
-                    _one(rng, w, NEXT_STEPS) if rng.random() < 0.6 else "")
+    closing = _join(
+        changed_text,
+        _indicator_line(sk, w, rng),
+        _one(rng, w, NEXT_STEPS) if rng.random() < 0.6 else "",
+    )
     paragraphs.append(closing)
-    quotes = _quotes(rng, w, main.family_quotes + (topics[-1].family_quotes if
-                                                   len(topics) > 1 else ()),
-                     main.practitioner_quotes, rng.choice((1, 2, 2, 3)),
-                     1 if rng.random() < 0.25 else 0)
+    quotes = _quotes(
+        rng,
+        w,
+        main.family_quotes + (topics[-1].family_quotes if len(topics) > 1 else ()),
+        main.practitioner_quotes,
+        rng.choice((1, 2, 2, 3)),
+        1 if rng.random() < 0.25 else 0,
+    )
     if quotes and rng.random() < 0.3:
         lead = f"As {w.slot('first')} put it" if w.names else "In the family's words"
-        paragraphs.insert(2, f'{lead}:\n\n> {quotes[0]}')
+        paragraphs.insert(2, f"{lead}:\n\n> {quotes[0]}")
     pseudonym = f"the {rng.choice(PSEUDONYMS)} family"
+    topic_title = _related(rng, " ".join([*problem, changed]), main.titles)[0]
     title_options = tuple(
-        t.replace("{topic}", rng.choice(main.titles))
+        t.replace("{topic}", topic_title)
         for t in (
             "{first}'s story: {topic}",
             "{family_cap}: {topic}",
@@ -2285,7 +2931,11 @@ def _family_story(sk: Skeleton, w: _Writer, rng: random.Random):
             "{locality} family story: {topic}",
         )
     )
-    title_options = tuple(t.replace("{family_cap}", _cap(pseudonym)) for t in title_options)
+    title_options = tuple(
+        t.replace("{family_cap}", _cap(pseudonym))
+        for t in title_options
+        if w.names or "{first}" not in t
+    )
     fields = {"family": pseudonym, "what_changed": changed}
     tags = [t.tag for t in topics]
     return title_options, paragraphs, quotes, tags, fields
@@ -2297,19 +2947,29 @@ def _cafe(sk: Skeleton, w: _Writer, rng: random.Random):
     practitioners = rng.choice((1, 2, 2, 3, 3, 4, 5, 6))
     themes = [rng.choice(t.themes) for t in topics]
     w.values.update(
-        families_w=_words(families), practitioners_w=_words(practitioners),
-        weather=rng.choice(WEATHER), weather_noun=rng.choice(WEATHER_NOUN),
-        time=rng.choice(TIMES), theme0=themes[0], theme1=themes[1] if len(themes) > 1 else
-        themes[0],
+        families_w=_words(families),
+        practitioners_n=f"{_words(practitioners)} practitioner{'s' if practitioners > 1 else ''}",
+        weather=rng.choice(WEATHER),
+        weather_noun=rng.choice(WEATHER_NOUN),
+        time=rng.choice(TIMES),
+        theme0=themes[0],
+        theme1=themes[1] if len(themes) > 1 else themes[0],
     )
-    setting = _cap(_one(rng, w, CAFE_SETTINGS))
+    settings = (
+        CAFE_SETTINGS
+        + (CAFE_BUSY if families >= 10 else ())
+        + (CAFE_QUIET if families <= 5 else ())
+    )
+    setting = _one(rng, w, settings)
     opener = _cap(_one(rng, w, CAFE_OPENERS))
     said = []
-    for topic in topics[:3]:
+    for topic in topics[: rng.choice((1, 2, 3))]:
+        w.new_speaker()
         said += _pick(rng, w, topic.problems, 1)
-    paragraphs = [setting, _join(opener, *said[: rng.choice((1, 2, 3))])]
-    paragraphs.append(_join(*_pick(rng, w, CAFE_REFLECTIONS, rng.choice((1, 2))),
-                            _indicator_line(sk, w, rng)))
+    paragraphs = [setting, _join(opener, *said)]
+    paragraphs.append(
+        _join(*_pick(rng, w, CAFE_REFLECTIONS, rng.choice((1, 2))), _indicator_line(sk, w, rng))
+    )
     actions = []
     for topic in topics:
         actions += _pick(rng, w, topic.actions, 1)
@@ -2317,25 +2977,31 @@ def _cafe(sk: Skeleton, w: _Writer, rng: random.Random):
     if rng.random() < 0.75:
         paragraphs.append(_bullets("Actions agreed", actions))
     else:
-        paragraphs.append("Actions agreed: " + "; ".join(a[0].lower() + a[1:] for a in actions)
-                          + ".")
+        paragraphs.append(
+            "Actions agreed: " + "; ".join(a[0].lower() + a[1:] for a in actions) + "."
+        )
     if rng.random() < 0.6:
         paragraphs.append(_one(rng, w, CAFE_FOLLOW_UPS))
     fam_quotes = tuple(q for t in topics for q in t.family_quotes)
     pract_quotes = tuple(q for t in topics for q in t.practitioner_quotes)
-    quotes = _quotes(rng, w, fam_quotes, pract_quotes, rng.choice((1, 2, 2, 3)),
-                     rng.choice((0, 1, 1)))
+    quotes = _quotes(
+        rng, w, fam_quotes, pract_quotes, rng.choice((1, 2, 2, 3)), rng.choice((0, 1, 1))
+    )
     title_options = (
-        f"{{locality}} café: {themes[0]} and {themes[-1]}" if len(themes) > 1 else
-        f"{{locality}} café: {themes[0]}",
+        f"{{locality}} café: {themes[0]} and {themes[-1]}"
+        if len(themes) > 1
+        else f"{{locality}} café: {themes[0]}",
         f"Café conversation at {{venue}}: {rng.choice(topics[0].titles)}",
         f"{{day}} café in {{place}}: {rng.choice(topics[0].titles)}",
         f"{{place}} café: {themes[0]}, {themes[1 % len(themes)]} and what families want done",
         f"Café at {{venue}}: {rng.choice(topics[-1].titles)}",
     )
     fields = {
-        "venue": w.venue, "families": families, "practitioners": practitioners,
-        "themes": themes, "actions": actions,
+        "venue": w.venue,
+        "families": families,
+        "practitioners": practitioners,
+        "themes": themes,
+        "actions": actions,
     }
     return title_options, paragraphs, quotes, [t.tag for t in topics], fields
 
@@ -2350,34 +3016,61 @@ def _vble(sk: Skeleton, w: _Writer, rng: random.Random):
         after = round(min(5.0, max(1.0, before + rng.uniform(-0.3, 0.2))), 1)
     else:
         after = round(min(5.0, before + rng.uniform(0.5, 1.7)), 1)
-    season = ("winter", "spring", "spring", "spring", "summer", "summer", "summer", "summer",
-              "autumn", "autumn", "autumn", "winter")[sk.date.month - 1]
-    cohort = rng.choice((
-        f"{sk.locality or sk.authority} cohort {rng.randint(1, 4)}",
-        f"{sk.locality or sk.authority} families and practitioners, {season} {sk.date.year}",
-        f"{sk.authority} mixed cohort, {MONTHS[sk.date.month - 1]} {sk.date.year}",
-    ))
+    season = (
+        "winter",
+        "spring",
+        "spring",
+        "spring",
+        "summer",
+        "summer",
+        "summer",
+        "summer",
+        "autumn",
+        "autumn",
+        "autumn",
+        "winter",
+    )[sk.date.month - 1]
+    cohort = rng.choice(
+        (
+            f"{sk.locality or sk.authority} cohort {rng.randint(1, 4)}",
+            f"{sk.locality or sk.authority} families and practitioners, {season} {sk.date.year}",
+            f"{sk.authority} mixed cohort, {MONTHS[sk.date.month - 1]} {sk.date.year}",
+        )
+    )
     w.values.update(
-        fam_w=_words(fam), prac_w=_words(prac), participants_w=_words(participants),
-        days=rng.choice(("two", "three", "three", "four")), before=f"{before}", after=f"{after}",
+        fam_w=_words(fam),
+        prac_w=_words(prac),
+        participants_w=_words(participants),
+        days=rng.choice(("two", "three", "three", "four")),
+        before=f"{before}",
+        after=f"{after}",
     )
     paragraphs = [_one(rng, w, VBLE_INTROS), _join(*_pick(rng, w, VBLE_MIDDLES, 2))]
     numbers = _one(rng, w, VBLE_REFLECTIONS)
     if after - before < 0.3:
         numbers = _join(numbers, _one(rng, w, VBLE_LOW))
-    paragraphs.append(_join(numbers, _indicator_line(sk, w, rng)))
+    else:
+        numbers = _join(numbers, _indicator_line(sk, w, rng))
+    paragraphs.append(numbers)
     commitments = [w.fill(c) for c in rng.sample(VBLE_COMMITMENTS, rng.choice((3, 4, 5)))]
-    paragraphs.append(_bullets(rng.choice(("What people said they would do next",
-                                           "Commitments from the group")), commitments))
+    paragraphs.append(
+        _bullets(
+            rng.choice(("What people said they would do next", "Commitments from the group")),
+            commitments,
+        )
+    )
     if w.names and rng.random() < 0.6:
         since = rng.choice(VBLE_SINCE)
         trying = rng.choice(VBLE_TRYING)
-        paragraphs.append(_join(
-            w.fill(f"{{name}}, one of the parents, has since {since}."),
-            w.fill(f"{{pract}}, a {{prole}} in the group, is trying out {trying}."),
-        ))
-    quotes = _quotes(rng, w, VBLE_FAMILY_QUOTES, VBLE_PRACT_QUOTES, rng.choice((1, 2)),
-                     rng.choice((1, 1, 2)))
+        paragraphs.append(
+            _join(
+                w.fill(f"{{name}}, one of the parents, has since {since}."),
+                w.fill(f"{{pract}}, {{a_prole}} in the group, is trying out {trying}."),
+            )
+        )
+    quotes = _quotes(
+        rng, w, VBLE_FAMILY_QUOTES, VBLE_PRACT_QUOTES, rng.choice((1, 2)), rng.choice((1, 1, 2))
+    )
     title_options = (
         f"VBLE evaluation: {cohort}",
         "VBLE in {locality}: confidence, values and what happens next",
@@ -2387,8 +3080,10 @@ def _vble(sk: Skeleton, w: _Writer, rng: random.Random):
         "{locality}",
     )
     fields = {
-        "cohort": cohort, "participants": participants,
-        "confidence_before": before, "confidence_after": after,
+        "cohort": cohort,
+        "participants": participants,
+        "confidence_before": before,
+        "confidence_after": after,
     }
     tags = ["leadership"] + [t.tag for t in _topics(rng, 1)]
     return title_options, paragraphs, quotes, tags, fields
@@ -2398,32 +3093,46 @@ def _event(sk: Skeleton, w: _Writer, rng: random.Random):
     scope = sk.scope or "local"
     theme = w.fill(rng.choice(EVENT_THEMES[scope]))
     participants = {
-        "local": rng.randint(14, 70), "thematic": rng.randint(18, 90),
+        "local": rng.randint(14, 70),
+        "thematic": rng.randint(18, 90),
         "national": rng.randint(40, 190),
     }[scope]
     rating = round(min(5.0, max(1.0, rng.gauss(4.2, 0.45))), 1)
     guests = rng.sample(NATIONAL_GUESTS, 2)
     w.values.update(
-        theme=theme, participants_w=str(participants) if participants > 20 else
-        _words(participants), city=rng.choice(CITIES), guest=guests[0], guest2=guests[1],
+        theme=theme,
+        participants_w=str(participants) if participants > 20 else _words(participants),
+        city=rng.choice(CITIES),
+        guest=guests[0],
+        guest2=guests[1],
         rating=str(rating),
     )
-    paragraphs = [_one(rng, w, EVENT_INTROS[scope]),
-                  _join(*_pick(rng, w, EVENT_MIDDLES, rng.choice((1, 2, 2))),
-                        _indicator_line(sk, w, rng))]
+    paragraphs = [
+        _one(rng, w, EVENT_INTROS[scope]),
+        _join(*_pick(rng, w, EVENT_MIDDLES, rng.choice((1, 2, 2))), _indicator_line(sk, w, rng)),
+    ]
     takeaways = [w.fill(t) for t in rng.sample(EVENT_TAKEAWAYS, rng.choice((3, 4)))]
     if rng.random() < 0.7:
-        paragraphs.append(_bullets(rng.choice(("What people took away", "Key messages",
-                                               "What we heard")), takeaways))
+        paragraphs.append(
+            _bullets(
+                rng.choice(("What people took away", "Key messages", "What we heard")), takeaways
+            )
+        )
     feedback = _one(rng, w, EVENT_FEEDBACK)
     paragraphs.append(_join(feedback, _one(rng, w, EVENT_CRITIQUE) if rng.random() < 0.6 else ""))
-    quotes = _quotes(rng, w, EVENT_QUOTES_FAMILY, EVENT_QUOTES_PRACT, rng.choice((0, 1, 1)),
-                     rng.choice((1, 1, 2)))
+    quotes = _quotes(
+        rng,
+        w,
+        EVENT_QUOTES_FAMILY,
+        EVENT_QUOTES_PRACT,
+        rng.choice((0, 1, 1)),
+        rng.choice((1, 1, 2)),
+    )
     title_options = EVENT_TITLES[scope]
     fields = {"scope": scope, "participants": participants, "rating": rating}
-    tags = [t.tag for t in _topics(rng, 1)]
-    if "data" in theme:
-        tags.append("data")
+    tags = [tag for word, tag in EVENT_TAGS if word in theme.lower()] or [
+        rng.choice(("family support", "money", "school", "housing", "mental health"))
+    ]
     return title_options, paragraphs, quotes, tags, fields
 
 
@@ -2438,20 +3147,35 @@ def _test_of_change(sk: Skeleton, w: _Writer, rng: random.Random):
     voice = ""
     if topic is not None:
         voice = _one(rng, w, topic.problems) if rng.random() < 0.5 else ""
+    who = _one(rng, w, TOC_PEOPLE) if rng.random() < 0.45 else ""
+    origin = w.fill(change.origin)
+    from_families = re.search(r"\b(parents?|famil|mum|young people)", origin, re.IGNORECASE)
     paragraphs = [
-        _join("The idea came from families.", w.fill(change.origin), voice)
-        if rng.random() < 0.5 else _join(w.fill(change.origin), voice),
+        _join("The idea came from families.", origin, voice, who)
+        if from_families and rng.random() < 0.5
+        else _join(origin, voice, who),
         _join("What we're trying:", change_text[0].lower() + change_text[1:])
-        if rng.random() < 0.5 else change_text,
-        _join(_one(rng, w, TOC_STATUS_LINES[status]), learning, _indicator_line(sk, w, rng)),
+        if rng.random() < 0.5
+        else change_text,
+        _join(
+            _one(rng, w, TOC_STATUS_LINES[status]),
+            learning,
+            _indicator_line(sk, w, rng) if status in ("testing", "embedded") else "",
+        ),
     ]
     if rng.random() < 0.5:
         tracking = rng.sample(TOC_TRACKING, rng.choice((2, 3)))
         paragraphs.append(_bullets("What we're keeping an eye on", tracking))
     quotes = []
     if topic is not None:
-        quotes = _quotes(rng, w, topic.family_quotes, topic.practitioner_quotes,
-                         rng.choice((0, 1, 1)), rng.choice((0, 1, 1)))
+        quotes = _quotes(
+            rng,
+            w,
+            topic.family_quotes,
+            topic.practitioner_quotes,
+            rng.choice((0, 1, 1)),
+            rng.choice((0, 1, 1)),
+        )
     fields = {"status": status, "change": change_text, "learning": learning}
     tags = [change.topic]
     if change.data:
@@ -2464,7 +3188,8 @@ def _fund(sk: Skeleton, w: _Writer, rng: random.Random):
     outcome = _weighted(rng, list(FUND_OUTCOMES))
     asked = int(round(rng.randint(project.low, project.high), -1 if project.high < 1000 else -2))
     amount = {
-        "funded in full": asked, "funded with conditions": asked,
+        "funded in full": asked,
+        "funded with conditions": asked,
         "funded in part": int(round(asked * rng.choice((0.5, 0.6, 0.75)), -1)),
         "not funded this round": 0,
     }[outcome]
@@ -2474,32 +3199,49 @@ def _fund(sk: Skeleton, w: _Writer, rng: random.Random):
     else:
         practitioners = rng.randint(2, families)
     round_no = rng.randint(1, 4)
-    panel = rng.choice((
-        f"{sk.locality or sk.authority} MIHF panel",
-        f"{sk.locality or sk.authority} Make it Happen Fund panel, round {round_no}",
-        f"{sk.locality or sk.authority} MIHF decision-making panel",
-    ))
-    w.values.update(project=project.name, project_cap=_cap(project.name), panel=panel,
-                    outcome_short=outcome.split(" this")[0])
-    applicant = _one(rng, w, FUND_APPLICANTS)
+    panel = rng.choice(
+        (
+            f"{sk.locality or sk.authority} MIHF panel",
+            f"{sk.locality or sk.authority} Make it Happen Fund panel, round {round_no}",
+            f"{sk.locality or sk.authority} MIHF decision-making panel",
+        )
+    )
+    w.values.update(
+        project=project.name,
+        project_cap=_cap(project.name),
+        panel=panel,
+        outcome_short=outcome.split(" this")[0],
+    )
+    extra = FUND_APPLICANTS_BY_TOPIC.get(project.topic, ())
+    applicant = _one(rng, w, extra if extra and rng.random() < 0.6 else FUND_APPLICANTS + extra)
     money = f"£{asked:,}"
     paragraphs = [
         f"{_cap(applicant)} asked the panel for {money} for {project.description}.",
-        _join(*_pick(rng, w, FUND_DISCUSSIONS, rng.choice((1, 2))),
-              _one(rng, w, TOPICS[project.topic].problems) if rng.random() < 0.4 else ""),
+        _join(
+            *(
+                _pick(rng, w, FUND_NEED) + _pick(rng, w, TOPICS[project.topic].problems)
+                if rng.random() < 0.4
+                else ()
+            ),
+            *_pick(rng, w, FUND_DISCUSSIONS, rng.choice((1, 2))),
+        ),
     ]
     if outcome == "funded in part":
-        decision = (f"Decision: funded in part, £{amount:,} of the {money} asked for; the "
-                    "panel suggested the rest could come from the community centre's own budget.")
+        decision = (
+            f"Decision: funded in part, £{amount:,} of the {money} asked for; the "
+            "panel suggested the rest could come from the community centre's own budget."
+        )
     elif outcome == "not funded this round":
-        decision = ("Decision: not funded this round. The panel asked the group to come back "
-                    "with a clearer plan for who will run it, and offered help to write it.")
+        decision = (
+            "Decision: not funded this round. The panel asked the group to come back "
+            "with a clearer plan for who will run it, and offered help to write it."
+        )
     else:
         decision = f"Decision: {outcome}, £{amount:,}."
     balance = (
         f"The panel was {_words(families)} parents and {_words(practitioners)} practitioners."
-        if families >= practitioners else
-        f"The panel was {_words(families)} parents and {_words(practitioners)} practitioners, "
+        if families >= practitioners
+        else f"The panel was {_words(families)} parents and {_words(practitioners)} practitioners, "
         "short of the 50:50 we aim for: two parents dropped out on the day because of "
         "childcare."
     )
@@ -2509,7 +3251,9 @@ def _fund(sk: Skeleton, w: _Writer, rng: random.Random):
         paragraphs.append(_bullets("Conditions and next steps", conditions))
     quotes = _quotes(rng, w, FUND_PANEL_QUOTES, FUND_APPLICANT_QUOTES, 1, rng.choice((0, 1)))
     fields = {
-        "panel": panel, "amount_gbp": amount, "families_on_panel": families,
+        "panel": panel,
+        "amount_gbp": amount,
+        "families_on_panel": families,
         "practitioners_on_panel": practitioners,
     }
     return FUND_TITLES, paragraphs, quotes, [project.topic], fields
@@ -2519,13 +3263,21 @@ def _generic(sk: Skeleton, w: _Writer, rng: random.Random):
     """A type the framework adds that the demo knows nothing about: a plain field note."""
     topic = _topics(rng, 1)[0]
     paragraphs = [
-        _join(_cap(_one(rng, w, CAFE_OPENERS[:1]).replace("{theme0}", topic.themes[0])),
-              *_pick(rng, w, topic.problems, 2)),
+        _join(
+            _cap(_one(rng, w, CAFE_OPENERS[:1]).replace("{theme0}", topic.themes[0])),
+            *_pick(rng, w, topic.problems, 2),
+        ),
         _join(*_pick(rng, w, LISTENED, 1), _indicator_line(sk, w, rng)),
     ]
     quotes = _pick(rng, w, topic.family_quotes, 1)
     titles = tuple(f"{{locality}}: {t}" for t in topic.titles)
     return titles, paragraphs, quotes, [topic.tag], {}
+
+
+def _default_number(spec: Any, rng: random.Random) -> int:
+    low = int(spec.min) if spec.min is not None else 1
+    high = int(spec.max) if spec.max is not None else max(low, 5) + 5
+    return rng.randint(low, max(low, high))
 
 
 def _fit_fields(values: dict, rtype: Any, sk: Skeleton, rng: random.Random) -> dict:
@@ -2536,7 +3288,7 @@ def _fit_fields(values: dict, rtype: Any, sk: Skeleton, rng: random.Random) -> d
         value = values.get(spec.name)
         if spec.type in ("integer", "number"):
             if not isinstance(value, (int, float)) or isinstance(value, bool):
-                value = rng.randint(1, 5) if spec.required else None
+                value = _default_number(spec, rng) if spec.required else None
             if value is not None:
                 if spec.min is not None:
                     value = max(value, spec.min)
@@ -2545,11 +3297,13 @@ def _fit_fields(values: dict, rtype: Any, sk: Skeleton, rng: random.Random) -> d
                 if spec.type == "integer":
                     value = int(value)
         elif spec.type in ("list", "ids"):
-            value = list(value) if isinstance(value, list) else ([] if spec.type == "ids" else
-                                                                  None)
+            value = list(value) if isinstance(value, list) else ([] if spec.type == "ids" else None)
         elif spec.type == "date":
-            value = value if isinstance(value, str) else (
-                sk.date.isoformat() if spec.required else None)
+            value = (
+                value
+                if isinstance(value, str)
+                else (sk.date.isoformat() if spec.required else None)
+            )
         else:
             if spec.choices and value not in spec.choices:
                 value = rng.choice(spec.choices) if (spec.required or value is not None) else None

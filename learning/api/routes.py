@@ -20,7 +20,7 @@ from learning.web.auth import audience
 from learning.web.common import ID_PATTERN
 from learning.web.state import evidence
 
-from .errors import ApiError
+from .errors import ApiError, api_error
 from .openapi import openapi_document
 
 bp = Blueprint("api", __name__, url_prefix="/api")
@@ -117,7 +117,7 @@ def framework():
 
 @bp.route("/openapi.json")
 def openapi():
-    return jsonify(openapi_document(url_for("api.openapi", _external=False)))
+    return jsonify(openapi_document())
 
 
 @bp.route("/records")
@@ -196,6 +196,16 @@ def search():
     return jsonify(results.to_dict())
 
 
+@bp.route("/learning-updates")
+def list_learning_updates():
+    page = _int_arg("page", 1, 10**6)
+    per_page = _int_arg("per_page", 20, MAX_PER_PAGE)
+    total, updates = evidence().list(RecordFilter(type="learning_update"), audience(),
+                                     limit=per_page, offset=(page - 1) * per_page)  # fmt: skip
+    return jsonify({"total": total, "page": page, "per_page": per_page,
+                    "records": [r.to_dict() for r in updates]})  # fmt: skip
+
+
 @bp.route("/learning-updates", methods=["POST"])
 def create_learning_update():
     require("editor")
@@ -243,20 +253,23 @@ def get_learning_update(record_id: str):
     return Response(documents.summary_bytes(summary, fmt), mimetype=mimetype, headers=headers)
 
 
-def handlers() -> dict[type[Exception], Any]:
-    """Domain errors, as the API answers them."""
-    from .errors import api_error
+@bp.errorhandler(ApiError)
+def _api_error(error: ApiError):
+    return api_error(error)
 
-    def invalid(error: ValidationError):
-        return api_error(ApiError(422, "The record is not valid: " + str(error)[:500],
-                                  error.errors))  # fmt: skip
 
-    def missing(error: NotFound):
-        return api_error(ApiError(404, f"No {error.what}"))
+@bp.errorhandler(ValidationError)
+def _invalid(error: ValidationError):
+    return api_error(ApiError(422, "Not valid: " + str(error)[:500], error.errors))
 
-    def conflict(error: Conflict):
-        return api_error(ApiError(409, str(error), {
-            "revision": f"is {error.expected}, but the record is now at revision {error.current}; "
-            "fetch it again and reapply your change"}))  # fmt: skip
 
-    return {ApiError: api_error, ValidationError: invalid, NotFound: missing, Conflict: conflict}
+@bp.errorhandler(NotFound)
+def _missing(error: NotFound):
+    return api_error(ApiError(404, f"No {error.what}"))
+
+
+@bp.errorhandler(Conflict)
+def _conflict(error: Conflict):
+    problem = (f"is {error.expected}, but the record is now at revision {error.current}; "
+               "fetch it again and reapply your change")  # fmt: skip
+    return api_error(ApiError(409, str(error), {"revision": problem}))

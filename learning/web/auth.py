@@ -86,8 +86,8 @@ def _bearer_token() -> str | None:
 
 @login_manager.user_loader
 def _load_from_session(session_id: str) -> LoginUser | None:
-    if _bearer_token() is not None:
-        return None  # a request that names a token is judged by the token alone
+    if _bearer_token() is not None and is_api_request():
+        return None  # an API request that names a token is judged by the token alone
     user_id, _, epoch = session_id.partition(":")
     if not user_id.isdigit():
         return None
@@ -107,7 +107,7 @@ def _load_from_session(session_id: str) -> LoginUser | None:
 @login_manager.request_loader
 def _load_from_token(req: Any) -> LoginUser | None:
     token = _bearer_token()
-    if not token:
+    if not token or not is_api_request():  # tokens are for the API; pages use the login form
         return None
     user = accounts.user_for_token(evidence().store, token)
     if user is None:

@@ -100,11 +100,29 @@ def field_value(spec: FieldSpec, text: str) -> Any:
     return text
 
 
-def errors_for_form(errors: dict[str, str]) -> dict[str, str]:
-    """The service's field errors, keyed by form field (they already share names)."""
-    return {str(key): str(message) for key, message in errors.items()}
+def indicator_groups(framework: Any) -> list[tuple[str, list[tuple[str, str]]]]:
+    """Indicator checkboxes, grouped under their objective."""
+    return [(f"{o.code}: {o.text}", [(i.code, i.text) for i in o.indicators])
+            for o in framework.objectives]  # fmt: skip
+
+
+def activity_groups(framework: Any) -> list[tuple[str, list[tuple[str, str]]]]:
+    return [(o.code, [(a.code, a.text) for a in o.activities]) for o in framework.objectives]
+
+
+def choice_options(spec: FieldSpec) -> list[tuple[str, str, str]]:
+    return [(choice, choice.capitalize(), "") for choice in spec.choices]
 
 
 def field_id(name: str) -> str:
     """An HTML id for a form field (``fields.venue`` → ``fields-venue``)."""
     return name.replace(".", "-").replace("_", "-")
+
+
+# What the form templates call.
+FORM_HELPERS = {
+    "field_id": field_id,
+    "indicator_groups": indicator_groups,
+    "activity_groups": activity_groups,
+    "choice_options": choice_options,
+}

@@ -93,7 +93,7 @@ def _form(
         values=values,
         errors=errors or {},
         framework=evidence().framework,
-        field_id=forms.field_id,
+        **forms.FORM_HELPERS,
         **context,
     )
 

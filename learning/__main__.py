@@ -1,0 +1,5 @@
+"""`python -m learning` runs the `wm2u` command."""
+
+from .cli import main
+
+main()

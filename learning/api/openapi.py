@@ -1,0 +1,228 @@
+"""The OpenAPI 3 description of the JSON API (served at ``/api/openapi.json``)."""
+
+from __future__ import annotations
+
+from typing import Any
+
+
+def _ref(name: str) -> dict[str, str]:
+    return {"$ref": f"#/components/schemas/{name}"}
+
+
+def _json(schema: dict[str, Any], description: str) -> dict[str, Any]:
+    return {"description": description, "content": {"application/json": {"schema": schema}}}
+
+
+def _errors(*codes: int) -> dict[str, Any]:
+    return {str(c): {"$ref": f"#/components/responses/E{c}"} for c in codes}
+
+
+def _query(name: str, description: str, schema: dict[str, Any] | None = None) -> dict[str, Any]:
+    return {"name": name, "in": "query", "required": False, "description": description,
+            "schema": schema or {"type": "string"}}  # fmt: skip
+
+
+ID = {"name": "record_id", "in": "path", "required": True, "schema": {"type": "string"}}
+FILTERS = [
+    _query("type", "Record type (repeatable)"),
+    _query("indicator", "Indicator code such as SO1.2 (repeatable)"),
+    _query("locality", "Locality (repeatable)"),
+    _query("from", "Earliest date, YYYY-MM-DD", {"type": "string", "format": "date"}),
+    _query("to", "Latest date, YYYY-MM-DD", {"type": "string", "format": "date"}),
+    _query("page", "Page number from 1", {"type": "integer", "minimum": 1}),
+    _query("per_page", "Items per page (1–100)", {"type": "integer", "minimum": 1, "maximum": 100}),
+]
+LIST = {"type": "array", "items": {"type": "string"}}
+RECORD = {
+    "type": "object",
+    "required": ["type", "title", "date", "consent", "indicators"],
+    "properties": {
+        "id": {"type": "string", "readOnly": True},
+        "type": {"type": "string"},
+        "title": {"type": "string", "maxLength": 300},
+        "date": {"type": "string", "format": "date"},
+        "authority": {"type": "string"},
+        "locality": {"type": "string"},
+        "author": {"type": "string"},
+        "consent": {"type": "string", "enum": ["internal", "anonymised", "public"]},
+        "indicators": LIST,
+        "activities": LIST,
+        "tags": LIST,
+        "people": LIST,
+        "quotes": LIST,
+        "body": {"type": "string", "description": "Markdown"},
+        "fields": {"type": "object", "description": "Type-specific fields (see the framework)"},
+        "revision": {"type": "integer", "description": "Required on PUT: the revision you read"},
+        "created_at": {"type": "string", "readOnly": True},
+        "updated_at": {"type": "string", "readOnly": True},
+    },
+}
+HIT = {
+    "type": "object",
+    "properties": {
+        "id": {"type": "string"},
+        "title": {"type": "string"},
+        "type": {"type": "string"},
+        "date": {"type": "string"},
+        "locality": {"type": "string"},
+        "score": {"type": "number"},
+        "highlight": {"type": "string", "description": "HTML: escaped text, matches in <mark>"},
+    },
+}
+COUNTS = {"type": "object", "additionalProperties": {"type": "integer"}}
+ERROR = {
+    "type": "object",
+    "required": ["error"],
+    "properties": {
+        "error": {
+            "type": "object",
+            "required": ["code", "message", "fields"],
+            "properties": {
+                "code": {"type": "string"},
+                "message": {"type": "string"},
+                "fields": {"type": "object", "additionalProperties": {"type": "string"}},
+            },
+        }
+    },
+}
+
+
+def _paths() -> dict[str, Any]:
+    record = _json(_ref("Record"), "The record")
+    return {
+        "/api/framework": {"get": {
+            "summary": "The active framework", "operationId": "getFramework",
+            "responses": {"200": _json({"type": "object"}, "The framework"), **_errors(401)},
+        }},
+        "/api/records": {
+            "get": {
+                "summary": "Records you may see, newest first", "operationId": "listRecords",
+                "parameters": FILTERS,
+                "responses": {"200": _json(_ref("RecordList"), "One page of records"),
+                              **_errors(400, 401)},
+            },
+            "post": {
+                "summary": "Log a new record (editor)", "operationId": "createRecord",
+                "requestBody": {"required": True,
+                                "content": {"application/json": {"schema": _ref("Record")}}},
+                "responses": {"201": {**record, "headers": {"Location": {
+                    "schema": {"type": "string"}}}}, **_errors(400, 401, 403, 413, 422)},
+            },
+        },
+        "/api/records/{record_id}": {
+            "parameters": [ID],
+            "get": {"summary": "One record", "operationId": "getRecord",
+                    "responses": {"200": record, **_errors(401, 404)}},
+            "put": {
+                "summary": "Replace a record, sending the revision you read (editor)",
+                "operationId": "replaceRecord",
+                "requestBody": {"required": True,
+                                "content": {"application/json": {"schema": _ref("Record")}}},
+                "responses": {"200": record, **_errors(400, 401, 403, 404, 409, 413, 422)},
+            },
+            "delete": {
+                "summary": "Delete (restorable), or erase with purge=1 (admin)",
+                "operationId": "deleteRecord",
+                "parameters": [_query("purge", "1 to erase for good (admins only)")],
+                "responses": {"204": {"description": "Deleted"}, **_errors(401, 403, 404)},
+            },
+        },
+        "/api/records/{record_id}/revisions": {"get": {
+            "summary": "Earlier versions of a record, newest first (editor)",
+            "operationId": "listRevisions", "parameters": [ID],
+            "responses": {"200": _json({"type": "object"}, "Revisions"),
+                          **_errors(401, 403, 404)},
+        }},
+        "/api/search": {"get": {
+            "summary": "Full-text search over the records you may see",
+            "operationId": "search",
+            "parameters": [_query("q", "Words, \"phrases\", AND/OR/NOT, field:value"), *FILTERS,
+                           _query("sort", "relevance or date",
+                                  {"type": "string", "enum": ["relevance", "date"]})],
+            "responses": {"200": _json(_ref("SearchResults"), "One page of hits"),
+                          **_errors(400, 401)},
+        }},
+        "/api/learning-updates": {"get": {
+            "summary": "Saved learning updates you may read", "operationId": "listLearningUpdates",
+            "parameters": FILTERS[-2:],
+            "responses": {"200": _json(_ref("RecordList"), "One page of learning updates"),
+                          **_errors(400, 401)},
+        }, "post": {
+            "summary": "Generate a learning update, and save it if asked (editor)",
+            "operationId": "createLearningUpdate",
+            "requestBody": {"required": True, "content": {"application/json": {
+                "schema": _ref("LearningUpdateRequest")}}},
+            "responses": {"201": _json({"type": "object", "properties": {
+                "id": {"type": "string"}, "markdown": {"type": "string"}}}, "The document"),
+                **_errors(400, 401, 403, 413, 422)},
+        }},
+        "/api/learning-updates/{record_id}": {"get": {
+            "summary": "A saved learning update as a document", "operationId": "getLearningUpdate",
+            "parameters": [ID, _query("format", "md, html or docx",
+                                      {"type": "string", "enum": ["md", "html", "docx"]})],
+            "responses": {"200": {"description": "The document", "content": {
+                "text/markdown": {}, "text/html": {},
+                "application/vnd.openxmlformats-officedocument.wordprocessingml.document": {}}},
+                **_errors(400, 401, 404)},
+        }},
+        "/api/openapi.json": {"get": {
+            "summary": "This description", "operationId": "openapi",
+            "responses": {"200": _json({"type": "object"}, "OpenAPI 3 document")},
+        }},
+    }  # fmt: skip
+
+
+def openapi_document() -> dict[str, Any]:
+    """The whole OpenAPI 3.0 document."""
+    messages = {
+        400: "Malformed JSON or a bad query parameter",
+        401: "Not logged in and no valid bearer token",
+        403: "Your role may not do this",
+        404: "No such record (or not one you may see)",
+        409: "Someone saved the record since the revision you sent",
+        413: "The body is larger than the limit (2 MB)",
+        422: "Not valid; `fields` names each problem",
+    }
+    return {
+        "openapi": "3.0.3",
+        "info": {
+            "title": "WM2U Evidence API",
+            "version": "1",
+            "description": "Records of what the WM2U programme learns, with consent applied "
+            "to every answer. Log in with the web session (writes then need the X-CSRFToken "
+            "header) or send Authorization: Bearer TOKEN (`wm2u token create NAME`).",
+        },
+        "servers": [{"url": "/"}],
+        "security": [{"bearer": []}, {"session": []}],
+        "paths": _paths(),
+        "components": {
+            "securitySchemes": {
+                "bearer": {"type": "http", "scheme": "bearer"},
+                "session": {"type": "apiKey", "in": "cookie", "name": "wm2u_session"},
+            },
+            "schemas": {
+                "Record": RECORD,
+                "RecordList": {"type": "object", "properties": {
+                    "total": {"type": "integer"}, "page": {"type": "integer"},
+                    "per_page": {"type": "integer"},
+                    "records": {"type": "array", "items": _ref("Record")}}},
+                "SearchResults": {"type": "object", "properties": {
+                    "total": {"type": "integer"}, "page": {"type": "integer"},
+                    "per_page": {"type": "integer"},
+                    "hits": {"type": "array", "items": HIT},
+                    "facets": {"type": "object", "properties": {
+                        k: COUNTS for k in ("type", "indicator", "locality", "objective")}},
+                    "suggestion": {"type": "string", "nullable": True}}},
+                "LearningUpdateRequest": {"type": "object", "required": ["from", "to"],
+                    "properties": {
+                        "from": {"type": "string", "format": "date"},
+                        "to": {"type": "string", "format": "date"},
+                        "audience": {"type": "string", "enum": ["internal", "external"]},
+                        "objectives": LIST, "save": {"type": "boolean"}}},
+                "Error": ERROR,
+            },
+            "responses": {
+                f"E{code}": _json(_ref("Error"), text) for code, text in messages.items()
+            },
+        },
+    }  # fmt: skip
