@@ -281,8 +281,10 @@ def _fts_search(db, item):
     if item.get("facets"):
         for col in ("rec.type", "rec.locality"):
             db.execute(f"SELECT {col}, count(*) {base} GROUP BY {col}", params).fetchall()
+        joined = base.replace("WHERE", "JOIN rec_ind ON rec_ind.rowid = rec.rowid WHERE")
         for col in ("code", "objective"):
-            db.execute(f"SELECT {col}, count(DISTINCT rec_ind.rowid) {base.replace('WHERE', 'JOIN rec_ind ON rec_ind.rowid = rec.rowid WHERE')} GROUP BY {col}", params).fetchall()
+            db.execute(f"SELECT {col}, count(DISTINCT rec_ind.rowid) {joined} GROUP BY {col}",
+                       params).fetchall()
 
 
 # Report

@@ -209,8 +209,8 @@ class SearchIndex:
         """The live generation's writer, or None if another writer kept it past ``wait``."""
         deadline = time.monotonic() + max(0.0, wait)
         shared = self._shared
-        got = shared.write_lock.acquire(timeout=wait) if wait > 0 else shared.write_lock.acquire(False)
-        if not got:
+        lock = shared.write_lock
+        if not (lock.acquire(timeout=wait) if wait > 0 else lock.acquire(False)):
             yield None
             return
         writer = None

@@ -1,10 +1,12 @@
 """The search document: one flat Whoosh document per record (the only record -> index map).
 
-Staff fields (``title``, ``body``, ``tags``) hold the text as written. A record whose
-consent is ``anonymised`` and whose redacted text differs from the original also gets
-external fields (``xtitle``, ``xbody``, ``xtags``) holding the redacted copy, and the flag
-``redacted:1``; an external query searches those fields for such records, so a name listed
-in ``people`` is never matched, counted or shown outside the team.
+``title`` and ``body`` hold the text as written. A record whose consent is ``anonymised``
+and whose redacted text differs also gets ``xmask`` (the terms redaction removes: the
+names), ``xadd`` (the terms it adds: "person"), ``xtag`` and the flag ``redacted:1``. An
+external query reads a term ``t`` as ``(t AND NOT xmask:t) OR xadd:t`` - only for the few
+terms that occur in ``xmask``/``xadd`` at all - so a name listed in ``people`` is never
+matched or counted outside the team, without indexing the text twice. Snippets for
+external readers come from the stored redacted text.
 """
 
 from __future__ import annotations
@@ -24,7 +26,7 @@ from . import text
 TITLE_BOOST = 4.0
 # Facet and filter fields (exact values, no analysis).
 KEY_FIELDS = ("type", "authority", "locality", "consent", "indicator", "objective",
-              "activity", "tag", "xtag", "author", "redacted")
+              "activity", "tag", "xtag", "author", "redacted", "xmask", "xadd")
 
 
 class Words(fields.TEXT):
@@ -63,9 +65,6 @@ def make_schema() -> fields.Schema:
         id=fields.ID(stored=True, unique=True),
         title=Words(field_boost=TITLE_BOOST),
         body=Words(),
-        xtitle=Words(field_boost=TITLE_BOOST),
-        xbody=Words(),
-        words=Keys(),
         date=fields.ID(),
         rev=fields.STORED(),
         hit=fields.STORED(),
@@ -128,13 +127,17 @@ def document(record: Record) -> dict[str, Any]:
         "objective": record.objectives,
         "activity": list(record.activities),
         "tag": list(record.tags),
-        "words": text.surface_words(title + "\n" + body),
     }
     if record.consent == "anonymised" and record.people:
         shown = redact(record)
         xbody = body_text(shown)
         if shown.title != title or xbody != body or shown.tags != record.tags:
-            doc.update(redacted="1", xtitle=shown.title, xbody=xbody, xtag=list(shown.tags))
+            # Redaction replaces every occurrence of each name part, so the terms it removes
+            # are the names' own terms, and the ones it adds are the labels'.
+            names = set(text.positions(" ".join(record.people)))
+            labels = set(text.positions("person"))
+            doc.update(redacted="1", xmask=sorted(names), xadd=sorted(labels - names),
+                       xtag=list(shown.tags))
             hit.update(xtitle=shown.title, xtext=xbody)
     doc["hit"] = pack(hit)
     return {k: v for k, v in doc.items() if k == "rev" or v not in ("", [], None)}

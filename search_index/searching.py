@@ -18,7 +18,7 @@ from evidence.consent import EXTERNAL
 
 from . import bits, highlight, text
 from .phrase import OffsetPhrase
-from .query import And, Filter, Not, Or, Phrase, Word, positive_words, split_filters
+from .query import And, Filter, Not, Phrase, Word, positive_words, split_filters
 from .results import FACETS, Hit, Results
 from .schema import unpack
 from .view import View
@@ -30,23 +30,25 @@ FILTER_KEYS = ("indicator", "type", "locality", "authority", "tag", "objective",
 
 @dataclass
 class Part:
-    """A slice of the index searched through one set of text fields."""
+    """The documents an audience may see, and how its queries read names."""
 
-    title: str
-    body: str
-    tag: str
     allowed: int
-    redacted: bool = False
+    external: bool = False
 
 
 def parts(view: View, audience: str) -> list[Part]:
-    """The parts an audience searches, with the documents each may return."""
+    """What an audience searches (one part; a list so callers need not care)."""
     if audience != EXTERNAL:
-        return [Part("title", "body", "tag", view.live)]
-    redacted = view.bits("redacted", "1")
+        return [Part(view.live)]
     shareable = view.bits("consent", "public") | view.bits("consent", "anonymised")
-    return [Part("title", "body", "tag", shareable & ~redacted),
-            Part("xtitle", "xbody", "xtag", redacted, redacted=True)]
+    return [Part(shareable, external=True)]
+
+
+def _tags(view: View, part: Part, values: list[str]) -> int:
+    if not part.external:
+        return view.any_of("tag", values)
+    redacted = view.bits("redacted", "1")
+    return (view.any_of("tag", values) & ~redacted) | (view.any_of("xtag", values) & redacted)
 
 
 def filter_bits(view: View, part: Part, filters: dict | None, nodes: list[Filter]) -> int:
@@ -56,15 +58,17 @@ def filter_bits(view: View, part: Part, filters: dict | None, nodes: list[Filter
         values = [value] if isinstance(value, str) else [v for v in (value or []) if v]
         if not values or key not in FILTER_KEYS:
             continue
-        allowed &= view.any_of(part.tag if key == "tag" else key, values)
+        allowed &= _tags(view, part, values) if key == "tag" else view.any_of(key, values)
     first, last = _valid_day((filters or {}).get("from")), _valid_day((filters or {}).get("to"))
     if first or last:
         allowed &= view.between(first, last)
     for node in nodes:
         if node.name == "date":
             allowed &= view.between(*node.value)
+        elif node.name == "tag":
+            allowed &= _tags(view, part, [node.value])
         else:
-            allowed &= view.any_of(part.tag if node.name == "tag" else node.name, [node.value])
+            allowed &= view.any_of(node.name, [node.value])
     return allowed
 
 
@@ -74,6 +78,26 @@ def _valid_day(value) -> str | None:
     return None
 
 
+def term_query(view: View, part: Part, term: str):
+    """A stemmed term in the title or body, as the part's audience may match it."""
+    q = wq.Or([wq.Term("title", term), wq.Term("body", term)])
+    if part.external:
+        if term in view.values("xmask"):
+            q = wq.AndNot(q, wq.Term("xmask", term))
+        if term in view.values("xadd"):
+            q = wq.Or([q, wq.Term("xadd", term)])
+    return q
+
+
+def _phrase_query(view: View, part: Part, terms: list[tuple[str, int]]):
+    q = wq.Or([OffsetPhrase("title", terms), OffsetPhrase("body", terms)])
+    if part.external:
+        masked = [wq.Term("xmask", t) for t, _ in terms if t in view.values("xmask")]
+        if masked:
+            q = wq.AndNot(q, wq.Or(masked))
+    return q
+
+
 def to_whoosh(node, view: View, part: Part):
     """The Whoosh query for a tree (None when nothing in it can match a word)."""
     if isinstance(node, Word | Phrase):
@@ -81,15 +105,16 @@ def to_whoosh(node, view: View, part: Part):
         if not terms:
             return None
         if len(terms) == 1:
-            return wq.Or([wq.Term(part.title, terms[0][0]), wq.Term(part.body, terms[0][0])])
-        return wq.Or([OffsetPhrase(part.title, terms), OffsetPhrase(part.body, terms)])
+            return term_query(view, part, terms[0][0])
+        return _phrase_query(view, part, terms)
     if isinstance(node, Filter):
         if node.name == "date":
             first, last = node.value
             return wq.TermRange("date", first, last)
-        field = part.tag if node.name == "tag" else node.name
-        names = view.resolve(field, node.value)
-        return wq.Or([wq.Term(field, n) for n in names]) if names else wq.NullQuery
+        if node.name == "tag" and part.external:
+            return wq.Or([wq.AndNot(_key_query(view, "tag", node.value), wq.Term("redacted", "1")),
+                          _key_query(view, "xtag", node.value)])
+        return _key_query(view, node.name, node.value)
     if isinstance(node, Not):
         inner = to_whoosh(node.item, view, part)
         return wq.Not(inner) if inner is not None else None
@@ -98,6 +123,11 @@ def to_whoosh(node, view: View, part: Part):
     if not items:
         return None
     return items[0] if len(items) == 1 else kind(items)
+
+
+def _key_query(view: View, field: str, value: str):
+    names = view.resolve(field, value)
+    return wq.Or([wq.Term(field, n) for n in names]) if names else wq.NullQuery
 
 
 def run(view: View, tree, filters: dict | None, page: int, per_page: int, audience: str,
@@ -171,7 +201,7 @@ def facets(view: View, matched: int) -> dict[str, dict[str, int]]:
 def _hit(view: View, doc: int, score: float, part: Part, terms: frozenset[str]) -> Hit:
     stored = view.searcher.stored_fields(doc)
     data = unpack(stored["hit"])
-    redacted = part.redacted and "xtext" in data
+    redacted = part.external and "xtext" in data
     body = data["xtext"] if redacted else data["text"]
     title = data["xtitle"] if redacted else data["title"]
     return Hit(id=stored["id"], title=title, type=data["type"], date=data["date"],

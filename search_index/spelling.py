@@ -1,49 +1,71 @@
 """'Did you mean': corrections from the index's own words, checked against the audience.
 
-A word counts as known when it matches something the audience may see; a correction is
-offered only if it does too, so a name in an internal record never leaks as a suggestion.
+Candidates are the indexed (stemmed) terms of ``title`` and ``body`` within a small edit
+distance; the first one the audience can actually find wins, and is shown as a word read
+from a matching record's text (``hous`` is shown as "housing"). A word counts as known when
+it matches something the audience may see, so a name in an internal record, or one
+redacted for external readers, is never offered as a suggestion.
 """
 
 from __future__ import annotations
 
 import re
 
-from whoosh import query as wq
-
 from . import bits, text
-from .searching import Part
+from .schema import unpack
+from .searching import Part, term_query
 from .view import View
 
 MAX_CANDIDATES = 12
 
 
-def has_hits(view: View, part: Part, term: str) -> bool:
-    """Whether a stemmed term occurs in a document the part allows."""
+def hits(view: View, part: Part, term: str, limit: int = 1) -> list[int]:
+    """Up to ``limit`` documents the part allows that hold the stemmed term."""
+    found: list[int] = []
     if not part.allowed:
-        return False
+        return found
     allowed = bits.BitFilter(part.allowed)
-    q = wq.Or([wq.Term(part.title, term), wq.Term(part.body, term)])
-    return any(doc in allowed for doc in view.searcher.docs_for_query(q))
+    for doc in view.searcher.docs_for_query(term_query(view, part, term)):
+        if doc in allowed:
+            found.append(doc)
+            if len(found) >= limit:
+                break
+    return found
 
 
-def _known(view: View, parts: list[Part], word: str) -> bool:
-    term = text.stem(word)
-    return any(has_hits(view, part, term) for part in parts)
+def _candidates(view: View, term: str, maxdist: int) -> set[str]:
+    found: set[str] = set()
+    for field in ("body", "title"):
+        found.update(view.reader.terms_within(field, term, maxdist, prefix=1))
+    return found - {term}
 
 
 def correction(view: View, parts: list[Part], word: str) -> str | None:
-    """The closest known word to a misspelt one, or None."""
+    """The closest word the audience can find to a misspelt one, or None."""
+    term = text.stem(word)
     maxdist = 1 if len(word) <= 4 else 2
+    found = _candidates(view, term, maxdist)
     reader = view.reader
-    candidates = set(reader.terms_within("words", word, maxdist, prefix=1))
-    if not candidates and maxdist > 1:
-        candidates = set(reader.terms_within("words", word, maxdist, prefix=0))
-    ranked = sorted(candidates - {word},
-                    key=lambda c: (_distance(c, word), -reader.doc_frequency("words", c), c))
+    ranked = sorted(found, key=lambda c: (_distance(c, term), -reader.doc_frequency("body", c), c))
     for candidate in ranked[:MAX_CANDIDATES]:
-        if _known(view, parts, candidate):
-            return candidate
+        for part in parts:
+            docs = hits(view, part, candidate, limit=5)
+            if docs:
+                return _surface(view, docs, candidate, part.external, word) or candidate
     return None
+
+
+def _surface(view: View, docs: list[int], term: str, external: bool, typed: str) -> str | None:
+    """The written form of the term in records holding it, closest to what was typed."""
+    forms = set()
+    for doc in docs:
+        data = unpack(view.searcher.stored_fields(doc)["hit"])
+        redacted = external and "xtext" in data
+        pair = (data["xtitle"], data["xtext"]) if redacted else (data["title"], data["text"])
+        for source in pair:
+            forms.update(text.normalise(source[s:e]) for t, s, e in text.spans(source)
+                         if t == term)
+    return min(forms, key=lambda f: (_distance(f, typed), f)) if forms else None
 
 
 def suggest(view: View, parts: list[Part], query: str, words: list[str]) -> str | None:
@@ -52,10 +74,12 @@ def suggest(view: View, parts: list[Part], query: str, words: list[str]) -> str 
     replaced = False
     for raw in dict.fromkeys(m.group() for w in words for m in text.WORD.finditer(w)):
         word = text.normalise(raw)
-        if text.is_stop(word) or word[0].isdigit() or _known(view, parts, word):
+        if text.is_stop(word) or word[0].isdigit():
+            continue
+        if any(hits(view, part, text.stem(word)) for part in parts):
             continue
         better = correction(view, parts, word)
-        if better is None:
+        if better is None or better == word:
             continue
         pattern = re.compile(rf"(?<!\w){re.escape(raw)}(?!\w)", re.IGNORECASE)
         changed = pattern.sub(lambda _m, b=better: b, changed)

@@ -88,18 +88,6 @@ def query_terms(text: str) -> list[tuple[str, int]]:
     return found
 
 
-def surface_words(text: str) -> list[str]:
-    """The normalised (unstemmed) words of ``text`` worth offering as spelling suggestions."""
-    seen = set()
-    for match in WORD.finditer(text.lower()):
-        word = match.group()
-        if not word.isascii():
-            word = fold(word)
-        if len(word) > 2 and word not in STOP and not word[0].isdigit():
-            seen.add(word)
-    return sorted(seen)
-
-
 class WordTokenizer(Tokenizer):
     """The whole analysis chain as one Whoosh tokenizer (used where Whoosh asks for one)."""
 

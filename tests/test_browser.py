@@ -14,11 +14,22 @@ import pytest
 
 from learning.services import Evidence
 from learning.web import state
-from tests.web_fixtures import PASSWORD, data_copy, make_app, seed, seed_dir  # noqa: F401
+from tests.web_helpers import PASSWORD, make_app
 
-CHROMIUM = shutil.which("chromium") or ("/usr/bin/chromium" if Path("/usr/bin/chromium").exists() else None)
-ARGS = ["--no-sandbox", "--disable-gpu", "--disable-quic", "--no-first-run",
-        "--disable-background-networking", "--disable-component-update", "--disable-sync"]  # fmt: skip
+pytest_plugins = ["tests.web_fixtures"]
+
+CHROMIUM = shutil.which("chromium") or (
+    "/usr/bin/chromium" if Path("/usr/bin/chromium").exists() else None
+)
+ARGS = [
+    "--no-sandbox",
+    "--disable-gpu",
+    "--disable-quic",
+    "--no-first-run",
+    "--disable-background-networking",
+    "--disable-component-update",
+    "--disable-sync",
+]
 AXE = Path(__file__).parent / "vendor" / "axe.min.js"
 ARTIFACTS = Path(__file__).parent / "artifacts"
 XSS = [
@@ -30,13 +41,15 @@ XSS = [
     "<iframe src=\"javascript:alert('xss-iframe')\"></iframe>",
     "\"><script>alert('xss-attr')</script>",
     "{{ 7 * 7 }} {% if true %}jinja{% endif %}",
-    "<form action=\"https://evil.example\"><button>Go</button></form>",
-    "<base href=\"https://evil.example/\"><meta http-equiv=\"refresh\" content=\"0;url=https://evil.example\">",
+    '<form action="https://evil.example"><button>Go</button></form>',
+    '<base href="https://evil.example/"><meta http-equiv="refresh" content="0;url=https://evil.example">',
 ]
 
 pytestmark = [
     pytest.mark.browser,
-    pytest.mark.skipif(CHROMIUM is None, reason="Chromium is not installed (apt-get install chromium)"),
+    pytest.mark.skipif(
+        CHROMIUM is None, reason="Chromium is not installed (apt-get install chromium)"
+    ),
 ]
 
 
@@ -96,8 +109,14 @@ def test_log_find_and_see_a_family_story(server, browser) -> None:
     errors: list[str] = []
     page.on("pageerror", lambda exc: errors.append(str(exc)))
     # A refused form is answered 422, which Chromium logs; anything else is a real error.
-    page.on("console", lambda msg: errors.append(msg.text)
-            if msg.type == "error" and "status of 422" not in msg.text else None)
+    page.on(
+        "console",
+        lambda msg: (
+            errors.append(msg.text)
+            if msg.type == "error" and "status of 422" not in msg.text
+            else None
+        ),
+    )
 
     page.goto(f"{base}/records")
     assert page.url.startswith(f"{base}/login?next=")
@@ -114,7 +133,9 @@ def test_log_find_and_see_a_family_story(server, browser) -> None:
     page.fill("#date", "2025-06-07")
     page.check("#consent-2")  # anonymised
     page.check("#indicators-SO1-3")
-    page.fill("#body", "Moira Black said the **kite festival** was the first time she felt welcome.")
+    page.fill(
+        "#body", "Moira Black said the **kite festival** was the first time she felt welcome."
+    )
     page.fill("#people", "Moira Black")
     page.fill("#quotes", "It was the first time I felt welcome.")
     page.fill("#fields-family", "the Black family")
@@ -155,12 +176,26 @@ def test_log_find_and_see_a_family_story(server, browser) -> None:
 def test_main_pages_pass_axe_for_every_role(server, browser, seed) -> None:  # noqa: F811
     base, _ = server
     pages = {
-        "viewer": ["/", "/records", f"/records/{seed.anonymised}", "/search?q=breakfast",
-                   "/framework", "/indicators/SO1.1", "/learning-updates"],
-        "admin": ["/records?deleted=1", "/learning-updates/new", "/admin/users", "/admin/audit",
-                  f"/records/{seed.public}/erase", "/records/new",
-                  "/records/new?type=cafe_conversation", "/search?q=nothingmatcheszz"],
-    }  # fmt: skip
+        "viewer": [
+            "/",
+            "/records",
+            f"/records/{seed.anonymised}",
+            "/search?q=breakfast",
+            "/framework",
+            "/indicators/SO1.1",
+            "/learning-updates",
+        ],
+        "admin": [
+            "/records?deleted=1",
+            "/learning-updates/new",
+            "/admin/users",
+            "/admin/audit",
+            f"/records/{seed.public}/erase",
+            "/records/new",
+            "/records/new?type=cafe_conversation",
+            "/search?q=nothingmatcheszz",
+        ],
+    }
     for role, paths in pages.items():
         context = browser.new_context(viewport={"width": 1280, "height": 900})
         page = context.new_page()
@@ -177,21 +212,40 @@ def test_a_record_full_of_script_runs_none(server, browser) -> None:
     base, data_dir = server
     payload = "\n\n".join(XSS)
     with Evidence(data_dir) as ev:
-        record = ev.create({
-            "type": "test_of_change", "title": XSS[1] + " title", "date": "2025-02-02",
-            "consent": "public", "indicators": ["SO2.1"], "tags": [XSS[0]],
-            "quotes": XSS[:3], "people": [], "body": payload,
-            "fields": {"status": "testing", "change": payload, "learning": XSS[2]},
-        }, "test")  # fmt: skip
+        record = ev.create(
+            {
+                "type": "test_of_change",
+                "title": XSS[1] + " title",
+                "date": "2025-02-02",
+                "consent": "public",
+                "indicators": ["SO2.1"],
+                "tags": [XSS[0]],
+                "quotes": XSS[:3],
+                "people": [],
+                "body": payload,
+                "fields": {"status": "testing", "change": payload, "learning": XSS[2]},
+            },
+            "test",
+        )
     for bypass_csp in (False, True):
         # With the CSP bypassed, what is checked is the page's own escaping and sanitising.
         context = browser.new_context(bypass_csp=bypass_csp)
         page = context.new_page()
         dialogs: list[str] = []
-        page.on("dialog", lambda d: (dialogs.append(d.message), d.dismiss()))
+
+        def on_dialog(dialog, seen=dialogs) -> None:
+            seen.append(dialog.message)
+            dialog.dismiss()
+
+        page.on("dialog", on_dialog)
         log_in(page, base, "viewer")
-        for path in (f"/records/{record.id}", "/records", "/search?q=title",
-                     "/search?q=" + "%3Cscript%3Ealert(1)%3C/script%3E", "/indicators/SO2.1"):  # fmt: skip
+        for path in (
+            f"/records/{record.id}",
+            "/records",
+            "/search?q=title",
+            "/search?q=" + "%3Cscript%3Ealert(1)%3C/script%3E",
+            "/indicators/SO2.1",
+        ):
             page.goto(base + path)
             page.wait_for_load_state("load")
             for link in page.locator("main a").all():

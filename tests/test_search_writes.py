@@ -6,7 +6,8 @@ import textwrap
 from pathlib import Path
 
 import pytest
-from whoosh import fields, index as whoosh_index
+from whoosh import fields
+from whoosh import index as whoosh_index
 
 import search_index.index as index_module
 from evidence.model import Record
@@ -163,16 +164,16 @@ def test_purge_leaves_no_text(idx, tmp_path):
     idx.apply([make("GONE", title="Zanzibarish title", body="old xylophonic text"),
                make("NEIGHBOUR", body="keep me")], [])
     idx.apply([make("GONE", revision=2, title="Zanzibarish title",
-                    body="new quixotical text")], [])
+                    body="new qwzblorp text")], [])
     idx.apply([make("LATER", body="more keep")], [])
-    for word in (b"xylophonic", b"quixotical", b"zanzibarish"):
+    for word in (b"xylophonic", b"qwzblorp", b"zanzibarish"):
         assert _files_containing(folder, word), word  # the check can see terms
     idx.purge("GONE")
-    for word in (b"xylophonic", b"quixotical", b"zanzibarish", b"GONE"):
+    for word in (b"xylophonic", b"qwzblorp", b"zanzibarish", b"GONE"):
         assert _files_containing(folder, word) == [], word
     assert idx.search("keep").total == 32
     assert "GONE" not in idx.revisions()
-    assert idx.search("quixotical").total == 0
+    assert idx.search("qwzblorp").total == 0
 
 
 def test_second_writer_gets_false_not_lockerror(idx, tmp_path):

@@ -2,30 +2,25 @@
 
 A data dir with three users and three records (one per consent level) is built once per
 session and copied for each test, so every test gets a real database and index of its own
-without paying for password hashing and indexing again. Import the fixtures you use:
-``from tests.web_fixtures import app, client, seed  # noqa: F401``.
+without paying for password hashing and indexing again. Test modules load them with
+``pytest_plugins = ["tests.web_fixtures"]``; plain helpers live in ``tests.web_helpers``.
 """
 
 from __future__ import annotations
 
-import re
 import shutil
-import time
 from dataclasses import dataclass
 from pathlib import Path
-from typing import Any
 
 import pytest
 
 from evidence import accounts
-from learning import create_app
 from learning.services import Evidence, initialise
 from learning.web import state
 from tests.builders import record_data
+from tests.web_helpers import PASSWORD, make_app, session_login
 
-PASSWORD = "correct horse 1"
 ROLES = ("admin", "editor", "viewer")
-CSRF_META = re.compile(r'<meta name="csrf-token" content="([^"]+)">')
 
 
 @dataclass(frozen=True)
@@ -68,8 +63,13 @@ SEED_RECORDS = {
         people=[],
         quotes=["The allotment gave us somewhere to talk."],
         body="Families talked about the allotment and growing food together.",
-        fields={"venue": "Tullibody hall", "families": 6, "practitioners": 2,
-                "themes": ["food"], "actions": ["Ask the council about plots"]},
+        fields={
+            "venue": "Tullibody hall",
+            "families": 6,
+            "practitioners": 2,
+            "themes": ["food"],
+            "actions": ["Ask the council about plots"],
+        },
         date="2025-05-02",
     ),
 }
@@ -92,12 +92,6 @@ def seed(seed_dir: tuple[Path, Seed]) -> Seed:
     return seed_dir[1]
 
 
-def make_app(data_dir: Path, **config: Any):
-    settings = {"DATA_DIR": str(data_dir), "TESTING": True, "SECRET_KEY": "test-secret",
-                "INDEX_CATCHUP_SECONDS": 0, **config}  # fmt: skip
-    return create_app(settings)
-
-
 @pytest.fixture
 def data_copy(seed_dir: tuple[Path, Seed], tmp_path: Path) -> Path:
     target = tmp_path / "instance"
@@ -115,38 +109,6 @@ def app(data_copy: Path):
 @pytest.fixture
 def client(app):
     return app.test_client()
-
-
-def csrf_token(client, path: str = "/login") -> str:
-    """The CSRF token the pages carry (from the meta tag of ``path``)."""
-    page = client.get(path, follow_redirects=True).get_data(as_text=True)
-    match = CSRF_META.search(page)
-    assert match, f"no CSRF token on {path}"
-    return match.group(1)
-
-
-def login(client, name: str, password: str = PASSWORD):
-    """Log in through the form, as a person would."""
-    token = csrf_token(client)
-    return client.post("/login", data={"name": name, "password": password, "csrf_token": token})
-
-
-def post_form(client, path: str, data: dict[str, Any] | None = None, **kwargs: Any):
-    """POST a form with the CSRF token of the page it came from."""
-    token = csrf_token(client, "/")
-    return client.post(path, data={**(data or {}), "csrf_token": token}, **kwargs)
-
-
-def session_login(client, name: str) -> None:
-    """Log in by writing the session the login form would write (no slow password hash)."""
-    from flask_login.utils import _create_identifier
-
-    with client.application.test_request_context(environ_base=client.environ_base):
-        user = accounts.get_user(state.evidence().store, name)
-        identifier = _create_identifier()  # what "strong" session protection checks
-    with client.session_transaction() as session:
-        session.update({"_user_id": f"{user.id}:0", "_fresh": True, "_id": identifier,
-                        "login_at": time.time()})  # fmt: skip
 
 
 @pytest.fixture

@@ -24,8 +24,13 @@ CODES = {
 class ApiError(Exception):
     """Raised by a view to answer with an error; the handler turns it into JSON."""
 
-    def __init__(self, status: int, message: str, fields: dict[str, str] | None = None,
-                 code: str | None = None) -> None:  # fmt: skip
+    def __init__(
+        self,
+        status: int,
+        message: str,
+        fields: dict[str, str] | None = None,
+        code: str | None = None,
+    ) -> None:
         super().__init__(message)
         self.status = status
         self.message = message

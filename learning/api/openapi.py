@@ -18,8 +18,13 @@ def _errors(*codes: int) -> dict[str, Any]:
 
 
 def _query(name: str, description: str, schema: dict[str, Any] | None = None) -> dict[str, Any]:
-    return {"name": name, "in": "query", "required": False, "description": description,
-            "schema": schema or {"type": "string"}}  # fmt: skip
+    return {
+        "name": name,
+        "in": "query",
+        "required": False,
+        "description": description,
+        "schema": schema or {"type": "string"},
+    }
 
 
 ID = {"name": "record_id", "in": "path", "required": True, "schema": {"type": "string"}}
@@ -32,6 +37,7 @@ FILTERS = [
     _query("page", "Page number from 1", {"type": "integer", "minimum": 1}),
     _query("per_page", "Items per page (1–100)", {"type": "integer", "minimum": 1, "maximum": 100}),
 ]
+DOCX = "application/vnd.openxmlformats-officedocument.wordprocessingml.document"
 LIST = {"type": "array", "items": {"type": "string"}}
 RECORD = {
     "type": "object",
@@ -90,34 +96,50 @@ ERROR = {
 def _paths() -> dict[str, Any]:
     record = _json(_ref("Record"), "The record")
     return {
-        "/api/framework": {"get": {
-            "summary": "The active framework", "operationId": "getFramework",
-            "responses": {"200": _json({"type": "object"}, "The framework"), **_errors(401)},
-        }},
+        "/api/framework": {
+            "get": {
+                "summary": "The active framework",
+                "operationId": "getFramework",
+                "responses": {"200": _json({"type": "object"}, "The framework"), **_errors(401)},
+            }
+        },
         "/api/records": {
             "get": {
-                "summary": "Records you may see, newest first", "operationId": "listRecords",
+                "summary": "Records you may see, newest first",
+                "operationId": "listRecords",
                 "parameters": FILTERS,
-                "responses": {"200": _json(_ref("RecordList"), "One page of records"),
-                              **_errors(400, 401)},
+                "responses": {
+                    "200": _json(_ref("RecordList"), "One page of records"),
+                    **_errors(400, 401),
+                },
             },
             "post": {
-                "summary": "Log a new record (editor)", "operationId": "createRecord",
-                "requestBody": {"required": True,
-                                "content": {"application/json": {"schema": _ref("Record")}}},
-                "responses": {"201": {**record, "headers": {"Location": {
-                    "schema": {"type": "string"}}}}, **_errors(400, 401, 403, 413, 422)},
+                "summary": "Log a new record (editor)",
+                "operationId": "createRecord",
+                "requestBody": {
+                    "required": True,
+                    "content": {"application/json": {"schema": _ref("Record")}},
+                },
+                "responses": {
+                    "201": {**record, "headers": {"Location": {"schema": {"type": "string"}}}},
+                    **_errors(400, 401, 403, 413, 422),
+                },
             },
         },
         "/api/records/{record_id}": {
             "parameters": [ID],
-            "get": {"summary": "One record", "operationId": "getRecord",
-                    "responses": {"200": record, **_errors(401, 404)}},
+            "get": {
+                "summary": "One record",
+                "operationId": "getRecord",
+                "responses": {"200": record, **_errors(401, 404)},
+            },
             "put": {
                 "summary": "Replace a record, sending the revision you read (editor)",
                 "operationId": "replaceRecord",
-                "requestBody": {"required": True,
-                                "content": {"application/json": {"schema": _ref("Record")}}},
+                "requestBody": {
+                    "required": True,
+                    "content": {"application/json": {"schema": _ref("Record")}},
+                },
                 "responses": {"200": record, **_errors(400, 401, 403, 404, 409, 413, 422)},
             },
             "delete": {
@@ -127,49 +149,101 @@ def _paths() -> dict[str, Any]:
                 "responses": {"204": {"description": "Deleted"}, **_errors(401, 403, 404)},
             },
         },
-        "/api/records/{record_id}/revisions": {"get": {
-            "summary": "Earlier versions of a record, newest first (editor)",
-            "operationId": "listRevisions", "parameters": [ID],
-            "responses": {"200": _json({"type": "object"}, "Revisions"),
-                          **_errors(401, 403, 404)},
-        }},
-        "/api/search": {"get": {
-            "summary": "Full-text search over the records you may see",
-            "operationId": "search",
-            "parameters": [_query("q", "Words, \"phrases\", AND/OR/NOT, field:value"), *FILTERS,
-                           _query("sort", "relevance or date",
-                                  {"type": "string", "enum": ["relevance", "date"]})],
-            "responses": {"200": _json(_ref("SearchResults"), "One page of hits"),
-                          **_errors(400, 401)},
-        }},
-        "/api/learning-updates": {"get": {
-            "summary": "Saved learning updates you may read", "operationId": "listLearningUpdates",
-            "parameters": FILTERS[-2:],
-            "responses": {"200": _json(_ref("RecordList"), "One page of learning updates"),
-                          **_errors(400, 401)},
-        }, "post": {
-            "summary": "Generate a learning update, and save it if asked (editor)",
-            "operationId": "createLearningUpdate",
-            "requestBody": {"required": True, "content": {"application/json": {
-                "schema": _ref("LearningUpdateRequest")}}},
-            "responses": {"201": _json({"type": "object", "properties": {
-                "id": {"type": "string"}, "markdown": {"type": "string"}}}, "The document"),
-                **_errors(400, 401, 403, 413, 422)},
-        }},
-        "/api/learning-updates/{record_id}": {"get": {
-            "summary": "A saved learning update as a document", "operationId": "getLearningUpdate",
-            "parameters": [ID, _query("format", "md, html or docx",
-                                      {"type": "string", "enum": ["md", "html", "docx"]})],
-            "responses": {"200": {"description": "The document", "content": {
-                "text/markdown": {}, "text/html": {},
-                "application/vnd.openxmlformats-officedocument.wordprocessingml.document": {}}},
-                **_errors(400, 401, 404)},
-        }},
-        "/api/openapi.json": {"get": {
-            "summary": "This description", "operationId": "openapi",
-            "responses": {"200": _json({"type": "object"}, "OpenAPI 3 document")},
-        }},
-    }  # fmt: skip
+        "/api/records/{record_id}/revisions": {
+            "get": {
+                "summary": "Earlier versions of a record, newest first (editor)",
+                "operationId": "listRevisions",
+                "parameters": [ID],
+                "responses": {
+                    "200": _json({"type": "object"}, "Revisions"),
+                    **_errors(401, 403, 404),
+                },
+            }
+        },
+        "/api/search": {
+            "get": {
+                "summary": "Full-text search over the records you may see",
+                "operationId": "search",
+                "parameters": [
+                    _query("q", 'Words, "phrases", AND/OR/NOT, field:value'),
+                    *FILTERS,
+                    _query(
+                        "sort",
+                        "relevance or date",
+                        {"type": "string", "enum": ["relevance", "date"]},
+                    ),
+                ],
+                "responses": {
+                    "200": _json(_ref("SearchResults"), "One page of hits"),
+                    **_errors(400, 401),
+                },
+            }
+        },
+        "/api/learning-updates": {
+            "get": {
+                "summary": "Saved learning updates you may read",
+                "operationId": "listLearningUpdates",
+                "parameters": FILTERS[-2:],
+                "responses": {
+                    "200": _json(_ref("RecordList"), "One page of learning updates"),
+                    **_errors(400, 401),
+                },
+            },
+            "post": {
+                "summary": "Generate a learning update, and save it if asked (editor)",
+                "operationId": "createLearningUpdate",
+                "requestBody": {
+                    "required": True,
+                    "content": {"application/json": {"schema": _ref("LearningUpdateRequest")}},
+                },
+                "responses": {
+                    "201": _json(
+                        {
+                            "type": "object",
+                            "properties": {
+                                "id": {"type": "string"},
+                                "markdown": {"type": "string"},
+                            },
+                        },
+                        "The document",
+                    ),
+                    **_errors(400, 401, 403, 413, 422),
+                },
+            },
+        },
+        "/api/learning-updates/{record_id}": {
+            "get": {
+                "summary": "A saved learning update as a document",
+                "operationId": "getLearningUpdate",
+                "parameters": [
+                    ID,
+                    _query(
+                        "format",
+                        "md, html or docx",
+                        {"type": "string", "enum": ["md", "html", "docx"]},
+                    ),
+                ],
+                "responses": {
+                    "200": {
+                        "description": "The document",
+                        "content": {
+                            "text/markdown": {},
+                            "text/html": {},
+                            DOCX: {},
+                        },
+                    },
+                    **_errors(400, 401, 404),
+                },
+            }
+        },
+        "/api/openapi.json": {
+            "get": {
+                "summary": "This description",
+                "operationId": "openapi",
+                "responses": {"200": _json({"type": "object"}, "OpenAPI 3 document")},
+            }
+        },
+    }
 
 
 def openapi_document() -> dict[str, Any]:
@@ -202,27 +276,46 @@ def openapi_document() -> dict[str, Any]:
             },
             "schemas": {
                 "Record": RECORD,
-                "RecordList": {"type": "object", "properties": {
-                    "total": {"type": "integer"}, "page": {"type": "integer"},
-                    "per_page": {"type": "integer"},
-                    "records": {"type": "array", "items": _ref("Record")}}},
-                "SearchResults": {"type": "object", "properties": {
-                    "total": {"type": "integer"}, "page": {"type": "integer"},
-                    "per_page": {"type": "integer"},
-                    "hits": {"type": "array", "items": HIT},
-                    "facets": {"type": "object", "properties": {
-                        k: COUNTS for k in ("type", "indicator", "locality", "objective")}},
-                    "suggestion": {"type": "string", "nullable": True}}},
-                "LearningUpdateRequest": {"type": "object", "required": ["from", "to"],
+                "RecordList": {
+                    "type": "object",
+                    "properties": {
+                        "total": {"type": "integer"},
+                        "page": {"type": "integer"},
+                        "per_page": {"type": "integer"},
+                        "records": {"type": "array", "items": _ref("Record")},
+                    },
+                },
+                "SearchResults": {
+                    "type": "object",
+                    "properties": {
+                        "total": {"type": "integer"},
+                        "page": {"type": "integer"},
+                        "per_page": {"type": "integer"},
+                        "hits": {"type": "array", "items": HIT},
+                        "facets": {
+                            "type": "object",
+                            "properties": {
+                                k: COUNTS for k in ("type", "indicator", "locality", "objective")
+                            },
+                        },
+                        "suggestion": {"type": "string", "nullable": True},
+                    },
+                },
+                "LearningUpdateRequest": {
+                    "type": "object",
+                    "required": ["from", "to"],
                     "properties": {
                         "from": {"type": "string", "format": "date"},
                         "to": {"type": "string", "format": "date"},
                         "audience": {"type": "string", "enum": ["internal", "external"]},
-                        "objectives": LIST, "save": {"type": "boolean"}}},
+                        "objectives": LIST,
+                        "save": {"type": "boolean"},
+                    },
+                },
                 "Error": ERROR,
             },
             "responses": {
                 f"E{code}": _json(_ref("Error"), text) for code, text in messages.items()
             },
         },
-    }  # fmt: skip
+    }

@@ -40,14 +40,22 @@ def check_csrf() -> None:
     try:
         validate_csrf(token)
     except CSRFValidationError as exc:
-        raise ApiError(400, f"CSRF check failed: {exc}. Send the X-CSRFToken header "
-                       "(or use Authorization: Bearer TOKEN).", code="csrf") from None  # fmt: skip
+        raise ApiError(
+            400,
+            f"CSRF check failed: {exc}. Send the X-CSRFToken header "
+            "(or use Authorization: Bearer TOKEN).",
+            code="csrf",
+        ) from None
 
 
 def require(role: str) -> None:
     if not current_user.can(role):
-        evidence().store.audit(current_user.name, "denied", (request.view_args or {}).get(
-            "record_id"), f"{request.method} {request.path}"[:200])  # fmt: skip
+        evidence().store.audit(
+            current_user.name,
+            "denied",
+            (request.view_args or {}).get("record_id"),
+            f"{request.method} {request.path}"[:200],
+        )
         raise ApiError(403, f"This needs the {role} role (you are {current_user.role})")
 
 
@@ -74,8 +82,11 @@ def _int_arg(name: str, default: int, highest: int) -> int:
     if value is None or value == "":
         return default
     if not value.isdigit() or not 1 <= int(value) <= highest:
-        raise ApiError(400, f"{name} must be a whole number from 1 to {highest}",
-                       {name: f"must be a whole number from 1 to {highest}"})  # fmt: skip
+        raise ApiError(
+            400,
+            f"{name} must be a whole number from 1 to {highest}",
+            {name: f"must be a whole number from 1 to {highest}"},
+        )
     return int(value)
 
 
@@ -86,16 +97,22 @@ def _date_arg(name: str) -> str | None:
     try:
         return dt.date.fromisoformat(value).isoformat()
     except ValueError:
-        raise ApiError(400, f"{name} must be a date written YYYY-MM-DD",
-                       {name: "must be a date written YYYY-MM-DD"}) from None  # fmt: skip
+        raise ApiError(
+            400,
+            f"{name} must be a date written YYYY-MM-DD",
+            {name: "must be a date written YYYY-MM-DD"},
+        ) from None
 
 
 def _codes_arg(name: str, known: Any) -> list[str]:
     values = [v for v in request.args.getlist(name) if v]
     unknown = [v for v in values if v not in known]
     if unknown:
-        raise ApiError(400, f"unknown {name}: {', '.join(unknown)[:200]}",
-                       {name: f"unknown {name} {', '.join(unknown)[:200]}"})  # fmt: skip
+        raise ApiError(
+            400,
+            f"unknown {name}: {', '.join(unknown)[:200]}",
+            {name: f"unknown {name} {', '.join(unknown)[:200]}"},
+        )
     return values
 
 
@@ -125,13 +142,24 @@ def list_records():
     chosen = _filters()
     page = _int_arg("page", 1, 10**6)
     per_page = _int_arg("per_page", 20, MAX_PER_PAGE)
-    filters = RecordFilter(type=chosen["type"], indicator=chosen["indicator"],
-                           locality=chosen["locality"], date_from=chosen["from"],
-                           date_to=chosen["to"])  # fmt: skip
-    total, records = evidence().list(filters, audience(), limit=per_page,
-                                     offset=(page - 1) * per_page)  # fmt: skip
-    return jsonify({"total": total, "page": page, "per_page": per_page,
-                    "records": [r.to_dict() for r in records]})  # fmt: skip
+    filters = RecordFilter(
+        type=chosen["type"],
+        indicator=chosen["indicator"],
+        locality=chosen["locality"],
+        date_from=chosen["from"],
+        date_to=chosen["to"],
+    )
+    total, records = evidence().list(
+        filters, audience(), limit=per_page, offset=(page - 1) * per_page
+    )
+    return jsonify(
+        {
+            "total": total,
+            "page": page,
+            "per_page": per_page,
+            "records": [r.to_dict() for r in records],
+        }
+    )
 
 
 @bp.route("/records", methods=["POST"])
@@ -155,9 +183,10 @@ def get_record(record_id: str):
 @bp.route("/records/<record_id>", methods=["PUT"])
 def replace_record(record_id: str):
     require("editor")
-    record_id_or_404(record_id)
+    ev = evidence()
+    ev.get(record_id_or_404(record_id))  # 404 for a record that is not there, before any 422
     data = json_body()
-    return jsonify(evidence().update(record_id, data, current_user.name).to_dict())
+    return jsonify(ev.update(record_id, data, current_user.name).to_dict())
 
 
 @bp.route("/records/<record_id>", methods=["DELETE"])
@@ -178,8 +207,9 @@ def revisions(record_id: str):
     require("editor")
     ev = evidence()
     record = ev.get(record_id_or_404(record_id))
-    return jsonify({"id": record.id, "revision": record.revision,
-                    "revisions": ev.store.revisions(record.id)})  # fmt: skip
+    return jsonify(
+        {"id": record.id, "revision": record.revision, "revisions": ev.store.revisions(record.id)}
+    )
 
 
 @bp.route("/search")
@@ -191,8 +221,9 @@ def search():
     if sort not in ("relevance", "date"):
         raise ApiError(400, "sort must be relevance or date", {"sort": "must be relevance or date"})
     query = request.args.get("q", "")[:500]
-    results = evidence().search(query, chosen, page=page, per_page=per_page,
-                                audience=audience(), sort=sort)  # fmt: skip
+    results = evidence().search(
+        query, chosen, page=page, per_page=per_page, audience=audience(), sort=sort
+    )
     return jsonify(results.to_dict())
 
 
@@ -200,10 +231,20 @@ def search():
 def list_learning_updates():
     page = _int_arg("page", 1, 10**6)
     per_page = _int_arg("per_page", 20, MAX_PER_PAGE)
-    total, updates = evidence().list(RecordFilter(type="learning_update"), audience(),
-                                     limit=per_page, offset=(page - 1) * per_page)  # fmt: skip
-    return jsonify({"total": total, "page": page, "per_page": per_page,
-                    "records": [r.to_dict() for r in updates]})  # fmt: skip
+    total, updates = evidence().list(
+        RecordFilter(type="learning_update"),
+        audience(),
+        limit=per_page,
+        offset=(page - 1) * per_page,
+    )
+    return jsonify(
+        {
+            "total": total,
+            "page": page,
+            "per_page": per_page,
+            "records": [r.to_dict() for r in updates],
+        }
+    )
 
 
 @bp.route("/learning-updates", methods=["POST"])
@@ -214,12 +255,19 @@ def create_learning_update():
         raise ApiError(422, "The body must be a JSON object", {"body": "must be a JSON object"})
     unknown = sorted(set(body) - {"from", "to", "audience", "objectives", "save"})
     if unknown:
-        raise ApiError(422, "Unknown keys", {k[:60]: "is not a learning-update key" for k in unknown})
+        raise ApiError(
+            422, "Unknown keys", {k[:60]: "is not a learning-update key" for k in unknown}
+        )
     if not isinstance(body.get("save", False), bool):
         raise ApiError(422, "save must be true or false", {"save": "must be true or false"})
     ev = evidence()
-    summary = documents.generate(ev, body.get("from"), body.get("to"),
-                                 body.get("audience", "internal"), body.get("objectives"))  # fmt: skip
+    summary = documents.generate(
+        ev,
+        body.get("from"),
+        body.get("to"),
+        body.get("audience", "internal"),
+        body.get("objectives"),
+    )
     answer: dict[str, Any] = {"markdown": render_markdown(summary)}
     response = jsonify(answer)
     if body.get("save"):
@@ -235,15 +283,21 @@ def create_learning_update():
 def get_learning_update(record_id: str):
     fmt = request.args.get("format", "md")
     if fmt not in documents.FORMATS:
-        raise ApiError(400, "format must be md, html or docx", {"format": "must be md, html or docx"})
+        raise ApiError(
+            400, "format must be md, html or docx", {"format": "must be md, html or docx"}
+        )
     ev = evidence()
     reader = audience()
     update = ev.get(record_id_or_404(record_id), reader)
     if update.type != "learning_update":
         raise ApiError(404, f"No learning update {record_id}")
     summary = documents.saved_summary(ev, update, reader)
-    ev.store.audit(current_user.name, "export", update.id,
-                   f"learning update as {fmt}" + (" (external)" if reader == EXTERNAL else ""))  # fmt: skip
+    ev.store.audit(
+        current_user.name,
+        "export",
+        update.id,
+        f"learning update as {fmt}" + (" (external)" if reader == EXTERNAL else ""),
+    )
     mimetype, _ = documents.FORMATS[fmt]
     name = documents.file_name(update.title, fmt)
     disposition = "inline" if fmt != "docx" else "attachment"
@@ -270,6 +324,8 @@ def _missing(error: NotFound):
 
 @bp.errorhandler(Conflict)
 def _conflict(error: Conflict):
-    problem = (f"is {error.expected}, but the record is now at revision {error.current}; "
-               "fetch it again and reapply your change")  # fmt: skip
+    problem = (
+        f"is {error.expected}, but the record is now at revision {error.current}; "
+        "fetch it again and reapply your change"
+    )
     return api_error(ApiError(409, str(error), {"revision": problem}))

@@ -11,6 +11,7 @@ from docx.enum.text import WD_ALIGN_PARAGRAPH
 from docx.oxml import OxmlElement
 from docx.oxml.ns import qn
 from docx.shared import Inches, Mm, Pt
+from docx.table import _Cell
 
 from . import sentences as say
 from .chart import draw_png
@@ -50,9 +51,10 @@ def _table(doc: DocumentObject, header: Sequence[str], rows: Sequence[Sequence[o
         cell.text = ""
         cell.paragraphs[0].add_run(text).bold = True
     for row in rows:
-        cells = table.add_row().cells
-        for cell, value in zip(cells, row, strict=True):
-            cell.text = clean(value)
+        # Row.cells walks the whole table, which makes long tables quadratic; go by the row's own cells.
+        tr = table.add_row()._tr
+        for tc, value in zip(tr.tc_lst, row, strict=True):
+            _Cell(tc, table).text = clean(value)
     doc.add_paragraph()
 
 

@@ -12,7 +12,7 @@ from dataclasses import dataclass, field
 from datetime import date, timedelta
 from typing import Any
 
-from evidence.consent import AUDIENCES, INTERNAL, present
+from evidence.consent import AUDIENCES, INTERNAL, present, visible
 from evidence.model import Record, ValidationError
 from learning.framework import Framework
 
@@ -152,21 +152,27 @@ class _Corpus:
             c in self.activities for c in record.activities
         )
 
-    def shown(self, record: Record) -> Record | None:
-        if record.deleted_at or not self.in_scope(record):
-            return None
-        return present(record, self.audience)
+    def take(self, records: Iterable[Record], period: Period, shown: bool) -> list[Record]:
+        """The records of ``period`` in scope that the audience may see; remember rated evidence.
 
-    def take(self, records: Iterable[Record], period: Period, into: list[Record]) -> None:
-        """Keep the records of ``period`` the audience may see; remember rated evidence."""
+        Records to be shown pass through ``present``; the previous period's are only
+        counted, so ``visible`` (the rule ``present`` applies) is enough for them.
+        """
+        start, end = period.start.isoformat(), period.end.isoformat()
+        kept = []
         for record in records:
             if record.id in self.wanted_ids and not record.deleted_at:
                 self.by_id[record.id] = record
-            if not period.contains(record.date or ""):
+            if not start <= (record.date or "")[:10] <= end or record.deleted_at:
                 continue
-            seen = self.shown(record)
-            if seen is not None:
-                into.append(seen)
+            if not self.in_scope(record):
+                continue
+            if not shown:
+                if visible(record, self.audience):
+                    kept.append(record)
+            elif (seen := present(record, self.audience)) is not None:
+                kept.append(seen)
+        return kept
 
 
 def summarise(
@@ -189,10 +195,10 @@ def summarise(
     corpus.wanted_ids = {rid for r in ratings for rid in r.get("records") or []}
     if previous_records is None:
         records = list(records)
-        corpus.take(records, before, corpus.previous)
+        corpus.previous = corpus.take(records, before, shown=False)
     else:
-        corpus.take(previous_records, before, corpus.previous)
-    corpus.take(records, this, corpus.current)
+        corpus.previous = corpus.take(previous_records, before, shown=False)
+    corpus.current = corpus.take(records, this, shown=True)
     corpus.current.sort(key=lambda r: (r.date, r.id), reverse=True)
     rated = sections.RatingContext(ratings, corpus.by_id, audience, this.end)
     index = sections.EvidenceIndex(corpus.current, corpus.previous)

@@ -4,8 +4,18 @@ from __future__ import annotations
 
 from flask import Flask
 
-from . import admin, auth, common, coverage, learning_updates, markup, records, search, security
-from . import state
+from . import (
+    admin,
+    auth,
+    common,
+    coverage,
+    learning_updates,
+    markup,
+    records,
+    search,
+    security,
+    state,
+)
 
 BLUEPRINTS = (coverage.bp, records.bp, search.bp, learning_updates.bp, admin.bp)
 

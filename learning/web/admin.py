@@ -16,11 +16,21 @@ bp = Blueprint("admin", __name__, url_prefix="/admin")
 AUDIT_PER_PAGE = 50
 
 
-def _users_page(errors: dict[str, str] | None = None, values: dict | None = None,
-                token: tuple[str, str] | None = None, status: int = 200):  # fmt: skip
+def _users_page(
+    errors: dict[str, str] | None = None,
+    values: dict | None = None,
+    token: tuple[str, str] | None = None,
+    status: int = 200,
+):
     users = accounts.list_users(evidence().store)
-    page = render_template("admin/users.html", users=users, roles=accounts.ROLES,
-                           errors=errors or {}, values=values or {}, token=token)  # fmt: skip
+    page = render_template(
+        "admin/users.html",
+        users=users,
+        roles=accounts.ROLES,
+        errors=errors or {},
+        values=values or {},
+        token=token,
+    )
     return page, status
 
 
@@ -31,8 +41,13 @@ def users():
         return _users_page()
     values = {"name": request.form.get("name", "").strip(), "role": request.form.get("role", "")}
     try:
-        accounts.add_user(evidence().store, values["name"], values["role"],
-                          request.form.get("password", ""), actor=current_user.name)  # fmt: skip
+        accounts.add_user(
+            evidence().store,
+            values["name"],
+            values["role"],
+            request.form.get("password", ""),
+            actor=current_user.name,
+        )
     except ValidationError as exc:
         return _users_page(exc.errors, values, status=422)
     flash(f"{values['name']} can now log in as {values['role']}.", "success")

@@ -29,7 +29,6 @@ from flask_login import LoginManager, UserMixin, current_user, login_user, logou
 
 from evidence import accounts
 from evidence.consent import audience_for_role
-
 from learning.api.errors import error_response, is_api_request
 
 from .ratelimit import LoginLimiter
@@ -119,7 +118,6 @@ def _load_from_token(req: Any) -> LoginUser | None:
 @login_manager.unauthorized_handler
 def _unauthorized():
     if is_api_request():
-
         return error_response(401, "unauthorised", "Log in, or send Authorization: Bearer TOKEN")
     return redirect(url_for("auth.login", next=request.full_path.rstrip("?")))
 

@@ -62,8 +62,11 @@ def dashboard():
     counts = ev.store.counts_by("indicator", RecordFilter(consent=visible()))
     quarters = quarters_between(str(framework.period_from), str(framework.period_to))
     grid = ev.store.indicator_quarters(
-        RecordFilter(consent=visible(), date_from=quarter_start(quarters[0]),
-                     date_to=quarter_end(quarters[-1]))  # fmt: skip
+        RecordFilter(
+            consent=visible(),
+            date_from=quarter_start(quarters[0]),
+            date_to=quarter_end(quarters[-1]),
+        )
     )
     total, recent = ev.list(RecordFilter(), audience(), limit=RECENT)
     gaps = [code for code in framework.indicators if not counts.get(code)]

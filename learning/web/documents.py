@@ -51,11 +51,20 @@ def generate(
     before = period.before()
     types = _evidence_types(ev)
     _, previous = ev.list(
-        RecordFilter(type=types, date_from=before.start.isoformat(),
-                     date_to=before.end.isoformat()), INTERNAL)  # fmt: skip
+        RecordFilter(
+            type=types, date_from=before.start.isoformat(), date_to=before.end.isoformat()
+        ),
+        INTERNAL,
+    )
     _, current = ev.list(
-        RecordFilter(type=types, date_from=period.start.isoformat(),
-                     date_to=period.end.isoformat(), ids=only_ids), INTERNAL)  # fmt: skip
+        RecordFilter(
+            type=types,
+            date_from=period.start.isoformat(),
+            date_to=period.end.isoformat(),
+            ids=only_ids,
+        ),
+        INTERNAL,
+    )
     return summarise(
         ev.framework,
         current,

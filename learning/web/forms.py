@@ -102,8 +102,10 @@ def field_value(spec: FieldSpec, text: str) -> Any:
 
 def indicator_groups(framework: Any) -> list[tuple[str, list[tuple[str, str]]]]:
     """Indicator checkboxes, grouped under their objective."""
-    return [(f"{o.code}: {o.text}", [(i.code, i.text) for i in o.indicators])
-            for o in framework.objectives]  # fmt: skip
+    return [
+        (f"{o.code}: {o.text}", [(i.code, i.text) for i in o.indicators])
+        for o in framework.objectives
+    ]
 
 
 def activity_groups(framework: Any) -> list[tuple[str, list[tuple[str, str]]]]:

@@ -23,8 +23,17 @@ LABELS = {
     "fields": "Details",
 }
 # Short values are shown before and after; long ones are only named as changed.
-SHOWN = ("title", "date", "authority", "locality", "author", "consent", "indicators",
-         "activities", "tags")  # fmt: skip
+SHOWN = (
+    "title",
+    "date",
+    "authority",
+    "locality",
+    "author",
+    "consent",
+    "indicators",
+    "activities",
+    "tags",
+)
 
 
 @dataclass
@@ -80,7 +89,8 @@ def describe_history(record: Record, revisions: list[dict[str, Any]]) -> list[Ve
         made_by = chain[i - 1][3] if i else data.get("author", "")
         before = chain[i - 1][1] if i else None
         versions.append(
-            Version(revision, saved_at or "", made_by or "", i == len(chain) - 1,
-                    describe(before, data))  # fmt: skip
+            Version(
+                revision, saved_at or "", made_by or "", i == len(chain) - 1, describe(before, data)
+            )
         )
     return list(reversed(versions))

@@ -48,8 +48,9 @@ def new():
     if request.method == "GET":
         start, end = last_quarter()
         values = {"from": start, "to": end, "audience": "internal", "objectives": []}
-        return render_template("learning/new.html", values=values, errors={},
-                               framework=framework, preview=None)  # fmt: skip
+        return render_template(
+            "learning/new.html", values=values, errors={}, framework=framework, preview=None
+        )
     values = {
         "from": request.form.get("from", "").strip(),
         "to": request.form.get("to", "").strip(),
@@ -59,19 +60,24 @@ def new():
     action = request.form.get("action", "preview")
     ev = evidence()
     try:
-        summary = documents.generate(ev, values["from"], values["to"], values["audience"],
-                                     values["objectives"] or None)  # fmt: skip
+        summary = documents.generate(
+            ev, values["from"], values["to"], values["audience"], values["objectives"] or None
+        )
     except ValidationError as exc:
-        return render_template("learning/new.html", values=values, errors=exc.errors,
-                               framework=framework, preview=None), 422  # fmt: skip
+        return render_template(
+            "learning/new.html", values=values, errors=exc.errors, framework=framework, preview=None
+        ), 422
     if action == "save":
         record = ev.create(summary_to_record_data(summary, current_user.name), current_user.name)
         flash("The learning update has been saved as a record.", "success")
         return redirect(url_for("records.show", record_id=record.id))
     if action in documents.FORMATS:
-        ev.store.audit(current_user.name, "export", None,
-                       f"learning update {values['from']}..{values['to']} "
-                       f"({values['audience']}) as {action}")  # fmt: skip
+        ev.store.audit(
+            current_user.name,
+            "export",
+            None,
+            f"learning update {values['from']}..{values['to']} ({values['audience']}) as {action}",
+        )
         mimetype, _ = documents.FORMATS[action]
         name = documents.file_name(summary.title, action)
         return Response(
@@ -79,5 +85,11 @@ def new():
             mimetype=mimetype,
             headers={"Content-Disposition": f'attachment; filename="{name}"'},
         )
-    return render_template("learning/new.html", values=values, errors={}, framework=framework,
-                           preview=render_markdown(summary), summary=summary)  # fmt: skip
+    return render_template(
+        "learning/new.html",
+        values=values,
+        errors={},
+        framework=framework,
+        preview=render_markdown(summary),
+        summary=summary,
+    )

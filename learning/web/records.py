@@ -63,8 +63,9 @@ def _record_type(name: str | None) -> RecordType | None:
 def new():
     record_type = _record_type(request.values.get("type"))
     if record_type is None:
-        types = [t for t in evidence().framework.record_types.values()
-                 if t.name != "learning_update"]  # fmt: skip
+        types = [
+            t for t in evidence().framework.record_types.values() if t.name != "learning_update"
+        ]
         return render_template("records/choose_type.html", types=types)
     if record_type.name == "learning_update":
         return redirect(url_for("learning.new"))
@@ -101,9 +102,7 @@ def _form(
 @bp.route("/records/<record_id>")
 def show(record_id: str):
     record = load_record(record_id, allow_deleted=True)
-    return render_template(
-        "records/show.html", record=record, framework=evidence().framework
-    )
+    return render_template("records/show.html", record=record, framework=evidence().framework)
 
 
 @bp.route("/records/<record_id>/edit", methods=["GET", "POST"])
@@ -114,8 +113,12 @@ def edit(record_id: str):
     if record_type is None:
         abort(404)
     if request.method == "GET":
-        return _form("records/form.html", record_type, forms.values_from_record(record, record_type),
-                     record=record)  # fmt: skip
+        return _form(
+            "records/form.html",
+            record_type,
+            forms.values_from_record(record, record_type),
+            record=record,
+        )
     values = forms.values_from_form(request.form, record_type)
     data = forms.record_data(values, record_type)
     try:

@@ -24,8 +24,9 @@ def search():
     page, size = page_number(), per_page()
     results = None
     if query.strip() or chosen:
-        results = evidence().search(query, chosen, page=page, per_page=size,
-                                    audience=audience(), sort=sort)  # fmt: skip
+        results = evidence().search(
+            query, chosen, page=page, per_page=size, audience=audience(), sort=sort
+        )
     args = {k: v for k, v in request.args.to_dict(flat=False).items() if k != "page"}
     return render_template(
         "search.html",

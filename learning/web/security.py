@@ -62,8 +62,9 @@ def csrf_failed(error: CSRFError):
         "The form had expired or was sent from somewhere else. "
         "Go back, reload the page and try again."
     )
-    return render_template("error.html", code=400, title="The form could not be sent",
-                           message=message), 400  # fmt: skip
+    return render_template(
+        "error.html", code=400, title="The form could not be sent", message=message
+    ), 400
 
 
 def internal_error(error: Exception):

@@ -1,0 +1,59 @@
+"""Helpers for the web and API tests: the app for a data dir, CSRF tokens, logging in."""
+
+from __future__ import annotations
+
+import re
+import time
+from pathlib import Path
+from typing import Any
+
+from evidence import accounts
+from learning import create_app
+from learning.web import state
+
+PASSWORD = "correct horse 1"
+CSRF_META = re.compile(r'<meta name="csrf-token" content="([^"]+)">')
+
+
+def make_app(data_dir: Path, **config: Any):
+    settings = {
+        "DATA_DIR": str(data_dir),
+        "TESTING": True,
+        "SECRET_KEY": "test-secret",
+        "INDEX_CATCHUP_SECONDS": 0,
+        **config,
+    }
+    return create_app(settings)
+
+
+def csrf_token(client, path: str = "/login") -> str:
+    """The CSRF token the pages carry (from the meta tag of ``path``)."""
+    page = client.get(path, follow_redirects=True).get_data(as_text=True)
+    match = CSRF_META.search(page)
+    assert match, f"no CSRF token on {path}"
+    return match.group(1)
+
+
+def login(client, name: str, password: str = PASSWORD):
+    """Log in through the form, as a person would."""
+    token = csrf_token(client)
+    return client.post("/login", data={"name": name, "password": password, "csrf_token": token})
+
+
+def post_form(client, path: str, data: dict[str, Any] | None = None, **kwargs: Any):
+    """POST a form with the CSRF token of the page it came from."""
+    token = csrf_token(client, "/")
+    return client.post(path, data={**(data or {}), "csrf_token": token}, **kwargs)
+
+
+def session_login(client, name: str) -> None:
+    """Log in by writing the session the login form would write (no slow password hash)."""
+    from flask_login.utils import _create_identifier
+
+    with client.application.test_request_context(environ_base=client.environ_base):
+        user = accounts.get_user(state.evidence().store, name)
+        identifier = _create_identifier()  # what "strong" session protection checks
+    with client.session_transaction() as session:
+        session.update(
+            {"_user_id": f"{user.id}:0", "_fresh": True, "_id": identifier, "login_at": time.time()}
+        )
