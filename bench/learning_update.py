@@ -28,14 +28,24 @@ def _fields(kind: str, rng: random.Random) -> dict:
         return {"families": rng.randint(1, 20), "practitioners": rng.randint(0, 8)}
     if kind == "vble_evaluation":
         before = rng.uniform(1, 3)
-        return {"participants": rng.randint(5, 25), "confidence_before": before,
-                "confidence_after": min(before + rng.uniform(0, 2), 5)}
+        return {
+            "participants": rng.randint(5, 25),
+            "confidence_before": before,
+            "confidence_after": min(before + rng.uniform(0, 2), 5),
+        }
     if kind == "event":
-        return {"scope": rng.choice(["local", "national", "thematic"]),
-                "participants": rng.randint(5, 200), "rating": rng.uniform(2, 5)}
+        return {
+            "scope": rng.choice(["local", "national", "thematic"]),
+            "participants": rng.randint(5, 200),
+            "rating": rng.uniform(2, 5),
+        }
     if kind == "fund_decision":
-        return {"panel": f"Panel {rng.randint(1, 12)}", "amount_gbp": rng.randint(50, 5000),
-                "families_on_panel": rng.randint(1, 6), "practitioners_on_panel": rng.randint(1, 6)}
+        return {
+            "panel": f"Panel {rng.randint(1, 12)}",
+            "amount_gbp": rng.randint(50, 5000),
+            "families_on_panel": rng.randint(1, 6),
+            "practitioners_on_panel": rng.randint(1, 6),
+        }
     if kind == "family_story":
         return {"family": "Family X", "what_changed": f"{NAMES[0]} now feels heard at school."}
     return {}
@@ -57,14 +67,19 @@ def make_records(count: int, framework: Framework, seed: int = 5) -> list[Record
         who = people[0] if people else "A parent"
         records.append(
             Record(
-                id=f"R{n:07d}", type=kind, title=f"{kind.replace('_', ' ')} with {who} #{n}",
+                id=f"R{n:07d}",
+                type=kind,
+                title=f"{kind.replace('_', ' ')} with {who} #{n}",
                 date=(start + timedelta(days=rng.randrange(731))).isoformat(),
                 consent=rng.choice(["internal", "anonymised", "public"]),
                 indicators=rng.sample(indicators, rng.randint(1, 3)),
                 activities=rng.sample(activities, rng.randint(0, 1)),
-                authority=authority, locality=locality, people=people,
+                authority=authority,
+                locality=locality,
+                people=people,
                 quotes=[f"{who} said: we were listened to for the first time."] * rng.randint(0, 2),
-                body=f"Notes about {who}.", fields=_fields(kind, rng),
+                body=f"Notes about {who}.",
+                fields=_fields(kind, rng),
             )
         )
     return records

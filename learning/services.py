@@ -178,21 +178,22 @@ class Evidence:
             if len(chunk) >= batch:
                 a, s = self.store.import_records(chunk, actor)
                 added, skipped, chunk = added + len(a), skipped + s, []
-                self.sync_index()
         if chunk:
             a, s = self.store.import_records(chunk, actor)
             added, skipped = added + len(a), skipped + s
-        self.sync_index(wait=5.0)
+        # Each batch is committed (and queued for the index) on its own, so a killed import
+        # keeps what it had saved; the index catches up in a few large commits at the end.
+        self.sync_index(wait=10.0, batch=5000)
         return added, skipped
 
     # --- the index -------------------------------------------------------------------------
 
-    def sync_index(self, wait: float = 0.0) -> int:
+    def sync_index(self, wait: float = 0.0, batch: int = 500) -> int:
         """Apply queued index work; leave it queued if another writer holds the index."""
         applied = 0
         while True:
             marker = utcnow()
-            items = self.store.pending(500)
+            items = self.store.pending(batch)
             if not items:
                 return applied
             upserts, deletes, purges = [], [], []

@@ -106,37 +106,68 @@ def corpus() -> list[Record]:
     """Fourteen records in the period, three in the previous one, and some just outside."""
     return [
         rec(
-            "story-first", "family_story", "2025-04-01", ["SO1.1"], consent="anonymised",
-            title=f"{NAME} found her voice", people=[NAME], activities=["SO1-A"],
+            "story-first",
+            "family_story",
+            "2025-04-01",
+            ["SO1.1"],
+            consent="anonymised",
+            title=f"{NAME} found her voice",
+            people=[NAME],
+            activities=["SO1-A"],
             quotes=[f"{NAME} said we were listened to for the first time."],
             fields={"family": "Family M", "what_changed": "Sarah now chairs the parents' group."},
             **dundee(),
         ),
         rec(
-            "cafe-last", "cafe_conversation", "2025-06-30", ["SO1.1", "SO2.1"],
+            "cafe-last",
+            "cafe_conversation",
+            "2025-06-30",
+            ["SO1.1", "SO2.1"],
             quotes=["Come along, it's warm and there's soup."],
-            fields={"venue": "Hub", "families": 7, "practitioners": 3}, **dundee("Coldside"),
+            fields={"venue": "Hub", "families": 7, "practitioners": 3},
+            **dundee("Coldside"),
         ),
         rec(
-            "story-internal", "family_story", "2025-05-10", ["SO1.1"], consent="internal",
-            title=INTERNAL_TITLE, quotes=["Words for the team alone."],
-            fields={"what_changed": "Kept inside the team."}, **dundee(),
-        ),
-        rec(
-            "script", "test_of_change", "2025-04-10", ["SO1.1"],
-            title="<script>alert(1)</script> plan", quotes=["*bold* | pipe # hash"],
+            "story-internal",
+            "family_story",
+            "2025-05-10",
+            ["SO1.1"],
+            consent="internal",
+            title=INTERNAL_TITLE,
+            quotes=["Words for the team alone."],
+            fields={"what_changed": "Kept inside the team."},
             **dundee(),
         ),
         rec(
-            "cafe-ea", "cafe_conversation", "2025-05-02", ["SO2.1"],
-            fields={"families": 5, "practitioners": 4}, **ayrshire(),
+            "script",
+            "test_of_change",
+            "2025-04-10",
+            ["SO1.1"],
+            title="<script>alert(1)</script> plan",
+            quotes=["*bold* | pipe # hash"],
+            **dundee(),
         ),
         rec(
-            "vble-1", "vble_evaluation", "2025-05-15", ["SO2.1"],
+            "cafe-ea",
+            "cafe_conversation",
+            "2025-05-02",
+            ["SO2.1"],
+            fields={"families": 5, "practitioners": 4},
+            **ayrshire(),
+        ),
+        rec(
+            "vble-1",
+            "vble_evaluation",
+            "2025-05-15",
+            ["SO2.1"],
             fields={"participants": 10, "confidence_before": 2, "confidence_after": 4},
         ),
         rec(
-            "vble-2", "vble_evaluation", "2025-06-01", ["SO2.1"], consent="anonymised",
+            "vble-2",
+            "vble_evaluation",
+            "2025-06-01",
+            ["SO2.1"],
+            consent="anonymised",
             fields={"participants": 30, "confidence_before": 3, "confidence_after": 4},
         ),
         event("ev-ea", "2025-04-20", "local", 4, 20, **ayrshire()),
@@ -144,19 +175,36 @@ def corpus() -> list[Record]:
         event("ev-nat", "2025-06-10", "national", 3, 50),
         event("ev-internal", "2025-06-15", "local", 2, 10, consent="internal", **dundee()),
         rec(
-            "fund-lochee", "fund_decision", "2025-05-05", ["SO2.1"],
-            fields={"panel": "Lochee panel", "amount_gbp": 1500,
-                    "families_on_panel": 4, "practitioners_on_panel": 4},
+            "fund-lochee",
+            "fund_decision",
+            "2025-05-05",
+            ["SO2.1"],
+            fields={
+                "panel": "Lochee panel",
+                "amount_gbp": 1500,
+                "families_on_panel": 4,
+                "practitioners_on_panel": 4,
+            },
             **dundee(),
         ),
         rec(
-            "fund-kilm", "fund_decision", "2025-06-05", ["SO2.1"],
-            fields={"panel": "Kilmarnock panel", "amount_gbp": 250.5,
-                    "families_on_panel": 2, "practitioners_on_panel": 5},
+            "fund-kilm",
+            "fund_decision",
+            "2025-06-05",
+            ["SO2.1"],
+            fields={
+                "panel": "Kilmarnock panel",
+                "amount_gbp": 250.5,
+                "families_on_panel": 2,
+                "practitioners_on_panel": 5,
+            },
             **ayrshire(),
         ),
         rec(
-            "lu-1", "learning_update", "2025-06-20", ["SO2.1"],
+            "lu-1",
+            "learning_update",
+            "2025-06-20",
+            ["SO2.1"],
             fields={"audience": "external", "cites": []},
         ),
         # The previous period: 31 December 2024 to 31 March 2025.
@@ -171,21 +219,37 @@ def corpus() -> list[Record]:
 
 RATINGS = [
     {
-        "indicator": "SO1.1", "period_from": "2024-10-01", "period_to": "2024-12-31",
-        "progress": "emerging", "confidence": "low", "rationale": "Early days.",
-        "records": [], "rated_by": "GL", "rated_at": "2025-01-05T10:00:00Z",
+        "indicator": "SO1.1",
+        "period_from": "2024-10-01",
+        "period_to": "2024-12-31",
+        "progress": "emerging",
+        "confidence": "low",
+        "rationale": "Early days.",
+        "records": [],
+        "rated_by": "GL",
+        "rated_at": "2025-01-05T10:00:00Z",
     },
     {
-        "indicator": "SO1.1", "period_from": "2025-01-01", "period_to": "2025-03-31",
-        "progress": "developing", "confidence": "medium",
+        "indicator": "SO1.1",
+        "period_from": "2025-01-01",
+        "period_to": "2025-03-31",
+        "progress": "developing",
+        "confidence": "medium",
         "rationale": f"{NAME} spoke to the board.",
-        "records": ["story-first", "story-internal"], "rated_by": "GL",
+        "records": ["story-first", "story-internal"],
+        "rated_by": "GL",
         "rated_at": "2025-04-02T10:00:00Z",
     },
     {
-        "indicator": "SO1.1", "period_from": "2025-07-01", "period_to": "2025-09-30",
-        "progress": "established", "confidence": "high", "rationale": "Later.",
-        "records": [], "rated_by": "GL", "rated_at": "2025-10-02T10:00:00Z",
+        "indicator": "SO1.1",
+        "period_from": "2025-07-01",
+        "period_to": "2025-09-30",
+        "progress": "established",
+        "confidence": "high",
+        "rationale": "Later.",
+        "records": [],
+        "rated_by": "GL",
+        "rated_at": "2025-10-02T10:00:00Z",
     },
 ]
 
@@ -303,7 +367,10 @@ def test_gap_is_named_under_its_indicator(framework, records):
 def test_quotes_most_recent_first_and_stories(framework, records):
     so11 = indicator(make(framework, records), "SO1.1")
     assert [q.record_id for q in so11.quotes] == [
-        "cafe-last", "story-internal", "script", "story-first"
+        "cafe-last",
+        "story-internal",
+        "script",
+        "story-first",
     ]
     assert [s.record_id for s in so11.stories] == ["story-internal", "story-first"]
     assert so11.stories[1].what_changed == "Sarah now chairs the parents' group."
@@ -313,10 +380,24 @@ def test_quotes_most_recent_first_and_stories(framework, records):
 @pytest.mark.parametrize(
     ("audience", "expected"),
     [
-        ("internal", {"Learning updates": 1, "Learning events in East Ayrshire": 1,
-                      "Learning events in Dundee": 2, "National events": 1}),
-        ("external", {"Learning updates": 1, "Learning events in East Ayrshire": 1,
-                      "Learning events in Dundee": 1, "National events": 1}),
+        (
+            "internal",
+            {
+                "Learning updates": 1,
+                "Learning events in East Ayrshire": 1,
+                "Learning events in Dundee": 2,
+                "National events": 1,
+            },
+        ),
+        (
+            "external",
+            {
+                "Learning updates": 1,
+                "Learning events in East Ayrshire": 1,
+                "Learning events in Dundee": 1,
+                "National events": 1,
+            },
+        ),
     ],
 )
 def test_target_counts(framework, records, audience, expected):
@@ -443,9 +524,19 @@ def test_docx_converts_to_pdf(framework, records, tmp_path):
     source.write_bytes(render_docx(make(framework, records)))
     office = shutil.which("libreoffice") or shutil.which("soffice")
     result = subprocess.run(
-        [office, f"-env:UserInstallation=file://{tmp_path}/profile", "--headless",
-         "--convert-to", "pdf", "--outdir", str(tmp_path), str(source)],
-        capture_output=True, timeout=180, check=False,
+        [
+            office,
+            f"-env:UserInstallation=file://{tmp_path}/profile",
+            "--headless",
+            "--convert-to",
+            "pdf",
+            "--outdir",
+            str(tmp_path),
+            str(source),
+        ],
+        capture_output=True,
+        timeout=180,
+        check=False,
     )
     pdf = tmp_path / "update.pdf"
     assert result.returncode == 0 and pdf.exists(), result.stderr

@@ -151,3 +151,15 @@ def test_config_from_data_dir_then_environment(data_copy, monkeypatch) -> None:
         assert app.config["SESSION_COOKIE_SAMESITE"] == "Lax"
     finally:
         state.shutdown(app)
+
+
+def test_one_address_trying_many_names_is_held_back() -> None:
+    from learning.web.ratelimit import LoginLimiter
+
+    limiter = LoginLimiter(max_failures=2, window=60)
+    for i in range(19):
+        limiter.failed(f"name{i}", "10.0.0.1")
+    assert not limiter.blocked("name99", "10.0.0.1")
+    limiter.failed("name19", "10.0.0.1")
+    assert limiter.blocked("name99", "10.0.0.1") > 0
+    assert not limiter.blocked("name99", "10.0.0.2")

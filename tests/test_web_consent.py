@@ -72,11 +72,11 @@ def test_indicator_pages(viewer, editor) -> None:
 def test_dashboard_and_framework_counts(viewer, editor) -> None:
     page = viewer.get("/").get_data(as_text=True)
     _hidden(page)
-    assert "2 records you can see" in page
+    assert "2 records of evidence you can see" in page
     so21 = page.split('href="/indicators/SO2.1">SO2.1</a></dt>', 1)[1].split("</div>", 1)[0]
     assert "No evidence" in so21
     staff = editor.get("/").get_data(as_text=True)
-    assert "3 records you can see" in staff
+    assert "3 records of evidence you can see" in staff
     framework = viewer.get("/framework").get_data(as_text=True)
     assert framework.count("(1 record)") == 2  # SO1.1 and SO1.2, not SO2.1
 

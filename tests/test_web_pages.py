@@ -117,3 +117,15 @@ def test_admin_adds_a_user_changes_role_disables_and_makes_a_token(app, as_role)
     audit = admin.get("/admin/audit").get_data(as_text=True)
     assert "user-add" in audit and "role-change" in audit and "token-create" in audit
     assert token not in audit
+
+
+def test_learning_updates_are_not_counted_as_evidence(as_role) -> None:
+    editor = as_role("editor")
+    before = editor.get("/").get_data(as_text=True)
+    made = post(editor, "/learning-updates/new",
+                {"from": "2025-01-01", "to": "2025-06-30", "audience": "internal",
+                 "action": "save"})  # fmt: skip
+    assert made.status_code == 302
+    after = editor.get("/").get_data(as_text=True)
+    assert "3 records of evidence" in before and "3 records of evidence" in after
+    assert "Records (1)" in editor.get("/indicators/SO1.1").get_data(as_text=True)

@@ -187,7 +187,7 @@ def draw_png(bars: Sequence, scale: int = 2) -> bytes:
     """The chart as a PNG image, ``scale`` times the SVG's size for a sharp print."""
     chart = layout(bars)
     canvas = _Canvas(chart.width * scale, chart.height * scale)
-    for x0, y0, x1, y1, colour in chart.lines:
+    for x0, y0, x1, _y1, colour in chart.lines:
         canvas.fill(x0 * scale, y0 * scale, x1 * scale, y0 * scale + max(scale // 2, 1), colour)
     for box in chart.boxes:
         canvas.fill(

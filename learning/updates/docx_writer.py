@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import copy
 import io
 from collections.abc import Sequence
 
@@ -11,7 +12,8 @@ from docx.enum.text import WD_ALIGN_PARAGRAPH
 from docx.oxml import OxmlElement
 from docx.oxml.ns import qn
 from docx.shared import Inches, Mm, Pt
-from docx.table import _Cell
+from docx.table import Table
+from lxml import etree
 
 from . import sentences as say
 from .chart import draw_png
@@ -50,12 +52,24 @@ def _table(doc: DocumentObject, header: Sequence[str], rows: Sequence[Sequence[o
     for cell, text in zip(table.rows[0].cells, header, strict=True):
         cell.text = ""
         cell.paragraphs[0].add_run(text).bold = True
-    for row in rows:
-        # Row.cells walks the whole table, which makes long tables quadratic; go by the row's own cells.
-        tr = table.add_row()._tr
-        for tc, value in zip(tr.tc_lst, row, strict=True):
-            _Cell(tc, table).text = clean(value)
+    _append_rows(table, rows)
     doc.add_paragraph()
+
+
+def _append_rows(table: Table, rows: Sequence[Sequence[object]]) -> None:
+    """Add plain-text rows as raw XML: python-docx's add_row is quadratic in the row count."""
+    widths = [tc.find(qn("w:tcPr")) for tc in table.rows[0]._tr.tc_lst]
+    tbl = table._tbl
+    for row in rows:
+        tr = etree.SubElement(tbl, qn("w:tr"))
+        for props, value in zip(widths, row, strict=True):
+            tc = etree.SubElement(tr, qn("w:tc"))
+            if props is not None:
+                tc.append(copy.deepcopy(props))
+            run = etree.SubElement(etree.SubElement(tc, qn("w:p")), qn("w:r"))
+            text = etree.SubElement(run, qn("w:t"))
+            text.text = clean(value)
+            text.set("{http://www.w3.org/XML/1998/namespace}space", "preserve")
 
 
 def render_docx(summary: Summary) -> bytes:
@@ -92,7 +106,12 @@ def _summary(doc: DocumentObject, summary: Summary) -> None:
     _paragraph(doc, say.events(h))
     if h.events:
         rows = [
-            (e.scope.capitalize(), number(e.events), number(e.participants), average(e.average_rating))
+            (
+                e.scope.capitalize(),
+                number(e.events),
+                number(e.participants),
+                average(e.average_rating),
+            )
             for e in h.events
         ]
         _table(doc, ["Scope", "Events", "Participants", "Average rating (out of 5)"], rows)
@@ -108,10 +127,23 @@ def _fund(doc: DocumentObject, summary: Summary) -> None:
     doc.add_heading("Make it Happen Fund", level=2)
     _paragraph(doc, say.fund(h))
     if h.fund_panels:
-        header = ["Panel", "Date", "Locality", "Amount", "Families : practitioners", "50:50 minimum"]
+        header = [
+            "Panel",
+            "Date",
+            "Locality",
+            "Amount",
+            "Families : practitioners",
+            "50:50 minimum",
+        ]
         rows = [
-            (p.panel, _date(p.date), p.locality, money(p.amount), p.balance,
-             say.balance_status(p.below_minimum))
+            (
+                p.panel,
+                _date(p.date),
+                p.locality,
+                money(p.amount),
+                p.balance,
+                say.balance_status(p.below_minimum),
+            )
             for p in h.fund_panels
         ]
         _table(doc, header, rows)
@@ -192,8 +224,10 @@ def _activity(doc: DocumentObject, a: ActivitySummary) -> None:
     doc.add_heading(clean(f"{a.code}: {a.text}"), level=3)
     meta = " ".join(
         part
-        for part in (f"Owner: {a.owners}." if a.owners else "",
-                     f"Timescale: {a.timescale}." if a.timescale else "")
+        for part in (
+            f"Owner: {a.owners}." if a.owners else "",
+            f"Timescale: {a.timescale}." if a.timescale else "",
+        )
         if part
     )
     if meta:

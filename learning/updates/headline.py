@@ -142,10 +142,16 @@ def _vbles(headline: Headline, records: list[Record]) -> None:
     people = [as_count(r.fields.get("participants")) for r in records]
     headline.vble_participants = sum(people)
     headline.confidence_before = weighted_mean(
-        [(as_number(r.fields.get("confidence_before")), n) for r, n in zip(records, people)]
+        [
+            (as_number(r.fields.get("confidence_before")), n)
+            for r, n in zip(records, people, strict=True)
+        ]
     )
     headline.confidence_after = weighted_mean(
-        [(as_number(r.fields.get("confidence_after")), n) for r, n in zip(records, people)]
+        [
+            (as_number(r.fields.get("confidence_after")), n)
+            for r, n in zip(records, people, strict=True)
+        ]
     )
 
 
@@ -158,7 +164,7 @@ def _events(records: list[Record]) -> list[EventScope]:
     for scope in order:
         people = [as_count(r.fields.get("participants")) for r in groups[scope]]
         ratings = [as_number(r.fields.get("rating")) for r in groups[scope]]
-        mean = weighted_mean(list(zip(ratings, people)))
+        mean = weighted_mean(list(zip(ratings, people, strict=True)))
         result.append(EventScope(scope, len(groups[scope]), sum(people), mean))
     return result
 

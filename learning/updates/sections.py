@@ -113,7 +113,9 @@ class EvidenceIndex:
         self.current = current
         self.by_indicator: dict[str, list[Record]] = {}
         self.by_activity: dict[str, list[Record]] = {}
+        self.by_type: dict[str, list[Record]] = {}
         for record in current:
+            self.by_type.setdefault(record.type, []).append(record)
             for code in dict.fromkeys(record.indicators):
                 self.by_indicator.setdefault(code, []).append(record)
             for code in dict.fromkeys(record.activities):
@@ -175,18 +177,16 @@ def _indicator(
     indicator: Indicator, index: EvidenceIndex, ratings: RatingContext
 ) -> IndicatorSummary:
     records = index.by_indicator.get(indicator.code, [])
-    quotes = [
-        Quote(q, r.id, r.date, r.locality) for r in records for q in r.quotes if q and q.strip()
-    ]
-    stories = [_story(r) for r in records if r.type == "family_story"]
+    quotes = [(r, q) for r in records for q in r.quotes if q and q.strip()]
+    stories = [r for r in records if r.type == "family_story"]
     return IndicatorSummary(
         code=indicator.code,
         text=indicator.text,
         count=len(records),
         previous_count=index.previous_counts.get(indicator.code, 0),
-        quotes=quotes[:MAX_QUOTES],
+        quotes=[Quote(q, r.id, r.date, r.locality) for r, q in quotes[:MAX_QUOTES]],
         quotes_total=len(quotes),
-        stories=stories[:MAX_STORIES],
+        stories=[_story(r) for r in stories[:MAX_STORIES]],
         stories_total=len(stories),
         localities=sorted({r.locality for r in records if r.locality}),
         rating=ratings.view(indicator.code),
@@ -206,7 +206,10 @@ def _activity(activity: Activity, index: EvidenceIndex) -> ActivitySummary:
         owners=activity.owner_text,
         timescale=activity.timescale,
         success_criteria=list(activity.success_criteria),
-        targets=[TargetProgress(t.label, t.value, count_towards(t, index, tagged)) for t in activity.targets],
+        targets=[
+            TargetProgress(t.label, t.value, count_towards(t, index, tagged))
+            for t in activity.targets
+        ],
         evidence_count=len(tagged),
         recent=[RecordLine(r.id, r.title, r.date) for r in tagged[:MAX_ACTIVITY_RECORDS]],
     )
@@ -215,7 +218,7 @@ def _activity(activity: Activity, index: EvidenceIndex) -> ActivitySummary:
 def count_towards(target: Target, index: EvidenceIndex, tagged: list[Record]) -> int:
     """How many of the period's records count towards a target."""
     # A target that names no record type is met by the records tagged with its activity.
-    pool = index.current if target.record_type else tagged
+    pool = index.by_type.get(target.record_type, []) if target.record_type else tagged
     return sum(1 for record in pool if matches(target, record))
 
 

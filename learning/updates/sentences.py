@@ -25,9 +25,10 @@ def audience_note(summary: Summary) -> str:
 def intro(summary: Summary) -> str:
     """The opening sentence of the summary."""
     h = summary.headline
+    logged = plural(h.total, "record", zero="no")
     text = (
-        f"Between {summary.period.between} the team logged {plural(h.total, 'record', zero='no')} of "
-        f"evidence, compared with {number(h.previous_total)} in the previous "
+        f"Between {summary.period.between} the team logged {logged} of evidence, "
+        f"compared with {number(h.previous_total)} in the previous "
         f"{summary.period.days} days ({summary.previous.label})."
     )
     if not summary.all_objectives:

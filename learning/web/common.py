@@ -130,6 +130,11 @@ def load_record(record_id: str, allow_deleted: bool = False) -> Record:
     abort(404)
 
 
+def evidence_types() -> list[str]:
+    """Record types that count as evidence (a learning update reports on evidence; it is none)."""
+    return [name for name in evidence().framework.record_types if name != "learning_update"]
+
+
 def type_label(record_type: str) -> str:
     spec = evidence().framework.record_types.get(record_type)
     return spec.label if spec else record_type

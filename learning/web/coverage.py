@@ -2,15 +2,13 @@
 
 from __future__ import annotations
 
-import datetime as dt
-
 from flask import Blueprint, abort, render_template
 
 from evidence.consent import visible_consents
 from evidence.store import RecordFilter
 
 from .auth import audience
-from .common import Pagination, page_number, per_page
+from .common import Pagination, evidence_types, page_number, per_page
 from .state import evidence
 
 bp = Blueprint("framework", __name__)
@@ -51,24 +49,23 @@ def quarter_name(label: str) -> str:
     return f"{months[label[-1]]} {label[:4]}"
 
 
-def visible() -> list[str]:
-    return list(visible_consents(audience()))
+def counted(**filters) -> RecordFilter:
+    """The evidence the reader may see, for counting coverage (learning updates excluded)."""
+    return RecordFilter(
+        consent=list(visible_consents(audience())), type=evidence_types(), **filters
+    )
 
 
 @bp.route("/")
 def dashboard():
     ev = evidence()
     framework = ev.framework
-    counts = ev.store.counts_by("indicator", RecordFilter(consent=visible()))
+    counts = ev.store.counts_by("indicator", counted())
     quarters = quarters_between(str(framework.period_from), str(framework.period_to))
     grid = ev.store.indicator_quarters(
-        RecordFilter(
-            consent=visible(),
-            date_from=quarter_start(quarters[0]),
-            date_to=quarter_end(quarters[-1]),
-        )
+        counted(date_from=quarter_start(quarters[0]), date_to=quarter_end(quarters[-1]))
     )
-    total, recent = ev.list(RecordFilter(), audience(), limit=RECENT)
+    total, recent = ev.list(RecordFilter(type=evidence_types()), audience(), limit=RECENT)
     gaps = [code for code in framework.indicators if not counts.get(code)]
     return render_template(
         "dashboard.html",
@@ -80,14 +77,13 @@ def dashboard():
         total=total,
         recent=recent,
         gaps=gaps,
-        today_quarter=quarter_of(dt.date.today().isoformat()),
     )
 
 
 @bp.route("/framework")
 def overview():
     ev = evidence()
-    counts = ev.store.counts_by("indicator", RecordFilter(consent=visible()))
+    counts = ev.store.counts_by("indicator", counted())
     return render_template("framework.html", framework=ev.framework, counts=counts)
 
 
@@ -98,14 +94,17 @@ def indicator(code: str):
     if found is None:
         abort(404)
     objective = ev.framework.objective(found.objective)
-    by_quarter = ev.store.counts_by("quarter", RecordFilter(indicator=code, consent=visible()))
+    by_quarter = ev.store.counts_by("quarter", counted(indicator=code))
     timeline = []
     if by_quarter:
         span = quarters_between(quarter_start(min(by_quarter)), quarter_start(max(by_quarter)))
         timeline = [(q, quarter_name(q), by_quarter.get(q, 0)) for q in span]
     page, size = page_number(), per_page()
     total, records = ev.list(
-        RecordFilter(indicator=code), audience(), limit=size, offset=(page - 1) * size
+        RecordFilter(indicator=code, type=evidence_types()),
+        audience(),
+        limit=size,
+        offset=(page - 1) * size,
     )
     return render_template(
         "indicator.html",

@@ -8,7 +8,10 @@ from collections import deque
 
 
 class LoginLimiter:
-    """At most ``max_failures`` failed logins per (name, address) in ``window`` seconds."""
+    """At most ``max_failures`` failed logins per (name, address) in ``window`` seconds.
+
+    One address trying many names is held back too, after ten times as many failures.
+    """
 
     def __init__(self, max_failures: int = 5, window: float = 300.0) -> None:
         self.max_failures = max_failures
@@ -26,22 +29,29 @@ class LoginLimiter:
             del self._failures[key]
         return times
 
+    def _keys(self, name: str, address: str) -> list[tuple[tuple[str, str], int]]:
+        # "\x00" cannot be in a name, so the per-address key never meets a real one.
+        return [((name.casefold(), address), self.max_failures),
+                (("\x00", address), self.max_failures * 10)]  # fmt: skip
+
     def blocked(self, name: str, address: str) -> float:
         """Seconds until the next attempt is allowed (0 when it is allowed now)."""
         now = time.monotonic()
+        wait = 0.0
         with self._lock:
-            times = self._recent((name.casefold(), address), now)
-            if len(times) < self.max_failures:
-                return 0.0
-            return max(times[0] + self.window - now, 1.0)
+            for key, limit in self._keys(name, address):
+                times = self._recent(key, now)
+                if len(times) >= limit:
+                    wait = max(wait, times[-limit] + self.window - now, 1.0)
+        return wait
 
     def failed(self, name: str, address: str) -> None:
         now = time.monotonic()
-        key = (name.casefold(), address)
         with self._lock:
-            times = self._recent(key, now)
-            times.append(now)
-            self._failures[key] = times
+            for key, _ in self._keys(name, address):
+                times = self._recent(key, now)
+                times.append(now)
+                self._failures[key] = times
             if len(self._failures) > 10_000:
                 # Keep memory bounded under a flood: forget the oldest windows first.
                 for stale in sorted(self._failures, key=lambda k: self._failures[k][-1])[:5_000]:
