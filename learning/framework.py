@@ -45,6 +45,7 @@ class Target:
     record_type: str | None = None
     where: dict[str, Any] = field(default_factory=dict)
     authority: str | None = None
+    count: str = "records"  # or "localities": how many distinct localities have such records
 
 
 @dataclass(frozen=True)
@@ -173,6 +174,7 @@ def _objective_dict(o: Objective) -> dict[str, Any]:
                         "record_type": t.record_type,
                         "where": dict(t.where),
                         "authority": t.authority,
+                        "count": t.count,
                     }
                     for t in a.targets
                 ],
@@ -434,6 +436,7 @@ class _Builder:
                     record_type=tnode.get("record_type"),
                     where=dict(where),
                     authority=tnode.get("authority"),
+                    count=self.target_count(tnode),
                 )
             )
         return Activity(
@@ -446,6 +449,12 @@ class _Builder:
             success_criteria=tuple(criteria),
             targets=tuple(targets),
         )
+
+    def target_count(self, node: dict) -> str:
+        count = node.get("count", "records")
+        if count not in ("records", "localities"):
+            raise self.fail(node, "'count' must be records or localities", "count")
+        return count
 
     def check_targets(self, activity, node, record_types, authorities) -> None:
         for target, tnode in zip(activity.targets, self.seq(node, "targets"), strict=True):

@@ -443,3 +443,9 @@ def test_malformed_file_on_disk_names_the_file(tmp_path):
 def test_unknown_framework_name_lists_the_shipped_ones():
     with pytest.raises(FrameworkError, match=CURRENT):
         framework.load("no-such-plan")
+
+
+def test_a_target_can_count_distinct_localities():
+    fw = load("wm2u-2023-2024")
+    (target,) = fw.activities["SO2-A"].targets
+    assert (target.count, target.value, target.record_type) == ("localities", 5, "vble_evaluation")

@@ -219,7 +219,10 @@ def count_towards(target: Target, index: EvidenceIndex, tagged: list[Record]) ->
     """How many of the period's records count towards a target."""
     # A target that names no record type is met by the records tagged with its activity.
     pool = index.by_type.get(target.record_type, []) if target.record_type else tagged
-    return sum(1 for record in pool if matches(target, record))
+    matching = [record for record in pool if matches(target, record)]
+    if target.count == "localities":
+        return len({record.locality for record in matching if record.locality})
+    return len(matching)
 
 
 def matches(target: Target, record: Record) -> bool:
