@@ -446,6 +446,6 @@ def test_unknown_framework_name_lists_the_shipped_ones():
 
 
 def test_a_target_can_count_distinct_localities():
-    fw = load("wm2u-2023-2024")
+    fw = framework.load("wm2u-2023-2024")
     (target,) = fw.activities["SO2-A"].targets
     assert (target.count, target.value, target.record_type) == ("localities", 5, "vble_evaluation")
