@@ -293,6 +293,8 @@ def _fts_search(db, item):
 def table(results) -> str:
     rows = ["build_s", "first_search_ms", *CLASSES, "single save", "size_mb"]
     engines = [e for e in ("ours", "raw_whoosh", "fts5") if e in results]
+    if "ours" not in engines:
+        return ""
     head = "| figure | " + " | ".join(engines) + " | ours/raw | ours/fts5 |"
     lines = [head, "|" + " --- |" * (len(engines) + 3)]
     for row in rows:
@@ -322,8 +324,15 @@ def main(argv=None) -> int:
     parser.add_argument("--records", type=int, default=100_000)
     parser.add_argument("--out", default="results.json")
     parser.add_argument("--skip", nargs="*", default=[], choices=["raw", "fts5"])
+    parser.add_argument("--only", nargs="*", default=None, choices=["ours", "raw", "fts5"],
+                        help="engines to measure (default: all three)")
+    parser.add_argument("--baseline", default=None,
+                        help="a JSON result file of the same corpus size whose figures fill in "
+                             "the engines not measured in this run")
     parser.add_argument("--workdir", default=None)
     args = parser.parse_args(argv)
+    engines = set(args.only if args.only is not None else ["ours", "raw", "fts5"])
+    engines -= set(args.skip)
     workdir = Path(args.workdir or tempfile.mkdtemp(prefix="wm2u-bench-"))
     workdir.mkdir(parents=True, exist_ok=True)
     t = time.perf_counter()
@@ -332,16 +341,27 @@ def main(argv=None) -> int:
           f"(mean {statistics.mean(len(r.body.split()) for r in records[:2000]):.0f} words)",
           flush=True)
     qsets = queries(records)
-    results = {"records": args.records, "cpus": os.cpu_count(), "units": "ms p50 / p95; s; MB"}
-    results["ours"] = bench_ours(records, qsets, workdir)
-    print("ours:", json.dumps(results["ours"]), flush=True)
-    records = list(corpus.records(args.records))  # the saves above bumped revisions
-    if "fts5" not in args.skip:
+    results = {"records": args.records, "cpus": os.cpu_count(), "units": "ms p50 / p95; s; MB",
+               "load_before": os.getloadavg()}
+    if "ours" in engines:
+        results["ours"] = bench_ours(records, qsets, workdir)
+        results["load_after_ours"] = os.getloadavg()
+        print("ours:", json.dumps(results["ours"]), "load", os.getloadavg(), flush=True)
+        records = list(corpus.records(args.records))  # the saves above bumped revisions
+    if "fts5" in engines:
         results["fts5"] = bench_fts(records, qsets, workdir)
-        print("fts5:", json.dumps(results["fts5"]), flush=True)
-    if "raw" not in args.skip:
+        print("fts5:", json.dumps(results["fts5"]), "load", os.getloadavg(), flush=True)
+    if "raw" in engines:
         results["raw_whoosh"] = bench_raw(records, qsets, workdir)
-        print("raw:", json.dumps(results["raw_whoosh"]), flush=True)
+        print("raw:", json.dumps(results["raw_whoosh"]), "load", os.getloadavg(), flush=True)
+    if args.baseline:
+        base = json.loads(Path(args.baseline).read_text(encoding="utf-8"))
+        if base.get("records") != args.records:
+            raise SystemExit(f"{args.baseline} is for {base.get('records')} records")
+        for name in ("ours", "fts5", "raw_whoosh"):
+            if name not in results and name in base:
+                results[name] = base[name]
+                results.setdefault("from_baseline", []).append(name)
     results["table"] = table(results)
     print(results["table"])
     Path(args.out).parent.mkdir(parents=True, exist_ok=True)

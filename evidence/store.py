@@ -197,7 +197,9 @@ class Store:
     ) -> tuple[int, list[Record]]:
         """Matching records (newest first) and how many match in all."""
         where, params = self._where(filters or RecordFilter())
-        total = self.conn.execute(f"SELECT count(*) FROM records WHERE {where}", params).fetchone()[0]
+        total = self.conn.execute(f"SELECT count(*) FROM records WHERE {where}", params).fetchone()[
+            0
+        ]
         sql = f"SELECT * FROM records WHERE {where} ORDER BY {order}"
         if limit is not None:
             sql += f" LIMIT {int(limit)} OFFSET {int(offset)}"
@@ -205,7 +207,9 @@ class Store:
         names = [d[0] for d in cursor.description]
         return total, [_row_to_record(dict(zip(names, r, strict=True))) for r in cursor]
 
-    def iter_records(self, filters: RecordFilter | None = None, batch: int = 1000) -> Iterator[Record]:
+    def iter_records(
+        self, filters: RecordFilter | None = None, batch: int = 1000
+    ) -> Iterator[Record]:
         """Every matching record, oldest first, without holding them all in memory."""
         where, params = self._where(filters or RecordFilter())
         cursor = self.conn.execute(f"SELECT * FROM records WHERE {where} ORDER BY date, id", params)
@@ -216,7 +220,9 @@ class Store:
 
     def count(self, filters: RecordFilter | None = None) -> int:
         where, params = self._where(filters or RecordFilter())
-        return self.conn.execute(f"SELECT count(*) FROM records WHERE {where}", params).fetchone()[0]
+        return self.conn.execute(f"SELECT count(*) FROM records WHERE {where}", params).fetchone()[
+            0
+        ]
 
     def live_revisions(self) -> dict[str, int]:
         """Every live (not deleted) record id and its revision, for checking the index."""
@@ -280,7 +286,8 @@ class Store:
         row = _record_to_row(record)
         names = ", ".join(row)
         conn.execute(
-            f"INSERT INTO records ({names}) VALUES ({', '.join('?' * len(row))})", list(row.values())
+            f"INSERT INTO records ({names}) VALUES ({', '.join('?' * len(row))})",
+            list(row.values()),
         )
         conn.executemany(
             "INSERT INTO record_indicators (record_id, code) VALUES (?, ?)",
@@ -316,7 +323,9 @@ class Store:
             self._audit(conn, actor, "create", None, f"{len(saved)} record(s)")
         return saved
 
-    def import_records(self, records: Iterable[Record], actor: str = "") -> tuple[list[Record], int]:
+    def import_records(
+        self, records: Iterable[Record], actor: str = ""
+    ) -> tuple[list[Record], int]:
         """Add records not already present (same id, or same content); return (added, skipped)."""
         now = utcnow()
         added: list[Record] = []
@@ -326,9 +335,12 @@ class Store:
                 if record.id and self.exists(record.id):
                     skipped += 1
                     continue
-                if not record.id and conn.execute(
-                    "SELECT 1 FROM records WHERE content_hash = ?", [content_hash(record)]
-                ).fetchone():
+                if (
+                    not record.id
+                    and conn.execute(
+                        "SELECT 1 FROM records WHERE content_hash = ?", [content_hash(record)]
+                    ).fetchone()
+                ):
                     skipped += 1
                     continue
                 # An exported record keeps its revision and timestamps.
@@ -377,7 +389,11 @@ class Store:
             self._queue(conn, record.id)
             if current.consent != updated.consent:
                 self._audit(
-                    conn, actor, "consent-change", record.id, f"{current.consent} -> {updated.consent}"
+                    conn,
+                    actor,
+                    "consent-change",
+                    record.id,
+                    f"{current.consent} -> {updated.consent}",
                 )
             self._audit(conn, actor, "update", record.id, f"revision {updated.revision}")
         return updated
@@ -496,7 +512,9 @@ class Store:
             [utcnow(), actor or "", action, record_id, detail],
         )
 
-    def audit(self, actor: str, action: str, record_id: str | None = None, detail: str = "") -> None:
+    def audit(
+        self, actor: str, action: str, record_id: str | None = None, detail: str = ""
+    ) -> None:
         """Append one line to the audit log: who, what, which record — never its text."""
         with self.write() as conn:
             self._audit(conn, actor, action, record_id, detail)

@@ -12,7 +12,7 @@ import math
 import re
 from typing import Any
 
-from .model import CONSENT_LEVELS, INPUT_KEYS, LIST_KEYS, Record, ValidationError
+from .model import CONSENT_LEVELS, INPUT_KEYS, Record, ValidationError
 
 MAX_TITLE = 300
 MAX_SHORT = 200

@@ -337,7 +337,9 @@ def check(ctx: click.Context, repair: bool) -> None:
         click.echo(line)
     if not report.ok:
         raise _fail(f"{len(lines)} problem(s) found" + ("" if repair else "; try --repair"))
-    click.echo("All is well." + (f" ({report.pending} index change(s) queued)" if report.pending else ""))
+    click.echo(
+        "All is well." + (f" ({report.pending} index change(s) queued)" if report.pending else "")
+    )
 
 
 @command()

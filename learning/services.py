@@ -132,7 +132,7 @@ class Evidence:
             try:
                 records.append(self.validate(data))
             except ValidationError as exc:
-                raise ValidationError({f"{source}: {k}": v for k, v in exc.errors.items()}) from None
+                raise _in_source(exc, source) from None
         saved = self.store.add_many(records, actor)
         self.sync_index()
         return saved
@@ -174,7 +174,7 @@ class Evidence:
             try:
                 chunk.append(self.validate(data))
             except ValidationError as exc:
-                raise ValidationError({f"{source}: {k}": v for k, v in exc.errors.items()}) from None
+                raise _in_source(exc, source) from None
             if len(chunk) >= batch:
                 a, s = self.store.import_records(chunk, actor)
                 added, skipped, chunk = added + len(a), skipped + s, []
@@ -263,6 +263,7 @@ class Evidence:
         objectives: list[str] | None = None,
         save: bool = False,
         actor: str = "",
+        only_ids: list[str] | None = None,
     ) -> LearningUpdate:
         """Summarise a period for an audience; optionally save it as a learning_update record."""
         from evidence.ratings import list_ratings
@@ -287,6 +288,10 @@ class Evidence:
             date_from=_previous_start(dates["from"], dates["to"]), date_to=dates["to"]
         )
         records = list(self.store.iter_records(window))
+        if only_ids is not None:  # a saved update, rebuilt from the evidence it cites
+            wanted = set(only_ids)
+            previous_end = dates["from"]
+            records = [r for r in records if r.id in wanted or r.date < previous_end]
         summary = summarise(
             self.framework,
             records,
@@ -343,6 +348,11 @@ class LearningUpdate:
 
     summary: Any
     record: Record | None = None
+
+
+def _in_source(exc: ValidationError, source: str) -> ValidationError:
+    """The same refusal, with each field prefixed by the file (or line) it came from."""
+    return ValidationError({f"{source}: {k}": v for k, v in exc.errors.items()})
 
 
 def _previous_start(date_from: str, date_to: str) -> str:

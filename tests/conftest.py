@@ -10,6 +10,7 @@ from click.testing import CliRunner
 from learning.services import Evidence, initialise
 from tests.builders import record_data
 
+
 @pytest.fixture
 def make_record():
     """Builder for valid record dicts (``make_record(consent="internal")``)."""

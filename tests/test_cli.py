@@ -63,7 +63,9 @@ def test_missing_front_matter_is_refused(cli, tmp_path):
 
 
 def test_list_filters_and_json_shape(cli, evidence, make_record):
-    evidence.create(make_record(indicators=["SO2.1"], locality="Alloa", authority="Clackmannanshire"))
+    evidence.create(
+        make_record(indicators=["SO2.1"], locality="Alloa", authority="Clackmannanshire")
+    )
     evidence.create(make_record(date="2024-10-01"))
     evidence.create(make_record(date="2025-10-01"))
     out = json.loads(cli("list", "--json", "--indicator", "SO1.1").stdout)
@@ -117,7 +119,7 @@ def test_export_imports_back_to_the_same_records(cli, evidence, make_record, tmp
 
 
 def test_csv_cells_that_look_like_formulas_are_defused(cli, evidence, make_record, tmp_path):
-    evidence.create(make_record(title="=HYPERLINK(\"http://evil\")", body="+1 and more"))
+    evidence.create(make_record(title='=HYPERLINK("http://evil")', body="+1 and more"))
     out = tmp_path / "x.csv"
     cli("export", "--format", "csv", "--out", str(out))
     rows = list(csv.DictReader(io.StringIO(out.read_text("utf-8"))))
@@ -126,10 +128,14 @@ def test_csv_cells_that_look_like_formulas_are_defused(cli, evidence, make_recor
 
 
 def test_users_and_tokens(cli):
-    result = cli("user", "add", "lorna", "--role", "editor", "--password-stdin", input="long-enough-pw\n")
+    result = cli(
+        "user", "add", "lorna", "--role", "editor", "--password-stdin", input="long-enough-pw\n"
+    )
     assert result.exit_code == 0, result.stderr
     assert "lorna\teditor" in cli("user", "list").stdout
-    again = cli("user", "add", "lorna", "--role", "editor", "--password-stdin", input="long-enough-pw\n")
+    again = cli(
+        "user", "add", "lorna", "--role", "editor", "--password-stdin", input="long-enough-pw\n"
+    )
     assert again.exit_code == 1 and "already exists" in again.stderr
     short = cli("user", "add", "kim", "--role", "viewer", "--password-stdin", input="short\n")
     assert short.exit_code == 1 and "password" in short.stderr
@@ -153,7 +159,17 @@ def test_framework_show(cli):
     out = json.loads(cli("framework", "show", "--json").stdout)
     assert out["name"] == "wm2u-2024-2026"
     codes = [i["code"] for o in out["objectives"] for i in o["indicators"]]
-    assert codes == ["SO1.1", "SO1.2", "SO1.3", "SO2.1", "SO2.2", "SO3.1", "SO3.2", "SO4.1", "SO4.2"]
+    assert codes == [
+        "SO1.1",
+        "SO1.2",
+        "SO1.3",
+        "SO2.1",
+        "SO2.2",
+        "SO3.1",
+        "SO3.2",
+        "SO4.1",
+        "SO4.2",
+    ]
     assert "Lochee" in cli("framework", "show").stdout
 
 
@@ -163,7 +179,9 @@ def test_init_with_the_earlier_plan(tmp_path):
     from learning.cli import main
 
     runner = CliRunner()
-    result = runner.invoke(main, ["--data-dir", str(tmp_path / "d"), "init", "--framework", "wm2u-2023-2024"])
+    result = runner.invoke(
+        main, ["--data-dir", str(tmp_path / "d"), "init", "--framework", "wm2u-2023-2024"]
+    )
     assert result.exit_code == 0
     out = runner.invoke(main, ["--data-dir", str(tmp_path / "d"), "framework", "show", "--json"])
     assert json.loads(out.stdout)["name"] == "wm2u-2023-2024"

@@ -9,32 +9,79 @@ from search_index import Hit, Results, SearchIndex
 
 
 def make(id, **kw):
-    base = dict(type="family_story", title="A note", date="2024-01-01", consent="public",
-                indicators=["SO1.1"], authority="Dundee", locality="Lochee", body="")
+    base = dict(
+        type="family_story",
+        title="A note",
+        date="2024-01-01",
+        consent="public",
+        indicators=["SO1.1"],
+        authority="Dundee",
+        locality="Lochee",
+        body="",
+    )
     base.update(kw)
     return Record(id=id, **base)
 
 
 CORPUS = [
-    make("R1", title="Families find their voice", date="2024-01-15",
-         indicators=["SO1.1", "SO2.1"], tags=["housing"],
-         body="The worker came to our house and we talked about the families in the street."),
-    make("R2", type="cafe_conversation", title="Conversation at the café", date="2024-03-10",
-         locality="The Ferry", indicators=["SO1.2"], consent="internal",
-         body="The worker of the came later. Quokka sightings were discussed.",
-         fields={"venue": "Community hall", "themes": ["transport", "benefits"]}),
-    make("R3", title="Holiday club story", date="2024-06-30", locality="North East",
-         indicators=["SO2.2"], consent="anonymised", people=["Sarah McKay"],
-         body="Sarah McKay told us the holiday club changed the summer for her children.",
-         quotes=["We felt listened to for the first time."]),
-    make("R4", type="event", title="Housing event", date="2023-12-01",
-         indicators=["SO3.1"], body="A day of stalls and talks <script>alert(1)</script>."),
-    make("R5", type="test_of_change", title="Swap shop", date="2024-07-01", locality="Coldside",
-         indicators=["SO4.1"], tags=["school"],
-         body="Families brought clothes.",
-         fields={"status": "testing", "change": "Uniform exchange", "learning": "Word spread"}),
-    make("R6", type="event", title="Transport to school", date="2024-05-05",
-         locality="The Ferry", indicators=["SO1.2", "SO4.1"], body="Bus passes and housing."),
+    make(
+        "R1",
+        title="Families find their voice",
+        date="2024-01-15",
+        indicators=["SO1.1", "SO2.1"],
+        tags=["housing"],
+        body="The worker came to our house and we talked about the families in the street.",
+    ),
+    make(
+        "R2",
+        type="cafe_conversation",
+        title="Conversation at the café",
+        date="2024-03-10",
+        locality="The Ferry",
+        indicators=["SO1.2"],
+        consent="internal",
+        body="The worker of the came later. Quokka sightings were discussed.",
+        fields={"venue": "Community hall", "themes": ["transport", "benefits"]},
+    ),
+    make(
+        "R3",
+        title="Holiday club story",
+        date="2024-06-30",
+        locality="North East",
+        indicators=["SO2.2"],
+        consent="anonymised",
+        people=["Sarah McKay"],
+        body="Sarah McKay told us the holiday club changed the summer for her children.",
+        quotes=["We felt listened to for the first time."],
+    ),
+    make(
+        "R4",
+        type="event",
+        title="Housing event",
+        date="2023-12-01",
+        indicators=["SO3.1"],
+        body="A day of stalls and talks <script>alert(1)</script>.",
+    ),
+    make(
+        "R5",
+        type="test_of_change",
+        title="Swap shop",
+        date="2024-07-01",
+        locality="Coldside",
+        indicators=["SO4.1"],
+        tags=["school"],
+        body="Families brought clothes.",
+        fields={"status": "testing", "change": "Uniform exchange", "learning": "Word spread"},
+    ),
+    make(
+        "R6",
+        type="event",
+        title="Transport to school",
+        date="2024-05-05",
+        locality="The Ferry",
+        indicators=["SO1.2", "SO4.1"],
+        body="Bus passes and housing.",
+    ),
 ]
 
 
@@ -124,8 +171,12 @@ def test_facets_are_exact_and_page_independent(index):
     assert first.total == second.total == 6
     assert len(first.hits) == len(second.hits) == 2
     assert not {h.id for h in first.hits} & {h.id for h in second.hits}
-    assert first.facets["type"] == {"event": 2, "family_story": 2, "cafe_conversation": 1,
-                                    "test_of_change": 1}
+    assert first.facets["type"] == {
+        "event": 2,
+        "family_story": 2,
+        "cafe_conversation": 1,
+        "test_of_change": 1,
+    }
     assert first.facets["indicator"]["SO1.2"] == 2
     assert first.facets["objective"] == {"SO1": 3, "SO2": 2, "SO4": 2, "SO3": 1}
     assert first.facets["locality"]["The Ferry"] == 2
@@ -153,8 +204,7 @@ def test_hit_shape(index):
     assert isinstance(results, Results) and isinstance(results.hits[0], Hit)
     data = results.to_dict()
     assert set(data) >= {"total", "hits", "facets", "suggestion"}
-    assert set(data["hits"][0]) == {"id", "title", "type", "date", "locality", "score",
-                                    "highlight"}
+    assert set(data["hits"][0]) == {"id", "title", "type", "date", "locality", "score", "highlight"}
     assert data["hits"][0]["date"] == "2024-06-30"
 
 
@@ -201,8 +251,18 @@ def test_anonymised_names_not_findable_externally(index):
 
 def test_anonymised_title_redacted_externally(tmp_path):
     idx = SearchIndex(tmp_path / "ix")
-    idx.apply([make("X1", title="Tom's story", consent="anonymised", people=["Tom"],
-                    body="Tom went to the club.")], [])
+    idx.apply(
+        [
+            make(
+                "X1",
+                title="Tom's story",
+                consent="anonymised",
+                people=["Tom"],
+                body="Tom went to the club.",
+            )
+        ],
+        [],
+    )
     assert idx.search("club", audience="external").hits[0].title == "Person A's story"
     assert idx.search("club", audience="internal").hits[0].title == "Tom's story"
     idx.close()
@@ -210,8 +270,22 @@ def test_anonymised_title_redacted_externally(tmp_path):
 
 @pytest.mark.parametrize(
     "query",
-    ["NOT OR x", "(date:[2020 TO", '"unterminated', "(" * 1000, "x" * 20000, "a\x00\x07b",
-     "indicator:", "date:notadate", "((a OR b) AND", ")))", "-", "OR", "*", "type:nosuchtype"],
+    [
+        "NOT OR x",
+        "(date:[2020 TO",
+        '"unterminated',
+        "(" * 1000,
+        "x" * 20000,
+        "a\x00\x07b",
+        "indicator:",
+        "date:notadate",
+        "((a OR b) AND",
+        ")))",
+        "-",
+        "OR",
+        "*",
+        "type:nosuchtype",
+    ],
 )
 @pytest.mark.parametrize("audience", ["internal", "external"])
 def test_malformed_queries_answer(index, query, audience):

@@ -25,15 +25,19 @@ def test_operators_and_precedence():
     assert parse("a OR b c") == Or((Word("a"), And((Word("b"), Word("c")))))
     assert parse("a AND NOT b") == And((Word("a"), Not(Word("b"))))
     assert parse("-b a") == And((Not(Word("b")), Word("a")))
-    assert parse("(a OR b) -\"c d\"") == And((Or((Word("a"), Word("b"))), Not(Phrase("c d"))))
+    assert parse('(a OR b) -"c d"') == And((Or((Word("a"), Word("b"))), Not(Phrase("c d"))))
 
 
 def test_field_filters():
     tree = parse('indicator:SO1.2 type:family_story locality:"The Ferry" tag:housing x')
     rest, filters = split_filters(tree)
     assert rest == Word("x")
-    assert filters == [Filter("indicator", "SO1.2"), Filter("type", "family_story"),
-                       Filter("locality", "The Ferry"), Filter("tag", "housing")]
+    assert filters == [
+        Filter("indicator", "SO1.2"),
+        Filter("type", "family_story"),
+        Filter("locality", "The Ferry"),
+        Filter("tag", "housing"),
+    ]
 
 
 @pytest.mark.parametrize(

@@ -18,8 +18,15 @@ ROOT = Path(__file__).resolve().parents[1]
 
 
 def make(id, revision=1, **kw):
-    base = dict(type="family_story", title=f"Story {id}", date="2024-01-01", consent="public",
-                indicators=["SO1.1"], locality="Lochee", body="common words here")
+    base = dict(
+        type="family_story",
+        title=f"Story {id}",
+        date="2024-01-01",
+        consent="public",
+        indicators=["SO1.1"],
+        locality="Lochee",
+        body="common words here",
+    )
     base.update(kw)
     return Record(id=id, revision=revision, **base)
 
@@ -32,8 +39,14 @@ def idx(tmp_path):
 
 
 def run_python(code: str, **kw) -> subprocess.Popen:
-    return subprocess.Popen([sys.executable, "-c", textwrap.dedent(code)], cwd=ROOT,
-                            stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True, **kw)
+    return subprocess.Popen(
+        [sys.executable, "-c", textwrap.dedent(code)],
+        cwd=ROOT,
+        stdout=subprocess.PIPE,
+        stderr=subprocess.PIPE,
+        text=True,
+        **kw,
+    )
 
 
 def test_new_index_is_empty(idx, tmp_path):
@@ -94,6 +107,7 @@ def test_whoosh_refresh_after_merge_matches_a_fresh_searcher(tmp_path):
     refreshed = old.refresh()
     fresh = ix.searcher()
     from whoosh.query import Term
+
     fresh_hits = [h["id"] for h in fresh.search(Term("body", "alpha"), limit=None)]
     refreshed_hits = [h["id"] for h in refreshed.search(Term("body", "alpha"), limit=None)]
     assert len(fresh_hits) == len(set(fresh_hits)) == 12
@@ -109,8 +123,9 @@ def test_rebuild_swaps_generation(idx, tmp_path):
     other = SearchIndex(tmp_path / "index")
     assert other.search("before").total == 1
     seen = []
-    count = idx.rebuild((make(f"R{n}", body="after") for n in range(7)), total=7,
-                        progress=seen.append)
+    count = idx.rebuild(
+        (make(f"R{n}", body="after") for n in range(7)), total=7, progress=seen.append
+    )
     assert count == 7 and sum(seen) == 7
     assert other.search("before").total == 0
     assert other.search("after").total == 7
@@ -128,7 +143,7 @@ def test_rebuild_seen_by_another_process(idx, tmp_path):
     child = run_python(f"""
         from evidence.model import Record
         from search_index import SearchIndex
-        idx = SearchIndex({str(tmp_path / 'index')!r})
+        idx = SearchIndex({str(tmp_path / "index")!r})
         recs = [Record(id=f"P{{n}}", type="event", title="t", date="2024-01-01",
                        consent="public", indicators=["SO1.1"], body="elsewhere")
                 for n in range(3)]
@@ -143,8 +158,10 @@ def test_rebuild_seen_by_another_process(idx, tmp_path):
 
 def test_rebuild_with_two_processes(idx, monkeypatch):
     monkeypatch.setattr(index_module, "MP_THRESHOLD", 40)
-    records = [make(f"Q{n:03d}", body=f"parallel text {n}", locality=["Lochee", "Coldside"][n % 2])
-               for n in range(150)]
+    records = [
+        make(f"Q{n:03d}", body=f"parallel text {n}", locality=["Lochee", "Coldside"][n % 2])
+        for n in range(150)
+    ]
     assert idx.rebuild(iter(records)) == 150
     results = idx.search("parallel", per_page=100)
     assert results.total == 150
@@ -161,10 +178,14 @@ def test_purge_leaves_no_text(idx, tmp_path):
     others = [make(f"K{n}", body="keep these words") for n in range(30)]
     idx.apply(others, [])
     # The old revision shares a segment with a live record, so its text stays on disk.
-    idx.apply([make("GONE", title="Zanzibarish title", body="old xylophonic text"),
-               make("NEIGHBOUR", body="keep me")], [])
-    idx.apply([make("GONE", revision=2, title="Zanzibarish title",
-                    body="new qwzblorp text")], [])
+    idx.apply(
+        [
+            make("GONE", title="Zanzibarish title", body="old xylophonic text"),
+            make("NEIGHBOUR", body="keep me"),
+        ],
+        [],
+    )
+    idx.apply([make("GONE", revision=2, title="Zanzibarish title", body="new qwzblorp text")], [])
     idx.apply([make("LATER", body="more keep")], [])
     for word in (b"xylophonic", b"qwzblorp", b"zanzibarish"):
         assert _files_containing(folder, word), word  # the check can see terms
@@ -179,15 +200,18 @@ def test_purge_leaves_no_text(idx, tmp_path):
 def test_second_writer_gets_false_not_lockerror(idx, tmp_path):
     idx.apply([make("A")], [])
     gen = (tmp_path / "index" / "CURRENT").read_text().strip()
-    child = run_python(f"""
+    child = run_python(
+        f"""
         import sys, time
         from whoosh import index
-        ix = index.open_dir({str(tmp_path / 'index' / gen)!r})
+        ix = index.open_dir({str(tmp_path / "index" / gen)!r})
         w = ix.writer()
         print("locked", flush=True)
         sys.stdin.readline()
         w.cancel()
-    """, stdin=subprocess.PIPE)
+    """,
+        stdin=subprocess.PIPE,
+    )
     try:
         assert child.stdout.readline().strip() == "locked"
         assert idx.apply([make("B")], []) is False

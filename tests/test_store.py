@@ -130,8 +130,12 @@ def test_purge_scrubs_learning_updates_that_cite_it(store):
             title="Learning update",
             people=[],
             body=f"- Gordon's garden ({cited.id})\n> The garden brought us out.",
-            fields={"period_from": "2025-01-01", "period_to": "2025-03-31",
-                    "audience": "internal", "cites": [cited.id]},
+            fields={
+                "period_from": "2025-01-01",
+                "period_to": "2025-03-31",
+                "audience": "internal",
+                "cites": [cited.id],
+            },
         )
     )
     store.purge(cited.id)

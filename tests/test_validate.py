@@ -99,8 +99,13 @@ def test_typed_fields_survive():
     record = validate(
         record_data(
             type="cafe_conversation",
-            fields={"venue": "Lochee library", "families": 6, "practitioners": 3,
-                    "themes": ["food", "school"], "actions": ["Ask about the bus"]},
+            fields={
+                "venue": "Lochee library",
+                "families": 6,
+                "practitioners": 3,
+                "themes": ["food", "school"],
+                "actions": ["Ask about the bus"],
+            },
         ),
         FW,
     )

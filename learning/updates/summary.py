@@ -146,6 +146,7 @@ class _Corpus:
         self.previous: list[Record] = []
         self.wanted_ids: set[str] = set()
         self.by_id: dict[str, Record] = {}
+        self.earlier_updates: list[Record] = []
 
     def in_scope(self, record: Record) -> bool:
         return any(c in self.indicators for c in record.indicators) or any(
@@ -200,8 +201,15 @@ def summarise(
         corpus.previous = corpus.take(previous_records, before, shown=False)
     corpus.current = corpus.take(records, this, shown=True)
     corpus.current.sort(key=lambda r: (r.date, r.id), reverse=True)
+    # Earlier learning updates are not evidence for an indicator, but they count towards
+    # targets such as "3 learning updates".
+    earlier_updates = [r for r in corpus.current if r.type == "learning_update"]
+    corpus.current = [r for r in corpus.current if r.type != "learning_update"]
+    corpus.previous = [r for r in corpus.previous if r.type != "learning_update"]
     rated = sections.RatingContext(ratings, corpus.by_id, audience, this.end)
     index = sections.EvidenceIndex(corpus.current, corpus.previous)
+    index.by_type["learning_update"] = earlier_updates
+    corpus.earlier_updates = earlier_updates
     sections_ = [sections.build_objective(framework.objective(c), index, rated) for c in scope]
     return _assemble(framework, this, before, audience, scope, corpus, sections_, objectives)
 
@@ -227,7 +235,7 @@ def _assemble(
         headline=build_headline(framework, corpus.current, len(corpus.previous)),
         objectives=objectives,
         chart=[ChartBar(i.code, i.count, i.previous_count) for i in indicators],
-        cited=_cited(framework, corpus.current),
+        cited=_cited(framework, corpus.current + corpus.earlier_updates),
         gaps=[(i.code, i.text) for i in indicators if not i.count],
         all_objectives=not asked or len(scope) == len(framework.objectives),
     )

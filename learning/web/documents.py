@@ -10,10 +10,8 @@ from typing import Any
 
 from evidence.consent import EXTERNAL, INTERNAL
 from evidence.model import Record, ValidationError
-from evidence.store import RecordFilter
 from learning.services import Evidence
-from learning.updates import Summary, render_docx, render_markdown, summarise
-from learning.updates.summary import parse_period
+from learning.updates import Summary, render_docx, render_markdown
 
 FORMATS = {
     "md": ("text/markdown; charset=utf-8", "md"),
@@ -25,11 +23,6 @@ DOCUMENT_CSP = (
     "default-src 'none'; style-src 'unsafe-inline'; img-src data:; "
     "frame-ancestors 'none'; base-uri 'none'; form-action 'none'"
 )
-
-
-def _evidence_types(ev: Evidence) -> list[str]:
-    # Earlier learning updates are not evidence of their own.
-    return [name for name in ev.framework.record_types if name != "learning_update"]
 
 
 def generate(
@@ -47,32 +40,9 @@ def generate(
         not isinstance(objectives, list) or not all(isinstance(o, str) for o in objectives)
     ):
         raise ValidationError("objectives", "must be a list of objective codes")
-    period = parse_period((date_from, date_to))
-    before = period.before()
-    types = _evidence_types(ev)
-    _, previous = ev.list(
-        RecordFilter(
-            type=types, date_from=before.start.isoformat(), date_to=before.end.isoformat()
-        ),
-        INTERNAL,
-    )
-    _, current = ev.list(
-        RecordFilter(
-            type=types,
-            date_from=period.start.isoformat(),
-            date_to=period.end.isoformat(),
-            ids=only_ids,
-        ),
-        INTERNAL,
-    )
-    return summarise(
-        ev.framework,
-        current,
-        (period.start.isoformat(), period.end.isoformat()),
-        audience,
-        objectives=objectives or None,
-        previous_records=previous,
-    )
+    return ev.learning_update(
+        date_from, date_to, audience, objectives or None, only_ids=only_ids
+    ).summary
 
 
 def saved_summary(ev: Evidence, update: Record, reader_audience: str) -> Summary:
