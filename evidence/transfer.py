@@ -17,25 +17,10 @@ from typing import Any
 
 import yaml
 
-from .model import LIST_KEYS, Record, ValidationError
+from .model import INPUT_KEYS, LIST_KEYS, Record, ValidationError
 
 FRONT_MATTER = re.compile(r"\A\ufeff?---[ \t]*\r?\n(.*?)\r?\n---[ \t]*(?:\r?\n|\Z)(.*)\Z", re.S)
-CSV_COLUMNS = (
-    "id",
-    "type",
-    "title",
-    "date",
-    "authority",
-    "locality",
-    "author",
-    "consent",
-    *LIST_KEYS,
-    "body",
-    "fields",
-    "revision",
-    "created_at",
-    "updated_at",
-)
+CSV_COLUMNS = INPUT_KEYS  # the API's keys, in the contract's order
 # Spreadsheet programs run cells that start with these as formulas.
 FORMULA_PREFIXES = ("=", "+", "-", "@", "\t", "\r")
 MAX_FILE_BYTES = 20 * 1024 * 1024
