@@ -196,7 +196,7 @@ def _indicator(doc: DocumentObject, summary: Summary, i: IndicatorSummary) -> No
             para.add_run(clean(st.title)).bold = True
             where = f"{st.locality}, " if st.locality else ""
             changed = f": {st.what_changed}" if st.what_changed else ""
-            para.add_run(clean(f" ({where}{_date(st.date)}){changed}"))
+            para.add_run(" " + clean(f"({where}{_date(st.date)}){changed}"))
         _note(doc, say.more(i.stories_total, len(i.stories), "more story is", "more stories are"))
 
 
