@@ -139,6 +139,7 @@ def serve(ctx: click.Context, host: str, port: int, threads: int) -> None:
 
     from . import create_app
 
+    Evidence(ctx.obj["data_dir"]).close()  # refuse at once if the data dir is not initialised
     app = create_app({"DATA_DIR": str(ctx.obj["data_dir"])})
     click.echo(f"WM2U Evidence on http://{host}:{port}/ (Ctrl+C to stop)", err=True)
     waitress.serve(app, host=host, port=port, threads=threads, ident="wm2u")
