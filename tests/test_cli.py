@@ -215,3 +215,74 @@ def test_reindex_rebuilds(cli, evidence, make_record):
     assert result.exit_code == 0
     assert "Indexed 3" in result.stderr
     assert cli("check").exit_code == 0
+
+
+def test_learning_update_in_every_format_and_saved(cli, evidence, make_record, tmp_path):
+    evidence.create(make_record(date="2025-02-01", consent="internal", title="Staff-only note"))
+    evidence.create(make_record(date="2025-02-02", title="Shared story of the garden"))
+    for fmt in ("md", "html", "docx"):
+        out = tmp_path / f"update.{fmt}"
+        result = cli(
+            "learning-update",
+            "--from",
+            "2025-01-01",
+            "--to",
+            "2025-03-31",
+            "--audience",
+            "external",
+            "--format",
+            fmt,
+            "--out",
+            str(out),
+        )
+        assert result.exit_code == 0, result.stderr
+        assert result.stdout == ""
+        assert out.stat().st_size > 0
+    text = (tmp_path / "update.md").read_text("utf-8")
+    assert "Shared story of the garden" in text and "Staff-only note" not in text
+    assert "Sarah" not in text
+    saved = cli(
+        "learning-update",
+        "--from",
+        "2025-01-01",
+        "--to",
+        "2025-03-31",
+        "--format",
+        "md",
+        "--out",
+        str(tmp_path / "s.md"),
+        "--save",
+    )
+    assert saved.exit_code == 0, saved.stderr
+    record = json.loads(cli("show", saved.stdout.strip(), "--json").stdout)
+    assert record["type"] == "learning_update"
+    assert len(record["fields"]["cites"]) == 2
+
+
+def test_learning_update_refuses_a_backwards_period(cli, tmp_path):
+    result = cli(
+        "learning-update",
+        "--from",
+        "2025-03-01",
+        "--to",
+        "2025-01-01",
+        "--format",
+        "md",
+        "--out",
+        str(tmp_path / "x.md"),
+    )
+    assert result.exit_code == 1 and "to" in result.stderr
+    unknown = cli(
+        "learning-update",
+        "--from",
+        "2025-01-01",
+        "--to",
+        "2025-03-01",
+        "--objective",
+        "SO9",
+        "--format",
+        "md",
+        "--out",
+        str(tmp_path / "x.md"),
+    )
+    assert unknown.exit_code == 1 and "SO9" in unknown.stderr
