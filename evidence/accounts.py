@@ -2,10 +2,12 @@
 
 from __future__ import annotations
 
+import datetime as dt
 import functools
 import hashlib
 import re
 import secrets
+import sqlite3
 from dataclasses import dataclass
 
 from werkzeug.security import check_password_hash, generate_password_hash
@@ -16,6 +18,11 @@ from .store import Store
 ROLES = ("admin", "editor", "viewer")
 NAME_PATTERN = re.compile(r"^[A-Za-z0-9][A-Za-z0-9._@-]{0,63}$")
 MIN_PASSWORD = 8
+# Last-use times are written at most this often, so reading does not become a stream of writes.
+TOUCH_EVERY_SECONDS = 60
+# Session rows older than this are deleted (a login lasts a working day; this is ample).
+SESSION_ROWS_KEPT_DAYS = 7
+
 
 @functools.cache
 def _dummy_hash() -> str:
@@ -69,6 +76,7 @@ def set_password(store: Store, name: str, password: str, actor: str = "") -> Non
             "UPDATE users SET password_hash = ? WHERE name = ?",
             [generate_password_hash(password), name],
         )
+        _end_all(conn, name)
         store._audit(conn, actor, "password-change", None, name)
 
 
@@ -77,7 +85,11 @@ def set_role(store: Store, name: str, role: str, actor: str = "") -> User:
         raise ValidationError("role", f"must be one of {', '.join(ROLES)}")
     get_user(store, name)
     with store.write() as conn:
-        conn.execute("UPDATE users SET role = ? WHERE name = ?", [role, name])
+        changed = conn.execute(
+            "UPDATE users SET role = ? WHERE name = ? AND role != ?", [role, name, role]
+        ).rowcount
+        if changed:
+            _end_all(conn, name)
         store._audit(conn, actor, "role-change", None, f"{name} -> {role}")
     return get_user(store, name)
 
@@ -90,6 +102,7 @@ def set_disabled(store: Store, name: str, disabled: bool, actor: str = "") -> Us
             conn.execute(
                 "DELETE FROM tokens WHERE user_id = (SELECT id FROM users WHERE name = ?)", [name]
             )
+            _end_all(conn, name)
         store._audit(conn, actor, "user-disable" if disabled else "user-enable", None, name)
     return get_user(store, name)
 
@@ -142,16 +155,107 @@ def create_token(store: Store, name: str, actor: str = "") -> str:
     return token
 
 
+_USER_COLUMNS = ", ".join("u." + c.strip() for c in _COLUMNS.split(","))
+
+
 def user_for_token(store: Store, token: str) -> User | None:
-    """The enabled user a bearer token belongs to, or None."""
+    """The enabled user a bearer token belongs to, or None; notes when the token was used."""
     if not token or len(token) > 200:
         return None
     row = store.conn.execute(
-        f"SELECT {', '.join('u.' + c.strip() for c in _COLUMNS.split(','))} FROM tokens t "
+        f"SELECT {_USER_COLUMNS}, t.id, t.last_used_at FROM tokens t "
         "JOIN users u ON u.id = t.user_id WHERE t.token_hash = ?",
         [_token_hash(token)],
     ).fetchone()
     if row is None:
         return None
-    user = _user(row)
-    return None if user.disabled else user
+    user = _user(row[:5])
+    if user.disabled:
+        return None
+    _touch(store, "tokens", "last_used_at", row[5], row[6])
+    return user
+
+
+def _touch(store: Store, table: str, column: str, key: int | str, last: str | None) -> None:
+    """Set a last-use time to now, unless it was set less than a minute ago."""
+    now = utcnow()
+    if last and _seconds_between(last, now) < TOUCH_EVERY_SECONDS:
+        return
+    try:
+        with store.write() as conn:
+            conn.execute(f"UPDATE {table} SET {column} = ? WHERE id = ?", [now, key])
+    except sqlite3.OperationalError:
+        pass  # a busy database must not refuse a request over a bookkeeping time
+
+
+def _seconds_between(earlier: str, later: str) -> float:
+    try:
+        gap = dt.datetime.fromisoformat(later) - dt.datetime.fromisoformat(earlier)
+    except ValueError:
+        return float("inf")
+    return gap.total_seconds()
+
+
+# --- sessions: one a login, so that logging out on one device leaves the others signed in ---
+
+
+def _session_hash(session_id: str) -> str:
+    return hashlib.sha256(session_id.encode()).hexdigest()
+
+
+def start_session(store: Store, user_id: int) -> str:
+    """A new session for the user; returns its random id (only its hash is kept)."""
+    session_id = secrets.token_urlsafe(32)
+    now = utcnow()
+    stale = dt.datetime.now(dt.UTC) - dt.timedelta(days=SESSION_ROWS_KEPT_DAYS)
+    with store.write() as conn:
+        conn.execute(
+            "DELETE FROM sessions WHERE created_at < ?", [stale.isoformat().replace("+00:00", "Z")]
+        )
+        conn.execute(
+            "INSERT INTO sessions (id, user_id, created_at, last_seen_at) VALUES (?, ?, ?, ?)",
+            [_session_hash(session_id), user_id, now, now],
+        )
+    return session_id
+
+
+def session_user(store: Store, session_id: str) -> User | None:
+    """The enabled user of a session that has not ended, or None; notes when it was last used."""
+    if not session_id or len(session_id) > 200:
+        return None
+    key = _session_hash(session_id)
+    row = store.conn.execute(
+        f"SELECT {_USER_COLUMNS}, s.last_seen_at FROM sessions s JOIN users u ON u.id = s.user_id "
+        "WHERE s.id = ? AND s.ended_at IS NULL",
+        [key],
+    ).fetchone()
+    if row is None:
+        return None
+    user = _user(row[:5])
+    if user.disabled:
+        return None
+    _touch(store, "sessions", "last_seen_at", key, row[5])
+    return user
+
+
+def end_session(store: Store, session_id: str) -> None:
+    """End one session (logging out on one device)."""
+    with store.write() as conn:
+        conn.execute(
+            "UPDATE sessions SET ended_at = ? WHERE id = ? AND ended_at IS NULL",
+            [utcnow(), _session_hash(session_id or "")],
+        )
+
+
+def end_all_sessions(store: Store, name: str) -> None:
+    """End every session of a user (on every device)."""
+    with store.write() as conn:
+        _end_all(conn, name)
+
+
+def _end_all(conn: sqlite3.Connection, name: str) -> None:
+    conn.execute(
+        "UPDATE sessions SET ended_at = ? WHERE ended_at IS NULL "
+        "AND user_id = (SELECT id FROM users WHERE name = ?)",
+        [utcnow(), name],
+    )

@@ -115,3 +115,32 @@ def m003_ratings(db: Database) -> None:
         pk="id",
     )
     db["ratings"].create_index(["indicator", "period_to"])
+
+
+@migrations()
+def m004_sessions(db: Database) -> None:
+    # One row a login (a device); the cookie carries the random id, the table keeps its hash.
+    db["sessions"].create(
+        {
+            "id": str,
+            "user_id": int,
+            "created_at": str,
+            "last_seen_at": str,
+            "ended_at": str,
+        },
+        pk="id",
+        foreign_keys=[("user_id", "users", "id")],
+        if_not_exists=True,
+    )
+    db["sessions"].create_index(["user_id", "ended_at"], if_not_exists=True)
+
+
+@migrations()
+def m005_live_records_index(db: Database) -> None:
+    # Browse, counts and coverage filter live records by type, consent, locality and date and
+    # order by date: one index holding all of those answers them without reading the wide rows
+    # (the body), and walks newest first for a page of records.
+    db.execute(
+        "CREATE INDEX IF NOT EXISTS idx_records_live ON records "
+        "(deleted_at, date, id, type, consent, locality, authority)"
+    )

@@ -12,13 +12,14 @@ import hashlib
 import json
 import sqlite3
 import time
-from collections.abc import Iterable, Iterator
+from collections.abc import Callable, Iterable, Iterator
 from dataclasses import dataclass, replace
 from pathlib import Path
 from typing import Any
 
 from sqlite_utils import Database
 
+from .consent import redact
 from .model import Conflict, NotFound, Record, ValidationError, new_id, utcnow
 from .schema import migrations
 
@@ -62,6 +63,22 @@ def content_hash(record: Record) -> str:
     return hashlib.sha256(json.dumps(data, sort_keys=True).encode()).hexdigest()
 
 
+def _erasable_pieces(versions: list[Record]) -> list[str]:
+    """Every piece of text an erased record ever said, as written and as shown redacted."""
+    pieces: set[str] = set()
+    for version in versions:
+        for v in (version, redact(version)):
+            pieces.update([v.title, v.body, *v.quotes, *v.people])
+            pieces.update(x for x in v.fields.values() if isinstance(x, str))
+    return sorted((p for p in pieces if p and len(p) >= 3), key=len, reverse=True)
+
+
+def _cut(text: str, pieces: list[str]) -> str:
+    for piece in pieces:
+        text = text.replace(piece, "[erased]")
+    return text
+
+
 def _row_to_record(row: dict[str, Any]) -> Record:
     data = dict(row)
     for key in JSON_COLUMNS:
@@ -102,6 +119,11 @@ class Store:
         with self.write():
             pass
         migrations.apply(self.db)
+
+    def upgrade(self) -> None:
+        """Apply migrations a newer version added (a read-only check when there are none)."""
+        if migrations.pending(self.db):
+            self.migrate()
 
     @contextlib.contextmanager
     def write(self) -> Iterator[sqlite3.Connection]:
@@ -247,6 +269,22 @@ class Store:
         else:
             raise ValueError(f"cannot count by {column}")
         return {k: v for k, v in self.conn.execute(sql, params).fetchall() if k}
+
+    def facet_counts(
+        self, columns: tuple[str, ...], filters: RecordFilter | None = None
+    ) -> dict[str, dict[str, int]]:
+        """Counts by each of several record columns, from one grouped pass over the records."""
+        if not set(columns) <= {"type", "locality", "consent", "authority"}:
+            raise ValueError(f"cannot count by {columns}")
+        where, params = self._where(filters or RecordFilter())
+        names = ", ".join(columns)
+        sql = f"SELECT {names}, count(*) FROM records WHERE {where} GROUP BY {names}"
+        out: dict[str, dict[str, int]] = {column: {} for column in columns}
+        for *values, n in self.conn.execute(sql, params):
+            for column, value in zip(columns, values, strict=True):
+                if value:
+                    out[column][value] = out[column].get(value, 0) + n
+        return {column: dict(sorted(counts.items())) for column, counts in out.items()}
 
     def indicator_quarters(self, filters: RecordFilter | None = None) -> dict[tuple[str, str], int]:
         """Evidence counts per (indicator, quarter like 2025-Q2), for the coverage grid."""
@@ -417,58 +455,92 @@ class Store:
             self._audit(conn, actor, "restore", record_id, "")
         return self.get(record_id)
 
-    def purge(self, record_id: str, actor: str = "") -> list[str]:
-        """Erase a record and its revisions; scrub its text from learning updates citing it.
+    def purge(
+        self,
+        record_id: str,
+        actor: str = "",
+        rewrite: Callable[[Record], str] | None = None,
+    ) -> list[str]:
+        """Erase a record and its revisions, and its text from learning updates citing it.
 
-        Returns the ids of learning updates that were scrubbed (their index entries are stale).
+        ``rewrite(update)`` regenerates a citing learning update's body without the erased
+        record (the store cannot: it knows nothing of the generator); without it, or if it
+        fails, every version's text is cut out of the body. Returns the scrubbed updates' ids.
         """
         with self.write() as conn:
             record = self.get(record_id, include_deleted=True)
-            scrubbed = self._scrub_citations(conn, record)
+            versions = [record, *self._earlier_versions(conn, record_id)]
             conn.execute("DELETE FROM record_indicators WHERE record_id = ?", [record_id])
             conn.execute("DELETE FROM revisions WHERE record_id = ?", [record_id])
             conn.execute("DELETE FROM records WHERE id = ?", [record_id])
+            self._scrub_ratings(conn, record_id, [p for v in versions for p in v.people])
+            scrubbed = self._scrub_citations(conn, record_id, versions, rewrite)
             self._queue(conn, record_id, "purge")
             self._audit(conn, actor, "erase", record_id, "")
         self.checkpoint()
         return scrubbed
 
-    def _scrub_citations(self, conn: sqlite3.Connection, record: Record) -> list[str]:
-        """Remove an erased record's text and id from every learning update that cites it."""
-        pieces = [record.title, record.body, *record.quotes, *record.people]
-        pieces += [v for v in record.fields.values() if isinstance(v, str)]
-        pieces = sorted({p for p in pieces if p and len(p) >= 3}, key=len, reverse=True)
+    def _earlier_versions(self, conn: sqlite3.Connection, record_id: str) -> list[Record]:
+        rows = conn.execute("SELECT data FROM revisions WHERE record_id = ?", [record_id])
+        return [Record.from_dict(json.loads(data)) for (data,) in rows.fetchall()]
+
+    def _scrub_citations(
+        self,
+        conn: sqlite3.Connection,
+        record_id: str,
+        versions: list[Record],
+        rewrite: Callable[[Record], str] | None,
+    ) -> list[str]:
+        """Remove an erased record's id and text from every learning update that cites it."""
+        pieces = _erasable_pieces(versions)
         rows = conn.execute(
             "SELECT id FROM records WHERE type = 'learning_update' AND fields LIKE ?",
-            [f"%{record.id}%"],
+            [f"%{record_id}%"],
         ).fetchall()
-        scrubbed = []
         for (update_id,) in rows:
             update = self.get(update_id, include_deleted=True)
             fields = dict(update.fields)
-            fields["cites"] = [c for c in fields.get("cites", []) if c != record.id]
-            body = update.body.replace(record.id, "[erased]")
-            for piece in pieces:
-                body = body.replace(piece, "[erased]")
-            row = _record_to_row(replace(update, body=body, fields=fields))
+            fields["cites"] = [c for c in fields.get("cites", []) if c != record_id]
+            update = replace(update, fields=fields)
+            body = update.body
+            if rewrite is not None:
+                try:
+                    body = rewrite(update)
+                except Exception:  # noqa: BLE001 - erasure must go ahead; fall back to cutting
+                    body = update.body
+            body = _cut(body.replace(record_id, "[erased]"), pieces)
+            row = _record_to_row(replace(update, body=body))
             conn.execute(
                 "UPDATE records SET body = ?, fields = ?, content_hash = ? WHERE id = ?",
                 [row["body"], row["fields"], row["content_hash"], update_id],
             )
-            self._scrub_revisions(conn, update_id, record, pieces)
+            # Earlier versions of the update quoted the erased record too: they now read
+            # as the update does after the erasure.
+            for rev, data in conn.execute(
+                "SELECT revision, data FROM revisions WHERE record_id = ?", [update_id]
+            ).fetchall():
+                old = json.loads(data)
+                old.update(body=body, fields=fields)
+                conn.execute(
+                    "UPDATE revisions SET data = ? WHERE record_id = ? AND revision = ?",
+                    [json.dumps(old, ensure_ascii=False), update_id, rev],
+                )
             self._queue(conn, update_id)
-            scrubbed.append(update_id)
-        return scrubbed
+        return [update_id for (update_id,) in rows]
 
-    def _scrub_revisions(self, conn, update_id: str, record: Record, pieces: list[str]) -> None:
-        for rev, data in conn.execute(
-            "SELECT revision, data FROM revisions WHERE record_id = ?", [update_id]
-        ).fetchall():
-            for piece in [record.id, *pieces]:
-                data = data.replace(json.dumps(piece, ensure_ascii=False)[1:-1], "[erased]")
+    def _scrub_ratings(self, conn: sqlite3.Connection, record_id: str, people: list[str]) -> None:
+        """Unlink an erased record from progress ratings, and erase its people's names there."""
+        names = sorted({p for p in people if len(p) >= 2}, key=len, reverse=True)
+        rows = conn.execute(
+            "SELECT id, records, rationale FROM ratings WHERE records LIKE ?", [f"%{record_id}%"]
+        ).fetchall()
+        for rating_id, linked, rationale in rows:
+            kept = [i for i in json.loads(linked or "[]") if i != record_id]
+            for name in names:
+                rationale = rationale.replace(name, "[erased]")
             conn.execute(
-                "UPDATE revisions SET data = ? WHERE record_id = ? AND revision = ?",
-                [data, update_id, rev],
+                "UPDATE ratings SET records = ?, rationale = ? WHERE id = ?",
+                [json.dumps(kept), rationale, rating_id],
             )
 
     def checkpoint(self) -> None:

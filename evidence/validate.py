@@ -34,6 +34,10 @@ def clean_text(value: Any, limit: int, multiline: bool = False) -> str:
         return ""
     if not isinstance(value, str):
         raise _Problem("must be text")
+    try:
+        value.encode("utf-8")
+    except UnicodeEncodeError:
+        raise _Problem("must be valid Unicode text (it has a lone surrogate)") from None
     value = value.replace("\r\n", "\n").replace("\r", "\n")
     if not multiline:
         value = value.replace("\n", " ")

@@ -93,6 +93,7 @@ class Evidence:
         if not db_path.exists():
             raise NotInitialised(f"no database in {self.data_dir}: run `wm2u init` first")
         self.store = Store(db_path)
+        self.store.upgrade()  # a data dir made by an earlier version gains the new tables
         self.framework = load_framework(self.data_dir, self.store)
         self._index: SearchIndex | None = None
 
@@ -161,8 +162,22 @@ class Evidence:
 
     def purge(self, record_id: str, actor: str = "") -> None:
         """Erasure: the record, its revisions, its index entry and its text in citations."""
-        self.store.purge(record_id, actor)
+        self.store.purge(record_id, actor, rewrite=self._rewrite_update)
         self.sync_index(wait=30.0)
+
+    def _rewrite_update(self, update: Record) -> str:
+        """A saved learning update's Markdown, generated again from the records it still cites."""
+        from .updates import render_markdown
+
+        fields = update.fields
+        result = self.learning_update(
+            fields.get("period_from") or update.date,
+            fields.get("period_to") or update.date,
+            fields.get("audience") or INTERNAL,
+            update.objectives or None,
+            only_ids=list(fields.get("cites") or []),
+        )
+        return render_markdown(result.summary)
 
     def import_items(
         self, items: Iterable[tuple[str, Any]], actor: str = "", batch: int = 500
@@ -357,7 +372,10 @@ def _in_source(exc: ValidationError, source: str) -> ValidationError:
 
 def _previous_start(date_from: str, date_to: str) -> str:
     start, end = dt.date.fromisoformat(date_from), dt.date.fromisoformat(date_to)
-    return (start - (end - start) - dt.timedelta(days=1)).isoformat()
+    try:
+        return (start - (end - start) - dt.timedelta(days=1)).isoformat()
+    except OverflowError:  # a period near year 1 has no full previous period
+        return dt.date.min.isoformat()
 
 
 def _allowed(requested: str | list[str] | None, audience: str) -> list[str]:

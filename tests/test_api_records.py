@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import re
+
 import pytest
 
 from evidence import accounts
@@ -215,7 +217,7 @@ def test_openapi_describes_every_api_route(app, as_role) -> None:
     }
     for rule in app.url_map.iter_rules():
         if rule.rule.startswith("/api/"):
-            path = rule.rule.replace("<record_id>", "{record_id}")
+            path = re.sub(r"<(?:\w+:)?(\w+)>", r"{\1}", rule.rule)
             for method in rule.methods - {"HEAD", "OPTIONS"}:
                 assert (method, path) in described, (method, path)
     assert {"400", "401", "404", "409", "413", "422"} <= {

@@ -186,6 +186,7 @@ def test_main_pages_pass_axe_for_every_role(server, browser, seed) -> None:  # n
             "/learning-updates",
         ],
         "admin": [
+            "/indicators/SO1.1",
             "/records?deleted=1",
             "/learning-updates/new",
             "/admin/users",
@@ -206,6 +207,36 @@ def test_main_pages_pass_axe_for_every_role(server, browser, seed) -> None:  # n
             name = path.strip("/").replace("/", "-").replace("?", "-").replace("=", "-") or "home"
             shot(page, f"{role}-{name[:40]}")
         context.close()
+
+
+def test_rate_progress_on_an_indicator(server, browser, seed) -> None:  # noqa: F811
+    base, _ = server
+    context = browser.new_context(viewport={"width": 1280, "height": 900})
+    page = context.new_page()
+    log_in(page, base, "editor")
+    page.goto(f"{base}/indicators/SO1.1")
+    page.fill("#rationale", "Sarah Kerr said mornings were calmer.")
+    page.get_by_role("button", name="Save the rating").click()
+    assert page.locator(".error-summary").count() == 1
+    assert page.input_value("#rationale") == "Sarah Kerr said mornings were calmer."
+    check_axe(page, "rating form with errors")
+    page.check("#progress-2")
+    page.check("#confidence")
+    page.check(f"input[name=recent][value='{seed.anonymised}']")
+    page.get_by_role("button", name="Save the rating").click()
+    ratings = page.locator(".rating-list__item")
+    assert ratings.count() == 1
+    assert "Developing, low confidence" in ratings.inner_text()
+    shot(page, "indicator-rated")
+    check_axe(page, "indicator page with a rating")
+    context.close()
+    context = browser.new_context(viewport={"width": 1280, "height": 900})
+    page = context.new_page()
+    log_in(page, base, "viewer")
+    page.goto(f"{base}/indicators/SO1.1")
+    text = page.locator(".rating-list").inner_text()
+    assert "Person A said mornings were calmer." in text and "Sarah" not in text
+    context.close()
 
 
 def test_a_record_full_of_script_runs_none(server, browser) -> None:

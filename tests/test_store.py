@@ -92,6 +92,19 @@ def test_filters_select_by_indicator_locality_type_and_date(store):
     assert store.counts_by("indicator") == {"SO2.1": 1, "SO1.1": 1, "SO4.1": 1}
 
 
+def test_facet_counts_agree_with_counts_by(store):
+    store.add(make(locality="Alloa", authority="Clackmannanshire", consent="public"))
+    store.add(make(consent="internal"))
+    store.add(make(type="event", fields={"scope": "local"}, consent="public"))
+    store.soft_delete(store.add(make(locality="Coldside")).id)
+    for filters in (None, RecordFilter(consent=["public"]), RecordFilter(type="event")):
+        both = store.facet_counts(("type", "locality", "consent"), filters)
+        for column in ("type", "locality", "consent"):
+            assert both[column] == store.counts_by(column, filters), (column, filters)
+    with pytest.raises(ValueError):
+        store.facet_counts(("body",))
+
+
 def test_writes_queue_the_index(store):
     saved = store.add(make())
     assert store.pending() == [(saved.id, "sync")]

@@ -51,9 +51,16 @@ def session_login(client, name: str) -> None:
     from flask_login.utils import _create_identifier
 
     with client.application.test_request_context(environ_base=client.environ_base):
-        user = accounts.get_user(state.evidence().store, name)
+        store = state.evidence().store
+        user = accounts.get_user(store, name)
+        device = accounts.start_session(store, user.id)
         identifier = _create_identifier()  # what "strong" session protection checks
     with client.session_transaction() as session:
         session.update(
-            {"_user_id": f"{user.id}:0", "_fresh": True, "_id": identifier, "login_at": time.time()}
+            {
+                "_user_id": f"{user.id}:{device}",
+                "_fresh": True,
+                "_id": identifier,
+                "login_at": time.time(),
+            }
         )

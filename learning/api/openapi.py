@@ -75,6 +75,32 @@ HIT = {
         "highlight": {"type": "string", "description": "HTML: escaped text, matches in <mark>"},
     },
 }
+CODE = {"name": "code", "in": "path", "required": True, "schema": {"type": "string"}}
+RATING_INPUT = {
+    "type": "object",
+    "required": ["period_from", "period_to", "progress", "confidence", "rationale"],
+    "properties": {
+        "period_from": {"type": "string", "format": "date"},
+        "period_to": {"type": "string", "format": "date"},
+        "progress": {"type": "string", "enum": ["emerging", "developing", "established"]},
+        "confidence": {"type": "string", "enum": ["low", "medium", "high"]},
+        "rationale": {"type": "string"},
+        "records": {**LIST, "description": "Ids of the records behind the rating"},
+    },
+}
+RATING = {
+    "type": "object",
+    "properties": {
+        **RATING_INPUT["properties"],
+        "id": {"type": "integer"},
+        "indicator": {"type": "string"},
+        "records": {**LIST, "description": "Ids of the records behind it that you may see"},
+        "rationale": {"type": "string", "description": "Names redacted for outside readers"},
+        "rated_by": {"type": "string"},
+        "rated_at": {"type": "string"},
+        "change": {"type": "string", "description": "The change since the previous rating"},
+    },
+}
 COUNTS = {"type": "object", "additionalProperties": {"type": "integer"}}
 ERROR = {
     "type": "object",
@@ -179,6 +205,29 @@ def _paths() -> dict[str, Any]:
                 },
             }
         },
+        "/api/indicators/{code}/ratings": {
+            "parameters": [CODE],
+            "get": {
+                "summary": "An indicator's progress ratings, newest first",
+                "operationId": "listRatings",
+                "responses": {
+                    "200": _json(_ref("RatingList"), "The ratings"),
+                    **_errors(401, 404),
+                },
+            },
+            "post": {
+                "summary": "Rate an indicator's progress for a period (editor)",
+                "operationId": "createRating",
+                "requestBody": {
+                    "required": True,
+                    "content": {"application/json": {"schema": _ref("RatingInput")}},
+                },
+                "responses": {
+                    "201": _json(_ref("Rating"), "The rating as saved"),
+                    **_errors(400, 401, 403, 404, 413, 422),
+                },
+            },
+        },
         "/api/learning-updates": {
             "get": {
                 "summary": "Saved learning updates you may read",
@@ -252,7 +301,7 @@ def openapi_document() -> dict[str, Any]:
         400: "Malformed JSON or a bad query parameter",
         401: "Not logged in and no valid bearer token",
         403: "Your role may not do this",
-        404: "No such record (or not one you may see)",
+        404: "No such record or indicator (or not one you may see)",
         409: "Someone saved the record since the revision you sent",
         413: "The body is larger than the limit (2 MB)",
         422: "Not valid; `fields` names each problem",
@@ -299,6 +348,15 @@ def openapi_document() -> dict[str, Any]:
                             },
                         },
                         "suggestion": {"type": "string", "nullable": True},
+                    },
+                },
+                "Rating": RATING,
+                "RatingInput": RATING_INPUT,
+                "RatingList": {
+                    "type": "object",
+                    "properties": {
+                        "indicator": {"type": "string"},
+                        "ratings": {"type": "array", "items": _ref("Rating")},
                     },
                 },
                 "LearningUpdateRequest": {

@@ -14,6 +14,7 @@ from wtforms.validators import ValidationError as CSRFValidationError
 from evidence.consent import EXTERNAL
 from evidence.model import Conflict, NotFound, ValidationError
 from evidence.store import RecordFilter
+from learning.progress import rate, ratings_for
 from learning.updates import render_markdown, summary_to_record_data
 from learning.web import documents
 from learning.web.auth import audience
@@ -81,7 +82,7 @@ def _int_arg(name: str, default: int, highest: int) -> int:
     value = request.args.get(name)
     if value is None or value == "":
         return default
-    if not value.isdigit() or not 1 <= int(value) <= highest:
+    if not (value.isascii() and value.isdigit()) or not 1 <= int(value) <= highest:
         raise ApiError(
             400,
             f"{name} must be a whole number from 1 to {highest}",
@@ -225,6 +226,30 @@ def search():
         query, chosen, page=page, per_page=per_page, audience=audience(), sort=sort
     )
     return jsonify(results.to_dict())
+
+
+def _indicator_or_404(code: str) -> str:
+    if code not in evidence().framework.indicators:
+        raise ApiError(404, f"No indicator {code[:20]!r}")
+    return code
+
+
+@bp.route("/indicators/<code>/ratings")
+def list_ratings(code: str):
+    shown = ratings_for(evidence().store, _indicator_or_404(code), audience())
+    return jsonify({"indicator": code, "ratings": [r.to_dict() for r in shown]})
+
+
+@bp.route("/indicators/<code>/ratings", methods=["POST"])
+def create_rating(code: str):
+    require("editor")
+    ev = evidence()
+    data = json_body()
+    rating = rate(ev.store, ev.framework, _indicator_or_404(code), data, current_user.name)
+    response = jsonify(rating.to_dict())
+    response.status_code = 201
+    response.headers["Location"] = url_for("api.list_ratings", code=code)
+    return response
 
 
 @bp.route("/learning-updates")

@@ -35,8 +35,11 @@ class Period:
 
     def before(self) -> Period:
         """The period of the same length that ends the day before this one starts."""
-        end = self.start - timedelta(days=1)
-        return Period(end - timedelta(days=self.days - 1), end)
+        try:
+            end = self.start - timedelta(days=1)
+            return Period(end - timedelta(days=self.days - 1), end)
+        except OverflowError:  # a period near year 1 has no full period before it
+            return Period(date.min, date.min)
 
     def contains(self, iso: str) -> bool:
         """Whether an ISO date (or date-time) falls inside, both ends included."""

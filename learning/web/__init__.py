@@ -11,13 +11,14 @@ from . import (
     coverage,
     learning_updates,
     markup,
+    ratings,
     records,
     search,
     security,
     state,
 )
 
-BLUEPRINTS = (coverage.bp, records.bp, search.bp, learning_updates.bp, admin.bp)
+BLUEPRINTS = (coverage.bp, ratings.bp, records.bp, search.bp, learning_updates.bp, admin.bp)
 
 
 def init_app(app: Flask) -> None:

@@ -1,8 +1,9 @@
 """Logging in and out, who the current person is, and what their role lets them do.
 
-Sessions are signed cookies. Each user has a session epoch kept in the database; a session
-carries the epoch it was made in, and logging out moves the epoch on, so a copy of the old
-cookie is refused afterwards (on every device of that person: logging out means out).
+Sessions are signed cookies that carry the random id of a row in the ``sessions`` table (one
+row a login, that is a device). Logging out ends that row only, so the person stays signed in
+on their other devices while a copy of the old cookie is refused; disabling a person, changing
+their role or their password ends every session they have.
 """
 
 from __future__ import annotations
@@ -43,12 +44,12 @@ PUBLIC_ENDPOINTS = {"auth.login", "static"}
 class LoginUser(UserMixin):
     """The person making this request, as Flask-Login sees them."""
 
-    def __init__(self, user: accounts.User, epoch: str | None = None) -> None:
+    def __init__(self, user: accounts.User, session_id: str | None = None) -> None:
         self.user = user
-        self.epoch = epoch
+        self.session_id = session_id
 
     def get_id(self) -> str:
-        return f"{self.user.id}:{self.epoch}"
+        return f"{self.user.id}:{self.session_id}"
 
     @property
     def is_active(self) -> bool:
@@ -71,10 +72,6 @@ class LoginUser(UserMixin):
         return RANK.get(self.user.role, 0) >= RANK[role]
 
 
-def _epoch_key(user_id: int) -> str:
-    return f"session-epoch:{user_id}"
-
-
 def _bearer_token() -> str | None:
     header = request.headers.get("Authorization", "")
     scheme, _, token = header.partition(" ")
@@ -87,20 +84,15 @@ def _bearer_token() -> str | None:
 def _load_from_session(session_id: str) -> LoginUser | None:
     if _bearer_token() is not None and is_api_request():
         return None  # an API request that names a token is judged by the token alone
-    user_id, _, epoch = session_id.partition(":")
-    if not user_id.isdigit():
-        return None
+    user_id, _, device = session_id.partition(":")
     login_at = session.get("login_at")
     max_age = current_app.config["SESSION_MAX_AGE_SECONDS"]
     if not isinstance(login_at, (int, float)) or time.time() - login_at > max_age:
         return None
-    store = evidence().store
-    user = accounts.get_user_by_id(store, int(user_id))
-    if user is None or user.disabled:
+    user = accounts.session_user(evidence().store, device)
+    if user is None or str(user.id) != user_id:
         return None
-    if epoch != (store.get_meta(_epoch_key(user.id)) or "0"):
-        return None
-    return LoginUser(user, epoch)
+    return LoginUser(user, device)
 
 
 @login_manager.request_loader
@@ -196,7 +188,7 @@ def login():
         return render_template("login.html", next=next_url, errors=errors, name=name), 401
     limiter.succeeded(name, address)
     session.clear()  # a fresh session at every login: nothing carried over from before
-    login_user(LoginUser(user, store.get_meta(_epoch_key(user.id)) or "0"))
+    login_user(LoginUser(user, accounts.start_session(store, user.id)))
     session["login_at"] = time.time()
     store.audit(user.name, "login", None, f"from {address}")
     return redirect(safe_next(next_url))
@@ -205,10 +197,9 @@ def login():
 @bp.route("/logout", methods=["POST"])
 def logout():
     store = evidence().store
-    user = current_user.user
-    epoch = int(store.get_meta(_epoch_key(user.id)) or "0")
-    store.set_meta(_epoch_key(user.id), str(epoch + 1))
-    store.audit(user.name, "logout", None, "")
+    if current_user.session_id:
+        accounts.end_session(store, current_user.session_id)
+    store.audit(current_user.name, "logout", None, "")
     logout_user()
     session.clear()
     flash("You have logged out.", "success")

@@ -63,7 +63,8 @@ class Pagination:
 def page_number() -> int:
     """The ``page`` query parameter (1 when absent or not a sensible number)."""
     value = request.args.get("page", "1")
-    return min(int(value), MAX_PAGE) if value.isdigit() and int(value) >= 1 else 1
+    digits = value.isascii() and value.isdigit()  # "²" is a digit to isdigit(), not to int()
+    return min(int(value), MAX_PAGE) if digits and int(value) >= 1 else 1
 
 
 def iso_date(value: str | None) -> str | None:

@@ -2,11 +2,14 @@
 
 from __future__ import annotations
 
+from typing import Any
+
 from flask import Blueprint, abort, render_template
 
 from evidence.consent import visible_consents
 from evidence.store import RecordFilter
 
+from . import ratings
 from .auth import audience
 from .common import Pagination, evidence_types, page_number, per_page
 from .state import evidence
@@ -60,11 +63,12 @@ def counted(**filters) -> RecordFilter:
 def dashboard():
     ev = evidence()
     framework = ev.framework
-    counts = ev.store.counts_by("indicator", counted())
     quarters = quarters_between(str(framework.period_from), str(framework.period_to))
-    grid = ev.store.indicator_quarters(
-        counted(date_from=quarter_start(quarters[0]), date_to=quarter_end(quarters[-1]))
-    )
+    # One grouped query gives both the grid and each indicator's total (of every date).
+    grid = ev.store.indicator_quarters(counted())
+    counts: dict[str, int] = {}
+    for (code, _), n in grid.items():
+        counts[code] = counts.get(code, 0) + n
     total, recent = ev.list(RecordFilter(type=evidence_types()), audience(), limit=RECENT)
     gaps = [code for code in framework.indicators if not counts.get(code)]
     return render_template(
@@ -89,6 +93,13 @@ def overview():
 
 @bp.route("/indicators/<code>")
 def indicator(code: str):
+    return render_indicator(code)
+
+
+def render_indicator(
+    code: str, values: dict[str, Any] | None = None, errors: dict[str, str] | None = None
+) -> str:
+    """The indicator page; ``values`` and ``errors`` refill a refused rating form."""
     ev = evidence()
     found = ev.framework.indicators.get(code)
     if found is None:
@@ -115,4 +126,5 @@ def indicator(code: str):
         records=records,
         total=total,
         pagination=Pagination(page, size, total, "framework.indicator", {"code": code}),
+        **ratings.page_context(code, values, errors, recent=records if page == 1 else None),
     )

@@ -72,7 +72,7 @@ def record_data(values: dict[str, Any], record_type: RecordType) -> dict[str, An
     data["fields"] = {k: v for k, v in data["fields"].items() if v not in (None, "", [])}
     revision = str(values.get("revision", "")).strip()
     if revision:
-        data["revision"] = int(revision) if revision.isdigit() else revision
+        data["revision"] = int(revision) if revision.isascii() and revision.isdigit() else revision
     return data
 
 

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import datetime as dt
+import re
 
 import markdown as markdown_lib
 import nh3
@@ -34,6 +35,22 @@ def render_markdown(text: str | None) -> Markup:
         strip_comments=True,
     )
     return Markup(clean)  # noqa: S704 - nh3 output, the only Markup made from typed text
+
+
+# Markdown markers that mean nothing in a one-line snippet. None of these characters occurs
+# in an HTML entity or in <mark>, the only markup an escaped snippet carries, so removing
+# them cannot make markup.
+_BOLD = re.compile(r"\*{2,}")
+_UNDERLINE_BOLD = re.compile(r"(?<![\w_])__(?=\S)(.+?)(?<=\S)__(?![\w_])")
+_HEADING = re.compile(r"(^|[\s…])#{1,6}\s+")
+
+
+def plain_snippet(escaped: str) -> Markup:
+    """A search snippet (escaped text with <mark>) without Markdown emphasis or heading marks."""
+    text = _BOLD.sub("", escaped)
+    text = _UNDERLINE_BOLD.sub(r"\1", text)
+    text = _HEADING.sub(r"\1", text)
+    return Markup(text)  # noqa: S704 - the index's escaped snippet with characters removed
 
 
 def long_date(value: str | None) -> str:

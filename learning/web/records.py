@@ -37,10 +37,10 @@ def browse():
     total, records = ev.list(
         record_filter(chosen, deleted=deleted), audience(), limit=size, offset=(page - 1) * size
     )
-    facets = {
-        column: ev.store.counts_by(column, record_filter(chosen, deleted=deleted))
-        for column in FACETS
-    }
+    where = record_filter(chosen, deleted=deleted)
+    facets = ev.store.facet_counts(("type", "locality", "consent"), where)
+    facets["indicator"] = ev.store.counts_by("indicator", where)
+    facets = {column: facets[column] for column in FACETS}
     args = {k: v for k, v in request.args.to_dict(flat=False).items() if k != "page"}
     return render_template(
         "records/browse.html",

@@ -3,10 +3,10 @@
 from __future__ import annotations
 
 from flask import Blueprint, render_template, request
-from markupsafe import Markup
 
 from .auth import audience
 from .common import Pagination, chosen_filters, page_number, per_page
+from .markup import plain_snippet
 from .state import evidence
 
 bp = Blueprint("search", __name__)
@@ -35,7 +35,7 @@ def search():
         chosen=chosen,
         results=results,
         # The index escapes every snippet and adds only <mark>: it is HTML, not typed text.
-        highlight=lambda hit: Markup(hit.highlight),  # noqa: S704
+        highlight=lambda hit: plain_snippet(hit.highlight),
         framework=evidence().framework,
         args=args,
         pagination=Pagination(page, size, results.total if results else 0, "search.search", args),

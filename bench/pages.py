@@ -1,0 +1,180 @@
+"""Time the main pages of the real app (waitress in a subprocess), as an editor and a viewer.
+
+    python bench/pages.py --records 600 10000 --requests 50 --out bench/results/pages.json
+
+For each size: a fresh data dir with that many demo records, the app served on a free port
+of 127.0.0.1, a logged-in ``requests`` session per role, a warm-up, then ``--requests``
+sequential requests of each page; p50/p95 in milliseconds, printed as a table and written
+as JSON.
+"""
+
+from __future__ import annotations
+
+import argparse
+import json
+import os
+import re
+import shutil
+import socket
+import statistics
+import subprocess
+import sys
+import tempfile
+import time
+from pathlib import Path
+from typing import Any
+
+import requests
+
+ROOT = Path(__file__).resolve().parents[1]
+sys.path.insert(0, str(ROOT))
+
+from evidence import accounts  # noqa: E402
+from learning import demo  # noqa: E402
+from learning.services import Evidence, initialise  # noqa: E402
+
+PASSWORD = "bench password 1"
+ROLES = ("editor", "viewer")
+CSRF = re.compile(r'<meta name="csrf-token" content="([^"]+)">')
+WARM_UP = 5
+
+
+def build(data_dir: Path, count: int, seed: int = 2024) -> None:
+    """A data dir with ``count`` demo records and one user per role."""
+    initialise(data_dir)
+    with Evidence(data_dir) as ev:
+        items = [("demo", d) for d in demo.generate(ev.framework, count=count, seed=seed)]
+        ev.import_items(items, actor="bench")
+        for role in ROLES:
+            accounts.add_user(ev.store, role, role, PASSWORD)
+
+
+def free_port() -> int:
+    with socket.socket() as s:
+        s.bind(("127.0.0.1", 0))
+        return s.getsockname()[1]
+
+
+def serve(data_dir: Path, port: int) -> subprocess.Popen:
+    """Start ``wm2u serve`` and wait until it answers."""
+    env = {**os.environ, "WM2U_INDEX_CATCHUP_SECONDS": "0"}
+    command = [sys.executable, "-m", "learning", "--data-dir", str(data_dir)]
+    process = subprocess.Popen(
+        [*command, "serve", "--port", str(port)], cwd=ROOT, env=env, stderr=subprocess.DEVNULL
+    )
+    deadline = time.monotonic() + 60
+    while time.monotonic() < deadline:
+        try:
+            requests.get(f"http://127.0.0.1:{port}/login", timeout=1)
+            return process
+        except requests.ConnectionError:
+            if process.poll() is not None:
+                raise SystemExit("the server exited at start") from None
+            time.sleep(0.2)
+    process.terminate()
+    raise SystemExit("the server did not start within a minute")
+
+
+def logged_in(base: str, name: str) -> requests.Session:
+    """A session that has logged in through the form (keeping the cookie)."""
+    session = requests.Session()
+    page = session.get(f"{base}/login", timeout=30).text
+    token = CSRF.search(page).group(1)  # type: ignore[union-attr]
+    form = {"name": name, "password": PASSWORD, "csrf_token": token}
+    response = session.post(f"{base}/login", data=form, timeout=30, allow_redirects=False)
+    if response.status_code != 302:
+        raise SystemExit(f"could not log in as {name}: {response.status_code}")
+    return session
+
+
+def pages(base: str, session: requests.Session) -> dict[str, str]:
+    """The pages to time; the record page is one both roles may read."""
+    framework = session.get(f"{base}/api/framework", timeout=30).json()
+    authority = framework["authorities"][0]
+    locality = authority["localities"][0] if isinstance(authority, dict) else "Lochee"
+    listed = session.get(f"{base}/api/records?per_page=1&type=family_story", timeout=30).json()
+    return {
+        "dashboard": "/",
+        "browse": "/records",
+        "browse + facets": f"/records?type=family_story&locality={locality}",
+        "search word": "/search?q=family",
+        "search phrase": '/search?q="the family"',
+        "record": f"/records/{listed['records'][0]['id']}",
+        "indicator": "/indicators/SO1.1",
+    }
+
+
+def time_page(session: requests.Session, url: str, n: int) -> dict[str, float]:
+    """p50 and p95 of ``n`` sequential requests, in milliseconds."""
+    for _ in range(WARM_UP):
+        session.get(url, timeout=60).raise_for_status()
+    times = []
+    for _ in range(n):
+        start = time.perf_counter()
+        response = session.get(url, timeout=60)
+        times.append((time.perf_counter() - start) * 1000)
+        response.raise_for_status()
+    cuts = statistics.quantiles(times, n=20, method="inclusive")
+    return {"p50": round(statistics.median(times), 1), "p95": round(cuts[18], 1)}
+
+
+def run_size(count: int, n: int, keep: Path | None) -> dict[str, Any]:
+    """Build, serve and time one data size."""
+    work = Path(tempfile.mkdtemp(prefix=f"wm2u-pages-{count}-"))
+    data_dir = keep or work / "instance"
+    try:
+        if not (data_dir / "wm2u.db").exists():
+            started = time.perf_counter()
+            build(data_dir, count)
+            took = time.perf_counter() - started
+            print(f"built {count} records in {took:.0f} s", file=sys.stderr)
+        port = free_port()
+        server = serve(data_dir, port)
+        base = f"http://127.0.0.1:{port}"
+        try:
+            result: dict[str, Any] = {}
+            for role in ROLES:
+                session = logged_in(base, role)
+                urls = pages(base, session)
+                result[role] = {name: time_page(session, base + u, n) for name, u in urls.items()}
+            return result
+        finally:
+            server.terminate()
+            server.wait(timeout=30)
+    finally:
+        shutil.rmtree(work, ignore_errors=True)
+
+
+def table(results: dict[str, Any]) -> str:
+    """The figures as a Markdown table: one row a page, p50/p95 per role and size."""
+    heads = [f"{size} {role}" for size in results for role in ROLES]
+    lines = ["| page | " + " | ".join(f"{h} p50 / p95 ms" for h in heads) + " |"]
+    lines.append("| --- |" + " ---: |" * len(heads))
+    first = next(iter(results.values()))
+    for page in first[ROLES[0]]:
+        cells = [
+            f"{results[size][role][page]['p50']} / {results[size][role][page]['p95']}"
+            for size in results
+            for role in ROLES
+        ]
+        lines.append(f"| {page} | " + " | ".join(cells) + " |")
+    return "\n".join(lines)
+
+
+def main() -> None:
+    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    parser.add_argument("--records", type=int, nargs="+", default=[600])
+    parser.add_argument("--requests", type=int, default=50)
+    parser.add_argument("--out", type=Path)
+    parser.add_argument("--data-dir", type=Path, help="reuse (or keep) this data dir (one size)")
+    args = parser.parse_args()
+    results = {str(c): run_size(c, args.requests, args.data_dir) for c in args.records}
+    print(table(results))
+    if args.out:
+        args.out.parent.mkdir(parents=True, exist_ok=True)
+        meta = {"requests": args.requests, "load": os.getloadavg(), "python": sys.version}
+        args.out.write_text(json.dumps({"meta": meta, "results": results}, indent=2) + "\n")
+
+
+if __name__ == "__main__":
+    main()

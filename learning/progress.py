@@ -1,0 +1,129 @@
+"""Progress ratings as a reader may see them, and recording one (the pages and API share this).
+
+A rating links to the records behind it. Consent applies to those links as everywhere else:
+an outside reader sees only the records it may see (through ``present``), and the rationale
+with the names of everyone in the linked records replaced (``redact_text``), unless a record
+is public.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+from datetime import date
+from typing import Any
+
+from evidence.consent import INTERNAL, present, redact_text
+from evidence.model import NotFound, Record, ValidationError
+from evidence.ratings import CONFIDENCE_LEVELS, PROGRESS_LEVELS, add_rating, list_ratings
+from evidence.store import RecordFilter, Store
+
+from .updates.rating import change_sentence
+from .updates.wording import period_range
+
+__all__ = ["CONFIDENCE_LEVELS", "PROGRESS_LEVELS", "ShownRating", "rate", "ratings_for"]
+
+
+@dataclass(frozen=True)
+class ShownRating:
+    """One rating as a reader may see it, with its evidence and the change since the last."""
+
+    id: int
+    indicator: str
+    period_from: str
+    period_to: str
+    progress: str
+    confidence: str
+    rationale: str
+    rated_by: str
+    rated_at: str
+    change: str
+    records: list[Record] = field(default_factory=list)
+
+    @property
+    def period(self) -> str:
+        """The period in words (1 April to 30 June 2025)."""
+        try:
+            start, end = date.fromisoformat(self.period_from), date.fromisoformat(self.period_to)
+        except ValueError:
+            return f"{self.period_from} – {self.period_to}"
+        return period_range(start, end)
+
+    def to_dict(self) -> dict[str, Any]:
+        """The API's shape: record ids only, and only those the reader may see."""
+        return {
+            "id": self.id,
+            "indicator": self.indicator,
+            "period_from": self.period_from,
+            "period_to": self.period_to,
+            "progress": self.progress,
+            "confidence": self.confidence,
+            "rationale": self.rationale,
+            "records": [r.id for r in self.records],
+            "rated_by": self.rated_by,
+            "rated_at": self.rated_at,
+            "change": self.change,
+        }
+
+
+def _linked(store: Store, ratings: list[dict[str, Any]]) -> dict[str, Record]:
+    """Every record the ratings link to, deleted ones included, as written (one query each)."""
+    ids = sorted({str(i) for r in ratings for i in r["records"]})
+    if not ids:
+        return {}
+    found: dict[str, Record] = {}
+    for deleted in (False, True):
+        _, records = store.list(RecordFilter(ids=ids, deleted=deleted))
+        found.update((r.id, r) for r in records)
+    return found
+
+
+def _shown(
+    rating: dict[str, Any],
+    previous: dict[str, Any] | None,
+    linked: dict[str, Record],
+    audience: str,
+) -> ShownRating:
+    records = [linked[str(i)] for i in rating["records"] if str(i) in linked]
+    rationale = str(rating.get("rationale") or "")
+    if audience != INTERNAL:
+        names = [p for r in records if r.consent != "public" for p in r.people]
+        rationale = redact_text(rationale, names)
+    live = [r for r in records if not r.deleted_at]
+    shown = [p for p in (present(r, audience) for r in live) if p is not None]
+    return ShownRating(
+        id=int(rating["id"]),
+        indicator=str(rating["indicator"]),
+        period_from=str(rating["period_from"]),
+        period_to=str(rating["period_to"]),
+        progress=str(rating["progress"]),
+        confidence=str(rating["confidence"]),
+        rationale=rationale,
+        rated_by=str(rating.get("rated_by") or ""),
+        rated_at=str(rating.get("rated_at") or ""),
+        change=change_sentence(rating, previous),
+        records=shown,
+    )
+
+
+def ratings_for(store: Store, indicator: str, audience: str) -> list[ShownRating]:
+    """An indicator's ratings, newest period first, as ``audience`` may see them."""
+    ratings = list_ratings(store, indicator)
+    ratings.sort(key=lambda r: (str(r["period_to"]), str(r.get("rated_at") or ""), r["id"]))
+    linked = _linked(store, ratings)
+    shown = [
+        _shown(rating, ratings[i - 1] if i else None, linked, audience)
+        for i, rating in enumerate(ratings)
+    ]
+    return shown[::-1]
+
+
+def rate(store: Store, framework: Any, indicator: str, data: Any, actor: str) -> ShownRating:
+    """Record a rating of ``indicator`` (refused with every problem named by its field)."""
+    if indicator not in framework.indicators:
+        raise NotFound(f"indicator {indicator}")
+    if isinstance(data, dict):
+        if data.get("indicator", indicator) != indicator:
+            raise ValidationError("indicator", f"must be {indicator}, the indicator being rated")
+        data = {**data, "indicator": indicator}
+    saved = add_rating(store, framework, data, actor)
+    return next(r for r in ratings_for(store, indicator, INTERNAL) if r.id == saved["id"])
