@@ -394,7 +394,7 @@ def test_traversal_paths_give_nothing_away(world, path) -> None:
     assert b"create_app" not in body
 
 
-# --- bugs found here (each fixed; a strict xfail marks one still open) -------------------------
+# --- bugs found here, each fixed: these keep them fixed --------------------------------------
 
 
 @pytest.mark.parametrize("method", ["POST", "PUT"])
@@ -440,12 +440,6 @@ def test_a_learning_update_for_year_one_is_refused_or_made_not_a_500(world, peri
         assert_api_error(answer, 400, 422)
 
 
-@pytest.mark.xfail(
-    strict=True,
-    reason="bug: a valid bearer token is ignored (401) when the request also carries a session "
-    "cookie without a login (e.g. after GET /login stored a CSRF token): Flask-Login's 'strong' "
-    "session protection fails and skips the request loader (learning/web/auth.py)",
-)
 def test_a_bearer_token_works_even_with_an_anonymous_session_cookie(world) -> None:
     client = world.app.test_client()
     # The login form puts a CSRF token in the session: the cookie is no longer empty.

@@ -163,3 +163,12 @@ def test_one_address_trying_many_names_is_held_back() -> None:
     limiter.failed("name19", "10.0.0.1")
     assert limiter.blocked("name99", "10.0.0.1") > 0
     assert not limiter.blocked("name99", "10.0.0.2")
+
+
+def test_an_unknown_name_is_not_written_to_the_audit_log(client, data_copy) -> None:
+    # Someone types their password into the name box: the log must not keep it.
+    response = login(client, "hunter2-secret-pass", "whatever")
+    assert response.status_code == 401
+    actions = audit_actions(data_copy)
+    assert ("(unknown name)", "login-failed") in actions
+    assert not any("hunter2" in actor for actor, _ in actions)

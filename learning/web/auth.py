@@ -30,6 +30,7 @@ from flask_login import LoginManager, UserMixin, current_user, login_user, logou
 
 from evidence import accounts
 from evidence.consent import audience_for_role
+from evidence.model import NotFound
 from learning.api.errors import error_response, is_api_request
 
 from .ratelimit import LoginLimiter
@@ -114,6 +115,17 @@ def _unauthorized():
     return redirect(url_for("auth.login", next=request.full_path.rstrip("?")))
 
 
+def token_first() -> None:
+    """An API request that names a token is judged by the token alone, before any cookie.
+
+    Flask-Login's "strong" session protection gives up on a session cookie that holds no
+    login (e.g. just a CSRF token) without trying the request loader, so a valid token sent
+    alongside such a cookie would be refused.
+    """
+    if is_api_request() and _bearer_token() is not None:
+        g._login_user = _load_from_token(request) or login_manager.anonymous_user()
+
+
 def login_required_everywhere() -> Any:
     """Before every request: only the login page and static files are open to anyone."""
     if request.endpoint in PUBLIC_ENDPOINTS or current_user.is_authenticated:
@@ -172,10 +184,12 @@ def login():
     password = request.form.get("password", "")
     address = request.remote_addr or "?"
     store = evidence().store
+    # An unknown name may be a password typed in the wrong box: the log must not keep it.
+    logged_name = name if _known(store, name) else "(unknown name)"
     limiter: LoginLimiter = current_app.extensions["wm2u-login-limiter"]
     wait = limiter.blocked(name, address)
     if wait:
-        store.audit(name, "login-blocked", None, f"from {address}")
+        store.audit(logged_name, "login-blocked", None, f"from {address}")
         minutes = max(1, round(wait / 60))
         errors = {"name": f"Too many failed attempts. Try again in {minutes} minute(s)."}
         page = render_template("login.html", next=next_url, errors=errors, name=name)
@@ -183,7 +197,7 @@ def login():
     user = accounts.authenticate(store, name, password) if name and password else None
     if user is None:
         limiter.failed(name, address)
-        store.audit(name, "login-failed", None, f"from {address}")
+        store.audit(logged_name, "login-failed", None, f"from {address}")
         errors = {"name": "The name or password is not right. Check them and try again."}
         return render_template("login.html", next=next_url, errors=errors, name=name), 401
     limiter.succeeded(name, address)
@@ -192,6 +206,14 @@ def login():
     session["login_at"] = time.time()
     store.audit(user.name, "login", None, f"from {address}")
     return redirect(safe_next(next_url))
+
+
+def _known(store, name: str) -> bool:
+    try:
+        accounts.get_user(store, name)
+    except NotFound:
+        return False
+    return True
 
 
 @bp.route("/logout", methods=["POST"])
@@ -211,5 +233,6 @@ def init_app(app) -> None:
     app.extensions["wm2u-login-limiter"] = LoginLimiter(
         app.config["LOGIN_MAX_FAILURES"], app.config["LOGIN_WINDOW_SECONDS"]
     )
+    app.before_request(token_first)
     app.before_request(login_required_everywhere)
     app.register_blueprint(bp)
