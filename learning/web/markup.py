@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import datetime as dt
 import re
+import threading
 
 import markdown as markdown_lib
 import nh3
@@ -19,11 +20,29 @@ ALLOWED_SCHEMES = {"http", "https", "mailto"}
 EXTENSIONS = ["tables", "fenced_code", "sane_lists", "def_list"]
 
 
+_local = threading.local()
+
+
+def _converter() -> markdown_lib.Markdown:
+    """This thread's Markdown converter, which shows raw HTML as the text it is.
+
+    A person's `<b>` or an unclosed `<style>` in a field note is shown literally instead of
+    being passed to the sanitiser, which would drop it, or everything after it.
+    """
+    md = getattr(_local, "md", None)
+    if md is None:
+        md = markdown_lib.Markdown(extensions=EXTENSIONS, output_format="html")
+        md.preprocessors.deregister("html_block")
+        md.inlinePatterns.deregister("html")
+        _local.md = md
+    return md.reset()
+
+
 def render_markdown(text: str | None) -> Markup:
     """Markdown a person typed, as HTML that is safe to put in a page."""
     if not text:
         return Markup("")
-    html = markdown_lib.markdown(str(text), extensions=EXTENSIONS, output_format="html")
+    html = _converter().convert(str(text))
     # The record's own headings sit under the page's h1, so h1 is not allowed through.
     html = html.replace("<h1", "<h2").replace("</h1>", "</h2>")
     clean = nh3.clean(
