@@ -137,12 +137,23 @@ def run_size(count: int, n: int, keep: Path | None) -> dict[str, Any]:
                 session = logged_in(base, role)
                 urls = pages(base, session)
                 result[role] = {name: time_page(session, base + u, n) for name, u in urls.items()}
+            result["server_peak_rss_mb"] = peak_rss_mb(server.pid)
             return result
         finally:
             server.terminate()
             server.wait(timeout=30)
     finally:
         shutil.rmtree(work, ignore_errors=True)
+
+
+def peak_rss_mb(pid: int) -> float | None:
+    """A process's peak resident memory so far (Linux), in MB."""
+    try:
+        status = Path(f"/proc/{pid}/status").read_text()
+    except OSError:
+        return None
+    match = re.search(r"VmHWM:\s+(\d+) kB", status)
+    return round(int(match.group(1)) / 1024, 1) if match else None
 
 
 def table(results: dict[str, Any]) -> str:
