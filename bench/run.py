@@ -1,6 +1,8 @@
 """Benchmark the search layer against raw Whoosh and SQLite FTS5 on one synthetic corpus.
 
     python bench/run.py --records 100000 --out bench/results/100k.json
+    python bench/run.py --records 100000 --only ours --baseline bench/results/100k-baselines.json \
+        --out bench/results/100k.json   # ours again, the other engines from an earlier run
 
 Every figure is measured in the same run on the same records: full build, search p50/p95
 per query class (top 20 hits, exact total; ours also computes facets, highlights and the
@@ -102,6 +104,10 @@ def bench_ours(records, qsets, workdir):
     out["single save"] = summary(_ours_saves(idx, records))
     out["search after save"] = summary(
         [_timed(_save_then_search, idx, records, i) for i in range(10)])
+    # Erasure rewrites the one (bounded) segment holding the record.
+    out["purge"] = summary([_timed(idx.purge, records[(i * 15485863) % len(records)].id)
+                            for i in range(3)])
+    out["tidy"] = summary([_timed(idx.tidy)])
     idx.close()
     out["size_mb"] = round(folder_size(workdir / "ours") / 1e6, 1)
     return out
@@ -315,8 +321,30 @@ def table(results) -> str:
                 ratios.append("—")
         lines.append(f"| {row} | " + " | ".join(cells) + " | " + " | ".join(ratios) + " |")
     extra = [f"| ours, {k} | {v['p50']} / {v['p95']} |" for k, v in results["ours"].items()
-             if k in ("external single word", "search after save")]
+             if k in ("external single word", "search after save", "purge", "tidy")]
     return "\n".join(lines + ["", "| extra (ms, p50 / p95) | ours |", "| --- | --- |", *extra])
+
+
+def combine(paths: list[str], out: str) -> int:
+    """One table from result files of separate runs over the same corpus."""
+    results: dict = {}
+    for path in paths:
+        part = json.loads(Path(path).read_text(encoding="utf-8"))
+        if results and part.get("records") != results.get("records"):
+            raise SystemExit(f"{path} is for {part.get('records')} records")
+        for key, value in part.items():
+            if key in ("ours", "raw_whoosh", "fts5"):
+                if key not in results:
+                    results[key] = value
+                    results.setdefault("sources", {})[key] = path
+            elif key != "table":
+                results.setdefault("runs", {}).setdefault(path, {})[key] = value
+                results.setdefault(key, value)
+    results["table"] = table(results)
+    print(results["table"])
+    Path(out).parent.mkdir(parents=True, exist_ok=True)
+    Path(out).write_text(json.dumps(results, indent=2), encoding="utf-8")
+    return 0
 
 
 def main(argv=None) -> int:
@@ -329,8 +357,14 @@ def main(argv=None) -> int:
     parser.add_argument("--baseline", default=None,
                         help="a JSON result file of the same corpus size whose figures fill in "
                              "the engines not measured in this run")
+    parser.add_argument("--combine", nargs="+", default=None, metavar="JSON",
+                        help="measure nothing: print and save the table of earlier result "
+                             "files (same corpus size), engines taken from the first file "
+                             "that has them")
     parser.add_argument("--workdir", default=None)
     args = parser.parse_args(argv)
+    if args.combine:
+        return combine(args.combine, args.out)
     engines = set(args.only if args.only is not None else ["ours", "raw", "fts5"])
     engines -= set(args.skip)
     workdir = Path(args.workdir or tempfile.mkdtemp(prefix="wm2u-bench-"))

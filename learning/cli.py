@@ -233,9 +233,18 @@ def search(ctx, query, type_, indicator, locality, date_from, date_to, limit, as
         "to": date_to.date().isoformat() if date_to else None,
     }
     filters = {k: v for k, v in filters.items() if v}
-    per_page = limit if limit else 20
-    results = _evidence(ctx).search(query, filters, per_page=max(per_page, 1))
-    hits = results.hits[:limit] if limit is not None else results.hits
+    wanted = 20 if limit is None else limit
+    evidence = _evidence(ctx)
+    results = evidence.search(query, filters, per_page=min(max(wanted, 1), 100))
+    hits = list(results.hits)
+    page = 1
+    while len(hits) < min(wanted, results.total):  # the index answers 100 hits a page at most
+        page += 1
+        more = evidence.search(query, filters, page=page, per_page=100).hits
+        if not more:
+            break
+        hits.extend(more)
+    hits = hits[:wanted]
     if as_json:
         _json_out(_results_dict(results, hits))
         return

@@ -8,8 +8,6 @@ from __future__ import annotations
 
 from collections.abc import Iterable, Iterator
 
-from whoosh.idsets import DocIdSet
-
 _BITS = [tuple(j for j in range(8) if byte >> j & 1) for byte in range(256)]
 
 
@@ -47,24 +45,3 @@ def docs(bits: int, reverse: bool = False) -> Iterator[int]:
                 base = i << 3
                 for j in table[byte]:
                     yield base + j
-
-
-class BitFilter(DocIdSet):
-    """A read-only bit set Whoosh collectors can use as ``filter``."""
-
-    def __init__(self, bits: int) -> None:
-        self.bits = bits
-        self.raw = bits.to_bytes((bits.bit_length() + 8) >> 3, "little")
-        self.size = len(self.raw) << 3
-
-    def __contains__(self, doc: int) -> bool:
-        return doc < self.size and bool(self.raw[doc >> 3] >> (doc & 7) & 1)
-
-    def __iter__(self) -> Iterator[int]:
-        return docs(self.bits)
-
-    def __len__(self) -> int:
-        return self.bits.bit_count()
-
-    def __bool__(self) -> bool:
-        return bool(self.bits)

@@ -5,6 +5,7 @@ Everything but the ``<mark>`` tags is HTML-escaped. Only the page's hits are hig
 
 from __future__ import annotations
 
+import re
 from html import escape
 
 from . import text
@@ -16,7 +17,7 @@ def snippet(body: str, terms: frozenset[str], width: int = WIDTH) -> str:
     """The best window of ``body`` for ``terms``, as safe HTML."""
     if not body:
         return ""
-    matches = [(s, e, t) for t, s, e in text.spans(body) if t in terms] if terms else []
+    matches = _matches(body, terms) if terms else []
     if not matches:
         return _cut(body, 0, width)
     start, end = _best_window(matches, width)
@@ -34,6 +35,56 @@ def snippet(body: str, terms: frozenset[str], width: int = WIDTH) -> str:
     out.append(escape(body[cursor:stop]))
     out.append("…" if stop < len(body) else "")
     return _squash("".join(out))
+
+
+def _matches(body: str, terms: frozenset[str]) -> list[tuple[int, int, str]]:
+    """(start, end, term) of every word of ``body`` indexed as one of ``terms``.
+
+    Stemming only rewrites the end of a word (at most the stem's last two letters differ
+    from the word's), so the text (lower-cased, accents folded letter for letter) is scanned
+    in C for the stems' beginnings, and only the words starting there are stemmed.
+    """
+    scanned = body.lower()
+    if not scanned.isascii():
+        scanned = _NON_ASCII.sub(_fold_letter, scanned)
+    if len(scanned) != len(body):  # a letter whose lower case is longer: read every word
+        return [(s, e, t) for t, s, e in text.spans(body) if t in terms]
+    found = []
+    word = text.WORD
+    term_of = text.term_of
+    for m in _finder(terms).finditer(scanned):
+        s = m.start()
+        if s > 0:
+            before = scanned[s - 1]
+            if before.isalnum() or before == "_":
+                continue  # inside a word
+            if before == "." and s > 1 and (scanned[s - 2].isalnum() or scanned[s - 2] == "_"):
+                continue  # inside a dotted word such as "SO1.2"
+        w = word.match(body, s)
+        if w:
+            term = term_of(w.group().lower())
+            if term in terms:
+                found.append((s, w.end(), term))
+    return found
+
+
+_finders: dict[frozenset[str], re.Pattern] = {}
+_NON_ASCII = re.compile(r"[^\x00-\x7f]")
+
+
+def _fold_letter(match: re.Match) -> str:
+    base = text.fold(match.group())
+    return base if len(base) == 1 else match.group()
+
+
+def _finder(terms: frozenset[str]) -> re.Pattern:
+    found = _finders.get(terms)
+    if found is None:
+        heads = sorted({t[: max(1, len(t) - 3)] for t in terms}, key=len, reverse=True)
+        if len(_finders) > 512:
+            _finders.clear()
+        found = _finders[terms] = re.compile("|".join(map(re.escape, heads)))
+    return found
 
 
 def _best_window(matches: list[tuple[int, int, str]], width: int) -> tuple[int, int]:

@@ -24,13 +24,14 @@ from itertools import chain, islice
 from pathlib import Path
 
 from whoosh import index as whoosh_index
-from whoosh.reading import SegmentReader
+from whoosh.reading import EmptyReader, MultiReader, SegmentReader
+from whoosh.searching import Searcher
 from whoosh.util.filelock import FileLock
 from whoosh.writing import LockError, SegmentWriter
 
 from evidence.model import Record
 
-from . import merging, searching, spelling
+from . import building, merging, searching, spelling
 from .query import parse, positive_words, split_filters
 from .results import Results
 from .schema import document, make_schema
@@ -42,6 +43,7 @@ REBUILD_WAIT = 60.0
 MP_THRESHOLD = 5000  # records from which a rebuild uses two processes
 LIMIT_MB = 256
 PROGRESS_EVERY = 500
+TIDY_BELOW = 2_000  # tidy() merges segments smaller than this (saves' segments, not rebuilds')
 
 
 def _abandon(writer) -> None:
@@ -78,11 +80,18 @@ class _Shared:
         self.ix = None
         self.view: View | None = None
         self.sets = SegmentSets()
+        self.readers: dict[str, SegmentReader] = {}  # open segment readers, by segment id
+
+    def drop_readers(self, keep: set[str] = frozenset()) -> None:
+        for name in [n for n in self.readers if n not in keep]:
+            reader = self.readers.pop(name)
+            if not reader.is_closed:
+                reader.close()
 
     def close(self) -> None:
         with self.read_lock:
-            if self.view is not None and not self.view.searcher.is_closed:
-                self.view.searcher.close()
+            self.drop_readers()
+            self.sets.keep_only(set())  # closes the side files' memory maps
             self.view = self.ix = self.generation = self.signature = None
 
 
@@ -153,18 +162,54 @@ class SearchIndex:
         view = shared.view
         if view is not None and signature == shared.signature and view.searcher.up_to_date():
             return view
-        # A fresh searcher rather than refresh(): see README.md.
-        ix = self._open_index() if signature != shared.signature else shared.ix
-        searcher = ix.searcher()
-        try:
-            shared.view = View(searcher, shared.sets)
-        except BaseException:
-            searcher.close()
-            raise
+        # A new searcher rather than refresh(): see README.md.
+        if signature != shared.signature:
+            shared.drop_readers()
+            ix = self._open_index()
+        else:
+            ix = shared.ix
+        searcher = self._searcher(ix)
+        shared.view = View(searcher, shared.sets)
         shared.signature = signature
-        if view is not None:
-            view.searcher.close()
         return shared.view
+
+    def _searcher(self, ix) -> Searcher:
+        """A searcher on the latest commit, reusing the open readers of unchanged segments.
+
+        Segment files never change; only a segment's deletions do, and those live in the
+        TOC's segment object, which a reused reader is pointed at. Readers of segments that
+        are gone are closed (searches run under ``read_lock``, so nothing still uses them).
+        """
+        shared = self._shared
+        for attempt in range(10):
+            try:
+                toc = ix._read_toc()
+                readers = []
+                for segment in toc.segments:
+                    name = segment.segment_id()
+                    reader = shared.readers.get(name)
+                    if reader is None or reader.is_closed:
+                        reader = SegmentReader(ix.storage, toc.schema, segment,
+                                               generation=toc.generation)
+                        shared.readers[name] = reader
+                    else:
+                        reader._segment = segment
+                        reader._perdoc._segment = segment
+                        reader._gen = toc.generation
+                    readers.append(reader)
+                break
+            except OSError:  # a writer removed a file as we opened it: read the TOC again
+                if attempt == 9:
+                    raise
+                time.sleep(0.05)
+        shared.drop_readers(keep={r.segment().segment_id() for r in readers})
+        if not readers:
+            reader = EmptyReader(toc.schema)
+        elif len(readers) == 1:
+            reader = readers[0]
+        else:
+            reader = MultiReader(readers, generation=toc.generation)
+        return Searcher(reader, fromindex=ix, closereader=False)
 
     def search(self, query: str, filters: dict | None = None, page: int = 1,
                per_page: int = 20, audience: str = "internal",
@@ -205,7 +250,7 @@ class SearchIndex:
     # Writing
 
     @contextmanager
-    def _writer(self, wait: float) -> Iterator[SegmentWriter | None]:
+    def _writer(self, wait: float, kind: type = SegmentWriter) -> Iterator[SegmentWriter | None]:
         """The live generation's writer, or None if another writer kept it past ``wait``."""
         deadline = time.monotonic() + max(0.0, wait)
         shared = self._shared
@@ -219,8 +264,8 @@ class SearchIndex:
                 name = self._read_generation()
                 try:
                     ix = whoosh_index.open_dir(str(self.path / name))
-                    writer = SegmentWriter(ix, timeout=max(0.0, deadline - time.monotonic()),
-                                           delay=0.02, limitmb=LIMIT_MB)
+                    writer = kind(ix, timeout=max(0.0, deadline - time.monotonic()),
+                                  delay=0.02, limitmb=LIMIT_MB)
                 except LockError:
                     break
                 except (OSError, whoosh_index.EmptyIndexError):
@@ -231,6 +276,10 @@ class SearchIndex:
                     writer.cancel()
                     writer = None
             yield writer
+            # A writer that committed has closed its files; "closing" them again would make
+            # Whoosh write (and leave open) a stray column file.
+            if writer is not None and writer.is_closed:
+                writer = None
         finally:
             if writer is not None:
                 _abandon(writer)
@@ -242,12 +291,28 @@ class SearchIndex:
         with self._writer(wait) as writer:
             if writer is None:
                 return False
-            for record_id in deletes:
-                writer.delete_by_term("id", record_id)
+            gone = list(dict.fromkeys([*deletes, *(doc["id"] for doc in docs)]))
+            docnums = self._docnums(writer, gone)
+            if docnums is None:  # the open searcher is not on the writer's commit
+                for record_id in gone:
+                    writer.delete_by_term("id", record_id)
+            else:
+                for docnum in docnums:
+                    writer.delete_document(docnum)
             for doc in docs:
-                writer.update_document(**doc)
+                writer.add_document(**doc)
             writer.commit(mergetype=merging.tiered)
         return True
+
+    def _docnums(self, writer, record_ids: list[str]) -> list[int] | None:
+        """The live document numbers (as the writer counts) of the records, found through the
+        open searcher, which saves Whoosh opening a searcher of its own for the deletions."""
+        with self._shared.read_lock:
+            view = self._view()
+            ids = [s.segment_id() for s in writer.segments]
+            if ids != view.ids or view.reader.generation() != writer.generation - 1:
+                return None
+            return view.docs_with("id", record_ids)
 
     def add(self, record: Record) -> None:
         """Add or replace one record (waits a few seconds for another writer)."""
@@ -261,7 +326,7 @@ class SearchIndex:
 
     def purge(self, record_id: str) -> None:
         """Erase a record: its every version's text is gone from every file under ``path``."""
-        with self._writer(SAVE_WAIT) as writer:
+        with self._writer(SAVE_WAIT, building.FastWriter) as writer:
             if writer is None:
                 raise IndexBusy(f"the search index at {self.path} is locked by another writer")
             key = record_id.encode("utf-8")
@@ -275,6 +340,16 @@ class SearchIndex:
                     reader.close()
             writer.delete_by_term("id", record_id)
             writer.commit(mergetype=merging.rewriting(holding))
+
+    def tidy(self, wait: float = SAVE_WAIT) -> bool:
+        """Merge the small segments saves leave behind into one (and drop their deleted
+        documents). Seconds of work for thousands of saved records: run it off the request
+        path (e.g. nightly). False if another writer kept the index locked past ``wait``."""
+        with self._writer(wait, building.FastWriter) as writer:
+            if writer is None:
+                return False
+            writer.commit(mergetype=merging.small_into_one(TIDY_BELOW))
+        return True
 
     def rebuild(self, records: Iterable[Record], total: int | None = None,
                 progress: Callable[[int], None] | None = None) -> int:
@@ -302,11 +377,11 @@ class SearchIndex:
 
     def _fill(self, folder: Path, records: Iterable[Record], many: bool,
               progress: Callable[[int], None] | None) -> int:
-        ix = whoosh_index.open_dir(str(folder))
         if many:
-            writer = ix.writer(procs=2, multisegment=True, limitmb=LIMIT_MB, batchsize=250)
-        else:
-            writer = ix.writer(limitmb=LIMIT_MB)
+            return building.build(str(folder), records, procs=building.cpu_count(),
+                                  progress=progress, every=PROGRESS_EVERY)
+        ix = whoosh_index.open_dir(str(folder))
+        writer = building.FastWriter(ix)
         count = reported = 0
         try:
             for record in records:
@@ -315,7 +390,7 @@ class SearchIndex:
                 if progress and count - reported >= PROGRESS_EVERY:
                     progress(count - reported)
                     reported = count
-            writer.commit(merge=False) if many else writer.commit()
+            writer.commit(merge=False)
         except BaseException:
             writer.cancel()
             raise

@@ -14,9 +14,11 @@ from __future__ import annotations
 import pickle
 import zlib
 from collections.abc import Iterable
+from pickle import dumps
 from typing import Any
 
 from whoosh import fields, formats
+from whoosh.system import pack_uint
 
 from evidence.consent import redact
 from evidence.model import Record
@@ -36,10 +38,18 @@ class Words(fields.TEXT):
         super().__init__(analyzer=text.WordTokenizer(), phrase=True, field_boost=field_boost)
 
     def index(self, value: Any, **kwargs: Any):
+        for tbytes, n, weight, vbytes, _ in self.index_positions(value):
+            yield tbytes, n, weight, vbytes
+
+    def index_positions(self, value: Any):
+        """(term bytes, frequency, weight, encoded positions, positions) for each term."""
+        # The same bytes as ``formats.Positions.encode``, without a call per term.
         boost = self.format.field_boost
-        encode = self.format.encode
         for term, found in text.positions(value).items():
-            yield term.encode("utf-8"), len(found), len(found) * boost, encode(found)
+            n = len(found)
+            deltas = (found if n == 1 else
+                      [found[0], *(b - a for a, b in zip(found, found[1:], strict=False))])
+            yield term.encode("utf-8"), n, n * boost, pack_uint(n) + dumps(deltas, 2), found
 
 
 class Keys(fields.FieldType):
@@ -139,5 +149,23 @@ def document(record: Record) -> dict[str, Any]:
             doc.update(redacted="1", xmask=sorted(names), xadd=sorted(labels - names),
                        xtag=list(shown.tags))
             hit.update(xtitle=shown.title, xtext=xbody)
+    doc = {k: v for k, v in doc.items() if k == "rev" or v not in ("", [], None)}
+    # Everything but the text (which ``hit`` holds already), so a merge can index it again.
+    hit["doc"] = {k: v for k, v in doc.items() if k not in ("title", "body")}
     doc["hit"] = pack(hit)
-    return {k: v for k, v in doc.items() if k == "rev" or v not in ("", [], None)}
+    return doc
+
+
+def stored_document(stored: dict[str, Any]) -> dict[str, Any] | None:
+    """The search document again, from a document's stored fields (None if too old)."""
+    blob = stored.get("hit")
+    data = unpack(blob) if blob else {}
+    if "doc" not in data:
+        return None
+    doc = dict(data["doc"])
+    if data.get("title"):
+        doc["title"] = data["title"]
+    if data.get("text"):
+        doc["body"] = data["text"]
+    doc["hit"] = blob
+    return doc

@@ -12,12 +12,9 @@ import heapq
 import re
 from dataclasses import dataclass
 
-from whoosh import query as wq
-
 from evidence.consent import EXTERNAL
 
 from . import bits, highlight, text
-from .phrase import OffsetPhrase
 from .query import And, Filter, Not, Phrase, Word, positive_words, split_filters
 from .results import FACETS, Hit, Results
 from .schema import unpack
@@ -78,56 +75,59 @@ def _valid_day(value) -> str | None:
     return None
 
 
-def term_query(view: View, part: Part, term: str):
-    """A stemmed term in the title or body, as the part's audience may match it."""
-    q = wq.Or([wq.Term("title", term), wq.Term("body", term)])
+def word_bits(view: View, part: Part, term: str) -> int:
+    """Documents holding a stemmed term in the title or body, as the part's audience sees."""
+    found = view.word_bits(term)
     if part.external:
         if term in view.values("xmask"):
-            q = wq.AndNot(q, wq.Term("xmask", term))
+            found &= ~view.bits("xmask", term)
         if term in view.values("xadd"):
-            q = wq.Or([q, wq.Term("xadd", term)])
-    return q
+            found |= view.bits("xadd", term)
+    return found
 
 
-def _phrase_query(view: View, part: Part, terms: list[tuple[str, int]]):
-    q = wq.Or([OffsetPhrase("title", terms), OffsetPhrase("body", terms)])
+def phrase_bits(view: View, part: Part, terms: list[tuple[str, int]]) -> int:
+    """Documents with the phrase (stop-word gaps kept) in the title or in the body."""
+    first = terms[0][1]
+    words = [(t, o - first) for t, o in terms]
+    candidates = view.live
+    for term in dict.fromkeys(t for t, _ in words):
+        candidates &= view.word_bits(term)
+        if not candidates:
+            return 0
+    found = (view.phrase_bits("title", words) | view.phrase_bits("body", words)) & candidates
     if part.external:
-        masked = [wq.Term("xmask", t) for t, _ in terms if t in view.values("xmask")]
-        if masked:
-            q = wq.AndNot(q, wq.Or(masked))
-    return q
+        for term, _ in words:
+            if term in view.values("xmask"):
+                found &= ~view.bits("xmask", term)
+    return found
 
 
-def to_whoosh(node, view: View, part: Part):
-    """The Whoosh query for a tree (None when nothing in it can match a word)."""
+def evaluate(node, view: View, part: Part) -> int | None:
+    """The documents matching a tree (None when nothing in it can match a word)."""
     if isinstance(node, Word | Phrase):
         terms = text.query_terms(node.text)
         if not terms:
             return None
         if len(terms) == 1:
-            return term_query(view, part, terms[0][0])
-        return _phrase_query(view, part, terms)
+            return word_bits(view, part, terms[0][0])
+        return phrase_bits(view, part, terms)
     if isinstance(node, Filter):
         if node.name == "date":
-            first, last = node.value
-            return wq.TermRange("date", first, last)
-        if node.name == "tag" and part.external:
-            return wq.Or([wq.AndNot(_key_query(view, "tag", node.value), wq.Term("redacted", "1")),
-                          _key_query(view, "xtag", node.value)])
-        return _key_query(view, node.name, node.value)
+            return view.between(*node.value)
+        if node.name == "tag":
+            return _tags(view, part, [node.value])
+        return view.any_of(node.name, [node.value])
     if isinstance(node, Not):
-        inner = to_whoosh(node.item, view, part)
-        return wq.Not(inner) if inner is not None else None
-    kind = wq.And if isinstance(node, And) else wq.Or
-    items = [q for q in (to_whoosh(i, view, part) for i in node.items) if q is not None]
+        inner = evaluate(node.item, view, part)
+        return view.live & ~inner if inner is not None else None
+    items = [b for b in (evaluate(i, view, part) for i in node.items) if b is not None]
     if not items:
         return None
-    return items[0] if len(items) == 1 else kind(items)
-
-
-def _key_query(view: View, field: str, value: str):
-    names = view.resolve(field, value)
-    return wq.Or([wq.Term(field, n) for n in names]) if names else wq.NullQuery
+    found = items[0]
+    for other in items[1:]:
+        found = found & other if isinstance(node, And) else found | other
+    return found
 
 
 def run(view: View, tree, filters: dict | None, page: int, per_page: int, audience: str,
@@ -137,49 +137,101 @@ def run(view: View, tree, filters: dict | None, page: int, per_page: int, audien
     per_page = max(1, min(MAX_PER_PAGE, int(per_page or 20)))
     text_node, nodes = split_filters(tree)
     terms = frozenset(t for w in positive_words(text_node) for t, _ in text.query_terms(w))
-    matched, queries = [], []
+    matched = []
     searched = parts(view, audience)
     for part in searched:
         allowed = filter_bits(view, part, filters, nodes)
-        q = to_whoosh(text_node, view, part) if text_node is not None and allowed else None
-        if q is not None:
-            allowed &= bits.from_docs(view.searcher.docs_for_query(q), view.size)
+        found = evaluate(text_node, view, part) if text_node is not None and allowed else None
+        if found is not None:
+            allowed &= found
         elif text_node is not None and positive_words(text_node):
             allowed = 0  # only stop words, or NOT of nothing: match nothing
         matched.append(allowed)
-        queries.append(q)
     everything = 0
     for found in matched:
         everything |= found
     need = page * per_page
     by_score = sort != "date" and bool(terms)
-    ranked = (_by_score(view, queries, matched, need) if by_score
-              else _by_date(view, matched, need))
+    ranked = _by_score(view, terms, matched, need) if by_score else _by_date(view, matched, need)
     start = (page - 1) * per_page
     hits = [_hit(view, doc, score, searched[i], terms) for score, doc, i in ranked[start:need]]
     return Results(hits=hits, total=everything.bit_count(), facets=facets(view, everything),
                    page=page, per_page=per_page)
 
 
-def _by_score(view, queries, matched, need) -> list[tuple[float, int, int]]:
+def _by_score(view: View, terms, matched, need) -> list[tuple[float, int, int]]:
+    """The ``need`` best matches by BM25F over the query's positive words."""
     found = []
-    for i, (q, allowed) in enumerate(zip(queries, matched, strict=True)):
-        if q is None or not allowed:
+    terms = sorted(terms)
+    for i, allowed in enumerate(matched):
+        if not allowed:
             continue
-        results = view.searcher.search(q, limit=need, filter=bits.BitFilter(allowed))
-        found.extend((hit.score, hit.docnum, i) for hit in results)
+        if len(terms) == 1:
+            best = _best_one(view, view.term_data(terms[0]), allowed, need)
+        else:
+            best = _best_many(view, [view.term_data(t) for t in terms], allowed, need)
+        found.extend((score, doc, i) for score, doc in best)
     found.sort(key=lambda h: (-h[0], h[1]))
     return found
 
 
-def _by_date(view, matched, need) -> list[tuple[float, int, int]]:
-    dates = view.date_of()
+def _best_one(view: View, data, allowed: int, need: int) -> list[tuple[float, int]]:
+    """Top documents for one word: walk each segment's documents by descending score."""
+    raw = allowed.to_bytes((allowed.bit_length() + 8) >> 3, "little")
+    size = len(raw) << 3
+    found = []
+    for term, (_, offset, _) in zip(data, view.leaves, strict=True):
+        docs, scores = term.docs, term.scores
+        taken = 0
+        for j in term.order():
+            g = docs[j] + offset
+            if g < size and raw[g >> 3] >> (g & 7) & 1:
+                found.append((-scores[j], g))
+                taken += 1
+                if taken >= need:
+                    break
+    found.sort()
+    best = [(-s, g) for s, g in found[:need]]
+    if len(best) < need:  # matched without the word itself (an added external term)
+        seen = {g for _, g in best}
+        for g in bits.docs(allowed):
+            if g not in seen:
+                best.append((0.0, g))
+                if len(best) >= need:
+                    break
+    return best
+
+
+def _best_many(view: View, data, allowed: int, need: int) -> list[tuple[float, int]]:
+    """Top documents for several words: sum each matching document's word scores."""
+    heap: list[tuple[float, int]] = []
+    for k, (_, offset, _) in enumerate(view.leaves):
+        n = data[0][k].size
+        local = (allowed >> offset) & ((1 << n) - 1)
+        if not local:
+            continue
+        dense = [d[k].dense() for d in data if d[k].docs]
+        docs = list(bits.docs(local))
+        if not dense:
+            scores = [0.0] * len(docs)
+        elif len(dense) == 1:
+            scores = list(map(dense[0].__getitem__, docs))
+        else:
+            scores = [sum(x) for x in zip(*(map(d.__getitem__, docs) for d in dense), strict=True)]
+        best = heapq.nlargest(need, zip(scores, docs, strict=True))
+        heap.extend((s, d + offset) for s, d in best)
+    heap.sort(key=lambda h: (-h[0], h[1]))
+    return heap[:need]
+
+
+def _by_date(view: View, matched, need) -> list[tuple[float, int, int]]:
     found = []
     for i, allowed in enumerate(matched):
-        newest = heapq.nlargest(need, bits.docs(allowed, reverse=True),
-                                key=lambda d: (dates[d], d))
-        found.extend((0.0, doc, i) for doc in newest)
-    found.sort(key=lambda h: (dates[h[1]], h[1]), reverse=True)
+        if allowed:
+            found.extend((0.0, doc, i) for doc in view.newest(allowed, need))
+    dates = view.date_of() if len(matched) > 1 else None
+    if dates is not None:
+        found.sort(key=lambda h: (dates[h[1]], h[1]), reverse=True)
     return found
 
 

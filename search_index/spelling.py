@@ -13,7 +13,7 @@ import re
 
 from . import bits, text
 from .schema import unpack
-from .searching import Part, term_query
+from .searching import Part, word_bits
 from .view import View
 
 MAX_CANDIDATES = 12
@@ -22,14 +22,11 @@ MAX_CANDIDATES = 12
 def hits(view: View, part: Part, term: str, limit: int = 1) -> list[int]:
     """Up to ``limit`` documents the part allows that hold the stemmed term."""
     found: list[int] = []
-    if not part.allowed:
-        return found
-    allowed = bits.BitFilter(part.allowed)
-    for doc in view.searcher.docs_for_query(term_query(view, part, term)):
-        if doc in allowed:
-            found.append(doc)
-            if len(found) >= limit:
-                break
+    matched = word_bits(view, part, term) & part.allowed if part.allowed else 0
+    for doc in bits.docs(matched):
+        found.append(doc)
+        if len(found) >= limit:
+            break
     return found
 
 

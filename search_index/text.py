@@ -54,19 +54,35 @@ def is_stop(word: str) -> bool:
 def positions(text: str) -> dict[str, list[int]]:
     """Each stemmed term of ``text`` with its word positions (stop words keep a place)."""
     found: dict[str, list[int]] = {}
-    stems = _stems
-    for pos, match in enumerate(WORD.finditer(text.lower())):
-        word = match.group()
-        if not word.isascii():
-            word = fold(word)
-        if len(word) < MIN_LENGTH or word in STOP:
-            continue
-        term = stems.get(word) or stem(word)
-        if term in found:
-            found[term].append(pos)
-        else:
-            found[term] = [pos]
+    terms = _terms
+    for pos, word in enumerate(WORD.findall(text.lower())):
+        term = terms.get(word)
+        if term is None:
+            term = _term(word)
+        if term:
+            places = found.get(term)
+            if places is None:
+                found[term] = [pos]
+            else:
+                places.append(pos)
     return found
+
+
+_terms: dict[str, str] = {}
+
+
+def term_of(word: str) -> str:
+    """The indexed term of a lower-cased word, '' for a stop word (cached)."""
+    return _terms.get(word) or _term(word)
+
+
+def _term(word: str) -> str:
+    """The indexed term of a lower-cased word ('' for a stop word), cached."""
+    if len(_terms) > 400_000:
+        _terms.clear()
+    folded = fold(word)
+    term = _terms[word] = "" if is_stop(folded) else stem(folded)
+    return term
 
 
 def spans(text: str) -> Iterator[tuple[str, int, int]]:

@@ -8,14 +8,57 @@ amount of work on the next search, not a full recount.
 from __future__ import annotations
 
 import bisect
+import math
+import threading
+from array import array
 from collections import OrderedDict
 from typing import Any
 
 from whoosh.reading import TermNotFound
 
-from . import bits
+from . import bits, postings
 
 _CACHED_SEGMENTS = 64
+TERM_CACHE_BYTES = 256 * 1024 * 1024  # per-segment term data kept between searches
+K1, B = 1.2, 0.75  # BM25F, as Whoosh's default weighting
+SCORED = ("title", "body")
+
+
+class TermData:
+    """One stemmed word in one segment (title and body together), deleted documents included.
+
+    ``bits`` the documents holding it; ``docs``/``scores`` its documents (in no order) with
+    their BM25F score (title + body, with the statistics of the searcher that made it);
+    ``order`` the positions of ``docs`` by descending score and ``dense`` a score per
+    document number, both made on first use.
+    """
+
+    __slots__ = ("bits", "docs", "scores", "size", "_order", "_dense")
+
+    def __init__(self, docs: array, scores: array, size: int) -> None:
+        self.docs = docs
+        self.scores = scores
+        self.size = size
+        self.bits = bits.from_docs(docs, size)
+        self._order: array | None = None
+        self._dense: array | None = None
+
+    def order(self) -> array:
+        if self._order is None:
+            self._order = array("I", sorted(range(len(self.docs)), key=self.scores.__getitem__,
+                                            reverse=True))
+        return self._order
+
+    def dense(self) -> array:
+        if self._dense is None:
+            found = array("f", bytes(4 * self.size))
+            for d, s in zip(self.docs, self.scores, strict=True):
+                found[d] = s
+            self._dense = found
+        return self._dense
+
+    def nbytes(self) -> int:
+        return 8 * len(self.docs) + self.size // 8 + 4 * len(self.docs) + 4 * self.size
 
 
 class SegmentSets:
@@ -23,6 +66,27 @@ class SegmentSets:
 
     def __init__(self) -> None:
         self._segments: OrderedDict[str, dict[Any, Any]] = OrderedDict()
+        self._terms: OrderedDict[tuple[str, str], TermData] = OrderedDict()
+        self._term_bytes = 0
+        self.lock = threading.Lock()
+
+    def term(self, segment_id: str, term: str) -> TermData | None:
+        key = (segment_id, term)
+        found = self._terms.get(key)
+        if found is not None:
+            self._terms.move_to_end(key)
+        return found
+
+    def keep_term(self, segment_id: str, term: str, data: TermData) -> None:
+        key = (segment_id, term)
+        old = self._terms.pop(key, None)
+        if old is not None:
+            self._term_bytes -= old.nbytes()
+        self._terms[key] = data
+        self._term_bytes += data.nbytes()
+        while self._term_bytes > TERM_CACHE_BYTES and len(self._terms) > 1:
+            _, dropped = self._terms.popitem(last=False)
+            self._term_bytes -= dropped.nbytes()
 
     def for_segment(self, segment_id: str) -> dict[Any, Any]:
         found = self._segments.get(segment_id)
@@ -36,7 +100,12 @@ class SegmentSets:
 
     def keep_only(self, segment_ids: set[str]) -> None:
         for name in [s for s in self._segments if s not in segment_ids]:
+            side = self._segments[name].get("side")
+            if side:
+                side.close()
             del self._segments[name]
+        for key in [k for k in self._terms if k[0] not in segment_ids]:
+            self._term_bytes -= self._terms.pop(key).nbytes()
 
 
 def _raw_ids(reader, fieldname: str, value: bytes):
@@ -62,6 +131,10 @@ class View:
                 continue
             self.leaves.append((reader, offset, shared_sets.for_segment(segment.segment_id())))
         shared_sets.keep_only({r.segment().segment_id() for r, _, _ in self.leaves})
+        self.shared = shared_sets
+        self.ids = [r.segment().segment_id() for r, _, _ in self.leaves]
+        self._terms: dict[str, list[TermData]] = {}
+        self._stats: dict[Any, float] = {}
         self.live = self._live()
         self._bits: dict[tuple[str, str], int] = {}
         self._values: dict[str, dict[str, list[str]]] = {}
@@ -97,8 +170,12 @@ class View:
         found = self._values.get(fieldname)
         if found is None:
             names: set[str] = set()
-            for reader, _, _ in self.leaves:
-                names.update(b.decode("utf-8") for b in reader.lexicon(fieldname))
+            for reader, _, sets in self.leaves:
+                local = sets.get(("lex", fieldname))
+                if local is None:
+                    local = sets[("lex", fieldname)] = frozenset(
+                        b.decode("utf-8") for b in reader.lexicon(fieldname))
+                names |= local
             found = {}
             for name in sorted(names):
                 found.setdefault(name.casefold(), []).append(name)
@@ -155,3 +232,205 @@ class View:
                     dates[offset + doc] = day
             self._date_list = dates
         return self._date_list
+
+    # Words
+
+    def _side(self, reader, sets):
+        side = sets.get("side")
+        if side is None:
+            side = sets["side"] = postings.open_side(reader._storage, reader.segment()) or False
+        return side
+
+    def _lengths(self, reader, sets, fieldname: str) -> array:
+        key = ("len", fieldname)
+        found = sets.get(key)
+        if found is None:
+            side = self._side(reader, sets)
+            found = side.lengths(fieldname) if side else postings.whoosh_lengths(reader, fieldname)
+            sets[key] = found
+        return found
+
+    def avg_length(self, fieldname: str) -> float:
+        key = ("avg", fieldname)
+        found = self._stats.get(key)
+        if found is None:
+            found = self._stats[key] = self.searcher.avg_field_length(fieldname) or 1.0
+        return found
+
+    def idf(self, fieldname: str, term: str) -> float:
+        key = (fieldname, term)
+        found = self._stats.get(key)
+        if found is None:
+            n = self.reader.doc_frequency(fieldname, term)
+            found = self._stats[key] = math.log(self.size / (n + 1)) + 1 if self.size else 1.0
+        return found
+
+    def term_data(self, term: str) -> list[TermData]:
+        """The word's data in each segment (cached per segment across searchers)."""
+        found = self._terms.get(term)
+        if found is None:
+            found = []
+            shared = self.shared
+            for (reader, _, sets), segment_id in zip(self.leaves, self.ids, strict=True):
+                with shared.lock:
+                    data = shared.term(segment_id, term)
+                if data is None:
+                    data = self._make_term(reader, sets, term)
+                    with shared.lock:
+                        shared.keep_term(segment_id, term, data)
+                found.append(data)
+            self._terms[term] = found
+        return found
+
+    def _make_term(self, reader, sets, term: str) -> TermData:
+        tbytes = term.encode("utf-8")
+        side = self._side(reader, sets)
+        found = []
+        for fieldname in SCORED:
+            docs, weights = (side.term(fieldname, tbytes) if side
+                             else postings.from_whoosh(reader, fieldname, tbytes))
+            if not docs:
+                continue
+            lens = self._lengths(reader, sets, fieldname)
+            top = self.idf(fieldname, term) * (K1 + 1)
+            k = K1 * (1 - B)
+            kb = K1 * B / self.avg_length(fieldname)
+            scores = array("f", [top * w / (w + k + kb * lens[d])
+                                 for d, w in zip(docs, weights, strict=True)])
+            found.append((docs, scores))
+        if not found:
+            return TermData(array("I"), array("f"), reader.doc_count_all())
+        found.sort(key=lambda f: len(f[0]), reverse=True)
+        docs, scores = found[0]
+        for other_docs, other_scores in found[1:]:
+            # Usually a few title matches: add them in place (docs ascending), the rest after.
+            extra_docs, extra_scores = array("I"), array("f")
+            n = len(docs)
+            for d, sc in zip(other_docs, other_scores, strict=True):
+                i = bisect.bisect_left(docs, d, 0, n)
+                if i < n and docs[i] == d:
+                    scores[i] += sc
+                else:
+                    extra_docs.append(d)
+                    extra_scores.append(sc)
+            docs.extend(extra_docs)
+            scores.extend(extra_scores)
+        return TermData(docs, scores, reader.doc_count_all())
+
+    def word_bits(self, term: str) -> int:
+        """Live documents holding the stemmed term in the title or body."""
+        key = ("w", term)
+        found = self._bits.get(key)
+        if found is None:
+            found = 0
+            for data, (_, offset, _) in zip(self.term_data(term), self.leaves, strict=True):
+                if data.bits:
+                    found |= data.bits << offset
+            found = self._bits[key] = found & self.live
+        return found
+
+    def phrase_bits(self, fieldname: str, words: list[tuple[str, int]]) -> int:
+        """Live documents with the words at their offsets in one field (offsets from 0)."""
+        found = 0
+        for reader, offset, sets in self.leaves:
+            side = self._side(reader, sets)
+            if side and max(o for _, o in words) < postings.GAP:
+                local = _phrase_side(side, fieldname, words)
+            else:
+                local = _phrase_whoosh(reader, fieldname, words)
+            if local:
+                found |= local << offset
+        return found & self.live
+
+    def docs_with(self, fieldname: str, values: list[str]) -> list[int]:
+        """Live documents holding any of the exact terms (e.g. record ids)."""
+        found = []
+        raw = self.live.to_bytes((self.size + 8) >> 3, "little")
+        for value in values:
+            encoded = value.encode("utf-8")
+            for reader, offset, _ in self.leaves:
+                for doc in _raw_ids(reader, fieldname, encoded):
+                    g = doc + offset
+                    if raw[g >> 3] >> (g & 7) & 1:
+                        found.append(g)
+        return sorted(set(found))
+
+    # Dates, newest first
+
+    def newest(self, allowed: int, need: int) -> list[int]:
+        """Up to ``need`` allowed documents, newest first (ties: higher number first)."""
+        raw = allowed.to_bytes((allowed.bit_length() + 8) >> 3, "little")
+        size = len(raw) << 3
+        found: list[tuple[str, int]] = []
+        for reader, offset, sets in self.leaves:
+            taken = 0
+            for day, doc in reversed(self._segment_dates(reader, sets)):
+                g = doc + offset
+                if g < size and raw[g >> 3] >> (g & 7) & 1:
+                    found.append((day, g))
+                    taken += 1
+                    if taken >= need:
+                        break
+        found.sort(reverse=True)
+        docs = [g for _, g in found[:need]]
+        if len(docs) < need:
+            undated = allowed & ~self._all_dated()
+            docs.extend(list(bits.docs(undated, reverse=True))[: need - len(docs)])
+        return docs
+
+    def _all_dated(self) -> int:
+        found = self._bits.get(("dated",))
+        if found is None:
+            found = 0
+            for reader, offset, sets in self.leaves:
+                found |= bits.from_docs((d for _, d in self._segment_dates(reader, sets)),
+                                        reader.doc_count_all()) << offset
+            self._bits[("dated",)] = found
+        return found
+
+
+def _phrase_side(side, fieldname: str, words: list[tuple[str, int]]) -> int:
+    """Local documents of one segment with the phrase, from token numbers.
+
+    A phrase starts at token ``s`` when each word occurs at ``s + offset``: the rarest
+    word's shifted tokens make a set, and each other word's shifted tokens are checked
+    against it by ``set.intersection`` (a loop in C, no second set built).
+    """
+    ordered = sorted(words, key=lambda w: side.count(fieldname, w[0].encode("utf-8")))
+    starts: set[int] | None = None
+    for term, offset in ordered:
+        tokens = side.tokens(fieldname, term.encode("utf-8"))
+        if not tokens:
+            return 0
+        shifted = map((-offset).__add__, tokens) if offset else tokens
+        starts = set(shifted) if starts is None else starts.intersection(shifted)
+        if not starts:
+            return 0
+    bases = side.bases(fieldname)
+    docs = {bisect.bisect_right(bases, s) - 1 for s in starts}
+    return bits.from_docs(docs, len(bases))
+
+
+def _phrase_whoosh(reader, fieldname: str, words: list[tuple[str, int]]) -> int:
+    """Local documents of a (small) segment with the phrase, from Whoosh's positions."""
+    fmt = reader.schema[fieldname].format
+    places: dict[int, set[int]] | None = None
+    for term, offset in words:
+        try:
+            m = reader._terms.matcher(fieldname, term.encode("utf-8"), fmt)
+        except (TermNotFound, KeyError):
+            return 0
+        found: dict[int, set[int]] = {}
+        while m.is_active():
+            doc = m.id()
+            if places is None or doc in places:
+                shifted = {p - offset for p in fmt.decode_positions(m.value())}
+                if places is not None:
+                    shifted &= places[doc]
+                if shifted:
+                    found[doc] = shifted
+            m.next()
+        places = found
+        if not places:
+            return 0
+    return bits.from_docs(places or (), reader.doc_count_all())

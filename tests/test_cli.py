@@ -286,3 +286,11 @@ def test_learning_update_refuses_a_backwards_period(cli, tmp_path):
         str(tmp_path / "x.md"),
     )
     assert unknown.exit_code == 1 and "SO9" in unknown.stderr
+
+
+def test_search_limit_can_reach_past_one_page(cli, evidence, make_record):
+    evidence.create_many([("t", make_record(title=f"Orchard visit {i}")) for i in range(130)])
+    out = json.loads(cli("search", "orchard", "--limit", "1000", "--json").stdout)
+    assert out["total"] == 130 and len(out["hits"]) == 130
+    assert len({h["id"] for h in out["hits"]}) == 130
+    assert len(json.loads(cli("search", "orchard", "--json").stdout)["hits"]) == 20

@@ -18,6 +18,7 @@ from tests.test_hardening_support import (
     Server,
     init_with_users,
     ok,
+    searched_ids,
     story,
     wm2u,
 )
@@ -88,8 +89,7 @@ def test_acknowledged_records_survive_sigkill_of_the_server(tmp_path) -> None:
             assert repaired.stdout.strip().startswith("All is well"), repaired.stdout
             # The index agrees with the database: search finds exactly this round's records.
             in_db = {i for i in present if i not in acknowledged or acknowledged[i] == marker}
-            with Evidence(data_dir) as ev:
-                found = {h.id for h in ev.search(marker, per_page=10_000).hits}
+            found = searched_ids(data_dir, marker)
             assert set(poster.acknowledged) <= found
             assert found <= in_db
 

@@ -85,10 +85,19 @@ CORPUS = [
 ]
 
 
-@pytest.fixture(scope="module")
-def index(tmp_path_factory):
+@pytest.fixture(scope="module", params=["saved", "rebuilt", "mixed"])
+def index(tmp_path_factory, request):
+    """The corpus saved (small segments read through Whoosh), rebuilt (segments with side
+    files), or both (a rebuilt segment plus saved ones, one record replaced)."""
     idx = SearchIndex(tmp_path_factory.mktemp("search") / "index")
-    assert idx.apply(CORPUS, [])
+    if request.param == "saved":
+        assert idx.apply(CORPUS, [])
+    elif request.param == "rebuilt":
+        assert idx.rebuild(iter(CORPUS)) == len(CORPUS)
+    else:
+        assert idx.rebuild(iter(CORPUS[:4])) == 4
+        assert idx.apply(CORPUS[4:], [])
+        assert idx.apply([CORPUS[0]], [])
     yield idx
     idx.close()
 

@@ -235,3 +235,41 @@ def test_failed_commit_changes_nothing(idx, monkeypatch):
     monkeypatch.undo()
     assert idx.revisions() == {"A": 1}
     assert idx.apply([make("B")], [])  # the lock was released
+
+
+def test_rebuilt_segments_have_side_files_and_tidy_merges_saves(idx, tmp_path, monkeypatch):
+    from search_index import building
+
+    monkeypatch.setattr(index_module, "MP_THRESHOLD", 40)
+    monkeypatch.setattr(building, "SEGMENT_DOCS", 30)  # bounded segments: 3 from 2 workers
+    records = [make(f"S{n:03d}", body=f"bounded segment text {n}") for n in range(70)]
+    assert idx.rebuild(iter(records)) == 70
+    folder = tmp_path / "index" / (tmp_path / "index" / "CURRENT").read_text().strip()
+    sides = list(folder.glob("*.wmt"))
+    assert len(sides) >= 3
+    for n in range(5):
+        idx.apply([make(f"S{n:03d}", revision=2, body=f"saved again {n}")], [])
+    assert len(list(folder.glob("*.seg"))) >= len(sides) + 2  # saves add small segments
+    assert idx.search("bounded").total == 65 and idx.search("saved").total == 5
+    assert idx.tidy()
+    assert idx.search("bounded").total == 65 and idx.search("saved").total == 5
+    assert idx.search('"saved again"', per_page=10).total == 5
+    assert len(list(folder.glob("*.wmt"))) == len(list(folder.glob("*.seg")))
+    assert idx.revisions()["S003"] == 2 and len(idx.revisions()) == 70
+
+
+def test_a_save_finds_deletions_through_the_open_searcher(idx, monkeypatch):
+    idx.apply([make("A"), make("B")], [])
+    assert idx.search("common").total == 2  # a searcher on the latest commit
+    calls = []
+    real = index_module.SegmentWriter.delete_by_term
+
+    def spy(self, *args, **kwargs):
+        calls.append(args)
+        return real(self, *args, **kwargs)
+
+    monkeypatch.setattr(index_module.SegmentWriter, "delete_by_term", spy)
+    idx.apply([make("A", revision=2, body="fresh words")], ["B"])
+    assert calls == []
+    assert idx.revisions() == {"A": 2}
+    assert idx.search("fresh").total == 1 and idx.search("common").total == 0

@@ -1,0 +1,353 @@
+"""Fast segment writing: postings kept in memory, a side file of term lists, two processes.
+
+Whoosh's ``SegmentWriter`` pickles every posting into a sorting pool, sorts the pickles and
+then looks each document's field length up again from disk; at 100,000 records that is most
+of the build. :class:`FastWriter` keeps each term's postings in arrays instead (the terms
+are sorted once, the documents already are) and knows the lengths it counted.
+
+It also writes a *side file* beside each segment it makes (``<segment>.wmt``, see
+:mod:`.postings`): every ``title``/``body`` term's documents and weights as raw arrays, so a
+search reads a term's documents without unpickling its positions. The file is named like the
+segment's own files, so Whoosh deletes it with the segment.
+
+:func:`build` fills an empty index with two worker processes, each writing segments of at
+most ``segment_docs`` documents (a purge rewrites one segment, so its cost stays bounded).
+"""
+
+from __future__ import annotations
+
+import multiprocessing
+import os
+import queue
+from array import array
+from collections.abc import Callable, Iterable
+
+from whoosh import index as whoosh_index
+from whoosh.formats import Positions
+from whoosh.writing import SegmentWriter
+
+from evidence.model import Record
+
+from . import postings
+from .schema import document
+
+SCORED = ("title", "body")
+_decode_positions = Positions().decode_positions
+BATCH = 200  # records sent to a worker at a time
+SEGMENT_DOCS = 10_000  # documents per segment written by a rebuild (a purge rewrites one)
+
+
+class FastWriter(SegmentWriter):
+    """A segment writer for bulk work (rebuilds, segment rewrites); same files as Whoosh's."""
+
+    def __init__(self, ix, **kwargs) -> None:
+        super().__init__(ix, **kwargs)
+        self._post: dict[str, dict[bytes, tuple[array, array, list]]] = {}
+        self._lens = {name: array("I") for name in SCORED}
+        # Phrase data for title/body: each occurrence as a "token number" base[doc] + position.
+        self._tokens: dict[str, dict[bytes, array]] = {name: {} for name in SCORED}
+        self._bases = {name: array("I", [0]) for name in SCORED}
+        self._copied = False  # add_reader() was used: tokens are derived at flush time
+
+    def add_document(self, **fields) -> None:
+        self._check_state()
+        pdw = self.perdocwriter
+        schema = self.schema
+        docnum = self.docnum
+        post = self._post
+        lens = self._lens
+        self._check_fields(schema, fields)
+        pdw.start_doc(docnum)
+        for name in lens:
+            if name not in fields or fields[name] is None:
+                lens[name].append(0)
+                self._bases[name].append(self._bases[name][-1])
+        for fieldname in sorted(fields):
+            value = fields[fieldname]
+            if value is None:
+                continue
+            field = schema[fieldname]
+            length = 0
+            if fieldname in lens and hasattr(field, "index_positions"):
+                terms = post.get(fieldname)
+                if terms is None:
+                    terms = post[fieldname] = {}
+                tokens = self._tokens[fieldname]
+                bases = self._bases[fieldname]
+                base = bases[-1]
+                top = -1
+                for tbytes, freq, weight, vbytes, found in field.index_positions(value):
+                    entry = terms.get(tbytes)
+                    if entry is None:
+                        entry = terms[tbytes] = (array("I"), array("f"), [])
+                        tokens[tbytes] = array("I")
+                    entry[0].append(docnum)
+                    entry[1].append(weight)
+                    entry[2].append(vbytes)
+                    tokens[tbytes].extend(map(base.__add__, found))
+                    length += freq
+                    if found[-1] > top:
+                        top = found[-1]
+                lens[fieldname].append(length)
+                bases[-1] = base
+                bases.append(base + top + 1 + postings.GAP)
+            elif field.indexed:
+                terms = post.get(fieldname)
+                if terms is None:
+                    terms = post[fieldname] = {}
+                scorable = field.scorable
+                for tbytes, freq, weight, vbytes in field.index(value):
+                    entry = terms.get(tbytes)
+                    if entry is None:
+                        entry = terms[tbytes] = (array("I"), array("f"), [])
+                    entry[0].append(docnum)
+                    entry[1].append(weight)
+                    entry[2].append(vbytes)
+                    if scorable:
+                        length += freq
+                if fieldname in lens:
+                    lens[fieldname].append(length)
+            pdw.add_field(fieldname, field, value if field.stored else None, length)
+            column = field.column_type
+            if column:
+                pdw.add_column_value(fieldname, column, field.to_column_value(value))
+        pdw.finish_doc()
+        self._added = True
+        self.docnum += 1
+
+    def add_reader(self, reader) -> None:
+        """Copy a segment's live documents (used to rewrite a segment without its deletions)."""
+        self._check_state()
+        basedoc = self.docnum
+        names = {f for f in reader.indexed_field_names() if f in self.schema}
+        docmap = self.write_per_doc(set(self.schema.names()) | names, reader)
+        olds = sorted(docmap) if docmap is not None else range(reader.doc_count_all())
+        for name, lens in self._lens.items():
+            lens.extend(reader.doc_field_length(old, name) or 0 for old in olds)
+        post = self._post
+        schema = self.schema
+        for fieldname, tbytes, docnum, weight, vbytes in reader.iter_postings():
+            if fieldname not in schema:
+                continue
+            newdoc = docmap[docnum] if docmap is not None else basedoc + docnum
+            terms = post.get(fieldname)
+            if terms is None:
+                terms = post[fieldname] = {}
+            entry = terms.get(tbytes)
+            if entry is None:
+                entry = terms[tbytes] = (array("I"), array("f"), [])
+            entry[0].append(newdoc)
+            entry[1].append(weight)
+            entry[2].append(vbytes)
+        self._copied = True
+        self._added = True
+
+    def _derive_tokens(self) -> None:
+        """Token numbers from the encoded positions (after add_reader: a bounded rewrite)."""
+        decode = _decode_positions
+        for name in SCORED:
+            terms = self._post.get(name, {})
+            top = [-1] * self.docnum
+            for docs, _, values in terms.values():
+                for d, v in zip(docs, values, strict=True):
+                    last = decode(v)[-1]
+                    if last > top[d]:
+                        top[d] = last
+            bases = array("I", [0])
+            for d in range(self.docnum):
+                bases.append(bases[-1] + (top[d] + 1 + postings.GAP if top[d] >= 0 else 0))
+            tokens = {}
+            for tbytes, (docs, _, values) in terms.items():
+                found = array("I")
+                for d, v in zip(docs, values, strict=True):
+                    found.extend(map(bases[d].__add__, decode(v)))
+                tokens[tbytes] = found
+            self._tokens[name] = tokens
+            self._bases[name] = bases
+
+    def _flush_segment(self) -> None:
+        self.perdocwriter.close()
+        fw = self.fieldwriter
+        schema = self.schema
+        for fieldname in sorted(self._post):
+            terms = self._post[fieldname]
+            fw.start_field(fieldname, schema[fieldname])
+            lens = self._lens.get(fieldname)
+            bulk = _bulk_writer(fw)
+            for tbytes in sorted(terms):
+                docs, weights, values = terms[tbytes]
+                if len(docs) > 1 and any(a > b for a, b in zip(docs, docs[1:], strict=False)):
+                    order = sorted(range(len(docs)), key=docs.__getitem__)
+                    docs = array("I", (docs[i] for i in order))
+                    weights = array("f", (weights[i] for i in order))
+                    values = [values[i] for i in order]
+                    terms[tbytes] = (docs, weights, values)
+                fw.start_term(tbytes)
+                if bulk is not None:
+                    bulk(docs, weights, values, lens)
+                else:
+                    empty = b""
+                    for d, w, v in zip(docs, weights, values, strict=True):
+                        fw.add(d, w, v if v is not None else empty, lens[d] if lens else 0)
+                fw.finish_term()
+            fw.finish_field()
+        fw.close()
+
+    def _finalize_segment(self):
+        segment = super()._finalize_segment()
+        if self._copied:
+            self._derive_tokens()
+        postings.write(self.storage, segment, self.docnum,
+                       {name: self._post.get(name, {}) for name in SCORED}, self._lens,
+                       self._tokens, self._bases)
+        self._post = {}
+        self._tokens = {}
+        return segment
+
+    def finish_segment(self):
+        """Write this writer's segment and return it, without touching the TOC (no lock)."""
+        segment = self._finalize_segment() if self._added else None
+        if segment is None:
+            self._close_segment()
+        # Not _finish(): it would delete the temporary folder other writers share.
+        self.is_closed = True
+        return segment
+
+
+def _bulk_writer(fw):
+    """Add a whole posting list to Whoosh's postings writer a block at a time.
+
+    Does what ``W3PostingsWriter.add_posting`` does posting by posting (fill the block
+    buffers, track the block's max weight and min/max length, write full blocks) with one
+    slice per block; the last block is left buffered for ``finish_term``. None if the
+    writer is not the one this mirrors.
+    """
+    pw = getattr(fw, "_postwriter", None)
+    needed = ("_blocklimit", "_new_block", "_write_block", "_byteids")
+    if pw is None or not all(hasattr(pw, n) for n in needed) or pw._byteids:
+        return None
+    limit = pw._blocklimit
+
+    def bulk(docs, weights, values, lens) -> None:
+        n = len(docs)
+        for start in range(0, n, limit):
+            stop = min(n, start + limit)
+            pw._ids = array("I", docs[start:stop])
+            pw._weights = array("f", weights[start:stop])
+            pw._values = [v for v in values[start:stop] if v]
+            pw._maxweight = max(pw._weights)
+            if lens is not None:
+                sizes = [x for x in map(lens.__getitem__, pw._ids) if x]
+                pw._minlength = min(sizes) if sizes else None
+                pw._maxlength = max(sizes) if sizes else 0
+            if stop < n:
+                pw._write_block()
+
+    return bulk
+
+
+def _worker(folder: str, jobs, results, segment_docs: int) -> None:
+    try:
+        ix = whoosh_index.open_dir(folder)
+        segments = []
+        writer = None
+        while True:
+            batch = jobs.get()
+            if batch is None:
+                break
+            for doc in map(document, batch):
+                if writer is None:
+                    writer = FastWriter(ix, _lk=False)
+                writer.add_document(**doc)
+                if writer.docnum >= segment_docs:
+                    segments.append(writer.finish_segment())
+                    writer = None
+        if writer is not None:
+            segments.append(writer.finish_segment())
+        results.put(("ok", [s for s in segments if s is not None]))
+    except BaseException as error:  # report, then let the parent clean up
+        results.put(("error", repr(error)))
+        raise
+
+
+def build(folder: str, records: Iterable[Record], procs: int = 2,
+          progress: Callable[[int], None] | None = None, every: int = 500,
+          segment_docs: int | None = None) -> int:
+    """Index ``records`` into the empty index at ``folder`` (no other writer may use it)."""
+    segment_docs = segment_docs or SEGMENT_DOCS
+    batch_size = max(1, min(BATCH, segment_docs // 2))
+    ix = whoosh_index.open_dir(folder)
+    ctx = multiprocessing.get_context("fork" if "fork" in multiprocessing.get_all_start_methods()
+                                      else "spawn")
+    jobs = ctx.Queue(procs * 4)
+    results = ctx.Queue()
+    workers = [ctx.Process(target=_worker, args=(folder, jobs, results, segment_docs),
+                           daemon=True) for _ in range(procs)]
+    count = reported = 0
+    try:
+        for worker in workers:
+            worker.start()
+        batch: list[Record] = []
+        for record in records:
+            batch.append(record)
+            count += 1
+            if len(batch) >= batch_size:
+                _put(jobs, batch, workers)
+                batch = []
+            if progress and count - reported >= every:
+                progress(count - reported)
+                reported = count
+        if batch:
+            _put(jobs, batch, workers)
+        for _ in workers:
+            _put(jobs, None, workers)
+        segments = []
+        for _ in workers:
+            status, value = _get(results, workers)
+            if status != "ok":
+                raise RuntimeError(f"an indexing process failed: {value}")
+            segments.extend(value)
+        for worker in workers:
+            worker.join()
+        main = ix.writer()
+        main._close_segment()
+        main._commit_toc(segments)
+        main._finish()
+    except BaseException:
+        for worker in workers:
+            if worker.is_alive():
+                worker.kill()
+            worker.join()
+        raise
+    finally:
+        jobs.close()
+        results.close()
+    if progress and count > reported:
+        progress(count - reported)
+    return count
+
+
+def _put(jobs, item, workers) -> None:
+    while True:
+        try:
+            jobs.put(item, timeout=1.0)
+            return
+        except queue.Full:
+            if not all(w.is_alive() for w in workers):
+                raise RuntimeError("an indexing process died") from None
+
+
+def _get(results, workers):
+    while True:
+        try:
+            return results.get(timeout=1.0)
+        except queue.Empty:
+            if not any(w.is_alive() for w in workers):
+                try:
+                    return results.get(timeout=1.0)
+                except queue.Empty:
+                    raise RuntimeError("an indexing process died") from None
+
+
+def cpu_count() -> int:
+    return max(1, min(2, os.cpu_count() or 1))
