@@ -55,26 +55,116 @@ various entire close legal religious cold final main green nice huge popular tra
 STOP = """the of and to a in that it was for on with as at by from this be have not are
 we they you he she but or an his her their our its had were been has will would could
 """.split()
-AUTHORITIES = ["Dundee", "Angus", "Fife", "Perth", "Glasgow", "Edinburgh", "Aberdeen",
-               "Highland", "Moray", "Stirling", "Falkirk", "Clackmannanshire", "Inverclyde",
-               "Renfrewshire", "East Renfrewshire", "West Lothian", "Midlothian",
-               "East Lothian", "Borders", "Dumfries", "South Ayrshire", "North Ayrshire",
-               "East Ayrshire", "South Lanarkshire", "North Lanarkshire", "Argyll",
-               "West Dunbartonshire", "East Dunbartonshire", "Orkney", "Shetland",
-               "Western Isles", "Aberdeenshire"]
-DUNDEE = ["Lochee", "The Ferry", "North East", "Coldside", "Maryfield", "Strathmartine",
-          "West End", "East End"]
-TYPES = ["family_story", "cafe_conversation", "vble_evaluation", "event", "test_of_change",
-         "fund_decision", "learning_update"]
+AUTHORITIES = [
+    "Dundee",
+    "Angus",
+    "Fife",
+    "Perth",
+    "Glasgow",
+    "Edinburgh",
+    "Aberdeen",
+    "Highland",
+    "Moray",
+    "Stirling",
+    "Falkirk",
+    "Clackmannanshire",
+    "Inverclyde",
+    "Renfrewshire",
+    "East Renfrewshire",
+    "West Lothian",
+    "Midlothian",
+    "East Lothian",
+    "Borders",
+    "Dumfries",
+    "South Ayrshire",
+    "North Ayrshire",
+    "East Ayrshire",
+    "South Lanarkshire",
+    "North Lanarkshire",
+    "Argyll",
+    "West Dunbartonshire",
+    "East Dunbartonshire",
+    "Orkney",
+    "Shetland",
+    "Western Isles",
+    "Aberdeenshire",
+]
+DUNDEE = [
+    "Lochee",
+    "The Ferry",
+    "North East",
+    "Coldside",
+    "Maryfield",
+    "Strathmartine",
+    "West End",
+    "East End",
+]
+TYPES = [
+    "family_story",
+    "cafe_conversation",
+    "vble_evaluation",
+    "event",
+    "test_of_change",
+    "fund_decision",
+    "learning_update",
+]
 TYPE_WEIGHTS = [30, 20, 10, 15, 10, 10, 5]
 INDICATORS = [f"SO{o}.{n}" for o in range(1, 5) for n in range(1, 4)]
-NAMES = ["Sarah", "Tom McKay", "Aisha", "Callum", "Morag Reid", "Jamie", "Priya", "Euan",
-         "Fiona Grant", "Kyle", "Leah", "Ross Brown", "Zainab", "Iain", "Chloe", "Stuart"]
-TAGS = ["housing", "school", "transport", "food", "money", "health", "youth", "play",
-        "digital", "employment", "childcare", "disability"]
+NAMES = [
+    "Sarah",
+    "Tom McKay",
+    "Aisha",
+    "Callum",
+    "Morag Reid",
+    "Jamie",
+    "Priya",
+    "Euan",
+    "Fiona Grant",
+    "Kyle",
+    "Leah",
+    "Ross Brown",
+    "Zainab",
+    "Iain",
+    "Chloe",
+    "Stuart",
+]
+TAGS = [
+    "housing",
+    "school",
+    "transport",
+    "food",
+    "money",
+    "health",
+    "youth",
+    "play",
+    "digital",
+    "employment",
+    "childcare",
+    "disability",
+]
 
-_SYLLABLES = ["ka", "lo", "mi", "ren", "sta", "vor", "pel", "dun", "bri", "ach", "tor", "wen",
-              "gle", "mar", "sho", "fin", "quel", "dra", "zo", "ny"]
+_SYLLABLES = [
+    "ka",
+    "lo",
+    "mi",
+    "ren",
+    "sta",
+    "vor",
+    "pel",
+    "dun",
+    "bri",
+    "ach",
+    "tor",
+    "wen",
+    "gle",
+    "mar",
+    "sho",
+    "fin",
+    "quel",
+    "dra",
+    "zo",
+    "ny",
+]
 
 
 def vocabulary(size: int = 20000) -> tuple[list[str], list[float]]:
@@ -95,8 +185,10 @@ def localities() -> list[tuple[str, str]]:
     """(authority, locality) pairs: Dundee's real ones, five invented ones elsewhere."""
     found = [("Dundee", name) for name in DUNDEE]
     for authority in AUTHORITIES[1:]:
-        found.extend((authority, f"{authority} {part}") for part in
-                     ("North", "South", "East", "West", "Central"))
+        found.extend(
+            (authority, f"{authority} {part}")
+            for part in ("North", "South", "East", "West", "Central")
+        )
     return found
 
 
@@ -121,8 +213,7 @@ def records(n: int, seed: int = 2024):
     for i in range(n):
         kind = rng.choices(TYPES, weights=TYPE_WEIGHTS)[0]
         consent = rng.choices(["internal", "anonymised", "public"], weights=[15, 60, 25])[0]
-        authority, locality = rng.choice(places) if rng.random() > 0.3 else rng.choice(
-            places[:8])
+        authority, locality = rng.choice(places) if rng.random() > 0.3 else rng.choice(places[:8])
         people = rng.sample(NAMES, rng.randint(1, 3)) if consent == "anonymised" else []
         sentences = []
         length = 0
@@ -137,11 +228,19 @@ def records(n: int, seed: int = 2024):
         quotes = [_sentence(rng, words, cum)] if rng.random() < 0.5 else []
         fields = {"what_changed": _sentence(rng, words, cum)} if kind == "family_story" else {}
         yield Record(
-            id=f"B{i:07d}", type=kind,
+            id=f"B{i:07d}",
+            type=kind,
             title=" ".join(rng.choices(words, cum_weights=cum, k=rng.randint(3, 7))).capitalize(),
             date=(start + timedelta(days=rng.randrange(6 * 365))).isoformat(),
-            consent=consent, indicators=sorted(rng.sample(INDICATORS, rng.randint(1, 3))),
-            authority=authority, locality=locality, author="GL",
-            tags=rng.sample(TAGS, rng.randint(0, 2)), people=people, quotes=quotes,
-            body=body, fields=fields, revision=1,
+            consent=consent,
+            indicators=sorted(rng.sample(INDICATORS, rng.randint(1, 3))),
+            authority=authority,
+            locality=locality,
+            author="GL",
+            tags=rng.sample(TAGS, rng.randint(0, 2)),
+            people=people,
+            quotes=quotes,
+            body=body,
+            fields=fields,
+            revision=1,
         )

@@ -35,8 +35,14 @@ from whoosh.qparser import QueryParser  # noqa: E402
 
 from search_index import SearchIndex  # noqa: E402
 
-CLASSES = ["single word", "two words AND", "phrase", "word + indicator + type",
-           "word + date range", "facets"]
+CLASSES = [
+    "single word",
+    "two words AND",
+    "phrase",
+    "word + indicator + type",
+    "word + date range",
+    "facets",
+]
 PER_CLASS = 40
 SAVES = 40
 
@@ -51,7 +57,7 @@ def queries(records, seed=7):
     for r in sample:
         tokens = [t.strip(".:,").lower() for t in r.body.split()]
         i = rng.randrange(0, max(1, len(tokens) - 3))
-        pair = [t for t in tokens[i:i + 3] if t not in corpus.STOP][:2]
+        pair = [t for t in tokens[i : i + 3] if t not in corpus.STOP][:2]
         if len(pair) == 2:
             phrases.append(pair)
     out = {c: [] for c in CLASSES}
@@ -63,8 +69,12 @@ def queries(records, seed=7):
         out["two words AND"].append({"words": [w1, w2]})
         out["phrase"].append({"phrase": rng.choice(phrases)})
         out["word + indicator + type"].append(
-            {"words": [w1], "indicator": rng.choice(corpus.INDICATORS),
-             "type": rng.choice(corpus.TYPES[:5])})
+            {
+                "words": [w1],
+                "indicator": rng.choice(corpus.INDICATORS),
+                "type": rng.choice(corpus.TYPES[:5]),
+            }
+        )
         out["word + date range"].append({"words": [w1], "from": start, "to": end})
         out["facets"].append({"words": [w1], "facets": True})
     return out
@@ -100,13 +110,16 @@ def bench_ours(records, qsets, workdir):
             _ours_search(idx, item)  # warm
         out[cls] = summary([_timed(_ours_search, idx, item) for item in items])
     out["external single word"] = summary(
-        [_timed(_ours_search, idx, item, "external") for item in qsets["single word"]])
+        [_timed(_ours_search, idx, item, "external") for item in qsets["single word"]]
+    )
     out["single save"] = summary(_ours_saves(idx, records))
     out["search after save"] = summary(
-        [_timed(_save_then_search, idx, records, i) for i in range(10)])
+        [_timed(_save_then_search, idx, records, i) for i in range(10)]
+    )
     # Erasure rewrites the one (bounded) segment holding the record.
-    out["purge"] = summary([_timed(idx.purge, records[(i * 15485863) % len(records)].id)
-                            for i in range(3)])
+    out["purge"] = summary(
+        [_timed(idx.purge, records[(i * 15485863) % len(records)].id) for i in range(3)]
+    )
     out["tidy"] = summary([_timed(idx.tidy)])
     idx.close()
     out["size_mb"] = round(folder_size(workdir / "ours") / 1e6, 1)
@@ -152,16 +165,30 @@ def _timed(fn, *args):
 
 
 def raw_schema():
-    return wf.Schema(id=wf.ID(stored=True, unique=True), title=wf.TEXT(stored=True),
-                     body=wf.TEXT(analyzer=StemmingAnalyzer()), type=wf.ID(),
-                     locality=wf.ID(), indicator=wf.KEYWORD(commas=True),
-                     objective=wf.KEYWORD(commas=True), date=wf.ID())
+    return wf.Schema(
+        id=wf.ID(stored=True, unique=True),
+        title=wf.TEXT(stored=True),
+        body=wf.TEXT(analyzer=StemmingAnalyzer()),
+        type=wf.ID(),
+        locality=wf.ID(),
+        indicator=wf.KEYWORD(commas=True),
+        objective=wf.KEYWORD(commas=True),
+        date=wf.ID(),
+    )
 
 
 def raw_doc(r):
     text = "\n".join([r.body, *r.quotes, *[v for v in r.fields.values() if isinstance(v, str)]])
-    return dict(id=r.id, title=r.title, body=text, type=r.type, locality=r.locality,
-                indicator=",".join(r.indicators), objective=",".join(r.objectives), date=r.date)
+    return dict(
+        id=r.id,
+        title=r.title,
+        body=text,
+        type=r.type,
+        locality=r.locality,
+        indicator=",".join(r.indicators),
+        objective=",".join(r.objectives),
+        date=r.date,
+    )
 
 
 def bench_raw(records, qsets, workdir):
@@ -207,8 +234,10 @@ def _raw_search(s, parser, item):
         q += f" date:[{item['from']} TO {item['to']}]"
     kwargs = {"limit": 20}
     if item.get("facets"):
-        kwargs["groupedby"] = [sorting.FieldFacet(f, allow_overlap=True)
-                               for f in ("type", "indicator", "locality", "objective")]
+        kwargs["groupedby"] = [
+            sorting.FieldFacet(f, allow_overlap=True)
+            for f in ("type", "indicator", "locality", "objective")
+        ]
     results = s.search(parser.parse(q), **kwargs)
     len(results)
     if item.get("facets"):
@@ -262,8 +291,9 @@ def bench_fts(records, qsets, workdir):
 def _fts_insert(db, n, r):
     text = "\n".join([r.body, *r.quotes, *[v for v in r.fields.values() if isinstance(v, str)]])
     db.execute("INSERT INTO rec VALUES (?,?,?,?,?)", (n, r.id, r.type, r.locality, r.date))
-    db.executemany("INSERT INTO rec_ind VALUES (?,?,?)",
-                   [(n, c, c.split(".")[0]) for c in r.indicators])
+    db.executemany(
+        "INSERT INTO rec_ind VALUES (?,?,?)", [(n, c, c.split(".")[0]) for c in r.indicators]
+    )
     db.execute("INSERT INTO fts(rowid, title, body) VALUES (?,?,?)", (n, r.title, text))
 
 
@@ -281,16 +311,20 @@ def _fts_search(db, item):
         params += [item["from"], item["to"]]
     cond = " AND ".join(where)
     base = f"FROM fts JOIN rec ON rec.rowid = fts.rowid WHERE {cond}"
-    db.execute(f"SELECT rec.id, snippet(fts, 1, '<mark>', '</mark>', '…', 20) {base} "
-               "ORDER BY bm25(fts, 4.0, 1.0) LIMIT 20", params).fetchall()
+    db.execute(
+        f"SELECT rec.id, snippet(fts, 1, '<mark>', '</mark>', '…', 20) {base} "
+        "ORDER BY bm25(fts, 4.0, 1.0) LIMIT 20",
+        params,
+    ).fetchall()
     db.execute(f"SELECT count(*) {base}", params).fetchone()
     if item.get("facets"):
         for col in ("rec.type", "rec.locality"):
             db.execute(f"SELECT {col}, count(*) {base} GROUP BY {col}", params).fetchall()
         joined = base.replace("WHERE", "JOIN rec_ind ON rec_ind.rowid = rec.rowid WHERE")
         for col in ("code", "objective"):
-            db.execute(f"SELECT {col}, count(DISTINCT rec_ind.rowid) {joined} GROUP BY {col}",
-                       params).fetchall()
+            db.execute(
+                f"SELECT {col}, count(DISTINCT rec_ind.rowid) {joined} GROUP BY {col}", params
+            ).fetchall()
 
 
 # Report
@@ -320,8 +354,11 @@ def table(results) -> str:
             else:
                 ratios.append("—")
         lines.append(f"| {row} | " + " | ".join(cells) + " | " + " | ".join(ratios) + " |")
-    extra = [f"| ours, {k} | {v['p50']} / {v['p95']} |" for k, v in results["ours"].items()
-             if k in ("external single word", "search after save", "purge", "tidy")]
+    extra = [
+        f"| ours, {k} | {v['p50']} / {v['p95']} |"
+        for k, v in results["ours"].items()
+        if k in ("external single word", "search after save", "purge", "tidy")
+    ]
     return "\n".join(lines + ["", "| extra (ms, p50 / p95) | ours |", "| --- | --- |", *extra])
 
 
@@ -352,15 +389,28 @@ def main(argv=None) -> int:
     parser.add_argument("--records", type=int, default=100_000)
     parser.add_argument("--out", default="results.json")
     parser.add_argument("--skip", nargs="*", default=[], choices=["raw", "fts5"])
-    parser.add_argument("--only", nargs="*", default=None, choices=["ours", "raw", "fts5"],
-                        help="engines to measure (default: all three)")
-    parser.add_argument("--baseline", default=None,
-                        help="a JSON result file of the same corpus size whose figures fill in "
-                             "the engines not measured in this run")
-    parser.add_argument("--combine", nargs="+", default=None, metavar="JSON",
-                        help="measure nothing: print and save the table of earlier result "
-                             "files (same corpus size), engines taken from the first file "
-                             "that has them")
+    parser.add_argument(
+        "--only",
+        nargs="*",
+        default=None,
+        choices=["ours", "raw", "fts5"],
+        help="engines to measure (default: all three)",
+    )
+    parser.add_argument(
+        "--baseline",
+        default=None,
+        help="a JSON result file of the same corpus size whose figures fill in "
+        "the engines not measured in this run",
+    )
+    parser.add_argument(
+        "--combine",
+        nargs="+",
+        default=None,
+        metavar="JSON",
+        help="measure nothing: print and save the table of earlier result "
+        "files (same corpus size), engines taken from the first file "
+        "that has them",
+    )
     parser.add_argument("--workdir", default=None)
     args = parser.parse_args(argv)
     if args.combine:
@@ -371,12 +421,18 @@ def main(argv=None) -> int:
     workdir.mkdir(parents=True, exist_ok=True)
     t = time.perf_counter()
     records = list(corpus.records(args.records))
-    print(f"corpus: {len(records)} records in {time.perf_counter() - t:.1f}s "
-          f"(mean {statistics.mean(len(r.body.split()) for r in records[:2000]):.0f} words)",
-          flush=True)
+    print(
+        f"corpus: {len(records)} records in {time.perf_counter() - t:.1f}s "
+        f"(mean {statistics.mean(len(r.body.split()) for r in records[:2000]):.0f} words)",
+        flush=True,
+    )
     qsets = queries(records)
-    results = {"records": args.records, "cpus": os.cpu_count(), "units": "ms p50 / p95; s; MB",
-               "load_before": os.getloadavg()}
+    results = {
+        "records": args.records,
+        "cpus": os.cpu_count(),
+        "units": "ms p50 / p95; s; MB",
+        "load_before": os.getloadavg(),
+    }
     if "ours" in engines:
         results["ours"] = bench_ours(records, qsets, workdir)
         results["load_after_ours"] = os.getloadavg()

@@ -197,9 +197,15 @@ class FastWriter(SegmentWriter):
         segment = super()._finalize_segment()
         if self._copied:
             self._derive_tokens()
-        postings.write(self.storage, segment, self.docnum,
-                       {name: self._post.get(name, {}) for name in SCORED}, self._lens,
-                       self._tokens, self._bases)
+        postings.write(
+            self.storage,
+            segment,
+            self.docnum,
+            {name: self._post.get(name, {}) for name in SCORED},
+            self._lens,
+            self._tokens,
+            self._bases,
+        )
         self._post = {}
         self._tokens = {}
         return segment
@@ -270,19 +276,27 @@ def _worker(folder: str, jobs, results, segment_docs: int) -> None:
         raise
 
 
-def build(folder: str, records: Iterable[Record], procs: int = 2,
-          progress: Callable[[int], None] | None = None, every: int = 500,
-          segment_docs: int | None = None) -> int:
+def build(
+    folder: str,
+    records: Iterable[Record],
+    procs: int = 2,
+    progress: Callable[[int], None] | None = None,
+    every: int = 500,
+    segment_docs: int | None = None,
+) -> int:
     """Index ``records`` into the empty index at ``folder`` (no other writer may use it)."""
     segment_docs = segment_docs or SEGMENT_DOCS
     batch_size = max(1, min(BATCH, segment_docs // 2))
     ix = whoosh_index.open_dir(folder)
-    ctx = multiprocessing.get_context("fork" if "fork" in multiprocessing.get_all_start_methods()
-                                      else "spawn")
+    ctx = multiprocessing.get_context(
+        "fork" if "fork" in multiprocessing.get_all_start_methods() else "spawn"
+    )
     jobs = ctx.Queue(procs * 4)
     results = ctx.Queue()
-    workers = [ctx.Process(target=_worker, args=(folder, jobs, results, segment_docs),
-                           daemon=True) for _ in range(procs)]
+    workers = [
+        ctx.Process(target=_worker, args=(folder, jobs, results, segment_docs), daemon=True)
+        for _ in range(procs)
+    ]
     count = reported = 0
     try:
         for worker in workers:

@@ -189,8 +189,9 @@ class SearchIndex:
                     name = segment.segment_id()
                     reader = shared.readers.get(name)
                     if reader is None or reader.is_closed:
-                        reader = SegmentReader(ix.storage, toc.schema, segment,
-                                               generation=toc.generation)
+                        reader = SegmentReader(
+                            ix.storage, toc.schema, segment, generation=toc.generation
+                        )
                         shared.readers[name] = reader
                     else:
                         reader._segment = segment
@@ -211,9 +212,15 @@ class SearchIndex:
             reader = MultiReader(readers, generation=toc.generation)
         return Searcher(reader, fromindex=ix, closereader=False)
 
-    def search(self, query: str, filters: dict | None = None, page: int = 1,
-               per_page: int = 20, audience: str = "internal",
-               sort: str = "relevance") -> Results:
+    def search(
+        self,
+        query: str,
+        filters: dict | None = None,
+        page: int = 1,
+        per_page: int = 20,
+        audience: str = "internal",
+        sort: str = "relevance",
+    ) -> Results:
         """One page of the records the audience may see that match ``query`` and ``filters``."""
         tree = parse(query)
         with self._shared.read_lock:
@@ -223,7 +230,8 @@ class SearchIndex:
             words = positive_words(text_node)
             if words:
                 results.suggestion = spelling.suggest(
-                    view, searching.parts(view, audience), query, words)
+                    view, searching.parts(view, audience), query, words
+                )
         return results
 
     def suggest(self, query: str, audience: str = "internal") -> str | None:
@@ -264,8 +272,12 @@ class SearchIndex:
                 name = self._read_generation()
                 try:
                     ix = whoosh_index.open_dir(str(self.path / name))
-                    writer = kind(ix, timeout=max(0.0, deadline - time.monotonic()),
-                                  delay=0.02, limitmb=LIMIT_MB)
+                    writer = kind(
+                        ix,
+                        timeout=max(0.0, deadline - time.monotonic()),
+                        delay=0.02,
+                        limitmb=LIMIT_MB,
+                    )
                 except LockError:
                     break
                 except (OSError, whoosh_index.EmptyIndexError):
@@ -351,8 +363,12 @@ class SearchIndex:
             writer.commit(mergetype=merging.small_into_one(TIDY_BELOW))
         return True
 
-    def rebuild(self, records: Iterable[Record], total: int | None = None,
-                progress: Callable[[int], None] | None = None) -> int:
+    def rebuild(
+        self,
+        records: Iterable[Record],
+        total: int | None = None,
+        progress: Callable[[int], None] | None = None,
+    ) -> int:
         """Index ``records`` into a new generation, swap it in, remove the old one.
 
         ``progress`` is called with the number of records indexed since its last call.
@@ -375,11 +391,21 @@ class SearchIndex:
         self._remove_stale(keep={name})
         return count
 
-    def _fill(self, folder: Path, records: Iterable[Record], many: bool,
-              progress: Callable[[int], None] | None) -> int:
+    def _fill(
+        self,
+        folder: Path,
+        records: Iterable[Record],
+        many: bool,
+        progress: Callable[[int], None] | None,
+    ) -> int:
         if many:
-            return building.build(str(folder), records, procs=building.cpu_count(),
-                                  progress=progress, every=PROGRESS_EVERY)
+            return building.build(
+                str(folder),
+                records,
+                procs=building.cpu_count(),
+                progress=progress,
+                every=PROGRESS_EVERY,
+            )
         ix = whoosh_index.open_dir(str(folder))
         writer = building.FastWriter(ix)
         count = reported = 0

@@ -28,8 +28,15 @@ EXT = ".wmt"
 _TAIL = struct.Struct("<Q")
 
 
-def write(storage, segment, doccount: int, fields: dict, lens: dict[str, array],
-          tokens: dict[str, dict[bytes, array]], bases: dict[str, array]) -> None:
+def write(
+    storage,
+    segment,
+    doccount: int,
+    fields: dict,
+    lens: dict[str, array],
+    tokens: dict[str, dict[bytes, array]],
+    bases: dict[str, array],
+) -> None:
     """Write the side file of ``segment`` (``fields``: field -> term -> (docs, weights, _)).
 
     ``tokens``: field -> term -> its occurrences as token numbers ``bases[field][doc] +
@@ -71,8 +78,8 @@ class SideFile:
         m = self._map
         if m[: len(MAGIC)] != MAGIC:
             raise ValueError(f"{path} is not a side file")
-        (start,) = _TAIL.unpack(m[-_TAIL.size:])
-        directory = pickle.loads(m[start: len(m) - _TAIL.size])
+        (start,) = _TAIL.unpack(m[-_TAIL.size :])
+        directory = pickle.loads(m[start : len(m) - _TAIL.size])
         self.doccount: int = directory["doccount"]
         self._terms: dict = directory["terms"]
         self._lens: dict = directory["lens"]
@@ -84,8 +91,8 @@ class SideFile:
         docs, weights = array("I"), array("f")
         if found is not None:
             offset, count, _ = found
-            docs.frombytes(self._map[offset: offset + 4 * count])
-            weights.frombytes(self._map[offset + 4 * count: offset + 8 * count])
+            docs.frombytes(self._map[offset : offset + 4 * count])
+            weights.frombytes(self._map[offset + 4 * count : offset + 8 * count])
         return docs, weights
 
     def count(self, fieldname: str, tbytes: bytes) -> int:
@@ -99,7 +106,7 @@ class SideFile:
         if entry is not None:
             offset, count, ntokens = entry
             start = offset + 8 * count
-            found.frombytes(self._map[start: start + 4 * ntokens])
+            found.frombytes(self._map[start : start + 4 * ntokens])
         return found
 
     def bases(self, fieldname: str) -> array:

@@ -20,11 +20,20 @@ MAX_DEPTH = 16  # nested parentheses
 MAX_CLAUSES = 64  # words, phrases and filters
 
 FIELDS = {
-    "indicator": "indicator", "indicators": "indicator",
-    "type": "type", "locality": "locality", "authority": "authority",
-    "tag": "tag", "tags": "tag", "objective": "objective", "objectives": "objective",
-    "activity": "activity", "activities": "activity", "consent": "consent",
-    "author": "author", "date": "date",
+    "indicator": "indicator",
+    "indicators": "indicator",
+    "type": "type",
+    "locality": "locality",
+    "authority": "authority",
+    "tag": "tag",
+    "tags": "tag",
+    "objective": "objective",
+    "objectives": "objective",
+    "activity": "activity",
+    "activities": "activity",
+    "consent": "consent",
+    "author": "author",
+    "date": "date",
 }
 
 

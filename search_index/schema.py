@@ -27,8 +27,21 @@ from . import text
 
 TITLE_BOOST = 4.0
 # Facet and filter fields (exact values, no analysis).
-KEY_FIELDS = ("type", "authority", "locality", "consent", "indicator", "objective",
-              "activity", "tag", "xtag", "author", "redacted", "xmask", "xadd")
+KEY_FIELDS = (
+    "type",
+    "authority",
+    "locality",
+    "consent",
+    "indicator",
+    "objective",
+    "activity",
+    "tag",
+    "xtag",
+    "author",
+    "redacted",
+    "xmask",
+    "xadd",
+)
 
 
 class Words(fields.TEXT):
@@ -47,8 +60,11 @@ class Words(fields.TEXT):
         boost = self.format.field_boost
         for term, found in text.positions(value).items():
             n = len(found)
-            deltas = (found if n == 1 else
-                      [found[0], *(b - a for a, b in zip(found, found[1:], strict=False))])
+            deltas = (
+                found
+                if n == 1
+                else [found[0], *(b - a for a, b in zip(found, found[1:], strict=False))]
+            )
             yield term.encode("utf-8"), n, n * boost, pack_uint(n) + dumps(deltas, 2), found
 
 
@@ -119,8 +135,11 @@ def document(record: Record) -> dict[str, Any]:
     body = body_text(record)
     title = record.title or ""
     hit: dict[str, Any] = {
-        "title": title, "type": record.type, "date": record.date,
-        "locality": record.locality, "text": body,
+        "title": title,
+        "type": record.type,
+        "date": record.date,
+        "locality": record.locality,
+        "text": body,
     }
     doc: dict[str, Any] = {
         "id": record.id,
@@ -146,8 +165,12 @@ def document(record: Record) -> dict[str, Any]:
             # are the names' own terms, and the ones it adds are the labels'.
             names = set(text.positions(" ".join(record.people)))
             labels = set(text.positions("person"))
-            doc.update(redacted="1", xmask=sorted(names), xadd=sorted(labels - names),
-                       xtag=list(shown.tags))
+            doc.update(
+                redacted="1",
+                xmask=sorted(names),
+                xadd=sorted(labels - names),
+                xtag=list(shown.tags),
+            )
             hit.update(xtitle=shown.title, xtext=xbody)
     doc = {k: v for k, v in doc.items() if k == "rev" or v not in ("", [], None)}
     # Everything but the text (which ``hit`` holds already), so a merge can index it again.

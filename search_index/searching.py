@@ -21,8 +21,17 @@ from .schema import unpack
 from .view import View
 
 MAX_PER_PAGE = 100
-FILTER_KEYS = ("indicator", "type", "locality", "authority", "tag", "objective", "activity",
-               "consent", "author")
+FILTER_KEYS = (
+    "indicator",
+    "type",
+    "locality",
+    "authority",
+    "tag",
+    "objective",
+    "activity",
+    "consent",
+    "author",
+)
 
 
 @dataclass
@@ -130,8 +139,9 @@ def evaluate(node, view: View, part: Part) -> int | None:
     return found
 
 
-def run(view: View, tree, filters: dict | None, page: int, per_page: int, audience: str,
-        sort: str) -> Results:
+def run(
+    view: View, tree, filters: dict | None, page: int, per_page: int, audience: str, sort: str
+) -> Results:
     """One page of results for a parsed query."""
     page = max(1, int(page or 1))
     per_page = max(1, min(MAX_PER_PAGE, int(per_page or 20)))
@@ -155,8 +165,13 @@ def run(view: View, tree, filters: dict | None, page: int, per_page: int, audien
     ranked = _by_score(view, terms, matched, need) if by_score else _by_date(view, matched, need)
     start = (page - 1) * per_page
     hits = [_hit(view, doc, score, searched[i], terms) for score, doc, i in ranked[start:need]]
-    return Results(hits=hits, total=everything.bit_count(), facets=facets(view, everything),
-                   page=page, per_page=per_page)
+    return Results(
+        hits=hits,
+        total=everything.bit_count(),
+        facets=facets(view, everything),
+        page=page,
+        per_page=per_page,
+    )
 
 
 def _by_score(view: View, terms, matched, need) -> list[tuple[float, int, int]]:
@@ -256,6 +271,12 @@ def _hit(view: View, doc: int, score: float, part: Part, terms: frozenset[str]) 
     redacted = part.external and "xtext" in data
     body = data["xtext"] if redacted else data["text"]
     title = data["xtitle"] if redacted else data["title"]
-    return Hit(id=stored["id"], title=title, type=data["type"], date=data["date"],
-               locality=data["locality"], score=round(float(score), 4),
-               highlight=highlight.snippet(body, terms))
+    return Hit(
+        id=stored["id"],
+        title=title,
+        type=data["type"],
+        date=data["date"],
+        locality=data["locality"],
+        score=round(float(score), 4),
+        highlight=highlight.snippet(body, terms),
+    )

@@ -60,8 +60,7 @@ def _surface(view: View, docs: list[int], term: str, external: bool, typed: str)
         redacted = external and "xtext" in data
         pair = (data["xtitle"], data["xtext"]) if redacted else (data["title"], data["text"])
         for source in pair:
-            forms.update(text.normalise(source[s:e]) for t, s, e in text.spans(source)
-                         if t == term)
+            forms.update(text.normalise(source[s:e]) for t, s, e in text.spans(source) if t == term)
     return min(forms, key=lambda f: (_distance(f, typed), f)) if forms else None
 
 

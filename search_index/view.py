@@ -45,8 +45,9 @@ class TermData:
 
     def order(self) -> array:
         if self._order is None:
-            self._order = array("I", sorted(range(len(self.docs)), key=self.scores.__getitem__,
-                                            reverse=True))
+            self._order = array(
+                "I", sorted(range(len(self.docs)), key=self.scores.__getitem__, reverse=True)
+            )
         return self._order
 
     def dense(self) -> array:
@@ -160,7 +161,8 @@ class View:
                 local = sets.get(key)
                 if local is None:
                     local = sets[key] = bits.from_docs(
-                        _raw_ids(reader, fieldname, encoded), reader.doc_count_all())
+                        _raw_ids(reader, fieldname, encoded), reader.doc_count_all()
+                    )
                 found |= local << offset
             found = self._bits[key] = found & self.live
         return found
@@ -174,7 +176,8 @@ class View:
                 local = sets.get(("lex", fieldname))
                 if local is None:
                     local = sets[("lex", fieldname)] = frozenset(
-                        b.decode("utf-8") for b in reader.lexicon(fieldname))
+                        b.decode("utf-8") for b in reader.lexicon(fieldname)
+                    )
                 names |= local
             found = {}
             for name in sorted(names):
@@ -287,16 +290,20 @@ class View:
         side = self._side(reader, sets)
         found = []
         for fieldname in SCORED:
-            docs, weights = (side.term(fieldname, tbytes) if side
-                             else postings.from_whoosh(reader, fieldname, tbytes))
+            docs, weights = (
+                side.term(fieldname, tbytes)
+                if side
+                else postings.from_whoosh(reader, fieldname, tbytes)
+            )
             if not docs:
                 continue
             lens = self._lengths(reader, sets, fieldname)
             top = self.idf(fieldname, term) * (K1 + 1)
             k = K1 * (1 - B)
             kb = K1 * B / self.avg_length(fieldname)
-            scores = array("f", [top * w / (w + k + kb * lens[d])
-                                 for d, w in zip(docs, weights, strict=True)])
+            scores = array(
+                "f", [top * w / (w + k + kb * lens[d]) for d, w in zip(docs, weights, strict=True)]
+            )
             found.append((docs, scores))
         if not found:
             return TermData(array("I"), array("f"), reader.doc_count_all())
@@ -383,8 +390,12 @@ class View:
         if found is None:
             found = 0
             for reader, offset, sets in self.leaves:
-                found |= bits.from_docs((d for _, d in self._segment_dates(reader, sets)),
-                                        reader.doc_count_all()) << offset
+                found |= (
+                    bits.from_docs(
+                        (d for _, d in self._segment_dates(reader, sets)), reader.doc_count_all()
+                    )
+                    << offset
+                )
             self._bits[("dated",)] = found
         return found
 
