@@ -28,6 +28,7 @@ from .framework import Framework
 DB_NAME = "wm2u.db"
 INDEX_DIR = "index"
 FRAMEWORK_COPY = "framework.yaml"
+REBUILD_FROM = 5000  # an import this large (and doubling the index) rebuilds it instead
 
 
 def resolve_data_dir(data_dir: str | os.PathLike | None = None) -> Path:
@@ -197,8 +198,12 @@ class Evidence:
             a, s = self.store.import_records(chunk, actor)
             added, skipped = added + len(a), skipped + s
         # Each batch is committed (and queued for the index) on its own, so a killed import
-        # keeps what it had saved; the index catches up in a few large commits at the end.
-        self.sync_index(wait=10.0, batch=5000)
+        # keeps what it had saved; the index catches up at the end: in a few large commits,
+        # or, when the import at least doubles the evidence, by a (two-process) rebuild.
+        if added >= REBUILD_FROM and added >= self.index.doc_count():
+            self.reindex()
+        else:
+            self.sync_index(wait=10.0, batch=5000)
         return added, skipped
 
     # --- the index -------------------------------------------------------------------------
