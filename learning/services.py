@@ -261,6 +261,7 @@ class Evidence:
         report = self.check()
         self.store.queue_all(report.missing + report.stale + report.orphaned)
         self.sync_index(wait=30.0)
+        self.index.tidy()  # merge the small segments single saves leave behind
         return self.check()
 
     def reindex(self, progress: Callable[[int], None] | None = None) -> int:
