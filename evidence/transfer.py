@@ -23,7 +23,7 @@ FRONT_MATTER = re.compile(r"\A\ufeff?---[ \t]*\r?\n(.*?)\r?\n---[ \t]*(?:\r?\n|\
 CSV_COLUMNS = INPUT_KEYS  # the API's keys, in the contract's order
 # Spreadsheet programs run cells that start with these as formulas.
 FORMULA_PREFIXES = ("=", "+", "-", "@", "\t", "\r")
-MAX_FILE_BYTES = 20 * 1024 * 1024
+MAX_FILE_BYTES = 1024 * 1024 * 1024  # an export of a whole authority's years of evidence fits
 
 
 class _PlainLoader(yaml.SafeLoader):
