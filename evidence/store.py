@@ -23,6 +23,9 @@ from .consent import redact
 from .model import Conflict, NotFound, Record, ValidationError, new_id, utcnow
 from .schema import migrations
 
+# Counting queries' rows by (database, query, parameters): (records generation, rows).
+_AGGREGATES: dict[tuple, tuple[int, list[tuple]]] = {}
+_AGGREGATES_MAX = 512
 JSON_COLUMNS = ("indicators", "activities", "tags", "people", "quotes", "fields")
 BUSY_TIMEOUT_S = 30.0
 
@@ -219,9 +222,7 @@ class Store:
     ) -> tuple[int, list[Record]]:
         """Matching records (newest first) and how many match in all."""
         where, params = self._where(filters or RecordFilter())
-        total = self.conn.execute(f"SELECT count(*) FROM records WHERE {where}", params).fetchone()[
-            0
-        ]
+        total = self._aggregate(f"SELECT count(*) FROM records WHERE {where}", params)[0][0]
         sql = f"SELECT * FROM records WHERE {where} ORDER BY {order}"
         if limit is not None:
             sql += f" LIMIT {int(limit)} OFFSET {int(offset)}"
@@ -242,9 +243,32 @@ class Store:
 
     def count(self, filters: RecordFilter | None = None) -> int:
         where, params = self._where(filters or RecordFilter())
-        return self.conn.execute(f"SELECT count(*) FROM records WHERE {where}", params).fetchone()[
-            0
-        ]
+        return self._aggregate(f"SELECT count(*) FROM records WHERE {where}", params)[0][0]
+
+    def generation(self) -> int:
+        """A number that changes whenever any record changes (in any process)."""
+        row = self.conn.execute("SELECT value FROM meta WHERE key = 'records-generation'")
+        found = row.fetchone()
+        return int(found[0]) if found else 0
+
+    def _aggregate(self, sql: str, params: list[Any]) -> list[tuple]:
+        """Rows of a counting query, remembered until a record changes.
+
+        Counts over 100,000 records take SQLite a tenth of a second or more; the dashboard,
+        browse and indicator pages ask the same ones again and again between writes.
+        """
+        if self.conn.in_transaction:  # uncommitted rows must never be remembered
+            return self.conn.execute(sql, params).fetchall()
+        key = (str(self.path), sql, tuple(params))
+        generation = self.generation()
+        cached = _AGGREGATES.get(key)
+        if cached is not None and cached[0] == generation:
+            return cached[1]
+        rows = self.conn.execute(sql, params).fetchall()
+        if len(_AGGREGATES) >= _AGGREGATES_MAX:
+            _AGGREGATES.clear()
+        _AGGREGATES[key] = (generation, rows)
+        return rows
 
     def live_revisions(self) -> dict[str, int]:
         """Every live (not deleted) record id and its revision, for checking the index."""
@@ -268,7 +292,7 @@ class Store:
             )
         else:
             raise ValueError(f"cannot count by {column}")
-        return {k: v for k, v in self.conn.execute(sql, params).fetchall() if k}
+        return {k: v for k, v in self._aggregate(sql, params) if k}
 
     def facet_counts(
         self, columns: tuple[str, ...], filters: RecordFilter | None = None
@@ -280,7 +304,7 @@ class Store:
         names = ", ".join(columns)
         sql = f"SELECT {names}, count(*) FROM records WHERE {where} GROUP BY {names}"
         out: dict[str, dict[str, int]] = {column: {} for column in columns}
-        for *values, n in self.conn.execute(sql, params):
+        for *values, n in self._aggregate(sql, params):
             for column, value in zip(columns, values, strict=True):
                 if value:
                     out[column][value] = out[column].get(value, 0) + n
@@ -294,7 +318,7 @@ class Store:
             " / 3), count(*) FROM record_indicators ri JOIN records ON records.id = ri.record_id "
             f"WHERE {where} GROUP BY 1, 2"
         )
-        return {(c, q): n for c, q, n in self.conn.execute(sql, params).fetchall()}
+        return {(c, q): n for c, q, n in self._aggregate(sql, params)}
 
     def revisions(self, record_id: str) -> list[dict[str, Any]]:
         """Earlier versions of a record, newest first."""
@@ -312,6 +336,12 @@ class Store:
     # --- writing ---------------------------------------------------------------------------
 
     def _queue(self, conn: sqlite3.Connection, record_id: str, action: str = "sync") -> None:
+        # Every change to a record passes here, in its transaction: counts cached by
+        # generation are stale from this commit on, in every process.
+        conn.execute(
+            "INSERT INTO meta (key, value) VALUES ('records-generation', '1') "
+            "ON CONFLICT(key) DO UPDATE SET value = CAST(value AS INTEGER) + 1"
+        )
         conn.execute(
             "INSERT INTO index_queue (record_id, action, queued_at) VALUES (?, ?, ?) "
             "ON CONFLICT(record_id) DO UPDATE SET action = "

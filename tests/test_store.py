@@ -199,3 +199,20 @@ def test_import_skips_what_is_already_there(store):
     assert store.import_records([with_id])[1] == 0
     assert store.import_records([with_id])[1] == 1
     assert store.count() == 2
+
+
+def test_counts_follow_every_change_even_from_another_connection(store):
+    first = store.add(make(indicators=["SO2.1"]))
+    assert store.count() == 1 and store.counts_by("indicator") == {"SO2.1": 1}
+    with Store(store.path) as other:  # another process's view of the same file
+        assert other.count() == 1
+        other.add(make(indicators=["SO2.1"]))
+    assert store.count() == 2 and store.counts_by("indicator") == {"SO2.1": 2}
+    store.soft_delete(first.id)
+    assert store.count() == 1
+    store.restore(first.id)
+    assert store.facet_counts(("type",)) == {"type": {"family_story": 2}}
+    store.update(replace(store.get(first.id), indicators=["SO1.1"]), expected_revision=1)
+    assert store.counts_by("indicator") == {"SO1.1": 1, "SO2.1": 1}
+    store.purge(first.id)
+    assert store.count() == 1 and store.indicator_quarters() == {("SO2.1", "2025-Q1"): 1}
