@@ -17,6 +17,8 @@ import re
 from dataclasses import dataclass, field
 from typing import Any
 
+from learning.updates.wording import MONTHS
+
 DEMO_USERS: list[tuple[str, str, str]] = [
     ("admin", "admin", "admin-demo-2024"),
     ("editor", "editor", "editor-demo-2024"),
@@ -341,20 +343,6 @@ PLACES: dict[str, tuple[tuple[str, ...], tuple[str, ...]]] = {
     "Grange": (("Kilmarnock", "Onthank", "Shortlees"), ("the Grange Campus", "Onthank hall")),
 }
 
-MONTHS = (
-    "January",
-    "February",
-    "March",
-    "April",
-    "May",
-    "June",
-    "July",
-    "August",
-    "September",
-    "October",
-    "November",
-    "December",
-)
 WEEKDAYS = ("Monday", "Tuesday", "Wednesday", "Thursday", "Friday", "Saturday", "Sunday")
 NUMBER_WORDS = (
     "no",
