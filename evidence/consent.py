@@ -48,9 +48,9 @@ def label(index: int) -> str:
     return f"Person {letters}"
 
 
-@lru_cache(maxsize=4096)
-def _name_pattern(people: tuple[str, ...]) -> tuple[re.Pattern[str], dict[str, str]] | None:
-    """One regex for every name and name part in ``people``, longest first."""
+@lru_cache(maxsize=16384)
+def _replacements(people: tuple[str, ...]) -> tuple[tuple[str, str], ...]:
+    """Every name and name part in ``people`` (casefolded) with its label, longest first."""
     replacements: dict[str, str] = {}
     for i, person in enumerate(people):
         full = " ".join(person.split())
@@ -61,26 +61,29 @@ def _name_pattern(people: tuple[str, ...]) -> tuple[re.Pattern[str], dict[str, s
             part = part.strip(".,'\"()")
             if len(part) >= 2:
                 replacements.setdefault(part.casefold(), label(i))
-    if not replacements:
-        return None
-    names = sorted(replacements, key=len, reverse=True)
-    alternatives = "|".join(r"\s+".join(map(re.escape, n.split())) for n in names)
-    return re.compile(rf"(?<![\w])({alternatives})(?![\w])", re.IGNORECASE), replacements
+    return tuple(sorted(replacements.items(), key=lambda item: len(item[0]), reverse=True))
+
+
+@lru_cache(maxsize=16384)
+def _name_pattern(name: str) -> re.Pattern[str]:
+    """A whole-word, any-case pattern for one name (its words may be spaced any way)."""
+    words = r"\s+".join(map(re.escape, name.split()))
+    return re.compile(rf"(?<![\w])(?:{words})(?![\w])", re.IGNORECASE)
 
 
 def redact_text(text: str, people: list[str] | tuple[str, ...]) -> str:
-    """Replace every name (and each part of it) with its neutral label."""
+    """Replace every name (and each part of it) with its neutral label.
+
+    Names are few and repeat across records, so one cached pattern a name (applied longest
+    first) is far cheaper than compiling one pattern for each record's set of people.
+    """
     if not text or not people:
         return text
-    compiled = _name_pattern(tuple(people))
-    if compiled is None:
-        return text
-    pattern, replacements = compiled
-
-    def swap(match: re.Match[str]) -> str:
-        return replacements[" ".join(match.group(0).split()).casefold()]
-
-    return pattern.sub(swap, text)
+    folded = text.casefold()
+    for name, person in _replacements(tuple(people)):
+        if name.split()[0] in folded:
+            text = _name_pattern(name).sub(person, text)
+    return text
 
 
 def _redact_value(value: Any, people: list[str]) -> Any:

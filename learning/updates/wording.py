@@ -21,6 +21,7 @@ MONTHS = (
 )
 _MD_SPECIAL = re.compile(r"([\\`*_\[\]|#])")
 _LINE_START = re.compile(r"^(\d+)\.(?=\s|$)|^([-+>])")
+_PLAIN = re.compile(r"(?![-+>]|\d+\.(?:\s|$))[^\\`*_\[\]|#<]*")
 _CONTROL = re.compile(r"[\x00-\x08\x0b\x0c\x0e-\x1f\x7f]")
 
 
@@ -109,6 +110,8 @@ def clean(text: object) -> str:
 def md_escape(text: object) -> str:
     """User text made safe to place inline in Markdown without breaking its structure."""
     line = clean(text)
+    if _PLAIN.fullmatch(line):  # most titles and names: nothing to escape
+        return line
     line = _MD_SPECIAL.sub(r"\\\1", line)
     line = line.replace("<", "&lt;")
     return _LINE_START.sub(lambda m: f"{m.group(1)}\\." if m.group(1) else f"\\{m.group(2)}", line)
