@@ -8,7 +8,7 @@ HTML and Word. Consent is applied to every record through ``evidence.consent.pre
 from __future__ import annotations
 
 from collections.abc import Iterable
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from datetime import date, timedelta
 from typing import Any
 
@@ -174,7 +174,8 @@ class _Corpus:
             if not shown:
                 if visible(record, self.audience):
                     kept.append(record)
-            elif (seen := present(record, self.audience)) is not None:
+            # A learning update never shows a record's body, so it is not redacted for it.
+            elif (seen := present(replace(record, body=""), self.audience)) is not None:
                 kept.append(seen)
         return kept
 
