@@ -1,0 +1,120 @@
+"""Erasure: a record, its revisions and every trace of its text, gone for good."""
+
+from __future__ import annotations
+
+import json
+import sqlite3
+from collections.abc import Callable
+from dataclasses import replace
+
+from .consent import redact
+from .model import Record
+from .rows import record_to_row
+
+
+def _erasable_pieces(versions: list[Record]) -> list[str]:
+    """Every piece of text an erased record ever said, as written and as shown redacted."""
+    pieces: set[str] = set()
+    for version in versions:
+        for v in (version, redact(version)):
+            pieces.update([v.title, v.body, *v.quotes, *v.people])
+            pieces.update(x for x in v.fields.values() if isinstance(x, str))
+    return sorted((p for p in pieces if p and len(p) >= 3), key=len, reverse=True)
+
+
+def _cut(text: str, pieces: list[str]) -> str:
+    for piece in pieces:
+        text = text.replace(piece, "[erased]")
+    return text
+
+
+class Erasure:
+    """The store's erasure (mixed into ``Store``)."""
+
+    def purge(
+        self,
+        record_id: str,
+        actor: str = "",
+        rewrite: Callable[[Record], str] | None = None,
+    ) -> list[str]:
+        """Erase a record and its revisions, and its text from learning updates citing it.
+
+        ``rewrite(update)`` regenerates a citing learning update's body without the erased
+        record (the store cannot: it knows nothing of the generator); without it, or if it
+        fails, every version's text is cut out of the body. Returns the scrubbed updates' ids.
+        """
+        with self.write() as conn:
+            record = self.get(record_id, include_deleted=True)
+            versions = [record, *self._earlier_versions(conn, record_id)]
+            conn.execute("DELETE FROM record_indicators WHERE record_id = ?", [record_id])
+            conn.execute("DELETE FROM revisions WHERE record_id = ?", [record_id])
+            conn.execute("DELETE FROM records WHERE id = ?", [record_id])
+            self._scrub_ratings(conn, record_id, [p for v in versions for p in v.people])
+            scrubbed = self._scrub_citations(conn, record_id, versions, rewrite)
+            self._queue(conn, record_id, "purge")
+            self._audit(conn, actor, "erase", record_id, "")
+        self.checkpoint()
+        return scrubbed
+
+    def _earlier_versions(self, conn: sqlite3.Connection, record_id: str) -> list[Record]:
+        rows = conn.execute("SELECT data FROM revisions WHERE record_id = ?", [record_id])
+        return [Record.from_dict(json.loads(data)) for (data,) in rows.fetchall()]
+
+    def _scrub_citations(
+        self,
+        conn: sqlite3.Connection,
+        record_id: str,
+        versions: list[Record],
+        rewrite: Callable[[Record], str] | None,
+    ) -> list[str]:
+        """Remove an erased record's id and text from every learning update that cites it."""
+        pieces = _erasable_pieces(versions)
+        rows = conn.execute(
+            "SELECT id FROM records WHERE type = 'learning_update' AND fields LIKE ?",
+            [f"%{record_id}%"],
+        ).fetchall()
+        for (update_id,) in rows:
+            update = self.get(update_id, include_deleted=True)
+            fields = dict(update.fields)
+            fields["cites"] = [c for c in fields.get("cites", []) if c != record_id]
+            update = replace(update, fields=fields)
+            body = update.body
+            if rewrite is not None:
+                try:
+                    body = rewrite(update)
+                except Exception:  # noqa: BLE001 - erasure must go ahead; fall back to cutting
+                    body = update.body
+            body = _cut(body.replace(record_id, "[erased]"), pieces)
+            row = record_to_row(replace(update, body=body))
+            conn.execute(
+                "UPDATE records SET body = ?, fields = ?, content_hash = ? WHERE id = ?",
+                [row["body"], row["fields"], row["content_hash"], update_id],
+            )
+            # Earlier versions of the update quoted the erased record too: they now read
+            # as the update does after the erasure.
+            for rev, data in conn.execute(
+                "SELECT revision, data FROM revisions WHERE record_id = ?", [update_id]
+            ).fetchall():
+                old = json.loads(data)
+                old.update(body=body, fields=fields)
+                conn.execute(
+                    "UPDATE revisions SET data = ? WHERE record_id = ? AND revision = ?",
+                    [json.dumps(old, ensure_ascii=False), update_id, rev],
+                )
+            self._queue(conn, update_id)
+        return [update_id for (update_id,) in rows]
+
+    def _scrub_ratings(self, conn: sqlite3.Connection, record_id: str, people: list[str]) -> None:
+        """Unlink an erased record from progress ratings, and erase its people's names there."""
+        names = sorted({p for p in people if len(p) >= 2}, key=len, reverse=True)
+        rows = conn.execute(
+            "SELECT id, records, rationale FROM ratings WHERE records LIKE ?", [f"%{record_id}%"]
+        ).fetchall()
+        for rating_id, linked, rationale in rows:
+            kept = [i for i in json.loads(linked or "[]") if i != record_id]
+            for name in names:
+                rationale = rationale.replace(name, "[erased]")
+            conn.execute(
+                "UPDATE ratings SET records = ?, rationale = ? WHERE id = ?",
+                [json.dumps(kept), rationale, rating_id],
+            )

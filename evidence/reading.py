@@ -1,0 +1,217 @@
+"""Reading records: by id, filtered lists, and the counts pages ask for again and again."""
+
+from __future__ import annotations
+
+import json
+import sqlite3
+from collections.abc import Iterator
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Any
+
+from .model import NotFound, Record
+from .rows import row_to_record
+
+# Counting queries' rows by (database, query, parameters): (records generation, rows).
+_AGGREGATES: dict[tuple, tuple[int, list[tuple]]] = {}
+_AGGREGATES_MAX = 512
+
+
+@dataclass
+class RecordFilter:
+    """What ``Store.list`` selects; every part is optional."""
+
+    type: str | list[str] | None = None
+    indicator: str | list[str] | None = None
+    locality: str | list[str] | None = None
+    authority: str | None = None
+    consent: str | list[str] | None = None
+    date_from: str | None = None
+    date_to: str | None = None
+    objective: str | None = None
+    ids: list[str] | None = None
+    deleted: bool = False
+
+
+class Reading:
+    """The store's read side (mixed into ``Store``)."""
+
+    conn: sqlite3.Connection
+    path: Path
+
+    def get(self, record_id: str, include_deleted: bool = False) -> Record:
+        """One record by id; NotFound if absent (or soft-deleted, unless asked for)."""
+        row = self.conn.execute("SELECT * FROM records WHERE id = ?", [record_id]).fetchone()
+        if row is None:
+            raise NotFound(f"record {record_id}")
+        record = row_to_record(self._as_dict(row))
+        if record.deleted_at and not include_deleted:
+            raise NotFound(f"record {record_id}")
+        return record
+
+    def exists(self, record_id: str) -> bool:
+        return (
+            self.conn.execute("SELECT 1 FROM records WHERE id = ?", [record_id]).fetchone()
+            is not None
+        )
+
+    def _as_dict(self, row: tuple) -> dict[str, Any]:
+        names = [d[0] for d in self.conn.execute("SELECT * FROM records LIMIT 0").description]
+        return dict(zip(names, row, strict=True))
+
+    def _where(self, f: RecordFilter) -> tuple[str, list[Any]]:
+        clauses = ["deleted_at IS NOT NULL" if f.deleted else "deleted_at IS NULL"]
+        params: list[Any] = []
+
+        def any_of(column: str, value: str | list[str] | None) -> None:
+            if value in (None, "", []):
+                return
+            values = [value] if isinstance(value, str) else list(value)
+            clauses.append(f"{column} IN ({', '.join('?' * len(values))})")
+            params.extend(values)
+
+        any_of("type", f.type)
+        any_of("locality", f.locality)
+        any_of("consent", f.consent)
+        if f.authority:
+            clauses.append("authority = ?")
+            params.append(f.authority)
+        if f.date_from:
+            clauses.append("date >= ?")
+            params.append(f.date_from)
+        if f.date_to:
+            clauses.append("date <= ?")
+            params.append(f.date_to)
+        if f.indicator not in (None, "", []):
+            codes = [f.indicator] if isinstance(f.indicator, str) else list(f.indicator)
+            marks = ", ".join("?" * len(codes))
+            clauses.append(
+                f"id IN (SELECT record_id FROM record_indicators WHERE code IN ({marks}))"
+            )
+            params.extend(codes)
+        if f.objective:
+            clauses.append("id IN (SELECT record_id FROM record_indicators WHERE code LIKE ?)")
+            params.append(f"{f.objective}.%")
+        if f.ids is not None:
+            any_of("id", f.ids or ["\x00"])
+        return " AND ".join(clauses), params
+
+    def list(
+        self,
+        filters: RecordFilter | None = None,
+        limit: int | None = None,
+        offset: int = 0,
+        order: str = "date DESC, id DESC",
+    ) -> tuple[int, list[Record]]:
+        """Matching records (newest first) and how many match in all."""
+        where, params = self._where(filters or RecordFilter())
+        total = self._aggregate(f"SELECT count(*) FROM records WHERE {where}", params)[0][0]
+        sql = f"SELECT * FROM records WHERE {where} ORDER BY {order}"
+        if limit is not None:
+            sql += f" LIMIT {int(limit)} OFFSET {int(offset)}"
+        cursor = self.conn.execute(sql, params)
+        names = [d[0] for d in cursor.description]
+        return total, [row_to_record(dict(zip(names, r, strict=True))) for r in cursor]
+
+    def iter_records(
+        self, filters: RecordFilter | None = None, batch: int = 1000
+    ) -> Iterator[Record]:
+        """Every matching record, oldest first, without holding them all in memory."""
+        where, params = self._where(filters or RecordFilter())
+        cursor = self.conn.execute(f"SELECT * FROM records WHERE {where} ORDER BY date, id", params)
+        names = [d[0] for d in cursor.description]
+        while rows := cursor.fetchmany(batch):
+            for r in rows:
+                yield row_to_record(dict(zip(names, r, strict=True)))
+
+    def count(self, filters: RecordFilter | None = None) -> int:
+        where, params = self._where(filters or RecordFilter())
+        return self._aggregate(f"SELECT count(*) FROM records WHERE {where}", params)[0][0]
+
+    def generation(self) -> int:
+        """A number that changes whenever any record changes (in any process)."""
+        row = self.conn.execute("SELECT value FROM meta WHERE key = 'records-generation'")
+        found = row.fetchone()
+        return int(found[0]) if found else 0
+
+    def _aggregate(self, sql: str, params: list[Any]) -> list[tuple]:
+        """Rows of a counting query, remembered until a record changes.
+
+        Counts over 100,000 records take SQLite a tenth of a second or more; the dashboard,
+        browse and indicator pages ask the same ones again and again between writes.
+        """
+        if self.conn.in_transaction:  # uncommitted rows must never be remembered
+            return self.conn.execute(sql, params).fetchall()
+        key = (str(self.path), sql, tuple(params))
+        generation = self.generation()
+        cached = _AGGREGATES.get(key)
+        if cached is not None and cached[0] == generation:
+            return cached[1]
+        rows = self.conn.execute(sql, params).fetchall()
+        if len(_AGGREGATES) >= _AGGREGATES_MAX:
+            _AGGREGATES.clear()
+        _AGGREGATES[key] = (generation, rows)
+        return rows
+
+    def live_revisions(self) -> dict[str, int]:
+        """Every live (not deleted) record id and its revision, for checking the index."""
+        rows = self.conn.execute("SELECT id, revision FROM records WHERE deleted_at IS NULL")
+        return dict(rows.fetchall())
+
+    def counts_by(self, column: str, filters: RecordFilter | None = None) -> dict[str, int]:
+        """How many matching records have each value of type, locality, consent or indicator."""
+        where, params = self._where(filters or RecordFilter())
+        if column == "indicator":
+            sql = (
+                "SELECT ri.code, count(*) FROM record_indicators ri JOIN records ON "
+                f"records.id = ri.record_id WHERE {where} GROUP BY ri.code"
+            )
+        elif column in ("type", "locality", "consent", "authority"):
+            sql = f"SELECT {column}, count(*) FROM records WHERE {where} GROUP BY {column}"
+        elif column == "quarter":
+            sql = (
+                "SELECT substr(date, 1, 4) || '-Q' || ((cast(substr(date, 6, 2) AS int) + 2) / 3)"
+                f", count(*) FROM records WHERE {where} GROUP BY 1"
+            )
+        else:
+            raise ValueError(f"cannot count by {column}")
+        return {k: v for k, v in self._aggregate(sql, params) if k}
+
+    def facet_counts(
+        self, columns: tuple[str, ...], filters: RecordFilter | None = None
+    ) -> dict[str, dict[str, int]]:
+        """Counts by each of several record columns, from one grouped pass over the records."""
+        if not set(columns) <= {"type", "locality", "consent", "authority"}:
+            raise ValueError(f"cannot count by {columns}")
+        where, params = self._where(filters or RecordFilter())
+        names = ", ".join(columns)
+        sql = f"SELECT {names}, count(*) FROM records WHERE {where} GROUP BY {names}"
+        out: dict[str, dict[str, int]] = {column: {} for column in columns}
+        for *values, n in self._aggregate(sql, params):
+            for column, value in zip(columns, values, strict=True):
+                if value:
+                    out[column][value] = out[column].get(value, 0) + n
+        return {column: dict(sorted(counts.items())) for column, counts in out.items()}
+
+    def indicator_quarters(self, filters: RecordFilter | None = None) -> dict[tuple[str, str], int]:
+        """Evidence counts per (indicator, quarter like 2025-Q2), for the coverage grid."""
+        where, params = self._where(filters or RecordFilter())
+        sql = (
+            "SELECT ri.code, substr(date, 1, 4) || '-Q' || ((cast(substr(date, 6, 2) AS int) + 2)"
+            " / 3), count(*) FROM record_indicators ri JOIN records ON records.id = ri.record_id "
+            f"WHERE {where} GROUP BY 1, 2"
+        )
+        return {(c, q): n for c, q, n in self._aggregate(sql, params)}
+
+    def revisions(self, record_id: str) -> list[dict[str, Any]]:
+        """Earlier versions of a record, newest first."""
+        self.get(record_id, include_deleted=True)
+        rows = self.conn.execute(
+            "SELECT revision, data, saved_at, saved_by FROM revisions WHERE record_id = ? "
+            "ORDER BY revision DESC",
+            [record_id],
+        ).fetchall()
+        return [
+            {"revision": rev, "record": json.loads(data), "saved_at": at, "saved_by": by}
+            for rev, data, at, by in rows
+        ]
