@@ -144,3 +144,11 @@ def m005_live_records_index(db: Database) -> None:
         "CREATE INDEX IF NOT EXISTS idx_records_live ON records "
         "(deleted_at, date, id, type, consent, locality, authority)"
     )
+
+
+@migrations()
+def m006_tallies(db: Database) -> None:
+    # Counts of live records kept by triggers, for the pages that count (see tally.py).
+    from .tally import install
+
+    install(db.conn)

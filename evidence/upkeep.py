@@ -8,6 +8,7 @@ from collections.abc import Iterable
 from pathlib import Path
 from typing import Any
 
+from . import tally
 from .model import utcnow
 
 
@@ -16,13 +17,15 @@ class Upkeep:
 
     conn: sqlite3.Connection
 
-    def _queue(self, conn: sqlite3.Connection, record_id: str, action: str = "sync") -> None:
-        # Every change to a record passes here, in its transaction: counts cached by
-        # generation are stale from this commit on, in every process.
+    def _changed(self, conn: sqlite3.Connection) -> None:
+        """Counts cached by generation are stale from this commit on, in every process."""
         conn.execute(
             "INSERT INTO meta (key, value) VALUES ('records-generation', '1') "
             "ON CONFLICT(key) DO UPDATE SET value = CAST(value AS INTEGER) + 1"
         )
+
+    def _queue(self, conn: sqlite3.Connection, record_id: str, action: str = "sync") -> None:
+        self._changed(conn)  # every change to a record passes here, in its transaction
         conn.execute(
             "INSERT INTO index_queue (record_id, action, queued_at) VALUES (?, ?, ?) "
             "ON CONFLICT(record_id) DO UPDATE SET action = "
@@ -98,7 +101,13 @@ class Upkeep:
         problems += [
             f"foreign key: {r}" for r in self.conn.execute("PRAGMA foreign_key_check").fetchall()
         ]
-        return problems
+        return problems or tally.differences(self.conn)
+
+    def recount(self) -> None:
+        """Count the running tallies afresh from the records (repair)."""
+        with self.write() as conn:
+            tally.recount(conn)
+            self._changed(conn)
 
     def backup(self, target: str | Path) -> None:
         """A consistent copy of the database, taken while others keep writing."""

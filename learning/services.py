@@ -259,6 +259,7 @@ class Evidence:
     def repair(self) -> CheckReport:
         """Bring the index back in step with the database, then check again."""
         report = self.check()
+        self.store.recount()
         self.store.queue_all(report.missing + report.stale + report.orphaned)
         self.sync_index(wait=30.0)
         self.index.tidy()  # merge the small segments single saves leave behind
