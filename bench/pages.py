@@ -5,7 +5,8 @@
 For each size: a fresh data dir with that many demo records, the app served on a free port
 of 127.0.0.1, a logged-in ``requests`` session per role, a warm-up, then ``--requests``
 sequential requests of each page; p50/p95 in milliseconds, printed as a table and written
-as JSON.
+as JSON. With ``--after-writes``, each page is timed again with an editor's save through the
+API just before every request: the first view after a change, which cached counts cannot help.
 """
 
 from __future__ import annotations
@@ -104,12 +105,36 @@ def pages(base: str, session: requests.Session) -> dict[str, str]:
     }
 
 
-def time_page(session: requests.Session, url: str, n: int) -> dict[str, float]:
-    """p50 and p95 of ``n`` sequential requests, in milliseconds."""
+class Writer:
+    """Saves an edit to one record through the API, as an editor in another tab would."""
+
+    def __init__(self, base: str, session: requests.Session) -> None:
+        self.base, self.session = base, session
+        page = session.get(f"{base}/", timeout=30).text
+        self.csrf = CSRF.search(page).group(1)  # type: ignore[union-attr]
+        listed = session.get(f"{base}/api/records?per_page=1&type=event", timeout=30).json()
+        self.record = listed["records"][0]
+        self.saves = 0
+
+    def __call__(self) -> None:
+        self.saves += 1
+        body = {**self.record, "title": f"{self.record['title'].split(' [')[0]} [{self.saves}]"}
+        url = f"{self.base}/api/records/{self.record['id']}"
+        response = self.session.put(url, json=body, headers={"X-CSRFToken": self.csrf}, timeout=60)
+        response.raise_for_status()
+        self.record = response.json()
+
+
+def time_page(
+    session: requests.Session, url: str, n: int, before: Writer | None = None
+) -> dict[str, float]:
+    """p50 and p95 of ``n`` sequential requests (each after a save, if given), in ms."""
     for _ in range(WARM_UP):
         session.get(url, timeout=60).raise_for_status()
     times = []
     for _ in range(n):
+        if before is not None:
+            before()
         start = time.perf_counter()
         response = session.get(url, timeout=60)
         times.append((time.perf_counter() - start) * 1000)
@@ -118,7 +143,7 @@ def time_page(session: requests.Session, url: str, n: int) -> dict[str, float]:
     return {"p50": round(statistics.median(times), 1), "p95": round(cuts[18], 1)}
 
 
-def run_size(count: int, n: int, keep: Path | None) -> dict[str, Any]:
+def run_size(count: int, n: int, keep: Path | None, after_writes: bool = False) -> dict[str, Any]:
     """Build, serve and time one data size."""
     work = Path(tempfile.mkdtemp(prefix=f"wm2u-pages-{count}-"))
     data_dir = keep or work / "instance"
@@ -133,10 +158,18 @@ def run_size(count: int, n: int, keep: Path | None) -> dict[str, Any]:
         base = f"http://127.0.0.1:{port}"
         try:
             result: dict[str, Any] = {}
+            writer = Writer(base, logged_in(base, "editor")) if after_writes else None
             for role in ROLES:
                 session = logged_in(base, role)
                 urls = pages(base, session)
                 result[role] = {name: time_page(session, base + u, n) for name, u in urls.items()}
+                if writer is not None:
+                    result[role].update(
+                        {
+                            f"{name}, after a save": time_page(session, base + u, n, writer)
+                            for name, u in urls.items()
+                        }
+                    )
             result["server_peak_rss_mb"] = peak_rss_mb(server.pid)
             return result
         finally:
@@ -178,8 +211,13 @@ def main() -> None:
     parser.add_argument("--requests", type=int, default=50)
     parser.add_argument("--out", type=Path)
     parser.add_argument("--data-dir", type=Path, help="reuse (or keep) this data dir (one size)")
+    parser.add_argument(
+        "--after-writes", action="store_true", help="also time each page right after a save"
+    )
     args = parser.parse_args()
-    results = {str(c): run_size(c, args.requests, args.data_dir) for c in args.records}
+    results = {
+        str(c): run_size(c, args.requests, args.data_dir, args.after_writes) for c in args.records
+    }
     print(table(results))
     if args.out:
         args.out.parent.mkdir(parents=True, exist_ok=True)

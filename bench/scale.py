@@ -92,7 +92,7 @@ def main() -> None:
     result["check"] = run(data_dir, "check")
     result["learning_update"] = learning_updates(data_dir, work)
     print(json.dumps(result["learning_update"], indent=1), file=sys.stderr)
-    result["pages"] = pages.run_size(args.records, args.requests, data_dir)
+    result["pages"] = pages.run_size(args.records, args.requests, data_dir, after_writes=True)
     result["load_after"] = os.getloadavg()
     print(pages.table({str(args.records): result["pages"]}))
     print(json.dumps({k: v for k, v in result.items() if k != "pages"}, indent=1))
