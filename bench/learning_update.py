@@ -1,13 +1,20 @@
-"""Time the learning-update generator on synthetic records: summarise, then each format.
+"""Time the learning-update generator: on synthetic records, or end to end on a data dir.
 
-Run: ``.venv/bin/python bench/learning_update.py [10000 100000 ...]``. Records are spread
-over two years; the update covers the second year, so the first is its previous period.
+Run ``.venv/bin/python bench/learning_update.py [10000 100000 ...]`` for synthetic records
+spread over two years (the update covers the second; the first is its previous period), or
+``.venv/bin/python bench/learning_update.py --data-dir DIR [--runs 3]`` to time each step in
+process (the lean read, the previous period's count, summarise, each format) and then the
+``wm2u learning-update`` command itself for every format and audience, with the load average.
 """
 
 from __future__ import annotations
 
+import argparse
+import os
 import random
+import subprocess
 import sys
+import tempfile
 import time
 from pathlib import Path
 
@@ -21,6 +28,7 @@ from learning.updates import render_docx, render_html, render_markdown, summaris
 
 PERIOD = ("2025-01-01", "2025-12-31")
 NAMES = ["Sarah McKay", "Tom Reid", "Aisha Khan", "Jamie Fraser", "Morag Bell"]
+RENDERERS = {"md": render_markdown, "html": render_html, "docx": render_docx}
 
 
 def _fields(kind: str, rng: random.Random) -> dict:
@@ -93,7 +101,8 @@ def timed(label: str, fn, *args):
     return result
 
 
-def main(sizes: list[int]) -> None:
+def synthetic(sizes: list[int]) -> None:
+    """Summarise and render synthetic records, held in memory."""
     framework = load(None)
     for size in sizes:
         records = make_records(size, framework)
@@ -101,11 +110,70 @@ def main(sizes: list[int]) -> None:
         for audience in ("internal", "external"):
             print(f"{size:,} records ({in_period:,} in {PERIOD[0]}..{PERIOD[1]}), {audience}:")
             summary = timed("summarise", summarise, framework, records, PERIOD, audience, None)
-            timed("markdown", render_markdown, summary)
-            timed("html", render_html, summary)
-            timed("docx", render_docx, summary)
+            for name, render in RENDERERS.items():
+                timed(name, render, summary)
             print(f"  cited        {len(summary.cites):,}")
 
 
+def in_process(data_dir: Path) -> None:
+    """Each step of a year's update, in this process."""
+    from evidence.consent import visible_consents
+    from evidence.periods import count_period, read_period
+    from learning.services import Evidence
+    from learning.updates import parse_period, scope_codes
+
+    with Evidence(data_dir) as ev:
+        for audience in ("internal", "external"):
+            print(f"{data_dir}, {PERIOD[0]}..{PERIOD[1]}, {audience}, in process:")
+            consents = visible_consents(audience)
+            timed("read", read_period, ev.store.conn, *PERIOD, consents)
+            before = parse_period(PERIOD).before()
+            dates = (before.start.isoformat(), before.end.isoformat())
+            timed(
+                "count before",
+                count_period,
+                ev.store.conn,
+                *dates,
+                consents,
+                *scope_codes(ev.framework, None),
+            )
+            result = timed("update", ev.learning_update, *PERIOD, audience)
+            for name, render in RENDERERS.items():
+                timed(name, render, result.summary)
+            print(f"  cited        {len(result.summary.cites):,}")
+
+
+def command(data_dir: Path, runs: int) -> None:
+    """The ``wm2u learning-update`` command, end to end, for every format and audience."""
+    with tempfile.TemporaryDirectory() as out:
+        for _ in range(runs):
+            for audience in ("internal", "external"):
+                for fmt in RENDERERS:
+                    load_average = os.getloadavg()[0]
+                    began = time.perf_counter()
+                    subprocess.run(
+                        [sys.executable, "-m", "learning", "--data-dir", str(data_dir)]
+                        + ["learning-update", "--from", PERIOD[0], "--to", PERIOD[1]]
+                        + ["--audience", audience, "--format", fmt, "--out", f"{out}/u.{fmt}"],
+                        check=True,
+                        capture_output=True,
+                    )
+                    took = time.perf_counter() - began
+                    print(f"  {audience:<8} {fmt:<4} {took:6.2f} s  (load {load_average:.2f})")
+
+
+def main() -> None:
+    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    parser.add_argument("sizes", nargs="*", type=int, help="synthetic record counts")
+    parser.add_argument("--data-dir", type=Path, help="time a real data dir instead")
+    parser.add_argument("--runs", type=int, default=1, help="command runs per format")
+    args = parser.parse_args()
+    if args.data_dir:
+        in_process(args.data_dir)
+        command(args.data_dir, args.runs)
+    else:
+        synthetic(args.sizes or [10_000, 100_000])
+
+
 if __name__ == "__main__":
-    main([int(a) for a in sys.argv[1:]] or [10_000, 100_000])
+    main()

@@ -18,6 +18,7 @@ from typing import Any
 
 from evidence.consent import INTERNAL, present, visible_consents
 from evidence.model import NotFound, Record, ValidationError, utcnow
+from evidence.periods import PeriodCounts, collector_paused, count_period, read_ids, read_period
 from evidence.store import RecordFilter, Store
 from evidence.validate import validate
 from search_index import Results, SearchIndex
@@ -261,7 +262,7 @@ class Evidence:
         report = self.check()
         self.store.recount()
         self.store.queue_all(report.missing + report.stale + report.orphaned)
-        self.sync_index(wait=30.0)
+        self.sync_index(wait=30.0, batch=5000)  # as an import does: fewer, larger commits
         self.index.tidy()  # merge the small segments single saves leave behind
         return self.check()
 
@@ -290,7 +291,7 @@ class Evidence:
         """Summarise a period for an audience; optionally save it as a learning_update record."""
         from evidence.ratings import list_ratings
 
-        from .updates import summarise, summary_to_record_data
+        from .updates import parse_period, summarise, summary_to_record_data
 
         errors = {}
         dates = {}
@@ -306,24 +307,53 @@ class Evidence:
             errors["objectives"] = f"unknown objective {', '.join(map(str, unknown))}"
         if errors:
             raise ValidationError(errors)
-        window = RecordFilter(
-            date_from=_previous_start(dates["from"], dates["to"]), date_to=dates["to"]
-        )
-        records = list(self.store.iter_records(window))
-        if only_ids is not None:  # a saved update, rebuilt from the evidence it cites
-            wanted = set(only_ids)
-            previous_end = dates["from"]
-            records = [r for r in records if r.id in wanted or r.date < previous_end]
-        summary = summarise(
-            self.framework,
-            records,
-            (dates["from"], dates["to"]),
-            audience,
-            objectives or None,
-            ratings=list_ratings(self.store),
-        )
+        period = parse_period((dates["from"], dates["to"]))
+        ratings = list_ratings(self.store)
+        with collector_paused():  # until the records read are dropped again
+            summary = summarise(
+                self.framework,
+                self._update_records(period, audience, ratings, only_ids),
+                (dates["from"], dates["to"]),
+                audience,
+                objectives or None,
+                ratings=ratings,
+                previous_counts=self._previous_counts(period, audience, objectives),
+            )
         saved = self.create(summary_to_record_data(summary, actor), actor) if save else None
         return LearningUpdate(summary, saved)
+
+    def _update_records(
+        self, period: Any, audience: str, ratings: list[dict[str, Any]], only_ids: list[str] | None
+    ) -> list[Record]:
+        """The period's records the audience may see, and the rated evidence of this period
+        and the one before (whatever its consent: a rating's rationale may name its people).
+
+        Lean records (``evidence.periods``): a learning update shows no record's body.
+        ``period`` is a ``learning.updates.Period``.
+        """
+        start, end = period.start.isoformat(), period.end.isoformat()
+        current = read_period(self.store.conn, start, end, _consents(audience))
+        wanted = set(only_ids or [])
+        if only_ids is not None:  # a saved update, rebuilt from the evidence it cites
+            current = [r for r in current if r.id in wanted]
+        known = {r.id for r in current}
+        rated_ids = {str(i) for r in ratings for i in r.get("records") or []} - known
+        rated = read_ids(self.store.conn, rated_ids, period.before().start.isoformat(), end)
+        if only_ids is not None:
+            rated = [r for r in rated if r.id in wanted or r.date < start]
+        return rated + current
+
+    def _previous_counts(
+        self, period: Any, audience: str, objectives: list[str] | None
+    ) -> PeriodCounts:
+        """The period before ``period``, counted as the update compares with it."""
+        from .updates import scope_codes
+
+        before = period.before()
+        dates = before.start.isoformat(), before.end.isoformat()
+        scope = scope_codes(self.framework, objectives or None)  # indicators and activities
+        skip = ("learning_update",)  # earlier updates count towards targets, not as evidence
+        return count_period(self.store.conn, *dates, _consents(audience), *scope, skip_types=skip)
 
     # --- reading ---------------------------------------------------------------------------
 
@@ -377,12 +407,9 @@ def _in_source(exc: ValidationError, source: str) -> ValidationError:
     return ValidationError({f"{source}: {k}": v for k, v in exc.errors.items()})
 
 
-def _previous_start(date_from: str, date_to: str) -> str:
-    start, end = dt.date.fromisoformat(date_from), dt.date.fromisoformat(date_to)
-    try:
-        return (start - (end - start) - dt.timedelta(days=1)).isoformat()
-    except OverflowError:  # a period near year 1 has no full previous period
-        return dt.date.min.isoformat()
+def _consents(audience: str) -> tuple[str, ...]:
+    """The consent levels a learning update for ``audience`` reads (none named: all of them)."""
+    return () if audience == INTERNAL else visible_consents(audience)
 
 
 def _allowed(requested: str | list[str] | None, audience: str) -> list[str]:

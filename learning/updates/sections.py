@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-from collections import Counter
 from dataclasses import dataclass, field
 from datetime import date
 from typing import Any
@@ -109,7 +108,7 @@ class ObjectiveSummary:
 class EvidenceIndex:
     """The period's records grouped once by indicator and activity (newest first)."""
 
-    def __init__(self, current: list[Record], previous: list[Record]) -> None:
+    def __init__(self, current: list[Record], previous_counts: dict[str, int]) -> None:
         self.current = current
         self.by_indicator: dict[str, list[Record]] = {}
         self.by_activity: dict[str, list[Record]] = {}
@@ -120,9 +119,7 @@ class EvidenceIndex:
                 self.by_indicator.setdefault(code, []).append(record)
             for code in dict.fromkeys(record.activities):
                 self.by_activity.setdefault(code, []).append(record)
-        self.previous_counts = Counter(
-            code for record in previous for code in dict.fromkeys(record.indicators)
-        )
+        self.previous_counts = previous_counts
 
 
 class RatingContext:

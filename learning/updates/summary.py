@@ -7,6 +7,7 @@ HTML and Word. Consent is applied to every record through ``evidence.consent.pre
 
 from __future__ import annotations
 
+from collections import Counter
 from collections.abc import Iterable
 from dataclasses import dataclass, field, replace
 from datetime import date, timedelta
@@ -14,6 +15,7 @@ from typing import Any
 
 from evidence.consent import AUDIENCES, INTERNAL, present, visible
 from evidence.model import Record, ValidationError
+from evidence.periods import PeriodCounts, collector_paused
 from learning.framework import Framework
 
 from . import sections
@@ -137,16 +139,35 @@ def _scope(framework: Framework, objectives: Iterable[str] | None) -> list[str]:
     return [code for code in known if not wanted or code in wanted]
 
 
+def scope_codes(
+    framework: Framework, objectives: Iterable[str] | None
+) -> tuple[frozenset[str], frozenset[str]]:
+    """The indicator and activity codes of the objectives in scope (all when none are named).
+
+    A record is in scope when it is tagged with any of them.
+    """
+    chosen = [framework.objective(code) for code in _scope(framework, objectives)]
+    return (
+        frozenset(i.code for o in chosen if o for i in o.indicators),
+        frozenset(a.code for o in chosen if o for a in o.activities),
+    )
+
+
+def count_previous(records: Iterable[Record]) -> PeriodCounts:
+    """The previous period's records (already in scope and visible) counted per indicator."""
+    kept = [r for r in records if r.type != "learning_update"]
+    counts = Counter(code for record in kept for code in dict.fromkeys(record.indicators))
+    return PeriodCounts(len(kept), dict(counts))
+
+
 class _Corpus:
     """Records sorted into this period and the previous one, as the audience sees them."""
 
     def __init__(self, framework: Framework, scope: list[str], audience: str) -> None:
-        objectives = [framework.objective(code) for code in scope]
-        self.indicators = {i.code for o in objectives for i in o.indicators}
-        self.activities = {a.code for o in objectives for a in o.activities}
+        self.indicators, self.activities = scope_codes(framework, scope)
         self.audience = audience
         self.current: list[Record] = []
-        self.previous: list[Record] = []
+        self.previous = PeriodCounts()
         self.wanted_ids: set[str] = set()
         self.by_id: dict[str, Record] = {}
         self.earlier_updates: list[Record] = []
@@ -175,9 +196,34 @@ class _Corpus:
                 if visible(record, self.audience):
                     kept.append(record)
             # A learning update never shows a record's body, so it is not redacted for it.
-            elif (seen := present(replace(record, body=""), self.audience)) is not None:
+            elif (seen := present(_bodiless(record), self.audience)) is not None:
                 kept.append(seen)
         return kept
+
+    def fill(
+        self,
+        records: Iterable[Record],
+        this: Period,
+        previous_records: Iterable[Record] | None,
+        previous_counts: PeriodCounts | None,
+    ) -> None:
+        """Sort the records into this period's (newest first) and count the previous one's."""
+        if previous_counts is None:
+            if previous_records is None:
+                records = previous_records = list(records)
+            previous = self.take(previous_records, this.before(), shown=False)
+            previous_counts = count_previous(previous)
+        self.previous = previous_counts
+        current = self.take(records, this, shown=True)
+        current.sort(key=lambda r: (r.date, r.id), reverse=True)
+        # Earlier learning updates are not evidence for an indicator, but they count towards
+        # targets such as "3 learning updates".
+        self.earlier_updates = [r for r in current if r.type == "learning_update"]
+        self.current = [r for r in current if r.type != "learning_update"]
+
+
+def _bodiless(record: Record) -> Record:
+    return replace(record, body="") if record.body else record
 
 
 def summarise(
@@ -188,34 +234,30 @@ def summarise(
     objectives: list[str] | None = None,
     previous_records: Iterable[Record] | None = None,
     ratings: list[dict[str, Any]] | None = None,
+    previous_counts: PeriodCounts | None = None,
 ) -> Summary:
-    """Summarise a period's evidence for an audience, objective by objective."""
+    """Summarise a period's evidence for an audience, objective by objective.
+
+    The previous period, for comparison, is counted from ``records`` unless its records come
+    apart (``previous_records``) or are already counted (``previous_counts``: records in
+    scope that the audience may see, learning updates left out, as ``count_previous`` does).
+    Rated evidence is looked up among all the records given.
+    """
     if audience not in AUDIENCES:
         raise ValidationError("audience", f"must be one of {', '.join(AUDIENCES)}")
     this = parse_period(period)
     before = this.before()
     scope = _scope(framework, objectives)
-    corpus = _Corpus(framework, scope, audience)
     ratings = list(ratings or [])
-    corpus.wanted_ids = {rid for r in ratings for rid in r.get("records") or []}
-    if previous_records is None:
-        records = list(records)
-        corpus.previous = corpus.take(records, before, shown=False)
-    else:
-        corpus.previous = corpus.take(previous_records, before, shown=False)
-    corpus.current = corpus.take(records, this, shown=True)
-    corpus.current.sort(key=lambda r: (r.date, r.id), reverse=True)
-    # Earlier learning updates are not evidence for an indicator, but they count towards
-    # targets such as "3 learning updates".
-    earlier_updates = [r for r in corpus.current if r.type == "learning_update"]
-    corpus.current = [r for r in corpus.current if r.type != "learning_update"]
-    corpus.previous = [r for r in corpus.previous if r.type != "learning_update"]
-    rated = sections.RatingContext(ratings, corpus.by_id, audience, this.end)
-    index = sections.EvidenceIndex(corpus.current, corpus.previous)
-    index.by_type["learning_update"] = earlier_updates
-    corpus.earlier_updates = earlier_updates
-    sections_ = [sections.build_objective(framework.objective(c), index, rated) for c in scope]
-    return _assemble(framework, this, before, audience, scope, corpus, sections_, objectives)
+    with collector_paused():
+        corpus = _Corpus(framework, scope, audience)
+        corpus.wanted_ids = {rid for r in ratings for rid in r.get("records") or []}
+        corpus.fill(records, this, previous_records, previous_counts)
+        rated = sections.RatingContext(ratings, corpus.by_id, audience, this.end)
+        index = sections.EvidenceIndex(corpus.current, corpus.previous.by_indicator)
+        index.by_type["learning_update"] = corpus.earlier_updates
+        parts = [sections.build_objective(framework.objective(c), index, rated) for c in scope]
+        return _assemble(framework, this, before, audience, scope, corpus, parts, objectives)
 
 
 def _assemble(
@@ -236,7 +278,7 @@ def _assemble(
         previous=before,
         audience=audience,
         objective_codes=scope,
-        headline=build_headline(framework, corpus.current, len(corpus.previous)),
+        headline=build_headline(framework, corpus.current, corpus.previous.total),
         objectives=objectives,
         chart=[ChartBar(i.code, i.count, i.previous_count) for i in indicators],
         cited=_cited(framework, corpus.current + corpus.earlier_updates),
@@ -247,14 +289,9 @@ def _assemble(
 
 def _cited(framework: Framework, records: list[Record]) -> list[CitedRecord]:
     """The appendix: every record used, oldest first."""
+    labels = {name: type_label(framework, name) for name in {r.type for r in records}}
     return [
-        CitedRecord(
-            id=r.id,
-            title=r.title,
-            date=r.date,
-            type=r.type,
-            type_label=type_label(framework, r.type),
-        )
+        CitedRecord(id=r.id, title=r.title, date=r.date, type=r.type, type_label=labels[r.type])
         for r in sorted(records, key=lambda r: (r.date, r.id))
     ]
 

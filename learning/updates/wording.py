@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import re
 from datetime import date
+from functools import lru_cache
 
 MONTHS = (
     "January",
@@ -25,6 +26,7 @@ _PLAIN = re.compile(r"(?![-+>]|\d+\.(?:\s|$))[^\\`*_\[\]|#<]*")
 _CONTROL = re.compile(r"[\x00-\x08\x0b\x0c\x0e-\x1f\x7f]")
 
 
+@lru_cache(maxsize=4096)  # the appendix writes the same few hundred dates again and again
 def long_date(value: date | str) -> str:
     """A date as a board reads it: ``1 April 2025``."""
     day = value if isinstance(value, date) else date.fromisoformat(str(value)[:10])
@@ -104,7 +106,12 @@ def change_sign(current: int, previous: int) -> str:
 
 def clean(text: object) -> str:
     """One line of plain text: control characters gone, runs of whitespace made one space."""
-    return " ".join(_CONTROL.sub("", str(text if text is not None else "")).split())
+    line = str(text) if text is not None else ""
+    # Most text is one clean line already: printable (so no control character and no space
+    # but " ") without a double, leading or trailing space. A long update cleans ~100,000.
+    if line.isprintable() and "  " not in line and line[:1] != " " and line[-1:] != " ":
+        return line
+    return " ".join(_CONTROL.sub("", line).split())
 
 
 def md_escape(text: object) -> str:
