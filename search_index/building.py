@@ -19,6 +19,8 @@ from __future__ import annotations
 import multiprocessing
 import os
 import queue
+import threading
+import time
 from array import array
 from collections.abc import Callable, Iterable
 
@@ -252,7 +254,17 @@ def _bulk_writer(fw):
     return bulk
 
 
-def _worker(folder: str, jobs, results, segment_docs: int) -> None:
+def _exit_with(parent: int) -> None:
+    """End this worker as soon as the process that started it is gone (e.g. SIGKILLed):
+    nobody will collect its work, and a forked worker shares its parent's lock on the
+    index, so living on would keep every later index write (and repair) out."""
+    while os.getppid() == parent:
+        time.sleep(0.5)
+    os._exit(1)
+
+
+def _worker(folder: str, jobs, results, segment_docs: int, parent: int) -> None:
+    threading.Thread(target=_exit_with, args=(parent,), daemon=True).start()
     try:
         ix = whoosh_index.open_dir(folder)
         segments = []
@@ -294,7 +306,11 @@ def build(
     jobs = ctx.Queue(procs * 4)
     results = ctx.Queue()
     workers = [
-        ctx.Process(target=_worker, args=(folder, jobs, results, segment_docs), daemon=True)
+        ctx.Process(
+            target=_worker,
+            args=(folder, jobs, results, segment_docs, os.getpid()),
+            daemon=True,
+        )
         for _ in range(procs)
     ]
     count = reported = 0
