@@ -125,6 +125,17 @@ class Writer:
         self.record = response.json()
 
 
+def learning_update(base: str, writer: Writer) -> float:
+    """Seconds for the server to make a year's internal learning update (2025)."""
+    body = {"from": "2025-01-01", "to": "2025-12-31", "audience": "internal", "save": False}
+    started = time.perf_counter()
+    response = writer.session.post(
+        f"{base}/api/learning-updates", json=body, headers={"X-CSRFToken": writer.csrf}, timeout=300
+    )
+    response.raise_for_status()
+    return round(time.perf_counter() - started, 2)
+
+
 def time_page(
     session: requests.Session, url: str, n: int, before: Writer | None = None
 ) -> dict[str, float]:
@@ -170,6 +181,8 @@ def run_size(count: int, n: int, keep: Path | None, after_writes: bool = False) 
                             for name, u in urls.items()
                         }
                     )
+            if writer is not None:  # the heaviest request a server gets: a year's update
+                result["learning_update_seconds"] = learning_update(base, writer)
             result["server_peak_rss_mb"] = peak_rss_mb(server.pid)
             return result
         finally:

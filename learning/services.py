@@ -8,23 +8,24 @@ whatever could not be applied stays queued for the next write, the next start or
 
 from __future__ import annotations
 
-import datetime as dt
 import os
 import shutil
 from collections.abc import Callable, Iterable
 from dataclasses import dataclass, field
 from pathlib import Path
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from evidence.consent import INTERNAL, present, visible_consents
 from evidence.model import NotFound, Record, ValidationError, utcnow
-from evidence.periods import PeriodCounts, collector_paused, count_period, read_ids, read_period
 from evidence.store import RecordFilter, Store
 from evidence.validate import validate
 from search_index import Results, SearchIndex
 
 from . import framework as framework_mod
 from .framework import Framework
+
+if TYPE_CHECKING:
+    from .reporting import LearningUpdate
 
 DB_NAME = "wm2u.db"
 INDEX_DIR = "index"
@@ -289,71 +290,11 @@ class Evidence:
         only_ids: list[str] | None = None,
     ) -> LearningUpdate:
         """Summarise a period for an audience; optionally save it as a learning_update record."""
-        from evidence.ratings import list_ratings
+        from . import reporting  # the generator's imports are only paid by those who use it
 
-        from .updates import parse_period, summarise, summary_to_record_data
-
-        errors = {}
-        dates = {}
-        for key, value in (("from", date_from), ("to", date_to)):
-            try:
-                dates[key] = dt.date.fromisoformat(str(value)).isoformat()
-            except ValueError:
-                errors[key] = "must be a date written YYYY-MM-DD"
-        if not errors and dates["from"] > dates["to"]:
-            errors["to"] = "must be on or after the from date"
-        unknown = [o for o in objectives or [] if self.framework.objective(o) is None]
-        if unknown:
-            errors["objectives"] = f"unknown objective {', '.join(map(str, unknown))}"
-        if errors:
-            raise ValidationError(errors)
-        period = parse_period((dates["from"], dates["to"]))
-        ratings = list_ratings(self.store)
-        with collector_paused():  # until the records read are dropped again
-            summary = summarise(
-                self.framework,
-                self._update_records(period, audience, ratings, only_ids),
-                (dates["from"], dates["to"]),
-                audience,
-                objectives or None,
-                ratings=ratings,
-                previous_counts=self._previous_counts(period, audience, objectives),
-            )
-        saved = self.create(summary_to_record_data(summary, actor), actor) if save else None
-        return LearningUpdate(summary, saved)
-
-    def _update_records(
-        self, period: Any, audience: str, ratings: list[dict[str, Any]], only_ids: list[str] | None
-    ) -> list[Record]:
-        """The period's records the audience may see, and the rated evidence of this period
-        and the one before (whatever its consent: a rating's rationale may name its people).
-
-        Lean records (``evidence.periods``): a learning update shows no record's body.
-        ``period`` is a ``learning.updates.Period``.
-        """
-        start, end = period.start.isoformat(), period.end.isoformat()
-        current = read_period(self.store.conn, start, end, _consents(audience))
-        wanted = set(only_ids or [])
-        if only_ids is not None:  # a saved update, rebuilt from the evidence it cites
-            current = [r for r in current if r.id in wanted]
-        known = {r.id for r in current}
-        rated_ids = {str(i) for r in ratings for i in r.get("records") or []} - known
-        rated = read_ids(self.store.conn, rated_ids, period.before().start.isoformat(), end)
-        if only_ids is not None:
-            rated = [r for r in rated if r.id in wanted or r.date < start]
-        return rated + current
-
-    def _previous_counts(
-        self, period: Any, audience: str, objectives: list[str] | None
-    ) -> PeriodCounts:
-        """The period before ``period``, counted as the update compares with it."""
-        from .updates import scope_codes
-
-        before = period.before()
-        dates = before.start.isoformat(), before.end.isoformat()
-        scope = scope_codes(self.framework, objectives or None)  # indicators and activities
-        skip = ("learning_update",)  # earlier updates count towards targets, not as evidence
-        return count_period(self.store.conn, *dates, _consents(audience), *scope, skip_types=skip)
+        made = reporting.make(self, date_from, date_to, audience, objectives, only_ids)
+        saved = self.create(reporting.as_record_data(made, actor), actor) if save else None
+        return reporting.LearningUpdate(made, saved)
 
     # --- reading ---------------------------------------------------------------------------
 
@@ -394,22 +335,9 @@ class Evidence:
         )
 
 
-@dataclass
-class LearningUpdate:
-    """A generated learning update: the summary, and the saved record if it was saved."""
-
-    summary: Any
-    record: Record | None = None
-
-
 def _in_source(exc: ValidationError, source: str) -> ValidationError:
     """The same refusal, with each field prefixed by the file (or line) it came from."""
     return ValidationError({f"{source}: {k}": v for k, v in exc.errors.items()})
-
-
-def _consents(audience: str) -> tuple[str, ...]:
-    """The consent levels a learning update for ``audience`` reads (none named: all of them)."""
-    return () if audience == INTERNAL else visible_consents(audience)
 
 
 def _allowed(requested: str | list[str] | None, audience: str) -> list[str]:

@@ -1,0 +1,123 @@
+"""Gathering a period's evidence for the learning-update generator, as an audience may see it.
+
+The generator (`learning.updates`) is pure; this module reads what it needs from the store:
+the period's records without their bodies (an update shows none), the evidence behind
+progress ratings, and the previous period as counts made in SQL.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+from dataclasses import dataclass
+from typing import TYPE_CHECKING, Any
+
+from evidence.consent import INTERNAL, visible_consents
+from evidence.model import Record, ValidationError
+from evidence.periods import PeriodCounts, collector_paused, count_period, read_ids, read_period
+from evidence.ratings import list_ratings
+
+from .updates import Summary, parse_period, scope_codes, summarise, summary_to_record_data
+
+if TYPE_CHECKING:
+    from .services import Evidence
+
+
+@dataclass
+class LearningUpdate:
+    """A generated learning update: the summary, and the saved record if it was saved."""
+
+    summary: Any
+    record: Record | None = None
+
+
+def make(
+    evidence: Evidence,
+    date_from: Any,
+    date_to: Any,
+    audience: str = INTERNAL,
+    objectives: list[str] | None = None,
+    only_ids: list[str] | None = None,
+) -> Summary:
+    """The summary of a period for an audience (``only_ids``: just the evidence it cites)."""
+    dates = _checked(evidence, date_from, date_to, objectives)
+    period = parse_period(dates)
+    ratings = list_ratings(evidence.store)
+    with collector_paused():  # until the records read are dropped again
+        return summarise(
+            evidence.framework,
+            _records(evidence, period, audience, ratings, only_ids),
+            dates,
+            audience,
+            objectives or None,
+            ratings=ratings,
+            previous_counts=_previous_counts(evidence, period, audience, objectives),
+        )
+
+
+def as_record_data(summary: Summary, actor: str) -> dict[str, Any]:
+    """The learning_update record that saves ``summary`` and cites its evidence."""
+    return summary_to_record_data(summary, actor)
+
+
+def _checked(
+    evidence: Evidence, date_from: Any, date_to: Any, objectives: list[str] | None
+) -> tuple[str, str]:
+    """The period as ISO dates; ValidationError naming each field that is wrong."""
+    errors = {}
+    dates = {}
+    for key, value in (("from", date_from), ("to", date_to)):
+        try:
+            dates[key] = dt.date.fromisoformat(str(value)).isoformat()
+        except ValueError:
+            errors[key] = "must be a date written YYYY-MM-DD"
+    if not errors and dates["from"] > dates["to"]:
+        errors["to"] = "must be on or after the from date"
+    unknown = [o for o in objectives or [] if evidence.framework.objective(o) is None]
+    if unknown:
+        errors["objectives"] = f"unknown objective {', '.join(map(str, unknown))}"
+    if errors:
+        raise ValidationError(errors)
+    return dates["from"], dates["to"]
+
+
+def _records(
+    evidence: Evidence,
+    period: Any,
+    audience: str,
+    ratings: list[dict[str, Any]],
+    only_ids: list[str] | None,
+) -> list[Record]:
+    """The period's records the audience may see, and the rated evidence of this period
+    and the one before (whatever its consent: a rating's rationale may name its people).
+
+    Lean records (``evidence.periods``): a learning update shows no record's body.
+    ``period`` is a ``learning.updates.Period``.
+    """
+    conn = evidence.store.conn
+    start, end = period.start.isoformat(), period.end.isoformat()
+    current = read_period(conn, start, end, _consents(audience))
+    wanted = set(only_ids or [])
+    if only_ids is not None:  # a saved update, rebuilt from the evidence it cites
+        current = [r for r in current if r.id in wanted]
+    known = {r.id for r in current}
+    rated_ids = {str(i) for r in ratings for i in r.get("records") or []} - known
+    rated = read_ids(conn, rated_ids, period.before().start.isoformat(), end)
+    if only_ids is not None:
+        rated = [r for r in rated if r.id in wanted or r.date < start]
+    return rated + current
+
+
+def _previous_counts(
+    evidence: Evidence, period: Any, audience: str, objectives: list[str] | None
+) -> PeriodCounts:
+    """The period before ``period``, counted as the update compares with it."""
+    before = period.before()
+    dates = before.start.isoformat(), before.end.isoformat()
+    scope = scope_codes(evidence.framework, objectives or None)  # indicators and activities
+    skip = ("learning_update",)  # earlier updates count towards targets, not as evidence
+    return count_period(evidence.store.conn, *dates, _consents(audience), *scope, skip_types=skip)
+
+
+def _consents(audience: str) -> tuple[str, ...]:
+    """The consent levels a learning update for ``audience`` reads (none named: all of them)."""
+    return () if audience == INTERNAL else visible_consents(audience)
