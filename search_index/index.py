@@ -361,11 +361,14 @@ class SearchIndex:
     def tidy(self, wait: float = SAVE_WAIT) -> bool:
         """Merge the small segments saves leave behind into one (and drop their deleted
         documents). Seconds of work for thousands of saved records: run it off the request
-        path (e.g. nightly). False if another writer kept the index locked past ``wait``."""
+        path (e.g. nightly). False if another writer kept the index locked past ``wait``.
+        Also removes generation folders a killed rebuild left half-built: a rebuild holds this
+        lock while it builds, so none is being built while we hold it."""
         with self._writer(wait, building.FastWriter) as writer:
             if writer is None:
                 return False
             writer.commit(mergetype=merging.small_into_one(TIDY_BELOW))
+            self._remove_stale(keep={self._read_generation()})
         return True
 
     def rebuild(

@@ -258,6 +258,16 @@ def test_rebuilt_segments_have_side_files_and_tidy_merges_saves(idx, tmp_path, m
     assert idx.revisions()["S003"] == 2 and len(idx.revisions()) == 70
 
 
+def test_tidy_removes_what_a_killed_rebuild_left_half_built(idx, tmp_path):
+    idx.apply([make("A")], [])
+    leftover = tmp_path / "index" / "gen-leftover"
+    leftover.mkdir()
+    (leftover / "_MAIN_1.toc").write_bytes(b"half")
+    assert idx.tidy()
+    assert not leftover.exists()
+    assert idx.search("common").total == 1
+
+
 def test_a_save_finds_deletions_through_the_open_searcher(idx, monkeypatch):
     idx.apply([make("A"), make("B")], [])
     assert idx.search("common").total == 2  # a searcher on the latest commit
