@@ -8,7 +8,7 @@ from pathlib import Path
 
 import pytest
 
-from evidence import reading
+from evidence import reading, tally
 from evidence.model import ValidationError
 from evidence.store import RecordFilter, Store
 from evidence.validate import validate
@@ -111,3 +111,24 @@ def test_a_tally_out_of_step_is_found_by_check_and_recounted_by_repair(store):
     store.recount()
     assert store.integrity() == []
     assert answers(store) == before
+
+
+def test_a_database_from_before_the_tallies_gains_them_with_its_records_counted(tmp_path):
+    from learning.services import Evidence, initialise
+
+    data_dir = tmp_path / "instance"
+    initialise(data_dir)
+    with Evidence(data_dir) as evidence:
+        for data in demo.generate(FW, count=40, seed=9):
+            evidence.create(data)
+        expected = from_records(evidence.store)
+        with evidence.store.write() as conn:  # as the previous version left it
+            for name in tally.TRIGGERS:
+                conn.execute(f"DROP TRIGGER {name}")
+            conn.execute("DROP TABLE record_tally")
+            conn.execute("DROP TABLE indicator_tally")
+            conn.execute("DELETE FROM _sqlite_migrations WHERE name = 'm006_tallies'")
+    reading._AGGREGATES.clear()
+    with Evidence(data_dir) as evidence:
+        assert answers(evidence.store) == expected
+        assert evidence.store.integrity() == []
