@@ -23,9 +23,11 @@ import threading
 import time
 from array import array
 from collections.abc import Callable, Iterable
+from itertools import accumulate
 
+from whoosh import columns
 from whoosh import index as whoosh_index
-from whoosh.formats import Positions
+from whoosh.formats import _INT_SIZE, loads
 from whoosh.writing import SegmentWriter
 
 from evidence.model import Record
@@ -34,7 +36,15 @@ from . import postings
 from .schema import document
 
 SCORED = ("title", "body")
-_decode_positions = Positions().decode_positions
+
+
+def _position_deltas(value: bytes) -> list[int]:
+    """The position deltas ``Positions().encode`` pickled (decode_positions sums them)."""
+    if not value.endswith(b"."):
+        value += b"."
+    return loads(value[_INT_SIZE:])
+
+
 BATCH = 200  # records sent to a worker at a time
 SEGMENT_DOCS = 10_000  # documents per segment written by a rebuild (a purge rewrites one)
 
@@ -125,34 +135,81 @@ class FastWriter(SegmentWriter):
         docmap = self.write_per_doc(set(self.schema.names()) | names, reader)
         olds = sorted(docmap) if docmap is not None else range(reader.doc_count_all())
         for name, lens in self._lens.items():
-            lens.extend(reader.doc_field_length(old, name) or 0 for old in olds)
+            length = _length_getter(reader, name)
+            lens.extend(length(old) or 0 for old in olds)
         post = self._post
         schema = self.schema
-        for fieldname, tbytes, docnum, weight, vbytes in reader.iter_postings():
+        for fieldname, tbytes, docs, weights, values in _iter_blocks(reader):
             if fieldname not in schema:
                 continue
-            newdoc = docmap[docnum] if docmap is not None else basedoc + docnum
+            if docmap is not None:
+                keep = [i for i, d in enumerate(docs) if d in docmap]
+                if not keep:
+                    continue
+                if len(keep) < len(docs):
+                    docs = [docs[i] for i in keep]
+                    weights = [weights[i] for i in keep]
+                    values = [values[i] for i in keep]
+                newdocs = map(docmap.__getitem__, docs)
+            else:
+                newdocs = map(basedoc.__add__, docs)
             terms = post.get(fieldname)
             if terms is None:
                 terms = post[fieldname] = {}
             entry = terms.get(tbytes)
             if entry is None:
                 entry = terms[tbytes] = (array("I"), array("f"), [])
-            entry[0].append(newdoc)
-            entry[1].append(weight)
-            entry[2].append(vbytes)
+            entry[0].extend(newdocs)
+            entry[1].extend(weights)
+            entry[2].extend(values)
         self._copied = True
         self._added = True
 
+    def write_per_doc(self, fieldnames, reader):
+        """Whoosh's ``write_per_doc``, with each field's length column looked up once
+        (Whoosh asks the storage whether the column exists for every document and field)."""
+        schema = self.schema
+        docmap = {} if reader.has_deletions() else None
+        pdw = self.perdocwriter
+        cols = {}
+        for fieldname in fieldnames:
+            fieldobj = schema[fieldname]
+            coltype = fieldobj.column_type
+            if coltype and reader.has_column(fieldname):
+                creader = reader.column_reader(fieldname, coltype)
+                if isinstance(creader, columns.TranslatingColumnReader):
+                    creader = creader.raw_column()
+                cols[fieldname] = creader
+        lengths = {}
+        for docnum, stored in reader.iter_docs():
+            if docmap is not None:
+                docmap[docnum] = self.docnum
+            pdw.start_doc(self.docnum)
+            for fieldname in fieldnames | {s for s in stored if s in schema}:
+                fieldobj = schema[fieldname]
+                length = lengths.get(fieldname)
+                if length is None:
+                    length = lengths[fieldname] = _length_getter(reader, fieldname)
+                pdw.add_field(fieldname, fieldobj, stored.get(fieldname), length(docnum))
+                if fieldobj.vector and reader.has_vector(docnum, fieldname):
+                    v = reader.vector(docnum, fieldname, fieldobj.vector)
+                    pdw.add_vector_matcher(fieldname, fieldobj, v)
+                if fieldname in cols:
+                    cv = cols[fieldname][docnum]
+                    pdw.add_column_value(fieldname, fieldobj.column_type, cv)
+            pdw.finish_doc()
+            self.docnum += 1
+        return docmap
+
     def _derive_tokens(self) -> None:
         """Token numbers from the encoded positions (after add_reader: a bounded rewrite)."""
-        decode = _decode_positions
+        deltas = _position_deltas
         for name in SCORED:
             terms = self._post.get(name, {})
             top = [-1] * self.docnum
             for docs, _, values in terms.values():
                 for d, v in zip(docs, values, strict=True):
-                    last = decode(v)[-1]
+                    last = sum(deltas(v))  # the last position
                     if last > top[d]:
                         top[d] = last
             bases = array("I", [0])
@@ -162,7 +219,9 @@ class FastWriter(SegmentWriter):
             for tbytes, (docs, _, values) in terms.items():
                 found = array("I")
                 for d, v in zip(docs, values, strict=True):
-                    found.extend(map(bases[d].__add__, decode(v)))
+                    codes = deltas(v)
+                    codes[0] += bases[d]
+                    found.extend(accumulate(codes))  # bases[d] + each position
                 tokens[tbytes] = found
             self._tokens[name] = tokens
             self._bases[name] = bases
@@ -220,6 +279,42 @@ class FastWriter(SegmentWriter):
         # Not _finish(): it would delete the temporary folder other writers share.
         self.is_closed = True
         return segment
+
+
+def _length_getter(reader, name: str):
+    """``reader.doc_field_length(docnum, name)`` with the column looked up once."""
+    perdoc = getattr(reader, "_perdoc", None)
+    getter = getattr(perdoc, "doc_field_length_reader", None)
+    if getter is not None and not reader.is_closed:
+        return getter(name)
+    return lambda docnum: reader.doc_field_length(docnum, name)
+
+
+def _iter_blocks(reader):
+    """Every term's postings as ``(fieldname, text, docs, weights, values)``, a block at a
+    time, *including deleted documents* (the caller drops them). The same postings as
+    ``reader.iter_postings()`` without decoding them one by one; falls back to that for
+    matchers that are not Whoosh 3's leaf matcher."""
+    terms = getattr(reader, "_terms", None)
+    needed = ("_read_ids", "_read_weights", "_read_values", "_next_block", "_ids")
+    for fieldname, tbytes in reader.all_terms():
+        m = None
+        if terms is not None and fieldname in reader.schema:
+            m = terms.matcher(fieldname, tbytes, reader.schema[fieldname].format)
+            if not all(hasattr(m, n) for n in needed):
+                m = None
+        if m is None:
+            p = reader.postings(fieldname, tbytes)
+            while p.is_active():
+                yield fieldname, tbytes, (p.id(),), (p.weight(),), (p.value(),)
+                p.next()
+            continue
+        while m.is_active():
+            m._read_ids()
+            m._read_weights()
+            m._read_values()
+            yield fieldname, tbytes, m._ids, m._weights, m._values
+            m._next_block()
 
 
 def _bulk_writer(fw):
