@@ -13,10 +13,10 @@ from typing import TYPE_CHECKING, Any
 
 from evidence.consent import INTERNAL, visible_consents
 from evidence.model import Record, ValidationError
-from evidence.periods import PeriodCounts, collector_paused, count_period, read_ids, read_period
+from evidence.periods import PeriodCounts, count_period, read_ids, read_period
 from evidence.ratings import list_ratings
 
-from .updates import Summary, parse_period, scope_codes, summarise, summary_to_record_data
+from .updates import Summary, parse_period, scope_codes, summarise
 
 if TYPE_CHECKING:
     from .services import Evidence
@@ -42,21 +42,16 @@ def make(
     dates = _checked(evidence, date_from, date_to, objectives)
     period = parse_period(dates)
     ratings = list_ratings(evidence.store)
-    with collector_paused():  # until the records read are dropped again
-        return summarise(
-            evidence.framework,
-            _records(evidence, period, audience, ratings, only_ids),
-            dates,
-            audience,
-            objectives or None,
-            ratings=ratings,
-            previous_counts=_previous_counts(evidence, period, audience, objectives),
-        )
-
-
-def as_record_data(summary: Summary, actor: str) -> dict[str, Any]:
-    """The learning_update record that saves ``summary`` and cites its evidence."""
-    return summary_to_record_data(summary, actor)
+    # Reading and summarising each pause the cycle collector (evidence.periods) themselves.
+    return summarise(
+        evidence.framework,
+        _records(evidence, period, audience, ratings, only_ids),
+        dates,
+        audience,
+        objectives or None,
+        ratings=ratings,
+        previous_counts=_previous_counts(evidence, period, audience, objectives),
+    )
 
 
 def _checked(

@@ -291,9 +291,10 @@ class Evidence:
     ) -> LearningUpdate:
         """Summarise a period for an audience; optionally save it as a learning_update record."""
         from . import reporting  # the generator's imports are only paid by those who use it
+        from .updates import summary_to_record_data
 
         made = reporting.make(self, date_from, date_to, audience, objectives, only_ids)
-        saved = self.create(reporting.as_record_data(made, actor), actor) if save else None
+        saved = self.create(summary_to_record_data(made, actor), actor) if save else None
         return reporting.LearningUpdate(made, saved)
 
     # --- reading ---------------------------------------------------------------------------
