@@ -7,12 +7,12 @@ anyone outside it (viewers, external learning updates).
 
 from __future__ import annotations
 
-import re
 from dataclasses import replace
-from functools import lru_cache
+from collections.abc import Iterable
 from typing import Any
 
 from .model import Record
+from .names import replace_names
 
 INTERNAL = "internal"
 EXTERNAL = "external"
@@ -48,42 +48,9 @@ def label(index: int) -> str:
     return f"Person {letters}"
 
 
-@lru_cache(maxsize=16384)
-def _replacements(people: tuple[str, ...]) -> tuple[tuple[str, str], ...]:
-    """Every name and name part in ``people`` (casefolded) with its label, longest first."""
-    replacements: dict[str, str] = {}
-    for i, person in enumerate(people):
-        full = " ".join(person.split())
-        if not full:
-            continue
-        replacements.setdefault(full.casefold(), label(i))
-        for part in re.split(r"[\s\-]+", full):
-            part = part.strip(".,'\"()")
-            if len(part) >= 2:
-                replacements.setdefault(part.casefold(), label(i))
-    return tuple(sorted(replacements.items(), key=lambda item: len(item[0]), reverse=True))
-
-
-@lru_cache(maxsize=16384)
-def _name_pattern(name: str) -> re.Pattern[str]:
-    """A whole-word, any-case pattern for one name (its words may be spaced any way)."""
-    words = r"\s+".join(map(re.escape, name.split()))
-    return re.compile(rf"(?<![\w])(?:{words})(?![\w])", re.IGNORECASE)
-
-
 def redact_text(text: str, people: list[str] | tuple[str, ...]) -> str:
-    """Replace every name (and each part of it) with its neutral label.
-
-    Names are few and repeat across records, so one cached pattern a name (applied longest
-    first) is far cheaper than compiling one pattern for each record's set of people.
-    """
-    if not text or not people:
-        return text
-    folded = text.casefold()
-    for name, person in _replacements(tuple(people)):
-        if name.split()[0] in folded:
-            text = _name_pattern(name).sub(person, text)
-    return text
+    """Replace every name of ``people`` (whole, or any part, in any spelling) with its label."""
+    return replace_names(text, people, label)
 
 
 def _redact_value(value: Any, people: list[str]) -> Any:
@@ -106,6 +73,7 @@ def redact(record: Record) -> Record:
         quotes=[redact_text(q, people) for q in record.quotes],
         tags=[redact_text(t, people) for t in record.tags],
         fields=_redact_value(record.fields, people),
+        author=redact_text(record.author, people),
         people=[],
     )
 
@@ -119,3 +87,29 @@ def present(record: Record, audience: str) -> Record | None:
     if record.consent == "anonymised":
         return redact(record)
     return record
+
+
+def present_rating(
+    rating: dict[str, Any],
+    linked: Iterable[tuple[str, list[str]]],
+    audience: str,
+) -> dict[str, Any] | None:
+    """A progress rating as ``audience`` may see it, or None if it may not see it at all.
+
+    ``linked`` is (consent, people) of every record the rating links, whatever that record's
+    date, consent or state. An ``internal`` rating stays in the team; an ``anonymised`` one
+    has its own people's names and those of every linked record replaced; a ``public`` one
+    keeps its own people's names but not those of the linked records that are not public.
+    """
+    if audience == INTERNAL:
+        return rating
+    consent = rating.get("consent") or "anonymised"
+    if consent not in ("anonymised", "public"):
+        return None
+    linked = list(linked)
+    names = list(rating.get("people") or []) if consent == "anonymised" else []
+    for record_consent, people in linked:
+        if consent == "anonymised" or record_consent != "public":
+            names.extend(people)
+    rationale = redact_text(str(rating.get("rationale") or ""), names)
+    return {**rating, "rationale": rationale, "people": []}

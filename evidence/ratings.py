@@ -11,7 +11,19 @@ from .validate import MAX_BODY, _Problem, clean_date, clean_list, clean_text
 
 PROGRESS_LEVELS = ("emerging", "developing", "established")
 CONFIDENCE_LEVELS = ("low", "medium", "high")
-_KEYS = ("indicator", "period_from", "period_to", "progress", "confidence", "rationale", "records")
+CONSENT_LEVELS = ("internal", "anonymised", "public")
+DEFAULT_CONSENT = "anonymised"
+_KEYS = (
+    "indicator",
+    "period_from",
+    "period_to",
+    "progress",
+    "confidence",
+    "rationale",
+    "records",
+    "consent",
+    "people",
+)
 
 
 def validate_rating(data: Any, framework: Any, store: Store) -> dict[str, Any]:
@@ -52,6 +64,17 @@ def validate_rating(data: Any, framework: Any, store: Store) -> dict[str, Any]:
             errors["records"] = f"no record with id {', '.join(missing[:5])}"
     except _Problem as problem:
         errors["records"] = str(problem)
+    consent = data.get("consent")
+    if consent in (None, ""):
+        out["consent"] = DEFAULT_CONSENT
+    elif consent not in CONSENT_LEVELS:
+        errors["consent"] = f"must be one of {', '.join(CONSENT_LEVELS)}"
+    else:
+        out["consent"] = consent
+    try:
+        out["people"] = clean_list(data.get("people"))
+    except _Problem as problem:
+        errors["people"] = str(problem)
     if errors:
         raise ValidationError(errors)
     return out
@@ -62,7 +85,11 @@ def add_rating(store: Store, framework: Any, data: Any, actor: str) -> dict[str,
     rating = validate_rating(data, framework, store)
     rating.update(rated_by=actor, rated_at=utcnow())
     with store.write() as conn:
-        row = {**rating, "records": json.dumps(rating["records"])}
+        row = {
+            **rating,
+            "records": json.dumps(rating["records"]),
+            "people": json.dumps(rating["people"], ensure_ascii=False),
+        }
         cursor = conn.execute(
             f"INSERT INTO ratings ({', '.join(row)}) VALUES ({', '.join('?' * len(row))})",
             list(row.values()),
@@ -84,5 +111,26 @@ def list_ratings(store: Store, indicator: str | None = None) -> list[dict[str, A
     for row in cursor.fetchall():
         rating = dict(zip(names, row, strict=True))
         rating["records"] = json.loads(rating["records"] or "[]")
+        rating["people"] = json.loads(rating.get("people") or "[]")
+        rating["consent"] = rating.get("consent") or "internal"
         ratings.append(rating)
     return ratings
+
+
+def linked_people(store: Store, ratings: list[dict[str, Any]]) -> dict[str, tuple[str, list[str]]]:
+    """(consent, people) of every record the ratings link, whatever its date or state.
+
+    A rating's rationale may name anyone in the records it links, so redacting it needs
+    them all: soft-deleted records and records of any period included.
+    """
+    ids = sorted({str(i) for r in ratings for i in r.get("records") or []})
+    found: dict[str, tuple[str, list[str]]] = {}
+    for start in range(0, len(ids), 500):
+        chunk = ids[start : start + 500]
+        rows = store.conn.execute(
+            f"SELECT id, consent, people FROM records WHERE id IN ({', '.join('?' * len(chunk))})",
+            chunk,
+        )
+        for record_id, consent, people in rows.fetchall():
+            found[record_id] = (consent, json.loads(people or "[]"))
+    return found

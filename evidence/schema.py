@@ -152,3 +152,52 @@ def m006_tallies(db: Database) -> None:
     from .tally import install
 
     install(db.conn)
+
+
+@migrations()
+def m007_citations(db: Database) -> None:
+    # Which saved learning updates cite which records, kept by triggers from each update's
+    # ``fields.cites``: a write to a cited record finds the updates to bring into line with it
+    # in the same transaction (see ``Store._refresh_citing``).
+    db.execute(
+        "CREATE TABLE IF NOT EXISTS citations (record_id TEXT NOT NULL, update_id TEXT NOT NULL, "
+        "PRIMARY KEY (record_id, update_id)) WITHOUT ROWID"
+    )
+    db.execute("CREATE INDEX IF NOT EXISTS idx_citations_update ON citations (update_id)")
+    cites = (
+        "INSERT OR IGNORE INTO citations (record_id, update_id) "
+        "SELECT CAST(value AS TEXT), NEW.id FROM json_each(NEW.fields, '$.cites') "
+        "WHERE NEW.type = 'learning_update' AND json_valid(NEW.fields)"
+    )
+    db.execute(
+        "CREATE TRIGGER IF NOT EXISTS citations_insert AFTER INSERT ON records "
+        f"WHEN NEW.type = 'learning_update' BEGIN {cites}; END"
+    )
+    db.execute(
+        "CREATE TRIGGER IF NOT EXISTS citations_update AFTER UPDATE OF fields, type ON records "
+        "WHEN OLD.type = 'learning_update' OR NEW.type = 'learning_update' BEGIN "
+        f"DELETE FROM citations WHERE update_id = OLD.id; {cites}; END"
+    )
+    db.execute(
+        "CREATE TRIGGER IF NOT EXISTS citations_delete AFTER DELETE ON records "
+        "WHEN OLD.type = 'learning_update' BEGIN "
+        "DELETE FROM citations WHERE update_id = OLD.id; END"
+    )
+    db.execute(
+        "INSERT OR IGNORE INTO citations (record_id, update_id) "
+        "SELECT CAST(j.value AS TEXT), r.id FROM records r, json_each(r.fields, '$.cites') j "
+        "WHERE r.type = 'learning_update' AND json_valid(r.fields)"
+    )
+
+
+@migrations()
+def m008_rating_consent(db: Database) -> None:
+    # A rating is text about families too: it has a consent level and the people it names.
+    # Ratings from before: internal if they link an internal record, else anonymised.
+    db["ratings"].add_column("consent", str)
+    db["ratings"].add_column("people", str)
+    db.execute(
+        "UPDATE ratings SET people = '[]', consent = CASE WHEN EXISTS ("
+        "SELECT 1 FROM json_each(ratings.records) j JOIN records r ON r.id = j.value "
+        "WHERE r.consent = 'internal') THEN 'internal' ELSE 'anonymised' END"
+    )

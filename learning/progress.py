@@ -1,9 +1,8 @@
 """Progress ratings as a reader may see them, and recording one (the pages and API share this).
 
-A rating links to the records behind it. Consent applies to those links as everywhere else:
-an outside reader sees only the records it may see (through ``present``), and the rationale
-with the names of everyone in the linked records replaced (``redact_text``), unless a record
-is public.
+A rating links to the records behind it, and has a consent level of its own. Outside the
+team a reader sees only the ratings and linked records it may see: the rationale goes through
+``present_rating`` (the same rule as in learning updates), the records through ``present``.
 """
 
 from __future__ import annotations
@@ -12,15 +11,29 @@ from dataclasses import dataclass, field
 from datetime import date
 from typing import Any
 
-from evidence.consent import INTERNAL, present, redact_text
+from evidence.consent import INTERNAL, present, present_rating
 from evidence.model import NotFound, Record, ValidationError
-from evidence.ratings import CONFIDENCE_LEVELS, PROGRESS_LEVELS, add_rating, list_ratings
+from evidence.ratings import (
+    CONFIDENCE_LEVELS,
+    CONSENT_LEVELS,
+    PROGRESS_LEVELS,
+    add_rating,
+    linked_people,
+    list_ratings,
+)
 from evidence.store import RecordFilter, Store
 
 from .updates.rating import change_sentence
 from .updates.wording import period_range
 
-__all__ = ["CONFIDENCE_LEVELS", "PROGRESS_LEVELS", "ShownRating", "rate", "ratings_for"]
+__all__ = [
+    "CONFIDENCE_LEVELS",
+    "CONSENT_LEVELS",
+    "PROGRESS_LEVELS",
+    "ShownRating",
+    "rate",
+    "ratings_for",
+]
 
 
 @dataclass(frozen=True)
@@ -38,6 +51,8 @@ class ShownRating:
     rated_at: str
     change: str
     records: list[Record] = field(default_factory=list)
+    consent: str = "anonymised"
+    people: list[str] = field(default_factory=list)
 
     @property
     def period(self) -> str:
@@ -59,6 +74,8 @@ class ShownRating:
             "confidence": self.confidence,
             "rationale": self.rationale,
             "records": [r.id for r in self.records],
+            "consent": self.consent,
+            "people": list(self.people),
             "rated_by": self.rated_by,
             "rated_at": self.rated_at,
             "change": self.change,
@@ -81,27 +98,29 @@ def _shown(
     rating: dict[str, Any],
     previous: dict[str, Any] | None,
     linked: dict[str, Record],
+    people: dict[str, tuple[str, list[str]]],
     audience: str,
-) -> ShownRating:
-    records = [linked[str(i)] for i in rating["records"] if str(i) in linked]
-    rationale = str(rating.get("rationale") or "")
-    if audience != INTERNAL:
-        names = [p for r in records if r.consent != "public" for p in r.people]
-        rationale = redact_text(rationale, names)
-    live = [r for r in records if not r.deleted_at]
+) -> ShownRating | None:
+    links = [str(i) for i in rating["records"]]
+    seen = present_rating(rating, [people[i] for i in links if i in people], audience)
+    if seen is None:
+        return None
+    live = [linked[i] for i in links if i in linked and not linked[i].deleted_at]
     shown = [p for p in (present(r, audience) for r in live) if p is not None]
     return ShownRating(
-        id=int(rating["id"]),
-        indicator=str(rating["indicator"]),
-        period_from=str(rating["period_from"]),
-        period_to=str(rating["period_to"]),
-        progress=str(rating["progress"]),
-        confidence=str(rating["confidence"]),
-        rationale=rationale,
-        rated_by=str(rating.get("rated_by") or ""),
-        rated_at=str(rating.get("rated_at") or ""),
+        id=int(seen["id"]),
+        indicator=str(seen["indicator"]),
+        period_from=str(seen["period_from"]),
+        period_to=str(seen["period_to"]),
+        progress=str(seen["progress"]),
+        confidence=str(seen["confidence"]),
+        rationale=str(seen.get("rationale") or ""),
+        rated_by=str(seen.get("rated_by") or ""),
+        rated_at=str(seen.get("rated_at") or ""),
         change=change_sentence(rating, previous),
         records=shown,
+        consent=str(seen.get("consent") or "anonymised"),
+        people=list(seen.get("people") or []),
     )
 
 
@@ -109,12 +128,15 @@ def ratings_for(store: Store, indicator: str, audience: str) -> list[ShownRating
     """An indicator's ratings, newest period first, as ``audience`` may see them."""
     ratings = list_ratings(store, indicator)
     ratings.sort(key=lambda r: (str(r["period_to"]), str(r.get("rated_at") or ""), r["id"]))
+    if audience != INTERNAL:  # a reader outside the team never learns of an internal rating
+        ratings = [r for r in ratings if r.get("consent") in ("anonymised", "public")]
     linked = _linked(store, ratings)
+    people = linked_people(store, ratings)
     shown = [
-        _shown(rating, ratings[i - 1] if i else None, linked, audience)
+        _shown(rating, ratings[i - 1] if i else None, linked, people, audience)
         for i, rating in enumerate(ratings)
     ]
-    return shown[::-1]
+    return [s for s in shown if s is not None][::-1]
 
 
 def rate(store: Store, framework: Any, indicator: str, data: Any, actor: str) -> ShownRating:

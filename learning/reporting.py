@@ -11,10 +11,10 @@ import datetime as dt
 from dataclasses import dataclass
 from typing import TYPE_CHECKING, Any
 
-from evidence.consent import INTERNAL, visible_consents
+from evidence.consent import INTERNAL, present_rating, visible_consents
 from evidence.model import Record, ValidationError
 from evidence.periods import PeriodCounts, count_period, read_ids, read_period
-from evidence.ratings import list_ratings
+from evidence.ratings import linked_people, list_ratings
 
 from .updates import Summary, parse_period, scope_codes, summarise
 
@@ -37,11 +37,13 @@ def make(
     audience: str = INTERNAL,
     objectives: list[str] | None = None,
     only_ids: list[str] | None = None,
+    ratings_as_of: str | None = None,
 ) -> Summary:
-    """The summary of a period for an audience (``only_ids``: just the evidence it cites)."""
+    """The summary of a period for an audience (``only_ids``: just the evidence it cites;
+    ``ratings_as_of``: only the ratings made by then, for a saved update made again)."""
     dates = _checked(evidence, date_from, date_to, objectives)
     period = parse_period(dates)
-    ratings = list_ratings(evidence.store)
+    ratings = shown_ratings(evidence, audience, ratings_as_of)
     # Reading and summarising each pause the cycle collector (evidence.periods) themselves.
     return summarise(
         evidence.framework,
@@ -52,6 +54,23 @@ def make(
         ratings=ratings,
         previous_counts=_previous_counts(evidence, period, audience, objectives),
     )
+
+
+def shown_ratings(
+    evidence: Evidence, audience: str, as_of: str | None = None
+) -> list[dict[str, Any]]:
+    """Every progress rating as ``audience`` may see it (``present_rating``), made by ``as_of``."""
+    ratings = list_ratings(evidence.store)
+    if as_of:
+        ratings = [r for r in ratings if str(r.get("rated_at") or "") <= as_of]
+    if audience == INTERNAL:
+        return ratings
+    people = linked_people(evidence.store, ratings)
+    shown = (
+        present_rating(r, [people[str(i)] for i in r["records"] if str(i) in people], audience)
+        for r in ratings
+    )
+    return [r for r in shown if r is not None]
 
 
 def _checked(
@@ -90,10 +109,14 @@ def _records(
     """
     conn = evidence.store.conn
     start, end = period.start.isoformat(), period.end.isoformat()
-    current = read_period(conn, start, end, _consents(audience))
     wanted = set(only_ids or [])
     if only_ids is not None:  # a saved update, rebuilt from the evidence it cites
-        current = [r for r in current if r.id in wanted]
+        consents = _consents(audience)
+        current = [
+            r for r in read_ids(conn, wanted, start, end) if not consents or r.consent in consents
+        ]
+    else:
+        current = read_period(conn, start, end, _consents(audience))
     known = {r.id for r in current}
     rated_ids = {str(i) for r in ratings for i in r.get("records") or []} - known
     rated = read_ids(conn, rated_ids, period.before().start.isoformat(), end)

@@ -20,8 +20,9 @@ from docx import Document
 from evidence.consent import redact, visible_consents
 from evidence.model import Record
 from evidence.periods import collector_paused, count_period, read_ids, read_period
-from evidence.ratings import add_rating, list_ratings
+from evidence.ratings import add_rating
 from evidence.store import RecordFilter
+from learning.reporting import shown_ratings
 from learning.updates import (
     parse_period,
     render_docx,
@@ -126,7 +127,8 @@ def the_long_way(ev, start, end, audience, objectives=None, only_ids=None):
     if only_ids is not None:
         wanted = set(only_ids)
         records = [r for r in records if r.id in wanted or r.date < start]
-    ratings = list_ratings(ev.store)
+    # Ratings as the audience may see them (the rule the lean path applies too).
+    ratings = shown_ratings(ev, audience)
     return summarise(ev.framework, records, (start, end), audience, objectives, ratings=ratings)
 
 

@@ -86,6 +86,13 @@ RATING_INPUT = {
         "confidence": {"type": "string", "enum": ["low", "medium", "high"]},
         "rationale": {"type": "string"},
         "records": {**LIST, "description": "Ids of the records behind the rating"},
+        "consent": {
+            "type": "string",
+            "enum": ["internal", "anonymised", "public"],
+            "default": "anonymised",
+            "description": "Who may read the rating: internal ones stay in the team",
+        },
+        "people": {**LIST, "description": "People the rationale names (replaced outside the team)"},
     },
 }
 RATING = {

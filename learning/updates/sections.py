@@ -6,7 +6,7 @@ from dataclasses import dataclass, field
 from datetime import date
 from typing import Any
 
-from evidence.consent import INTERNAL, redact_text
+from evidence.consent import INTERNAL, present_rating
 from evidence.model import Record
 from learning.framework import Activity, Indicator, Objective, Target
 
@@ -123,19 +123,32 @@ class EvidenceIndex:
 
 
 class RatingContext:
-    """The progress ratings, and what the audience may see of their evidence."""
+    """The progress ratings, and what the audience may see of them and of their evidence.
+
+    Outside the team every rating goes through ``present_rating`` (internal ones are left
+    out; names replaced). The caller (``learning.reporting``) hands in ratings already
+    presented with the people of every record they link; records in ``by_id`` are applied
+    again here, so a caller that forgets cannot show a name those records list.
+    """
 
     def __init__(
         self, ratings: list[dict[str, Any]], by_id: dict[str, Record], audience: str, end: date
     ) -> None:
-        self.by_indicator: dict[str, list[dict[str, Any]]] = {}
-        for rating in ratings:
-            if str(rating.get("period_to") or "")[:10] <= end.isoformat():
-                self.by_indicator.setdefault(str(rating.get("indicator")), []).append(rating)
-        for items in self.by_indicator.values():
-            items.sort(key=lambda r: (str(r.get("period_to")), str(r.get("rated_at") or "")))
         self.by_id = by_id
         self.audience = audience
+        self.by_indicator: dict[str, list[dict[str, Any]]] = {}
+        for rating in ratings:
+            if str(rating.get("period_to") or "")[:10] > end.isoformat():
+                continue
+            seen = self._present(rating)
+            if seen is not None:
+                self.by_indicator.setdefault(str(seen.get("indicator")), []).append(seen)
+        for items in self.by_indicator.values():
+            items.sort(key=lambda r: (str(r.get("period_to")), str(r.get("rated_at") or "")))
+
+    def _present(self, rating: dict[str, Any]) -> dict[str, Any] | None:
+        known = [self.by_id[str(i)] for i in rating.get("records") or [] if str(i) in self.by_id]
+        return present_rating(rating, [(r.consent, r.people) for r in known], self.audience)
 
     def view(self, code: str) -> RatingView | None:
         """The latest rating of an indicator, and the change since the one before it."""
@@ -147,15 +160,13 @@ class RatingContext:
         return rating_view(items[-1], previous, evidence, rationale)
 
     def evidence(self, rating: dict[str, Any]) -> tuple[list[str], str]:
-        """The rating's evidence ids and rationale as the audience may see them."""
+        """The rating's evidence ids the audience may see, and its (presented) rationale."""
         ids = [str(i) for i in rating.get("records") or []]
         rationale = str(rating.get("rationale") or "")
         if self.audience == INTERNAL:
             return ids, rationale
         known = [self.by_id[i] for i in ids if i in self.by_id]
-        people = [p for r in known if r.consent != "public" for p in r.people]
-        shown = [r.id for r in known if r.consent != "internal"]
-        return shown, redact_text(rationale, people)
+        return [r.id for r in known if r.consent != "internal"], rationale
 
 
 def build_objective(

@@ -16,7 +16,14 @@ from werkzeug.datastructures import MultiDict
 from evidence.consent import INTERNAL
 from evidence.model import NotFound, Record, ValidationError
 from evidence.store import RecordFilter
-from learning.progress import CONFIDENCE_LEVELS, PROGRESS_LEVELS, ShownRating, rate, ratings_for
+from learning.progress import (
+    CONFIDENCE_LEVELS,
+    CONSENT_LEVELS,
+    PROGRESS_LEVELS,
+    ShownRating,
+    rate,
+    ratings_for,
+)
 
 from .auth import audience, role_required
 from .common import evidence_types
@@ -26,7 +33,16 @@ from .state import evidence
 
 bp = Blueprint("ratings", __name__)
 RECENT_TO_TICK = 10
-TEXT_KEYS = ("period_from", "period_to", "progress", "confidence", "rationale", "records")
+TEXT_KEYS = (
+    "period_from",
+    "period_to",
+    "progress",
+    "confidence",
+    "rationale",
+    "records",
+    "consent",
+    "people",
+)
 LABELS = {
     "period_from": "Period from",
     "period_to": "Period to",
@@ -34,6 +50,8 @@ LABELS = {
     "confidence": "Confidence in the evidence",
     "rationale": "Why",
     "records": "Records behind the rating",
+    "consent": "Who may read this rating",
+    "people": "People named in the rationale",
     "indicator": "Indicator",
 }
 PROGRESS_HINTS = {
@@ -46,13 +64,18 @@ CONFIDENCE_HINTS = {
     "medium": "Several records that agree, from more than one place or voice.",
     "high": "Many records, consistent, from families and practitioners alike.",
 }
+CONSENT_HINTS = {
+    "internal": "The team only: never shown to viewers or in external learning updates.",
+    "anonymised": "May be shared outside the team with every name replaced.",
+    "public": "May be shared as written (names from non-public linked records are still replaced).",
+}
 
 
 def blank_values() -> dict[str, Any]:
     """The form as it first shows: the last whole quarter, nothing chosen."""
     start, end = last_quarter()
     values: dict[str, Any] = dict.fromkeys(TEXT_KEYS, "")
-    values.update(period_from=start, period_to=end, recent=[])
+    values.update(period_from=start, period_to=end, recent=[], consent="anonymised")
     return values
 
 
@@ -66,9 +89,14 @@ def values_from_form(form: MultiDict) -> dict[str, Any]:
 def rating_data(values: dict[str, Any]) -> dict[str, Any]:
     """The rating (the API's shape) the form describes; ticked records first, then pasted."""
     chosen = [v.strip() for v in values["recent"] if v.strip()] + lines(values["records"])
-    data = {key: values[key].strip() for key in TEXT_KEYS if key not in ("records", "rationale")}
+    data = {
+        key: values[key].strip()
+        for key in TEXT_KEYS
+        if key not in ("records", "rationale", "people")
+    }
     data["rationale"] = values["rationale"]
     data["records"] = list(dict.fromkeys(chosen))
+    data["people"] = lines(values["people"])
     return {k: v for k, v in data.items() if v not in ("", None)}
 
 
@@ -106,6 +134,7 @@ def page_context(
             "confidence_options": [
                 (c, c.capitalize(), CONFIDENCE_HINTS[c]) for c in CONFIDENCE_LEVELS
             ],
+            "consent_options": [(c, c.capitalize(), CONSENT_HINTS[c]) for c in CONSENT_LEVELS],
         }
         context["field_id"] = field_id
     return context
