@@ -7,8 +7,8 @@ anyone outside it (viewers, external learning updates).
 
 from __future__ import annotations
 
-from dataclasses import replace
 from collections.abc import Iterable
+from dataclasses import replace
 from typing import Any
 
 from .model import Record
