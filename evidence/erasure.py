@@ -9,7 +9,10 @@ from dataclasses import replace
 
 from .consent import redact
 from .model import Record
+from .names import erasable, holds_name, replace_names
 from .rows import record_to_row
+
+ERASED = "[erased]"
 
 
 def _erasable_pieces(versions: list[Record]) -> list[str]:
@@ -22,10 +25,11 @@ def _erasable_pieces(versions: list[Record]) -> list[str]:
     return sorted((p for p in pieces if p and len(p) >= 3), key=len, reverse=True)
 
 
-def _cut(text: str, pieces: list[str]) -> str:
+def _cut(text: str, pieces: list[str], names: list[str]) -> str:
+    """The text without any piece an erased record said, nor any form of its people's names."""
     for piece in pieces:
-        text = text.replace(piece, "[erased]")
-    return text
+        text = text.replace(piece, ERASED)
+    return replace_names(text, names, lambda _person: ERASED)
 
 
 class Erasure:
@@ -49,8 +53,9 @@ class Erasure:
             conn.execute("DELETE FROM record_indicators WHERE record_id = ?", [record_id])
             conn.execute("DELETE FROM revisions WHERE record_id = ?", [record_id])
             conn.execute("DELETE FROM records WHERE id = ?", [record_id])
-            self._scrub_ratings(conn, record_id, [p for v in versions for p in v.people])
-            scrubbed = self._scrub_citations(conn, record_id, versions, rewrite)
+            people = [p for v in versions for p in v.people]
+            self._scrub_ratings(conn, record_id, people)
+            scrubbed = self._scrub_citations(conn, record_id, versions, people, rewrite)
             self._queue(conn, record_id, "purge")
             self._audit(conn, actor, "erase", record_id, "")
         self.checkpoint()
@@ -65,10 +70,12 @@ class Erasure:
         conn: sqlite3.Connection,
         record_id: str,
         versions: list[Record],
+        people: list[str],
         rewrite: Callable[[Record], str] | None,
     ) -> list[str]:
         """Remove an erased record's id and text from every learning update that cites it."""
         pieces = _erasable_pieces(versions)
+        erased_people = [p for v in versions for p in v.people]
         rows = conn.execute(
             "SELECT id FROM records WHERE type = 'learning_update' AND fields LIKE ?",
             [f"%{record_id}%"],
@@ -84,7 +91,8 @@ class Erasure:
                     body = rewrite(update)
                 except Exception:  # noqa: BLE001 - erasure must go ahead; fall back to cutting
                     body = update.body
-            body = _cut(body.replace(record_id, "[erased]"), pieces)
+            kept = self._live_people(conn, fields["cites"])
+            body = _cut(body.replace(record_id, ERASED), pieces, erasable(erased_people, kept))
             row = record_to_row(replace(update, body=body))
             conn.execute(
                 "UPDATE records SET body = ?, fields = ?, content_hash = ? WHERE id = ?",
@@ -101,20 +109,40 @@ class Erasure:
                     "UPDATE revisions SET data = ? WHERE record_id = ? AND revision = ?",
                     [json.dumps(old, ensure_ascii=False), update_id, rev],
                 )
-            self._queue(conn, update_id)
+            # "purge": the index rewrites the segments holding the update's earlier text.
+            self._queue(conn, update_id, "purge")
         return [update_id for (update_id,) in rows]
 
+    def _live_people(self, conn: sqlite3.Connection, ids: list[str]) -> list[str]:
+        """The people the records ``ids`` list (a name they hold is not only the erased one's)."""
+        people: list[str] = []
+        for start in range(0, len(ids), 500):
+            chunk = [str(i) for i in ids[start : start + 500]]
+            rows = conn.execute(
+                f"SELECT people FROM records WHERE id IN ({', '.join('?' * len(chunk))})", chunk
+            )
+            people.extend(p for (data,) in rows.fetchall() for p in json.loads(data or "[]"))
+        return people
+
     def _scrub_ratings(self, conn: sqlite3.Connection, record_id: str, people: list[str]) -> None:
-        """Unlink an erased record from progress ratings, and erase its people's names there."""
-        names = sorted({p for p in people if len(p) >= 2}, key=len, reverse=True)
+        """Unlink an erased record from progress ratings, and erase its people's names there:
+        every form of them (``names.replace_names``), in the rationale and the rating's own
+        people, except the names the rating's other records hold too."""
         rows = conn.execute(
-            "SELECT id, records, rationale FROM ratings WHERE records LIKE ?", [f"%{record_id}%"]
+            "SELECT id, records, rationale, people FROM ratings WHERE records LIKE ?",
+            [f"%{record_id}%"],
         ).fetchall()
-        for rating_id, linked, rationale in rows:
+        for rating_id, linked, rationale, own in rows:
             kept = [i for i in json.loads(linked or "[]") if i != record_id]
-            for name in names:
-                rationale = rationale.replace(name, "[erased]")
+            names = erasable(people, self._live_people(conn, kept))
+            rationale = replace_names(rationale or "", names, lambda _person: ERASED)
+            own_people = [p for p in json.loads(own or "[]") if not holds_name(p, names)]
             conn.execute(
-                "UPDATE ratings SET records = ?, rationale = ? WHERE id = ?",
-                [json.dumps(kept), rationale, rating_id],
+                "UPDATE ratings SET records = ?, rationale = ?, people = ? WHERE id = ?",
+                [
+                    json.dumps(kept),
+                    rationale,
+                    json.dumps(own_people, ensure_ascii=False),
+                    rating_id,
+                ],
             )

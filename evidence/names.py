@@ -201,3 +201,19 @@ def replace_names(text: str, people: Sequence[str], replacement: Callable[[int],
 def holds_name(text: str, people: Sequence[str]) -> bool:
     """Whether any name of ``people`` is written in ``text``, in any of its forms."""
     return bool(find_names(text, people))
+
+
+def erasable(erased: Sequence[str], kept: Sequence[str]) -> list[str]:
+    """The names to scrub when people ``erased`` go: each whole name, and each part of one,
+    except those ``kept`` also holds (a name a live record lists is not the erased one's)."""
+    kept_words = {w for person in kept for w in _folded_words(html.unescape(str(person)))}
+    kept_wholes = {_folded_words(html.unescape(str(p))) for p in kept}
+    out: list[str] = []
+    for person in dict.fromkeys(str(p) for p in erased):
+        whole = _folded_words(html.unescape(person))
+        if not whole or whole in kept_wholes:
+            continue
+        if len(whole) > 1:
+            out.append(person)
+        out.extend(w for w in whole if len(w) >= MIN_PART and w not in kept_words)
+    return list(dict.fromkeys(out))

@@ -11,12 +11,13 @@ from __future__ import annotations
 import contextlib
 import json
 import sqlite3
-from collections.abc import Iterable, Iterator
+from collections.abc import Callable, Iterable, Iterator
 from dataclasses import replace
 from pathlib import Path
 
 from sqlite_utils import Database
 
+from .citing import Citing, shown_changed
 from .erasure import Erasure
 from .model import Conflict, Record, ValidationError, new_id, utcnow
 from .reading import Reading, RecordFilter
@@ -41,13 +42,16 @@ def connect(path: str | Path) -> sqlite3.Connection:
     return conn
 
 
-class Store(Reading, Erasure, Upkeep):
+class Store(Reading, Erasure, Citing, Upkeep):
     """Records, revisions, the index queue, people and the audit log in one SQLite file."""
 
     def __init__(self, path: str | Path) -> None:
         self.path = Path(path)
         self.conn = connect(self.path)
         self.db = Database(self.conn)
+        # Makes a saved learning update's Markdown again from what its sources allow now
+        # (the application's generator; the store knows nothing of it). See citing.py.
+        self.rewrite_update: Callable[[Record], str] | None = None
 
     def close(self) -> None:
         self.conn.close()
@@ -202,6 +206,8 @@ class Store(Reading, Erasure, Upkeep):
                 [(record.id, code) for code in updated.indicators],
             )
             self._queue(conn, record.id)
+            if shown_changed(current, updated):
+                self._refresh_citing(conn, record.id, current)
             if current.consent != updated.consent:
                 self._audit(
                     conn,
@@ -216,9 +222,10 @@ class Store(Reading, Erasure, Upkeep):
     def soft_delete(self, record_id: str, actor: str = "") -> None:
         """Hide a record everywhere; ``restore`` brings it back."""
         with self.write() as conn:
-            self.get(record_id)
+            current = self.get(record_id)
             conn.execute("UPDATE records SET deleted_at = ? WHERE id = ?", [utcnow(), record_id])
             self._queue(conn, record_id)
+            self._refresh_citing(conn, record_id, current)
             self._audit(conn, actor, "delete", record_id, "")
 
     def restore(self, record_id: str, actor: str = "") -> Record:
@@ -229,5 +236,6 @@ class Store(Reading, Erasure, Upkeep):
                 raise ValidationError("id", f"record {record_id} is not deleted")
             conn.execute("UPDATE records SET deleted_at = NULL WHERE id = ?", [record_id])
             self._queue(conn, record_id)
+            self._refresh_citing(conn, record_id)
             self._audit(conn, actor, "restore", record_id, "")
         return self.get(record_id)

@@ -11,7 +11,7 @@ from __future__ import annotations
 import os
 import shutil
 from collections.abc import Callable, Iterable
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
@@ -99,6 +99,10 @@ class Evidence:
         self.store.upgrade()  # a data dir made by an earlier version gains the new tables
         self.framework = load_framework(self.data_dir, self.store)
         self._index: SearchIndex | None = None
+        # Saved external learning updates follow their sources (evidence/citing.py); those
+        # an earlier version saved are made safe once, without a new revision.
+        self.store.rewrite_update = self._rewrite_update
+        self.store.make_saved_updates_safe()
 
     @property
     def index(self) -> SearchIndex:
@@ -179,6 +183,7 @@ class Evidence:
             fields.get("audience") or INTERNAL,
             update.objectives or None,
             only_ids=list(fields.get("cites") or []),
+            ratings_as_of=update.created_at or None,
         )
         return render_markdown(result.summary)
 
@@ -220,21 +225,22 @@ class Evidence:
                 return applied
             upserts, deletes, purges = [], [], []
             for record_id, action in items:
-                if action == "purge":
+                if action == "purge":  # erased, or a learning update that cited what was
                     purges.append(record_id)
-                    continue
                 try:
                     upserts.append(self.store.get(record_id))
                 except NotFound:
                     deletes.append(record_id)
             try:
-                ok = self.index.apply(upserts, deletes + purges, wait=wait)
+                # Purging first rewrites the segments holding every earlier version (of an
+                # erased record, and of the updates that quoted it); the live ones go back in.
+                if purges:
+                    self.index.purge(*purges)
+                ok = self.index.apply(upserts, deletes, wait=wait)
             except Exception:  # noqa: BLE001 - an index failure must never lose a save
                 return applied
             if not ok:
                 return applied
-            for record_id in purges:
-                self.index.purge(record_id)
             self.store.done(items, marker)
             applied += len(items)
 
@@ -288,12 +294,15 @@ class Evidence:
         save: bool = False,
         actor: str = "",
         only_ids: list[str] | None = None,
+        ratings_as_of: str | None = None,
     ) -> LearningUpdate:
         """Summarise a period for an audience; optionally save it as a learning_update record."""
         from . import reporting  # the generator's imports are only paid by those who use it
         from .updates import summary_to_record_data
 
-        made = reporting.make(self, date_from, date_to, audience, objectives, only_ids)
+        made = reporting.make(
+            self, date_from, date_to, audience, objectives, only_ids, ratings_as_of
+        )
         saved = self.create(summary_to_record_data(made, actor), actor) if save else None
         return reporting.LearningUpdate(made, saved)
 
@@ -315,10 +324,34 @@ class Evidence:
         offset: int = 0,
     ) -> tuple[int, list[Record]]:
         """Records matching the filters that the audience may see, as it may see them."""
-        filters = filters or RecordFilter()
-        filters.consent = _allowed(filters.consent, audience)
-        total, records = self.store.list(filters, limit=limit, offset=offset)
+        total, records = self.store.list(
+            self._visible(filters, audience), limit=limit, offset=offset
+        )
         return total, [present(r, audience) for r in records]  # type: ignore[misc]
+
+    def counts_by(self, column: str, filters: RecordFilter | None, audience: str) -> dict[str, int]:
+        """How many records the audience may see have each value of ``column`` (type,
+        locality, consent, indicator or quarter). Every count a page shows comes from here,
+        ``facet_counts`` or ``indicator_quarters``: consent is applied in one place."""
+        return self.store.counts_by(column, self._visible(filters, audience))
+
+    def facet_counts(
+        self, columns: tuple[str, ...], filters: RecordFilter | None, audience: str
+    ) -> dict[str, dict[str, int]]:
+        """Counts per value of each column, of the records the audience may see."""
+        return self.store.facet_counts(columns, self._visible(filters, audience))
+
+    def indicator_quarters(
+        self, filters: RecordFilter | None, audience: str
+    ) -> dict[tuple[str, str], int]:
+        """Counts per (indicator, quarter), of the records the audience may see."""
+        return self.store.indicator_quarters(self._visible(filters, audience))
+
+    @staticmethod
+    def _visible(filters: RecordFilter | None, audience: str) -> RecordFilter:
+        filters = replace(filters) if filters is not None else RecordFilter()
+        filters.consent = _allowed(filters.consent, audience)
+        return filters
 
     def search(
         self,

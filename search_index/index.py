@@ -341,21 +341,23 @@ class SearchIndex:
         if not self.apply([], [record_id], wait=SAVE_WAIT):
             raise IndexBusy(f"the search index at {self.path} is locked by another writer")
 
-    def purge(self, record_id: str) -> None:
-        """Erase a record: its every version's text is gone from every file under ``path``."""
+    def purge(self, *record_ids: str) -> None:
+        """Erase records: every version's text is gone from every file under ``path``
+        (the segments that held any of them are rewritten, in one commit)."""
         with self._writer(SAVE_WAIT, building.FastWriter) as writer:
             if writer is None:
                 raise IndexBusy(f"the search index at {self.path} is locked by another writer")
-            key = record_id.encode("utf-8")
+            keys = [record_id.encode("utf-8") for record_id in record_ids]
             holding = set()
             for segment in writer.segments:
                 reader = SegmentReader(writer.storage, writer.schema, segment)
                 try:
-                    if ("id", key) in reader:
+                    if any(("id", key) in reader for key in keys):
                         holding.add(segment.segment_id())
                 finally:
                     reader.close()
-            writer.delete_by_term("id", record_id)
+            for record_id in record_ids:
+                writer.delete_by_term("id", record_id)
             writer.commit(mergetype=merging.rewriting(holding))
 
     def tidy(self, wait: float = SAVE_WAIT) -> bool:

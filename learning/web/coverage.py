@@ -6,7 +6,6 @@ from typing import Any
 
 from flask import Blueprint, abort, render_template
 
-from evidence.consent import visible_consents
 from evidence.store import RecordFilter
 
 from . import ratings
@@ -53,10 +52,9 @@ def quarter_name(label: str) -> str:
 
 
 def counted(**filters) -> RecordFilter:
-    """The evidence the reader may see, for counting coverage (learning updates excluded)."""
-    return RecordFilter(
-        consent=list(visible_consents(audience())), type=evidence_types(), **filters
-    )
+    """The evidence counted for coverage (learning updates excluded); the service applies
+    the reader's consent rules (``Evidence.counts_by`` and friends)."""
+    return RecordFilter(type=evidence_types(), **filters)
 
 
 @bp.route("/")
@@ -65,7 +63,7 @@ def dashboard():
     framework = ev.framework
     quarters = quarters_between(str(framework.period_from), str(framework.period_to))
     # One grouped query gives both the grid and each indicator's total (of every date).
-    grid = ev.store.indicator_quarters(counted())
+    grid = ev.indicator_quarters(counted(), audience())
     counts: dict[str, int] = {}
     for (code, _), n in grid.items():
         counts[code] = counts.get(code, 0) + n
@@ -87,7 +85,7 @@ def dashboard():
 @bp.route("/framework")
 def overview():
     ev = evidence()
-    counts = ev.store.counts_by("indicator", counted())
+    counts = ev.counts_by("indicator", counted(), audience())
     return render_template("framework.html", framework=ev.framework, counts=counts)
 
 
@@ -105,7 +103,7 @@ def render_indicator(
     if found is None:
         abort(404)
     objective = ev.framework.objective(found.objective)
-    by_quarter = ev.store.counts_by("quarter", counted(indicator=code))
+    by_quarter = ev.counts_by("quarter", counted(indicator=code), audience())
     timeline = []
     if by_quarter:
         span = quarters_between(quarter_start(min(by_quarter)), quarter_start(max(by_quarter)))

@@ -32,6 +32,7 @@ def generate(
     audience: str,
     objectives: list[str] | None = None,
     only_ids: list[str] | None = None,
+    ratings_as_of: str | None = None,
 ) -> Summary:
     """Summarise the period (and the one before it, for comparison) for ``audience``."""
     if audience not in (INTERNAL, EXTERNAL):
@@ -41,7 +42,12 @@ def generate(
     ):
         raise ValidationError("objectives", "must be a list of objective codes")
     return ev.learning_update(
-        date_from, date_to, audience, objectives or None, only_ids=only_ids
+        date_from,
+        date_to,
+        audience,
+        objectives or None,
+        only_ids=only_ids,
+        ratings_as_of=ratings_as_of,
     ).summary
 
 
@@ -56,6 +62,7 @@ def saved_summary(ev: Evidence, update: Record, reader_audience: str) -> Summary
         audience,
         objectives=update.objectives or None,
         only_ids=list(fields.get("cites") or []),
+        ratings_as_of=update.created_at or None,
     )
 
 

@@ -38,8 +38,8 @@ def browse():
         record_filter(chosen, deleted=deleted), audience(), limit=size, offset=(page - 1) * size
     )
     where = record_filter(chosen, deleted=deleted)
-    facets = ev.store.facet_counts(("type", "locality", "consent"), where)
-    facets["indicator"] = ev.store.counts_by("indicator", where)
+    facets = ev.facet_counts(("type", "locality", "consent"), where, audience())
+    facets["indicator"] = ev.counts_by("indicator", where, audience())
     facets = {column: facets[column] for column in FACETS}
     args = {k: v for k, v in request.args.to_dict(flat=False).items() if k != "page"}
     return render_template(
