@@ -176,9 +176,9 @@ def safe_next(target: str | None) -> str:
 @bp.route("/login", methods=["GET", "POST"])
 def login():
     next_url = request.values.get("next", "")
-    if current_user.is_authenticated and request.method == "GET":
+    if current_user.is_authenticated and request.method != "POST":
         return redirect(safe_next(next_url))
-    if request.method == "GET":
+    if request.method != "POST":
         return render_template("login.html", next=next_url, errors={}, name="")
     name = request.form.get("name", "").strip()[:64]
     password = request.form.get("password", "")
