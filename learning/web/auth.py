@@ -26,6 +26,7 @@ from flask import (
     session,
     url_for,
 )
+from flask.sessions import SecureCookieSessionInterface
 from flask_login import LoginManager, UserMixin, current_user, login_user, logout_user
 
 from evidence import accounts
@@ -83,8 +84,6 @@ def _bearer_token() -> str | None:
 
 @login_manager.user_loader
 def _load_from_session(session_id: str) -> LoginUser | None:
-    if _bearer_token() is not None and is_api_request():
-        return None  # an API request that names a token is judged by the token alone
     user_id, _, device = session_id.partition(":")
     login_at = session.get("login_at")
     max_age = current_app.config["SESSION_MAX_AGE_SECONDS"]
@@ -115,15 +114,28 @@ def _unauthorized():
     return redirect(url_for("auth.login", next=request.full_path.rstrip("?")))
 
 
-def token_first() -> None:
-    """An API request that names a token is judged by the token alone, before any cookie.
+def _names_token() -> bool:
+    return is_api_request() and _bearer_token() is not None
 
-    Flask-Login's "strong" session protection gives up on a session cookie that holds no
-    login (e.g. just a CSRF token) without trying the request loader, so a valid token sent
-    alongside such a cookie would be refused.
+
+class TokenRequestsHaveNoSession(SecureCookieSessionInterface):
+    """An API request that names a token is judged by the token alone, never by a cookie.
+
+    Such a request neither reads nor writes the session cookie, so Flask-Login goes straight
+    to the request loader. (With the cookie read, "strong" session protection gives up on a
+    cookie that holds no login, e.g. just a CSRF token, without trying the request loader, and
+    a valid token sent alongside it would be refused.)
     """
-    if is_api_request() and _bearer_token() is not None:
-        g._login_user = _load_from_token(request) or login_manager.anonymous_user()
+
+    def open_session(self, app, request):
+        if _names_token():
+            return self.session_class()  # empty, and never saved (below)
+        return super().open_session(app, request)
+
+    def save_session(self, app, session, response) -> None:
+        if _names_token():
+            return
+        super().save_session(app, session, response)
 
 
 def login_required_everywhere() -> Any:
@@ -233,6 +245,6 @@ def init_app(app) -> None:
     app.extensions["wm2u-login-limiter"] = LoginLimiter(
         app.config["LOGIN_MAX_FAILURES"], app.config["LOGIN_WINDOW_SECONDS"]
     )
-    app.before_request(token_first)
+    app.session_interface = TokenRequestsHaveNoSession()
     app.before_request(login_required_everywhere)
     app.register_blueprint(bp)
