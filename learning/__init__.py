@@ -24,8 +24,14 @@ DEFAULTS: dict[str, Any] = {
     "SESSION_MAX_AGE_SECONDS": 12 * 3600,
     # The CSRF token lives as long as the login (a long form must still save).
     "WTF_CSRF_TIME_LIMIT": None,
+    # Failed logins (see learning/web/ratelimit.py): per name and address, per name from
+    # anywhere (slower), per address whatever the name.
     "LOGIN_MAX_FAILURES": 5,
-    "LOGIN_WINDOW_SECONDS": 300,
+    "LOGIN_WINDOW_SECONDS": 15 * 60,
+    "LOGIN_NAME_MAX_FAILURES": 50,
+    "LOGIN_NAME_WINDOW_SECONDS": 3600,
+    "LOGIN_ADDRESS_MAX_FAILURES": 50,
+    "LOGIN_ADDRESS_WINDOW_SECONDS": 15 * 60,
     # How often a background thread applies index work left queued (0 turns it off).
     "INDEX_CATCHUP_SECONDS": 30,
     "PER_PAGE": 20,

@@ -34,7 +34,7 @@ from evidence.consent import audience_for_role
 from evidence.model import NotFound
 from learning.api.errors import error_response, is_api_request
 
-from .ratelimit import LoginLimiter
+from .ratelimit import Limit, LoginLimiter
 from .state import evidence
 
 bp = Blueprint("auth", __name__)
@@ -203,21 +203,31 @@ def login():
     if wait:
         store.audit(logged_name, "login-blocked", None, f"from {address}")
         minutes = max(1, round(wait / 60))
-        errors = {"name": f"Too many failed attempts. Try again in {minutes} minute(s)."}
-        page = render_template("login.html", next=next_url, errors=errors, name=name)
-        return page, 429, {"Retry-After": str(int(wait) + 1)}
+        message = f"Too many failed attempts. Try again in {minutes} minute(s)."
+        return _refused(429, "too_many_requests", message, next_url, name, int(wait) + 1)
     user = accounts.authenticate(store, name, password) if name and password else None
     if user is None:
         limiter.failed(name, address)
         store.audit(logged_name, "login-failed", None, f"from {address}")
-        errors = {"name": "The name or password is not right. Check them and try again."}
-        return render_template("login.html", next=next_url, errors=errors, name=name), 401
+        message = "The name or password is not right. Check them and try again."
+        return _refused(401, "unauthorised", message, next_url, name)
     limiter.succeeded(name, address)
     session.clear()  # a fresh session at every login: nothing carried over from before
     login_user(LoginUser(user, accounts.start_session(store, user.id)))
     session["login_at"] = time.time()
     store.audit(user.name, "login", None, f"from {address}")
     return redirect(safe_next(next_url))
+
+
+def _refused(status: int, code: str, message: str, next_url: str, name: str, retry_after: int = 0):
+    """The login form again with ``message``; JSON for a client that asks for JSON."""
+    headers = {"Retry-After": str(retry_after)} if retry_after else {}
+    if request.accept_mimetypes.best_match(["text/html", "application/json"]) == "application/json":
+        response = error_response(status, code, message)
+        response.headers.update(headers)
+        return response
+    page = render_template("login.html", next=next_url, errors={"name": message}, name=name)
+    return page, status, headers
 
 
 def _known(store, name: str) -> bool:
@@ -242,8 +252,13 @@ def logout():
 
 def init_app(app) -> None:
     login_manager.init_app(app)
+    config = app.config
     app.extensions["wm2u-login-limiter"] = LoginLimiter(
-        app.config["LOGIN_MAX_FAILURES"], app.config["LOGIN_WINDOW_SECONDS"]
+        per_person=Limit(config["LOGIN_MAX_FAILURES"], config["LOGIN_WINDOW_SECONDS"]),
+        per_name=Limit(config["LOGIN_NAME_MAX_FAILURES"], config["LOGIN_NAME_WINDOW_SECONDS"]),
+        per_address=Limit(
+            config["LOGIN_ADDRESS_MAX_FAILURES"], config["LOGIN_ADDRESS_WINDOW_SECONDS"]
+        ),
     )
     app.session_interface = TokenRequestsHaveNoSession()
     app.before_request(login_required_everywhere)
