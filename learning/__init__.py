@@ -24,11 +24,19 @@ DEFAULTS: dict[str, Any] = {
     "SESSION_MAX_AGE_SECONDS": 12 * 3600,
     # The CSRF token lives as long as the login (a long form must still save).
     "WTF_CSRF_TIME_LIMIT": None,
+    # Failed logins (see learning/web/ratelimit.py): per name and address, per name from
+    # anywhere (slower), per address whatever the name.
     "LOGIN_MAX_FAILURES": 5,
-    "LOGIN_WINDOW_SECONDS": 300,
+    "LOGIN_WINDOW_SECONDS": 15 * 60,
+    "LOGIN_NAME_MAX_FAILURES": 50,
+    "LOGIN_NAME_WINDOW_SECONDS": 3600,
+    "LOGIN_ADDRESS_MAX_FAILURES": 50,
+    "LOGIN_ADDRESS_WINDOW_SECONDS": 15 * 60,
     # How often a background thread applies index work left queued (0 turns it off).
     "INDEX_CATCHUP_SECONDS": 30,
     "PER_PAGE": 20,
+    # How many reverse proxies in front of the app add to X-Forwarded-For (0: trust none).
+    "TRUSTED_PROXIES": 0,
     "EVIDENCE_POOL_SIZE": 16,
 }
 
@@ -55,11 +63,36 @@ def create_app(config: dict[str, Any] | None = None):
     if not app.config.get("SECRET_KEY"):
         app.config["SECRET_KEY"] = _persistent_secret_key(data_dir)
 
+    proxies = _trusted_proxies(app.config["TRUSTED_PROXIES"])
+    app.config["TRUSTED_PROXIES"] = proxies
+
     from learning import api, web
 
     web.init_app(app)
     api.init_app(app)
+    if proxies:
+        from werkzeug.middleware.proxy_fix import ProxyFix
+
+        # The client's address is the one the last N proxies saw (login limits, audit log).
+        app.wsgi_app = ProxyFix(app.wsgi_app, x_for=proxies)
     return app
+
+
+class ConfigError(ValueError):
+    """A setting the app cannot start with; the message names it."""
+
+
+def _trusted_proxies(value: Any) -> int:
+    """``TRUSTED_PROXIES`` as a whole number of proxies, 0 or more."""
+    if isinstance(value, str) and value.strip().isdigit():
+        value = int(value.strip())
+    if isinstance(value, bool) or not isinstance(value, int) or value < 0:
+        raise ConfigError(
+            "WM2U_TRUSTED_PROXIES (the TRUSTED_PROXIES setting) must be a whole number, 0 or "
+            "more: how many reverse proxies in front of the app add to X-Forwarded-For "
+            f"(0 trusts none), not {value!r}"
+        )
+    return value
 
 
 def _persistent_secret_key(data_dir: Path) -> str:

@@ -137,12 +137,25 @@ def serve(ctx: click.Context, host: str, port: int, threads: int) -> None:
     """Serve the web UI and API with waitress (a production WSGI server)."""
     import waitress
 
-    from . import create_app
+    from . import ConfigError, create_app
 
     Evidence(ctx.obj["data_dir"]).close()  # refuse at once if the data dir is not initialised
-    app = create_app({"DATA_DIR": str(ctx.obj["data_dir"])})
+    try:
+        app = create_app({"DATA_DIR": str(ctx.obj["data_dir"])})
+    except ConfigError as exc:
+        raise _fail(str(exc)) from None
     click.echo(f"WM2U Evidence on http://{host}:{port}/ (Ctrl+C to stop)", err=True)
-    waitress.serve(app, host=host, port=port, threads=threads, ident="wm2u")
+    # Waitress drops X-Forwarded-For unless told otherwise; with trusted proxies the app's
+    # ProxyFix reads it (see WM2U_TRUSTED_PROXIES), else it is dropped as before.
+    trust = bool(app.config["TRUSTED_PROXIES"])
+    waitress.serve(
+        app,
+        host=host,
+        port=port,
+        threads=threads,
+        ident="wm2u",
+        clear_untrusted_proxy_headers=not trust,
+    )
 
 
 @command()

@@ -154,9 +154,9 @@ def test_config_from_data_dir_then_environment(data_copy, monkeypatch) -> None:
 
 
 def test_one_address_trying_many_names_is_held_back() -> None:
-    from learning.web.ratelimit import LoginLimiter
+    from learning.web.ratelimit import Limit, LoginLimiter
 
-    limiter = LoginLimiter(max_failures=2, window=60)
+    limiter = LoginLimiter(per_person=Limit(2, 60), per_address=Limit(20, 60))
     for i in range(19):
         limiter.failed(f"name{i}", "10.0.0.1")
     assert not limiter.blocked("name99", "10.0.0.1")

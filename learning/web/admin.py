@@ -37,7 +37,7 @@ def _users_page(
 @bp.route("/users", methods=["GET", "POST"])
 @role_required("admin")
 def users():
-    if request.method == "GET":
+    if request.method != "POST":
         return _users_page()
     values = {"name": request.form.get("name", "").strip(), "role": request.form.get("role", "")}
     try:

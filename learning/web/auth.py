@@ -26,6 +26,7 @@ from flask import (
     session,
     url_for,
 )
+from flask.sessions import SecureCookieSessionInterface
 from flask_login import LoginManager, UserMixin, current_user, login_user, logout_user
 
 from evidence import accounts
@@ -33,7 +34,7 @@ from evidence.consent import audience_for_role
 from evidence.model import NotFound
 from learning.api.errors import error_response, is_api_request
 
-from .ratelimit import LoginLimiter
+from .ratelimit import Limit, LoginLimiter
 from .state import evidence
 
 bp = Blueprint("auth", __name__)
@@ -83,8 +84,6 @@ def _bearer_token() -> str | None:
 
 @login_manager.user_loader
 def _load_from_session(session_id: str) -> LoginUser | None:
-    if _bearer_token() is not None and is_api_request():
-        return None  # an API request that names a token is judged by the token alone
     user_id, _, device = session_id.partition(":")
     login_at = session.get("login_at")
     max_age = current_app.config["SESSION_MAX_AGE_SECONDS"]
@@ -115,15 +114,28 @@ def _unauthorized():
     return redirect(url_for("auth.login", next=request.full_path.rstrip("?")))
 
 
-def token_first() -> None:
-    """An API request that names a token is judged by the token alone, before any cookie.
+def _names_token() -> bool:
+    return is_api_request() and _bearer_token() is not None
 
-    Flask-Login's "strong" session protection gives up on a session cookie that holds no
-    login (e.g. just a CSRF token) without trying the request loader, so a valid token sent
-    alongside such a cookie would be refused.
+
+class TokenRequestsHaveNoSession(SecureCookieSessionInterface):
+    """An API request that names a token is judged by the token alone, never by a cookie.
+
+    Such a request neither reads nor writes the session cookie, so Flask-Login goes straight
+    to the request loader. (With the cookie read, "strong" session protection gives up on a
+    cookie that holds no login, e.g. just a CSRF token, without trying the request loader, and
+    a valid token sent alongside it would be refused.)
     """
-    if is_api_request() and _bearer_token() is not None:
-        g._login_user = _load_from_token(request) or login_manager.anonymous_user()
+
+    def open_session(self, app, request):
+        if _names_token():
+            return self.session_class()  # empty, and never saved (below)
+        return super().open_session(app, request)
+
+    def save_session(self, app, session, response) -> None:
+        if _names_token():
+            return
+        super().save_session(app, session, response)
 
 
 def login_required_everywhere() -> Any:
@@ -176,9 +188,9 @@ def safe_next(target: str | None) -> str:
 @bp.route("/login", methods=["GET", "POST"])
 def login():
     next_url = request.values.get("next", "")
-    if current_user.is_authenticated and request.method == "GET":
+    if current_user.is_authenticated and request.method != "POST":
         return redirect(safe_next(next_url))
-    if request.method == "GET":
+    if request.method != "POST":
         return render_template("login.html", next=next_url, errors={}, name="")
     name = request.form.get("name", "").strip()[:64]
     password = request.form.get("password", "")
@@ -191,21 +203,31 @@ def login():
     if wait:
         store.audit(logged_name, "login-blocked", None, f"from {address}")
         minutes = max(1, round(wait / 60))
-        errors = {"name": f"Too many failed attempts. Try again in {minutes} minute(s)."}
-        page = render_template("login.html", next=next_url, errors=errors, name=name)
-        return page, 429, {"Retry-After": str(int(wait) + 1)}
+        message = f"Too many failed attempts. Try again in {minutes} minute(s)."
+        return _refused(429, "too_many_requests", message, next_url, name, int(wait) + 1)
     user = accounts.authenticate(store, name, password) if name and password else None
     if user is None:
         limiter.failed(name, address)
         store.audit(logged_name, "login-failed", None, f"from {address}")
-        errors = {"name": "The name or password is not right. Check them and try again."}
-        return render_template("login.html", next=next_url, errors=errors, name=name), 401
+        message = "The name or password is not right. Check them and try again."
+        return _refused(401, "unauthorised", message, next_url, name)
     limiter.succeeded(name, address)
     session.clear()  # a fresh session at every login: nothing carried over from before
     login_user(LoginUser(user, accounts.start_session(store, user.id)))
     session["login_at"] = time.time()
     store.audit(user.name, "login", None, f"from {address}")
     return redirect(safe_next(next_url))
+
+
+def _refused(status: int, code: str, message: str, next_url: str, name: str, retry_after: int = 0):
+    """The login form again with ``message``; JSON for a client that asks for JSON."""
+    headers = {"Retry-After": str(retry_after)} if retry_after else {}
+    if request.accept_mimetypes.best_match(["text/html", "application/json"]) == "application/json":
+        response = error_response(status, code, message)
+        response.headers.update(headers)
+        return response
+    page = render_template("login.html", next=next_url, errors={"name": message}, name=name)
+    return page, status, headers
 
 
 def _known(store, name: str) -> bool:
@@ -230,9 +252,14 @@ def logout():
 
 def init_app(app) -> None:
     login_manager.init_app(app)
+    config = app.config
     app.extensions["wm2u-login-limiter"] = LoginLimiter(
-        app.config["LOGIN_MAX_FAILURES"], app.config["LOGIN_WINDOW_SECONDS"]
+        per_person=Limit(config["LOGIN_MAX_FAILURES"], config["LOGIN_WINDOW_SECONDS"]),
+        per_name=Limit(config["LOGIN_NAME_MAX_FAILURES"], config["LOGIN_NAME_WINDOW_SECONDS"]),
+        per_address=Limit(
+            config["LOGIN_ADDRESS_MAX_FAILURES"], config["LOGIN_ADDRESS_WINDOW_SECONDS"]
+        ),
     )
-    app.before_request(token_first)
+    app.session_interface = TokenRequestsHaveNoSession()
     app.before_request(login_required_everywhere)
     app.register_blueprint(bp)

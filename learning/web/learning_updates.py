@@ -45,7 +45,7 @@ def last_quarter(today: dt.date | None = None) -> tuple[str, str]:
 @role_required("editor")
 def new():
     framework = evidence().framework
-    if request.method == "GET":
+    if request.method != "POST":
         start, end = last_quarter()
         values = {"from": start, "to": end, "audience": "internal", "objectives": []}
         return render_template(

@@ -1,38 +1,65 @@
-"""A small in-memory limit on failed logins, per name and address (a sliding window)."""
+"""A small in-memory limit on failed logins (sliding windows), kept per server process.
+
+Three counts of *failed* logins, each over a window of its own:
+
+- per name and address: a guesser at one machine is stopped after a few tries, and cannot
+  lock the person out from any other machine (a successful login there clears this count);
+- per name, from anywhere: a slower cap, so that many machines together cannot guess a
+  password quickly either (while it holds, that name cannot log in from anywhere);
+- per address, whatever the name: one machine trying many names is held back too.
+
+Only failures are counted: a correct password, a page view or a ``HEAD`` costs nothing.
+"""
 
 from __future__ import annotations
 
 import threading
 import time
 from collections import deque
+from dataclasses import dataclass
+
+
+@dataclass(frozen=True)
+class Limit:
+    """At most ``failures`` failed logins in ``window`` seconds."""
+
+    failures: int
+    window: float
 
 
 class LoginLimiter:
-    """At most ``max_failures`` failed logins per (name, address) in ``window`` seconds.
+    """Failed logins per (name, address), per name and per address, each with its limit."""
 
-    One address trying many names is held back too, after ten times as many failures.
-    """
-
-    def __init__(self, max_failures: int = 5, window: float = 300.0) -> None:
-        self.max_failures = max_failures
-        self.window = window
-        self._failures: dict[tuple[str, str], deque[float]] = {}
+    def __init__(
+        self,
+        per_person: Limit = Limit(5, 900),
+        per_name: Limit = Limit(50, 3600),
+        per_address: Limit = Limit(50, 900),
+    ) -> None:
+        self.limits = {"person": per_person, "name": per_name, "address": per_address}
+        for limit in self.limits.values():
+            if limit.failures < 1 or limit.window <= 0:
+                raise ValueError(f"a login limit needs at least 1 failure in a window: {limit}")
+        self._failures: dict[tuple[str, ...], deque[float]] = {}
         self._lock = threading.Lock()
 
-    def _recent(self, key: tuple[str, str], now: float) -> deque[float]:
+    def _keys(self, name: str, address: str) -> list[tuple[tuple[str, ...], Limit]]:
+        name = name.casefold()
+        return [
+            (("person", name, address), self.limits["person"]),
+            (("name", name), self.limits["name"]),
+            (("address", address), self.limits["address"]),
+        ]
+
+    def _recent(self, key: tuple[str, ...], limit: Limit, now: float) -> deque[float]:
         times = self._failures.get(key)
         if times is None:
             return deque()
-        while times and times[0] <= now - self.window:
+        while times and times[0] <= now - limit.window:
             times.popleft()
         if not times:
             del self._failures[key]
         return times
-
-    def _keys(self, name: str, address: str) -> list[tuple[tuple[str, str], int]]:
-        # "\x00" cannot be in a name, so the per-address key never meets a real one.
-        return [((name.casefold(), address), self.max_failures),
-                (("\x00", address), self.max_failures * 10)]  # fmt: skip
 
     def blocked(self, name: str, address: str) -> float:
         """Seconds until the next attempt is allowed (0 when it is allowed now)."""
@@ -40,23 +67,24 @@ class LoginLimiter:
         wait = 0.0
         with self._lock:
             for key, limit in self._keys(name, address):
-                times = self._recent(key, now)
-                if len(times) >= limit:
-                    wait = max(wait, times[-limit] + self.window - now, 1.0)
+                times = self._recent(key, limit, now)
+                if len(times) >= limit.failures:
+                    wait = max(wait, times[-limit.failures] + limit.window - now, 1.0)
         return wait
 
     def failed(self, name: str, address: str) -> None:
         now = time.monotonic()
         with self._lock:
-            for key, _ in self._keys(name, address):
-                times = self._recent(key, now)
+            for key, limit in self._keys(name, address):
+                times = self._recent(key, limit, now)
                 times.append(now)
                 self._failures[key] = times
-            if len(self._failures) > 10_000:
+            if len(self._failures) > 30_000:
                 # Keep memory bounded under a flood: forget the oldest windows first.
-                for stale in sorted(self._failures, key=lambda k: self._failures[k][-1])[:5_000]:
+                for stale in sorted(self._failures, key=lambda k: self._failures[k][-1])[:15_000]:
                     del self._failures[stale]
 
     def succeeded(self, name: str, address: str) -> None:
+        """The person got in from here: their own failures here are forgotten (not the rest)."""
         with self._lock:
-            self._failures.pop((name.casefold(), address), None)
+            self._failures.pop(("person", name.casefold(), address), None)

@@ -69,7 +69,7 @@ def new():
         return render_template("records/choose_type.html", types=types)
     if record_type.name == "learning_update":
         return redirect(url_for("learning.new"))
-    if request.method == "GET":
+    if request.method != "POST":
         values = forms.blank_values(author=current_user.name)
         return _form("records/form.html", record_type, values)
     values = forms.values_from_form(request.form, record_type)
@@ -112,7 +112,7 @@ def edit(record_id: str):
     record_type = _record_type(record.type)
     if record_type is None:
         abort(404)
-    if request.method == "GET":
+    if request.method != "POST":
         return _form(
             "records/form.html",
             record_type,
