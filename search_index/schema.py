@@ -2,7 +2,8 @@
 
 ``title`` and ``body`` hold the text as written. A record whose consent is ``anonymised``
 and whose redacted text differs also gets ``xmask`` (the terms redaction removes: the
-names), ``xadd`` (the terms it adds: "person"), ``xtag`` and the flag ``redacted:1``. An
+names, in whatever spelling the text has them), ``xadd`` (the terms it adds: "person"),
+``xtag`` and the flag ``redacted:1``. An
 external query reads a term ``t`` as ``(t AND NOT xmask:t) OR xadd:t`` - only for the few
 terms that occur in ``xmask``/``xadd`` at all - so a name listed in ``people`` is never
 matched or counted outside the team, without indexing the text twice. Snippets for
@@ -120,6 +121,10 @@ def _field_texts(value: Any) -> Iterable[str]:
             yield from _field_texts(item)
 
 
+def _terms(*texts: str) -> set[str]:
+    return {term for t in texts if t for term in text.positions(t)}
+
+
 def pack(data: dict[str, Any]) -> bytes:
     """What a hit needs, compressed (titles and snippet text)."""
     return zlib.compress(pickle.dumps(data, protocol=5), 1)
@@ -161,14 +166,16 @@ def document(record: Record) -> dict[str, Any]:
         shown = redact(record)
         xbody = body_text(shown)
         if shown.title != title or xbody != body or shown.tags != record.tags:
-            # Redaction replaces every occurrence of each name part, so the terms it removes
-            # are the names' own terms, and the ones it adds are the labels'.
-            names = set(text.positions(" ".join(record.people)))
-            labels = set(text.positions("person"))
+            # The terms redaction removes - every spelling of a name the one matcher found
+            # (Strauß, eilidh_macphail, Eil&#105;dh's pieces) - are masked for outside
+            # readers; the ones it adds (the labels' "person") are added for them.
+            written = _terms(title, body, *record.tags)
+            shown_terms = _terms(shown.title, xbody, *shown.tags)
+            names = (written - shown_terms) | (_terms(*record.people) & written)
             doc.update(
                 redacted="1",
                 xmask=sorted(names),
-                xadd=sorted(labels - names),
+                xadd=sorted(shown_terms - written),
                 xtag=list(shown.tags),
             )
             hit.update(xtitle=shown.title, xtext=xbody)

@@ -24,11 +24,17 @@ _stems: dict[str, str] = {}
 
 
 def fold(word: str) -> str:
-    """The word without accents (``café`` -> ``cafe``); ASCII words pass untouched."""
+    """The word without accents and case-folded (``café`` -> ``cafe``, ``Strauß`` ->
+    ``strauss``); ASCII words pass untouched."""
     if word.isascii():
         return word
-    decomposed = unicodedata.normalize("NFKD", word)
-    return "".join(c for c in decomposed if not unicodedata.combining(c))
+    decomposed = unicodedata.normalize("NFKD", word).casefold()
+    return "".join(c for c in unicodedata.normalize("NFKD", decomposed) if not _ignored(c))
+
+
+def _ignored(char: str) -> bool:
+    """Combining marks and invisible format characters (soft hyphen, zero-width space)."""
+    return bool(unicodedata.combining(char)) or unicodedata.category(char) == "Cf"
 
 
 def normalise(word: str) -> str:
