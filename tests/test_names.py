@@ -1,0 +1,81 @@
+"""The one name matcher: every spelling a name may take, as a table (and what it leaves)."""
+
+from __future__ import annotations
+
+import pytest
+
+from evidence.consent import redact_text
+from evidence.names import erasable, fold, holds_name
+
+# (people, text written, what must not be left of it)
+SPELLINGS = [
+    (["Ailsa Pennycook"], "Ailsa said it helped", "ailsa"),
+    (["Ailsa Pennycook"], "in ailsa pennycook's words", "pennycook"),
+    (["Ailsa Pennycook"], "Pennycook's view", "pennycook"),
+    (["Ailsa Pennycook"], "PENNYCOOK’S view (curly apostrophe)", "pennycook"),
+    (["Anna Strauß"], "Strauss came", "strauss"),
+    (["Anna Strauß"], "STRAUSS came", "strauss"),
+    (["Anna Strauss"], "Strauß came", "strau"),
+    (["Eilidh MacPhail"], "_Eilidh_ came", "eilidh"),
+    (["Eilidh MacPhail"], "__MacPhail__ came", "macphail"),
+    (["Eilidh MacPhail"], "eilidh_macphail came", "eilidh"),
+    (["Eilidh MacPhail"], "*Eilidh* and **MacPhail**", "macphail"),
+    (["Eilidh MacPhail"], "Eil*i*dh came (emphasis inside the word)", "eil"),
+    (["Eilidh MacPhail"], "Eil&#105;dh came (an HTML entity)", "eil"),
+    (["Eilidh MacPhail"], "Eil&#x69;dh came (a hex entity)", "eil"),
+    (["Siobhan O'Brien"], "O’Brien came", "brien"),
+    (["Siobhan O’Brien"], "O'Brien came", "brien"),
+    (["Zoë Quennell"], "Zoe\u0308 came (decomposed)", "zoe"),
+    (["Zoe\u0308 Quennell"], "Zoë came (composed)", "zoe"),
+    (["Zoë Quennell"], "ZOE came (no accent)", "zoe"),
+    (["Zoë Quennell"], "quennell's", "quennell"),
+    (["Ailsa Pennycook"], "Ail\u00adsa came (soft hyphen)", "ail"),
+    (["Ailsa Pennycook"], "Ai\u200blsa came (zero-width space)", "ai"),
+    (["Ailsa Pennycook"], "ｐｅｎｎｙｃｏｏｋ came (full width)", "ｐｅｎｎｙ"),
+    (["Mary-Jane Ross"], "Mary-Jane and Jane and mary", "mary"),
+    (["Tom McKay"], "Tom  McKay (two spaces) and TOM", "mckay"),
+]
+
+
+@pytest.mark.parametrize(("people", "written", "left"), SPELLINGS)
+def test_every_spelling_of_a_name_is_replaced(people, written, left) -> None:
+    shown = redact_text(written, people)
+    assert "Person A" in shown
+    assert left not in shown.casefold()
+    assert not holds_name(shown, people)
+
+
+def test_a_whole_name_becomes_one_label_and_people_keep_their_own() -> None:
+    assert redact_text("Tom McKay met Sarah", ["Tom McKay", "Sarah Kerr"]) == (
+        "Person A met Person B"
+    )
+
+
+@pytest.mark.parametrize(
+    "text",
+    [
+        "Tommy came to the Atom café",  # a name inside another word is not the name
+        "The tomato plants grew",
+        "Nothing to see",
+    ],
+)
+def test_words_that_only_contain_a_name_stay(text) -> None:
+    assert redact_text(text, ["Tom McKay"]) == text
+
+
+def test_text_around_a_name_is_kept_as_written() -> None:
+    assert redact_text("«Pennycook’s» view", ["Ailsa Pennycook"]) == "«Person A’s» view"
+    assert redact_text("_Eilidh_ said", ["Eilidh"]) == "_Person A_ said"
+
+
+def test_folding_is_full_case_folding_without_accents() -> None:
+    assert fold("Strauß") == fold("STRAUSS") == "strauss"
+    assert fold("Zoe\u0308") == fold("Zoë") == "zoe"
+    assert fold("Ail\u00adsa") == "ailsa"
+
+
+def test_erasure_keeps_the_names_a_live_record_also_holds() -> None:
+    names = erasable(["Ailsa Pennycook"], ["Ailsa Brown"])
+    assert "Ailsa Pennycook" in names and "pennycook" in names
+    assert "ailsa" not in names
+    assert erasable(["Ailsa Pennycook"], ["Ailsa Pennycook"]) == []
