@@ -66,6 +66,7 @@ RELIED_ON: dict[str, tuple[str, ...]] = {
 # Names a fast path checks for before using it (tests put a missing name in to run fallbacks).
 BLOCK_READS = ("_read_ids", "_read_weights", "_read_values", "_next_block", "_ids")
 BULK_WRITES = ("_blocklimit", "_new_block", "_write_block", "_byteids")
+LENGTH_READER = "doc_field_length_reader"  # the per-document reader's per-field getter
 
 
 # Positions
@@ -144,7 +145,7 @@ def iter_blocks(reader):
 def length_getter(reader, name: str):
     """``reader.doc_field_length(docnum, name)`` with the column looked up once."""
     perdoc = getattr(reader, "_perdoc", None)
-    getter = getattr(perdoc, "doc_field_length_reader", None)
+    getter = getattr(perdoc, LENGTH_READER, None)
     if getter is not None and not reader.is_closed:
         return getter(name)
     return lambda docnum: reader.doc_field_length(docnum, name)
