@@ -265,7 +265,8 @@ class SearchIndex:
                 name = self._read_generation()
                 try:
                     ix = whoosh_index.open_dir(str(self.path / name))
-                    writer = kind(
+                    writer = whoosh_private.new_writer(
+                        kind,
                         ix,
                         timeout=max(0.0, deadline - time.monotonic()),
                         delay=0.02,

@@ -26,6 +26,7 @@ from whoosh.codec import whoosh3
 from whoosh.formats import _INT_SIZE, loads
 from whoosh.index import FileIndex
 from whoosh.reading import SegmentReader
+from whoosh.util.filelock import FcntlLock
 from whoosh.writing import SegmentWriter
 
 # The private names relied on, by owner (checked by tests/test_whoosh_private.py).
@@ -42,7 +43,9 @@ RELIED_ON: dict[str, tuple[str, ...]] = {
         "_finish",
         "_lk",  # keyword argument: a writer that takes no lock (a rebuild's workers)
         "pool",
+        "writelock",
     ),
+    "FcntlLock": ("fd",),
     "FileIndex": ("_read_toc",),
     "SegmentReader": ("_segment", "_perdoc", "_gen", "_terms", "_storage"),
     "W3PerDocReader": ("_segment",),
@@ -184,6 +187,22 @@ def repoint_reader(reader: SegmentReader, segment, generation: int) -> None:
 # Writing
 
 
+def new_writer(kind: type, ix, **kwargs):
+    """``kind(ix, **kwargs)`` (a ``SegmentWriter``), releasing the index's write lock if the
+    writer fails after taking it: Whoosh leaves it held by the half-made writer until that is
+    garbage-collected, which keeps every later write out (e.g. a folder in the way of its
+    temporary folder, an unreadable TOC)."""
+    writer = kind.__new__(kind)
+    try:
+        writer.__init__(ix, **kwargs)
+    except BaseException:
+        lock = getattr(writer, "writelock", None)
+        if lock is not None and getattr(lock, "fd", None) is not None:
+            lock.release()
+        raise
+    return writer
+
+
 def close_writer_files(writer) -> None:
     """Close the files a writer that did not commit leaves open on errors (and its pool)."""
     for part in ("perdocwriter", "fieldwriter"):
@@ -291,6 +310,7 @@ class BulkSegmentWriter(SegmentWriter):
 
 # The classes RELIED_ON names, for the tests.
 OWNERS = {
+    "FcntlLock": FcntlLock,
     "SegmentWriter": SegmentWriter,
     "FileIndex": FileIndex,
     "SegmentReader": SegmentReader,

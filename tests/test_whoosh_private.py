@@ -121,6 +121,7 @@ def test_every_private_name_relied_on_exists_in_the_installed_whoosh(rebuilt, mo
             "W3PerDocReader": reader._perdoc,
             "W3LeafMatcher": matcher,
             "storage": reader._storage,
+            "FcntlLock": writer.writelock,
         }
         for owner, names in whoosh_private.RELIED_ON.items():
             if owner in ("whoosh.formats", "W3FieldWriter", "W3PostingsWriter"):
@@ -326,3 +327,32 @@ def test_bulk_writer_is_none_for_a_writer_it_does_not_mirror(monkeypatch):
     fw = Other()
     fw._postwriter = Postings()
     assert whoosh_private.bulk_writer(fw) is None
+
+
+def test_a_writer_that_fails_after_locking_releases_the_lock(rebuilt):
+    """Whoosh would leave the half-made writer holding the lock until garbage collection."""
+    import gc
+
+    tmp = generation(rebuilt) / "MAIN.tmp"
+    tmp.write_text("a file where Whoosh wants its temporary folder")
+    gc.disable()  # the lock must not depend on a collection
+    try:
+        with pytest.raises(OSError):
+            whoosh_private.new_writer(SegmentWriter, _index(rebuilt))
+        tmp.unlink()
+        writer = whoosh_private.new_writer(SegmentWriter, _index(rebuilt), timeout=0.0)
+        writer.cancel()
+    finally:
+        gc.enable()
+
+
+def test_new_writer_gives_up_on_a_held_lock_like_whoosh(rebuilt):
+    from whoosh.writing import LockError
+
+    first = whoosh_private.new_writer(SegmentWriter, _index(rebuilt))
+    try:
+        with pytest.raises(LockError):
+            whoosh_private.new_writer(SegmentWriter, _index(rebuilt), timeout=0.0)
+    finally:
+        first.cancel()
+    whoosh_private.new_writer(SegmentWriter, _index(rebuilt)).cancel()
