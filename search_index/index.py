@@ -275,9 +275,11 @@ class SearchIndex:
                 except LockError:
                     break
                 except (OSError, whoosh_index.EmptyIndexError):
-                    if time.monotonic() > deadline:
+                    # Swapped and removed under us: read the pointer again (even past the
+                    # deadline, so a save racing a rebuild is not reported as a failure).
+                    if time.monotonic() > deadline and self._read_generation() == name:
                         raise
-                    continue  # swapped and removed under us: read the pointer again
+                    continue
                 if self._read_generation() != name:  # a rebuild swapped while we waited
                     writer.cancel()
                     writer = None

@@ -6,6 +6,8 @@ from __future__ import annotations
 import logging
 from pathlib import Path
 
+import pytest
+
 from tests.test_cli import md_file
 
 
@@ -54,3 +56,45 @@ def test_check_is_clean_when_no_index_write_failed(cli, tmp_path):
     checked = cli("check")
     assert checked.exit_code == 0
     assert "index write failed" not in checked.stdout
+
+
+def test_a_save_racing_a_rebuild_swap_is_not_a_failure(tmp_path, monkeypatch):
+    """The generation a save opens is swapped and removed under it: the save reads the
+    pointer again and writes to the new one, even with no time to wait."""
+    import search_index.index as index_module
+    from search_index import SearchIndex
+    from tests.test_search_writes import make
+
+    idx = SearchIndex(tmp_path / "index")
+    real = index_module.whoosh_index.open_dir
+    calls = []
+
+    def swapped_under_us(folder, *args, **kwargs):
+        calls.append(folder)
+        if len(calls) == 1:  # as a rebuild does between our reading the pointer and opening
+            name, _ = idx._new_generation()
+            idx._write_pointer(name)
+            raise index_module.whoosh_index.EmptyIndexError(folder)
+        return real(folder, *args, **kwargs)
+
+    monkeypatch.setattr(index_module.whoosh_index, "open_dir", swapped_under_us)
+    try:
+        assert idx.apply([make("A1")], [], wait=0.0)
+        monkeypatch.undo()
+        assert len(calls) == 2 and calls[0] != calls[1]
+        assert idx.search("common").total == 1
+    finally:
+        idx.close()
+
+
+def test_a_broken_generation_still_raises_past_the_deadline(tmp_path):
+    from search_index import SearchIndex
+    from tests.test_search_writes import make
+
+    idx = SearchIndex(tmp_path / "index")
+    try:
+        (live_generation(tmp_path) / "MAIN.tmp").write_text("not a folder", encoding="utf-8")
+        with pytest.raises(OSError, match="MAIN.tmp"):
+            idx.apply([make("A1")], [], wait=0.0)
+    finally:
+        idx.close()
