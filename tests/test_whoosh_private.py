@@ -134,6 +134,7 @@ def test_every_private_name_relied_on_exists_in_the_installed_whoosh(rebuilt, mo
                     continue
                 assert hasattr(obj, name), f"{owner}.{name} is gone"
         writer.cancel()
+        assert hasattr(reader._perdoc, whoosh_private.LENGTH_READER)  # the fast length path
         # A compound segment's reader reads an overlay storage whose .b holds the folder.
         assert hasattr(reader._storage, "b") and hasattr(reader._storage.b, "folder")
         assert whoosh_private.storage_folder(reader._storage) == str(generation(rebuilt))
