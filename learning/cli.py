@@ -356,6 +356,7 @@ def check(ctx: click.Context, repair: bool) -> None:
     lines += [f"index stale: {i}" for i in report.stale]
     lines += [f"index orphaned: {i}" for i in report.orphaned]
     lines += [f"framework reference: {p}" for p in report.bad_references]
+    lines += [report.index_failure] if report.index_failure else []
     for line in lines:
         click.echo(line)
     if not report.ok:

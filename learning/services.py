@@ -8,6 +8,7 @@ whatever could not be applied stays queued for the next write, the next start or
 
 from __future__ import annotations
 
+import logging
 import os
 import shutil
 from collections.abc import Callable, Iterable
@@ -19,7 +20,7 @@ from evidence.consent import INTERNAL, present, visible_consents
 from evidence.model import NotFound, Record, ValidationError, utcnow
 from evidence.store import RecordFilter, Store
 from evidence.validate import validate
-from search_index import Results, SearchIndex
+from search_index import IndexBusy, Results, SearchIndex
 
 from . import framework as framework_mod
 from .framework import Framework
@@ -31,6 +32,9 @@ DB_NAME = "wm2u.db"
 INDEX_DIR = "index"
 FRAMEWORK_COPY = "framework.yaml"
 REBUILD_FROM = 5000  # an import this large (and doubling the index) rebuilds it instead
+INDEX_FAILURE = "index-failure"  # meta key: when the last index write failed, and why
+
+log = logging.getLogger(__name__)
 
 
 def resolve_data_dir(data_dir: str | os.PathLike | None = None) -> Path:
@@ -79,11 +83,17 @@ class CheckReport:
     orphaned: list[str] = field(default_factory=list)
     bad_references: list[str] = field(default_factory=list)
     pending: int = 0
+    index_failure: str = ""  # "the last index write failed at …: error" until a repair
 
     @property
     def ok(self) -> bool:
         return not (
-            self.integrity or self.missing or self.stale or self.orphaned or self.bad_references
+            self.integrity
+            or self.missing
+            or self.stale
+            or self.orphaned
+            or self.bad_references
+            or self.index_failure
         )
 
 
@@ -237,16 +247,34 @@ class Evidence:
                 if purges:
                     self.index.purge(*purges)
                 ok = self.index.apply(upserts, deletes, wait=wait)
-            except Exception:  # noqa: BLE001 - an index failure must never lose a save
+            except IndexBusy:  # another writer holds the index: the work stays queued
+                return applied
+            except Exception as exc:  # noqa: BLE001 - an index failure must never lose a save
+                self._index_failed(exc)
                 return applied
             if not ok:
                 return applied
             self.store.done(items, marker)
             applied += len(items)
 
+    def _index_failed(self, exc: Exception) -> None:
+        """Log an index write that failed (the change stays queued) and remember it for
+        ``check``, which reports it until a ``check --repair``."""
+        log.exception(
+            "writing to the search index at %s failed; the change stays queued",
+            self.data_dir / INDEX_DIR,
+        )
+        when = utcnow()[:19].replace("T", " ") + " UTC"
+        error = " ".join(f"{type(exc).__name__}: {exc}".split())[:500]
+        try:
+            self.store.set_meta(INDEX_FAILURE, f"the last index write failed at {when}: {error}")
+        except Exception:  # noqa: BLE001 - the save itself has succeeded
+            log.exception("could not record the index failure")
+
     def check(self) -> CheckReport:
         """Compare the database with the index and the framework."""
         report = CheckReport(integrity=self.store.integrity(), pending=self.store.pending_count())
+        report.index_failure = self.store.get_meta(INDEX_FAILURE) or ""
         in_db = self.store.live_revisions()
         in_index = self.index.revisions()
         report.missing = sorted(set(in_db) - set(in_index))
@@ -268,6 +296,7 @@ class Evidence:
         """Bring the index back in step with the database, then check again."""
         report = self.check()
         self.store.recount()
+        self.store.set_meta(INDEX_FAILURE, "")  # a failure during this repair records it again
         self.store.queue_all(report.missing + report.stale + report.orphaned)
         self.sync_index(wait=30.0, batch=5000)  # as an import does: fewer, larger commits
         self.index.tidy()  # merge the small segments single saves leave behind

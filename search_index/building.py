@@ -27,29 +27,28 @@ from itertools import accumulate
 
 from whoosh import columns
 from whoosh import index as whoosh_index
-from whoosh.formats import _INT_SIZE, loads
-from whoosh.writing import SegmentWriter
 
 from evidence.model import Record
 
 from . import postings
 from .schema import document
+from .whoosh_private import (
+    BulkSegmentWriter,
+    bulk_writer,
+    commit_segments,
+    iter_blocks,
+    length_getter,
+    position_deltas,
+)
 
 SCORED = ("title", "body")
-
-
-def _position_deltas(value: bytes) -> list[int]:
-    """The position deltas ``Positions().encode`` pickled (decode_positions sums them)."""
-    if not value.endswith(b"."):
-        value += b"."
-    return loads(value[_INT_SIZE:])
 
 
 BATCH = 200  # records sent to a worker at a time
 SEGMENT_DOCS = 10_000  # documents per segment written by a rebuild (a purge rewrites one)
 
 
-class FastWriter(SegmentWriter):
+class FastWriter(BulkSegmentWriter):
     """A segment writer for bulk work (rebuilds, segment rewrites); same files as Whoosh's."""
 
     def __init__(self, ix, **kwargs) -> None:
@@ -62,13 +61,13 @@ class FastWriter(SegmentWriter):
         self._copied = False  # add_reader() was used: tokens are derived at flush time
 
     def add_document(self, **fields) -> None:
-        self._check_state()
+        self.check_state()
         pdw = self.perdocwriter
         schema = self.schema
         docnum = self.docnum
         post = self._post
         lens = self._lens
-        self._check_fields(schema, fields)
+        self.check_fields(schema, fields)
         pdw.start_doc(docnum)
         for name in lens:
             if name not in fields or fields[name] is None:
@@ -124,22 +123,22 @@ class FastWriter(SegmentWriter):
             if column:
                 pdw.add_column_value(fieldname, column, field.to_column_value(value))
         pdw.finish_doc()
-        self._added = True
+        self.mark_added()
         self.docnum += 1
 
     def add_reader(self, reader) -> None:
         """Copy a segment's live documents (used to rewrite a segment without its deletions)."""
-        self._check_state()
+        self.check_state()
         basedoc = self.docnum
         names = {f for f in reader.indexed_field_names() if f in self.schema}
         docmap = self.write_per_doc(set(self.schema.names()) | names, reader)
         olds = sorted(docmap) if docmap is not None else range(reader.doc_count_all())
         for name, lens in self._lens.items():
-            length = _length_getter(reader, name)
+            length = length_getter(reader, name)
             lens.extend(length(old) or 0 for old in olds)
         post = self._post
         schema = self.schema
-        for fieldname, tbytes, docs, weights, values in _iter_blocks(reader):
+        for fieldname, tbytes, docs, weights, values in iter_blocks(reader):
             if fieldname not in schema:
                 continue
             if docmap is not None:
@@ -163,7 +162,7 @@ class FastWriter(SegmentWriter):
             entry[1].extend(weights)
             entry[2].extend(values)
         self._copied = True
-        self._added = True
+        self.mark_added()
 
     def write_per_doc(self, fieldnames, reader):
         """Whoosh's ``write_per_doc``, with each field's length column looked up once
@@ -189,7 +188,7 @@ class FastWriter(SegmentWriter):
                 fieldobj = schema[fieldname]
                 length = lengths.get(fieldname)
                 if length is None:
-                    length = lengths[fieldname] = _length_getter(reader, fieldname)
+                    length = lengths[fieldname] = length_getter(reader, fieldname)
                 pdw.add_field(fieldname, fieldobj, stored.get(fieldname), length(docnum))
                 if fieldobj.vector and reader.has_vector(docnum, fieldname):
                     v = reader.vector(docnum, fieldname, fieldobj.vector)
@@ -203,7 +202,7 @@ class FastWriter(SegmentWriter):
 
     def _derive_tokens(self) -> None:
         """Token numbers from the encoded positions (after add_reader: a bounded rewrite)."""
-        deltas = _position_deltas
+        deltas = position_deltas
         for name in SCORED:
             terms = self._post.get(name, {})
             top = [-1] * self.docnum
@@ -226,7 +225,8 @@ class FastWriter(SegmentWriter):
             self._tokens[name] = tokens
             self._bases[name] = bases
 
-    def _flush_segment(self) -> None:
+    def write_postings(self) -> None:
+        """The segment's term and posting files, from the arrays (Whoosh's pool flush)."""
         self.perdocwriter.close()
         fw = self.fieldwriter
         schema = self.schema
@@ -234,7 +234,7 @@ class FastWriter(SegmentWriter):
             terms = self._post[fieldname]
             fw.start_field(fieldname, schema[fieldname])
             lens = self._lens.get(fieldname)
-            bulk = _bulk_writer(fw)
+            bulk = bulk_writer(fw)
             for tbytes in sorted(terms):
                 docs, weights, values = terms[tbytes]
                 if len(docs) > 1 and any(a > b for a, b in zip(docs, docs[1:], strict=False)):
@@ -254,8 +254,7 @@ class FastWriter(SegmentWriter):
             fw.finish_field()
         fw.close()
 
-    def _finalize_segment(self):
-        segment = super()._finalize_segment()
+    def segment_written(self, segment) -> None:
         if self._copied:
             self._derive_tokens()
         postings.write(
@@ -269,84 +268,6 @@ class FastWriter(SegmentWriter):
         )
         self._post = {}
         self._tokens = {}
-        return segment
-
-    def finish_segment(self):
-        """Write this writer's segment and return it, without touching the TOC (no lock)."""
-        segment = self._finalize_segment() if self._added else None
-        if segment is None:
-            self._close_segment()
-        # Not _finish(): it would delete the temporary folder other writers share.
-        self.is_closed = True
-        return segment
-
-
-def _length_getter(reader, name: str):
-    """``reader.doc_field_length(docnum, name)`` with the column looked up once."""
-    perdoc = getattr(reader, "_perdoc", None)
-    getter = getattr(perdoc, "doc_field_length_reader", None)
-    if getter is not None and not reader.is_closed:
-        return getter(name)
-    return lambda docnum: reader.doc_field_length(docnum, name)
-
-
-def _iter_blocks(reader):
-    """Every term's postings as ``(fieldname, text, docs, weights, values)``, a block at a
-    time, *including deleted documents* (the caller drops them). The same postings as
-    ``reader.iter_postings()`` without decoding them one by one; falls back to that for
-    matchers that are not Whoosh 3's leaf matcher."""
-    terms = getattr(reader, "_terms", None)
-    needed = ("_read_ids", "_read_weights", "_read_values", "_next_block", "_ids")
-    for fieldname, tbytes in reader.all_terms():
-        m = None
-        if terms is not None and fieldname in reader.schema:
-            m = terms.matcher(fieldname, tbytes, reader.schema[fieldname].format)
-            if not all(hasattr(m, n) for n in needed):
-                m = None
-        if m is None:
-            p = reader.postings(fieldname, tbytes)
-            while p.is_active():
-                yield fieldname, tbytes, (p.id(),), (p.weight(),), (p.value(),)
-                p.next()
-            continue
-        while m.is_active():
-            m._read_ids()
-            m._read_weights()
-            m._read_values()
-            yield fieldname, tbytes, m._ids, m._weights, m._values
-            m._next_block()
-
-
-def _bulk_writer(fw):
-    """Add a whole posting list to Whoosh's postings writer a block at a time.
-
-    Does what ``W3PostingsWriter.add_posting`` does posting by posting (fill the block
-    buffers, track the block's max weight and min/max length, write full blocks) with one
-    slice per block; the last block is left buffered for ``finish_term``. None if the
-    writer is not the one this mirrors.
-    """
-    pw = getattr(fw, "_postwriter", None)
-    needed = ("_blocklimit", "_new_block", "_write_block", "_byteids")
-    if pw is None or not all(hasattr(pw, n) for n in needed) or pw._byteids:
-        return None
-    limit = pw._blocklimit
-
-    def bulk(docs, weights, values, lens) -> None:
-        n = len(docs)
-        for start in range(0, n, limit):
-            stop = min(n, start + limit)
-            pw._ids = array("I", docs[start:stop])
-            pw._weights = array("f", weights[start:stop])
-            pw._values = [v for v in values[start:stop] if v]
-            pw._maxweight = max(pw._weights)
-            if lens is not None:
-                sizes = [x for x in map(lens.__getitem__, pw._ids) if x]
-                pw._minlength = min(sizes) if sizes else None
-                pw._maxlength = max(sizes) if sizes else 0
-            if stop < n:
-                pw._write_block()
-
-    return bulk
 
 
 def _exit_with(parent: int) -> None:
@@ -370,7 +291,7 @@ def _worker(folder: str, jobs, results, segment_docs: int, parent: int) -> None:
                 break
             for doc in map(document, batch):
                 if writer is None:
-                    writer = FastWriter(ix, _lk=False)
+                    writer = FastWriter.unlocked(ix)
                 writer.add_document(**doc)
                 if writer.docnum >= segment_docs:
                     segments.append(writer.finish_segment())
@@ -434,10 +355,7 @@ def build(
             segments.extend(value)
         for worker in workers:
             worker.join()
-        main = ix.writer()
-        main._close_segment()
-        main._commit_toc(segments)
-        main._finish()
+        commit_segments(ix, segments)
     except BaseException:
         for worker in workers:
             if worker.is_alive():

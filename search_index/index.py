@@ -32,7 +32,7 @@ from whoosh.writing import LockError, SegmentWriter
 
 from evidence.model import Record
 
-from . import building, merging, searching, spelling
+from . import building, merging, searching, spelling, whoosh_private
 from .query import parse, positive_words, split_filters
 from .results import Results
 from .schema import document, make_schema
@@ -51,17 +51,7 @@ def _abandon(writer) -> None:
     """Release a writer that did not commit, closing the files Whoosh leaves open on errors."""
     if not writer.is_closed:
         writer.cancel()
-    for part in ("perdocwriter", "fieldwriter"):
-        try:
-            getattr(writer, part).close()
-        except Exception:  # already closed, or half-written: nothing more to release
-            pass
-    pool = getattr(writer, "pool", None)
-    if pool is not None:
-        try:
-            pool.cleanup()
-        except Exception:
-            pass
+    whoosh_private.close_writer_files(writer)
 
 
 class IndexBusy(RuntimeError):
@@ -188,7 +178,7 @@ class SearchIndex:
         shared = self._shared
         for attempt in range(10):
             try:
-                toc = ix._read_toc()
+                toc = whoosh_private.read_toc(ix)
                 readers = []
                 for segment in toc.segments:
                     name = segment.segment_id()
@@ -199,9 +189,7 @@ class SearchIndex:
                         )
                         shared.readers[name] = reader
                     else:
-                        reader._segment = segment
-                        reader._perdoc._segment = segment
-                        reader._gen = toc.generation
+                        whoosh_private.repoint_reader(reader, segment, toc.generation)
                     readers.append(reader)
                 break
             except OSError:  # a writer removed a file as we opened it: read the TOC again
@@ -277,7 +265,8 @@ class SearchIndex:
                 name = self._read_generation()
                 try:
                     ix = whoosh_index.open_dir(str(self.path / name))
-                    writer = kind(
+                    writer = whoosh_private.new_writer(
+                        kind,
                         ix,
                         timeout=max(0.0, deadline - time.monotonic()),
                         delay=0.02,
@@ -286,9 +275,11 @@ class SearchIndex:
                 except LockError:
                     break
                 except (OSError, whoosh_index.EmptyIndexError):
-                    if time.monotonic() > deadline:
+                    # Swapped and removed under us: read the pointer again (even past the
+                    # deadline, so a save racing a rebuild is not reported as a failure).
+                    if time.monotonic() > deadline and self._read_generation() == name:
                         raise
-                    continue  # swapped and removed under us: read the pointer again
+                    continue
                 if self._read_generation() != name:  # a rebuild swapped while we waited
                     writer.cancel()
                     writer = None

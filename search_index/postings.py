@@ -22,6 +22,8 @@ from array import array
 
 from whoosh.reading import TermNotFound
 
+from .whoosh_private import block_postings, storage_folder
+
 MAGIC = b"WMT2"
 GAP = 256  # token numbers left free between two documents: phrases never span documents
 EXT = ".wmt"
@@ -127,7 +129,7 @@ class SideFile:
 
 def open_side(storage, segment) -> SideFile | None:
     """The segment's side file, or None if it has none (or it cannot be read)."""
-    folder = _folder(storage)
+    folder = storage_folder(storage)
     if folder is None:
         return None
     path = os.path.join(folder, segment.make_filename(EXT))
@@ -137,38 +139,12 @@ def open_side(storage, segment) -> SideFile | None:
         return None
 
 
-def _folder(storage) -> str | None:
-    """The folder of a file storage (a compound segment's reader overlays it)."""
-    for _ in range(4):
-        folder = getattr(storage, "folder", None)
-        if folder is not None:
-            return folder
-        storage = getattr(storage, "b", None)
-        if storage is None:
-            return None
-    return None
-
-
 def from_whoosh(reader, fieldname: str, tbytes: bytes) -> tuple[array, array]:
     """A term's documents and weights read through Whoosh (deleted documents included)."""
-    docs, weights = array("I"), array("f")
     try:
-        m = reader._terms.matcher(fieldname, tbytes, reader.schema[fieldname].format)
+        return block_postings(reader, fieldname, tbytes)
     except (TermNotFound, KeyError):
-        return docs, weights
-    if hasattr(m, "_read_ids") and hasattr(m, "_next_block"):
-        while m.is_active():
-            m._read_ids()
-            m._read_weights()
-            docs.extend(m._ids)
-            weights.extend(m._weights)
-            m._next_block()
-    else:
-        while m.is_active():
-            docs.append(m.id())
-            weights.append(m.weight())
-            m.next()
-    return docs, weights
+        return array("I"), array("f")
 
 
 def whoosh_lengths(reader, fieldname: str) -> array:

@@ -17,6 +17,7 @@ from typing import Any
 from whoosh.reading import TermNotFound
 
 from . import bits, postings
+from .whoosh_private import raw_ids, reader_storage, term_matcher
 
 _CACHED_SEGMENTS = 64
 TERM_CACHE_BYTES = 256 * 1024 * 1024  # per-segment term data kept between searches
@@ -112,8 +113,7 @@ class SegmentSets:
 def _raw_ids(reader, fieldname: str, value: bytes):
     """Documents with the term in one segment, deleted ones included."""
     try:
-        fmt = reader.schema[fieldname].format
-        return reader._terms.matcher(fieldname, value, fmt).all_ids()
+        return raw_ids(reader, fieldname, value)
     except (TermNotFound, KeyError):
         return ()
 
@@ -241,7 +241,8 @@ class View:
     def _side(self, reader, sets):
         side = sets.get("side")
         if side is None:
-            side = sets["side"] = postings.open_side(reader._storage, reader.segment()) or False
+            found = postings.open_side(reader_storage(reader), reader.segment())
+            side = sets["side"] = found or False
         return side
 
     def _lengths(self, reader, sets, fieldname: str) -> array:
@@ -428,7 +429,7 @@ def _phrase_whoosh(reader, fieldname: str, words: list[tuple[str, int]]) -> int:
     places: dict[int, set[int]] | None = None
     for term, offset in words:
         try:
-            m = reader._terms.matcher(fieldname, term.encode("utf-8"), fmt)
+            m = term_matcher(reader, fieldname, term.encode("utf-8"))
         except (TermNotFound, KeyError):
             return 0
         found: dict[int, set[int]] = {}

@@ -61,6 +61,12 @@ def test_a_failing_index_write_never_loses_the_save(evidence, make_record, monke
     assert evidence.store.get(saved.id).revision == 1
     assert evidence.check().missing == [saved.id]
     evidence.sync_index()
+    report = evidence.check()
+    assert report.missing == [] and report.pending == 0  # the index caught up
+    # ... but check still says a write failed (and when, and why) until a repair.
+    assert "index write failed" in report.index_failure
+    assert "No space left on device" in report.index_failure and not report.ok
+    assert evidence.repair().ok
     assert evidence.check().ok
 
 

@@ -3,32 +3,20 @@
 from __future__ import annotations
 
 import io
-import re
-import zipfile
 from collections.abc import Sequence
-from xml.sax.saxutils import escape
 
 from docx import Document
 from docx.document import Document as DocumentObject
 from docx.enum.text import WD_ALIGN_PARAGRAPH
-from docx.oxml import OxmlElement
-from docx.oxml.ns import qn
 from docx.shared import Inches, Mm, Pt
-from docx.table import Table
 from docx.text.paragraph import Paragraph
-from lxml import etree
 
 from . import sentences as say
 from .chart import draw_png
+from .docx_xml import mark_rows, rows_xml, save_with_rows, set_repeat_table_header, set_style_id
 from .sections import ActivitySummary, IndicatorSummary, ObjectiveSummary
 from .summary import Summary
 from .wording import average, clean, long_date, money, number
-
-_NS_DECLARATION = re.compile(r'\s+xmlns:\w+="[^"]*"')
-_NOT_XML = re.compile("[\ud800-\udfff\ufffe\uffff]")  # what XML forbids and clean leaves
-# Where a table's rows go in the saved document: an XML comment, which no text can make.
-_MARKER = "wm2u-rows-{}"
-_MARKERS = re.compile(rb"<!--wm2u-rows-(\d+)-->")
 
 
 def _date(value: str) -> str:
@@ -45,7 +33,7 @@ def _add(doc: DocumentObject, style: str, text: str = "") -> Paragraph:
     look a name up among all ~160 styles for every paragraph, a third of the writing time.
     """
     para = doc.add_paragraph(text)
-    para._p.style = style.replace(" ", "")
+    set_style_id(para, style.replace(" ", ""))
     return para
 
 
@@ -73,63 +61,18 @@ def _table(
     """A table with a bold header row that repeats on every page.
 
     Its other rows are written as XML text into ``tables`` and into the saved document at a
-    marker (see ``_save``).
+    marker (see ``docx_xml.save_with_rows``).
     """
     table = doc.add_table(rows=1, cols=len(header))
     table.style = "Table Grid"
-    repeat = OxmlElement("w:tblHeader")
-    repeat.set(qn("w:val"), "true")
-    table.rows[0]._tr.get_or_add_trPr().append(repeat)
-    for cell, text in zip(table.rows[0].cells, header, strict=True):
+    first = table.rows[0]
+    set_repeat_table_header(first)
+    for cell, text in zip(first.cells, header, strict=True):
         cell.text = ""
         cell.paragraphs[0].add_run(text).bold = True
-    table._tbl.append(etree.Comment(_MARKER.format(len(tables))))
-    tables.append(_rows_xml(table, rows))
+    mark_rows(table, len(tables))
+    tables.append(rows_xml(first, rows, clean))
     doc.add_paragraph()
-
-
-def _rows_xml(table: Table, rows: Sequence[Sequence[object]]) -> str:
-    """Plain-text rows as WordprocessingML, each cell shaped like the header's."""
-    props = [_xml(tc.find(qn("w:tcPr"))) for tc in table.rows[0]._tr.tc_lst]
-    starts = [f'<w:tc>{p}<w:p><w:r><w:t xml:space="preserve">' for p in props]
-    end = "</w:t></w:r></w:p></w:tc>"
-    xml = "".join(
-        "<w:tr>"
-        + "".join(
-            f"{start}{escape(clean(value))}{end}" for start, value in zip(starts, row, strict=True)
-        )
-        + "</w:tr>"
-        for row in rows
-    )
-    if _NOT_XML.search(xml):  # refused as lxml refuses it, rather than a document Word can't open
-        raise ValueError("All strings must be XML compatible: no surrogates, U+FFFE or U+FFFF")
-    return xml
-
-
-def _xml(element: etree._Element | None) -> str:
-    """An element as XML text, without the namespace declarations it inherits ("" for None)."""
-    if element is None:
-        return ""
-    return _NS_DECLARATION.sub("", etree.tostring(element, encoding="unicode"))
-
-
-def _save(doc: DocumentObject, tables: list[str]) -> bytes:
-    """The document as .docx bytes, with each table's rows written in at its marker.
-
-    python-docx builds every cell as XML elements and serialises them again: for the appendix
-    of a year's update (~50,000 rows) that took seconds; writing the rows as text into the
-    saved document.xml takes a fraction of one.
-    """
-    saved = io.BytesIO()
-    doc.save(saved)
-    out = io.BytesIO()
-    with zipfile.ZipFile(saved) as source, zipfile.ZipFile(out, "w") as package:
-        for info in source.infolist():  # the same parts, in order, compressed the same way
-            data = source.read(info)
-            if info.filename == "word/document.xml":
-                data = _MARKERS.sub(lambda m: tables[int(m[1])].encode(), data)
-            package.writestr(info, data)
-    return out.getvalue()
 
 
 def render_docx(summary: Summary) -> bytes:
@@ -148,7 +91,7 @@ def render_docx(summary: Summary) -> bytes:
     for objective in summary.objectives:
         _objective(doc, tables, summary, objective)
     _cited(doc, tables, summary)
-    return _save(doc, tables)
+    return save_with_rows(doc, tables)
 
 
 def _summary(doc: DocumentObject, tables: list[str], summary: Summary) -> None:
