@@ -31,6 +31,7 @@ DB_NAME = "wm2u.db"
 INDEX_DIR = "index"
 FRAMEWORK_COPY = "framework.yaml"
 REBUILD_FROM = 5000  # an import this large (and doubling the index) rebuilds it instead
+SERVER_KEYS = ("revision", "created_at", "updated_at")  # only `wm2u import` keeps a client's
 
 
 def resolve_data_dir(data_dir: str | os.PathLike | None = None) -> Path:
@@ -123,8 +124,10 @@ class Evidence:
         return validate(data, self.framework)
 
     def create(self, data: dict[str, Any], actor: str = "") -> Record:
-        """Validate and save a new record, then bring the index up to date."""
-        record = self.validate(data)
+        """Validate and save a new record, then bring the index up to date.
+
+        Its revision and timestamps are the server's, whatever ``data`` says."""
+        record = self.validate(_without_server_keys(data))
         saved = self.store.add(record, actor)
         self.sync_index()
         return saved
@@ -134,7 +137,7 @@ class Evidence:
         records = []
         for source, data in items:
             try:
-                records.append(self.validate(data))
+                records.append(self.validate(_without_server_keys(data)))
             except ValidationError as exc:
                 raise _in_source(exc, source) from None
         saved = self.store.add_many(records, actor)
@@ -149,7 +152,8 @@ class Evidence:
             raise ValidationError("id", "does not match the record being saved")
         if "revision" not in data:
             raise ValidationError("revision", "is required (the revision you started from)")
-        record = self.validate({**data, "id": record_id})
+        kept = {k: v for k, v in data.items() if k not in ("created_at", "updated_at")}
+        record = self.validate({**kept, "id": record_id})
         saved = self.store.update(record, data["revision"], actor)
         self.sync_index()
         return saved
@@ -334,6 +338,13 @@ class Evidence:
         return self.index.search(
             query or "", filters or {}, page=page, per_page=per_page, audience=audience, sort=sort
         )
+
+
+def _without_server_keys(data: Any) -> Any:
+    """A new record's data without the revision and timestamps the server sets."""
+    if not isinstance(data, dict):
+        return data
+    return {k: v for k, v in data.items() if k not in SERVER_KEYS}
 
 
 def _in_source(exc: ValidationError, source: str) -> ValidationError:
