@@ -6,6 +6,7 @@ Commands are thin: parse input, call one service function, print its result. A r
 
 from __future__ import annotations
 
+import contextlib
 import functools
 import json
 import sys
@@ -318,16 +319,34 @@ def export(ctx: click.Context, fmt: str, out: Path) -> None:
     click.echo(f"Exported {len(records)} record(s) to {out}.", err=True)
 
 
+@contextlib.contextmanager
+def _progress_bar(total: int):
+    """A callback for a rebuild's progress (records since its last call) drawing a bar on
+    stderr; the bar appears with the first call, so a repair that rebuilds nothing shows none.
+    """
+    from tqdm import tqdm
+
+    bars = []
+
+    def advance(done: int) -> None:
+        if not bars:
+            bars.append(tqdm(total=total, unit="rec", file=sys.stderr, disable=None))
+        bars[0].update(done)
+
+    try:
+        yield advance
+    finally:
+        for bar in bars:
+            bar.close()
+
+
 @command()
 @click.pass_context
 def reindex(ctx: click.Context) -> None:
     """Rebuild the search index from the database, with a progress bar."""
-    from tqdm import tqdm
-
     evidence = _evidence(ctx)
-    total = evidence.store.count()
-    with tqdm(total=total, unit="rec", file=sys.stderr, disable=None) as bar:
-        count = evidence.reindex(progress=lambda n: bar.update(n - bar.n))
+    with _progress_bar(evidence.store.count()) as progress:
+        count = evidence.reindex(progress=progress)
     click.echo(f"Indexed {count} record(s).", err=True)
 
 
@@ -337,8 +356,14 @@ def reindex(ctx: click.Context) -> None:
 def check(ctx: click.Context, repair: bool) -> None:
     """Check the database, the index against it, and references to the framework."""
     evidence = _evidence(ctx)
-    report = evidence.repair() if repair else evidence.check()
+    if repair:
+        with _progress_bar(evidence.store.count()) as progress:
+            report = evidence.repair(progress=progress)
+    else:
+        report = evidence.check()
     lines = [f"database: {p}" for p in report.integrity]
+    if report.index:
+        lines.append(f"index: {report.index} (a cache: `wm2u check --repair` rebuilds it)")
     lines += [f"index missing: {i}" for i in report.missing]
     lines += [f"index stale: {i}" for i in report.stale]
     lines += [f"index orphaned: {i}" for i in report.orphaned]

@@ -19,7 +19,7 @@ from evidence.consent import INTERNAL, present, visible_consents
 from evidence.model import NotFound, Record, ValidationError, utcnow
 from evidence.store import RecordFilter, Store
 from evidence.validate import validate
-from search_index import Results, SearchIndex
+from search_index import IndexDamaged, Results, SearchIndex, inspect
 
 from . import framework as framework_mod
 from .framework import Framework
@@ -79,12 +79,18 @@ class CheckReport:
     stale: list[str] = field(default_factory=list)
     orphaned: list[str] = field(default_factory=list)
     bad_references: list[str] = field(default_factory=list)
+    index: str | None = None  # the index as a whole is missing or unreadable: what is wrong
     pending: int = 0
 
     @property
     def ok(self) -> bool:
         return not (
-            self.integrity or self.missing or self.stale or self.orphaned or self.bad_references
+            self.integrity
+            or self.index
+            or self.missing
+            or self.stale
+            or self.orphaned
+            or self.bad_references
         )
 
 
@@ -245,11 +251,19 @@ class Evidence:
     def check(self) -> CheckReport:
         """Compare the database with the index and the framework."""
         report = CheckReport(integrity=self.store.integrity(), pending=self.store.pending_count())
-        in_db = self.store.live_revisions()
-        in_index = self.index.revisions()
-        report.missing = sorted(set(in_db) - set(in_index))
-        report.orphaned = sorted(set(in_index) - set(in_db))
-        report.stale = sorted(i for i in set(in_db) & set(in_index) if in_db[i] != in_index[i])
+        # A lost or cut-short index is reported as such (not opened, which would make an
+        # empty one, nor listed record by record): the cure is a rebuild.
+        report.index = inspect(self.data_dir / INDEX_DIR)
+        if report.index is None:
+            try:
+                in_index = self.index.revisions()
+            except IndexDamaged as exc:
+                report.index = str(exc)
+        if report.index is None:
+            in_db = self.store.live_revisions()
+            report.missing = sorted(set(in_db) - set(in_index))
+            report.orphaned = sorted(set(in_index) - set(in_db))
+            report.stale = sorted(i for i in set(in_db) & set(in_index) if in_db[i] != in_index[i])
         report.bad_references = self._bad_references()
         return report
 
@@ -262,17 +276,27 @@ class Evidence:
                 problems.append(f"{record.id}: {exc}")
         return problems
 
-    def repair(self) -> CheckReport:
-        """Bring the index back in step with the database, then check again."""
+    def repair(self, progress: Callable[[int], None] | None = None) -> CheckReport:
+        """Bring the index back in step with the database, then check again.
+
+        A missing or unreadable index is rebuilt (``progress`` as for :meth:`reindex`)."""
         report = self.check()
         self.store.recount()
-        self.store.queue_all(report.missing + report.stale + report.orphaned)
-        self.sync_index(wait=30.0, batch=5000)  # as an import does: fewer, larger commits
-        self.index.tidy()  # merge the small segments single saves leave behind
+        if report.index:
+            self.index.reset()
+            self.reindex(progress)
+        else:
+            self.store.queue_all(report.missing + report.stale + report.orphaned)
+            self.sync_index(wait=30.0, batch=5000)  # as an import does: fewer, larger commits
+            self.index.tidy()  # merge the small segments single saves leave behind
         return self.check()
 
     def reindex(self, progress: Callable[[int], None] | None = None) -> int:
-        """Rebuild the whole index from the database and swap it in."""
+        """Rebuild the whole index from the database and swap it in.
+
+        ``progress`` is called with the number of records indexed since its last call."""
+        if inspect(self.data_dir / INDEX_DIR) is not None:
+            self.index.reset()  # nothing to keep, and its live generation cannot be locked
         total = self.store.count()
         marker = utcnow()
         pending = self.store.pending(10**9)
