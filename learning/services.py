@@ -10,6 +10,7 @@ from __future__ import annotations
 
 import os
 import shutil
+import stat
 from collections.abc import Callable, Iterable
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -32,6 +33,7 @@ INDEX_DIR = "index"
 FRAMEWORK_COPY = "framework.yaml"
 REBUILD_FROM = 5000  # an import this large (and doubling the index) rebuilds it instead
 SERVER_KEYS = ("revision", "created_at", "updated_at")  # only `wm2u import` keeps a client's
+PRIVATE_UMASK = 0o077  # the data dir is its service user's alone: folders 0700, files 0600
 
 
 def resolve_data_dir(data_dir: str | os.PathLike | None = None) -> Path:
@@ -40,22 +42,91 @@ def resolve_data_dir(data_dir: str | os.PathLike | None = None) -> Path:
 
 
 def initialise(data_dir: Path, framework_name: str | None = None) -> Framework:
-    """Create the data dir, database and index; idempotent. Returns the active framework."""
+    """Create the data dir, database and index; idempotent. Returns the active framework.
+
+    ``framework_name`` sets the plan of a data dir that holds no records; on one that holds
+    records under another plan it is refused (a new plan is adopted from a date instead).
+    Whatever the umask, the data dir and everything in it end up its user's alone.
+    """
+    keep_private()
     data_dir.mkdir(parents=True, exist_ok=True)
     with Store(data_dir / DB_NAME) as store:
         store.migrate()
         current = store.get_meta("framework")
         if framework_name is None and current:
-            return load_framework(data_dir, store)
-        fw = framework_mod.load(framework_name)
-        path = framework_mod.resolve(framework_name)
-        if path.parent != framework_mod.FRAMEWORKS_DIR:
-            shutil.copyfile(path, data_dir / FRAMEWORK_COPY)
-            store.set_meta("framework", FRAMEWORK_COPY)
+            fw = load_framework(data_dir, store)
         else:
-            store.set_meta("framework", fw.name)
+            fw = framework_mod.load(framework_name)
+            if store.holds_records():
+                held = load_framework(data_dir, store)
+                if held.name != fw.name:
+                    raise ValidationError(
+                        "framework",
+                        f"this data dir holds records under the plan {held.name}, so "
+                        f"`wm2u init` cannot replace it with {fw.name}; put a new plan in "
+                        f"force from a date with `wm2u framework adopt {framework_name} "
+                        "--from YYYY-MM-DD`",
+                    )
+            path = framework_mod.resolve(framework_name)
+            if path.parent != framework_mod.FRAMEWORKS_DIR:
+                shutil.copyfile(path, data_dir / FRAMEWORK_COPY)
+                store.set_meta("framework", FRAMEWORK_COPY)
+            else:
+                store.set_meta("framework", fw.name)
     SearchIndex(data_dir / INDEX_DIR).close()
+    make_private(data_dir)
     return fw
+
+
+def keep_private() -> None:
+    """From now on, what this process creates is readable by its user alone (0700 / 0600):
+    SQLite's WAL and shared-memory files and Whoosh's segments are made as the umask says."""
+    os.umask(os.umask(PRIVATE_UMASK) | PRIVATE_UMASK)
+
+
+def make_private(data_dir: Path) -> list[str]:
+    """Make every folder under ``data_dir`` (itself included) 0700 and every file 0600;
+    return the paths (relative, with their old mode) that were changed."""
+    changed = []
+    for path in _private_paths(data_dir):
+        try:
+            st = path.lstat()
+            want = 0o700 if stat.S_ISDIR(st.st_mode) else 0o600
+            if stat.S_IMODE(st.st_mode) != want:
+                os.chmod(path, want)
+                changed.append(f"{_relative(path, data_dir)} {stat.S_IMODE(st.st_mode):04o}")
+        except (FileNotFoundError, PermissionError):  # gone, or not ours to change
+            continue
+    return changed
+
+
+def permission_problems(data_dir: Path) -> list[str]:
+    """The paths under ``data_dir`` (with their mode) that its group or others may use."""
+    found = []
+    for path in _private_paths(data_dir):
+        try:
+            st = path.lstat()
+        except FileNotFoundError:
+            continue
+        if stat.S_IMODE(st.st_mode) & 0o077:
+            found.append(f"{_relative(path, data_dir)} {stat.S_IMODE(st.st_mode):04o}")
+    return found
+
+
+def _private_paths(data_dir: Path) -> Iterable[Path]:
+    """The data dir, and every folder and file in it (symbolic links left alone)."""
+    if not data_dir.is_dir():
+        return
+    yield data_dir
+    for folder, dirs, files in os.walk(data_dir):
+        for name in (*dirs, *files):
+            path = Path(folder) / name
+            if not path.is_symlink():
+                yield path
+
+
+def _relative(path: Path, data_dir: Path) -> str:
+    return str(path.relative_to(data_dir)) if path != data_dir else "."
 
 
 def load_framework(data_dir: Path, store: Store) -> Framework:
@@ -80,6 +151,7 @@ class CheckReport:
     orphaned: list[str] = field(default_factory=list)
     bad_references: list[str] = field(default_factory=list)
     index: str | None = None  # the index as a whole is missing or unreadable: what is wrong
+    permissions: list[str] = field(default_factory=list)  # paths others may read, with mode
     pending: int = 0
 
     @property
@@ -87,6 +159,7 @@ class CheckReport:
         return not (
             self.integrity
             or self.index
+            or self.permissions
             or self.missing
             or self.stale
             or self.orphaned
@@ -102,6 +175,7 @@ class Evidence:
         db_path = self.data_dir / DB_NAME
         if not db_path.exists():
             raise NotInitialised(f"no database in {self.data_dir}: run `wm2u init` first")
+        keep_private()
         self.store = Store(db_path)
         self.store.upgrade()  # a data dir made by an earlier version gains the new tables
         self.framework = load_framework(self.data_dir, self.store)
@@ -265,6 +339,7 @@ class Evidence:
             report.orphaned = sorted(set(in_index) - set(in_db))
             report.stale = sorted(i for i in set(in_db) & set(in_index) if in_db[i] != in_index[i])
         report.bad_references = self._bad_references()
+        report.permissions = permission_problems(self.data_dir)
         return report
 
     def _bad_references(self) -> list[str]:
@@ -280,6 +355,7 @@ class Evidence:
         """Bring the index back in step with the database, then check again.
 
         A missing or unreadable index is rebuilt (``progress`` as for :meth:`reindex`)."""
+        make_private(self.data_dir)
         report = self.check()
         self.store.recount()
         if report.index:

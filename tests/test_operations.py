@@ -1,5 +1,5 @@
-"""What an operator meets, through real `wm2u` processes: a lost or damaged index and the
-reindex progress bar.
+"""What an operator meets, through real `wm2u` processes: a lost or damaged index, the plan
+of a data dir, the data dir's permissions, the reindex progress bar, export/import round trips.
 """
 
 from __future__ import annotations
@@ -10,6 +10,7 @@ import os
 import pty
 import re
 import shutil
+import stat
 import struct
 import subprocess
 import sys
@@ -173,3 +174,117 @@ def test_reindex_progress_bar_ends_at_the_record_count(tmp_path):
     assert counts[-1] == "1234", shown  # the bar's last state: every record indexed
     assert [int(c) for c in counts] == sorted(int(c) for c in counts)  # never goes back
     assert "Indexed 1234 record(s)." in shown
+
+
+# --- the plan of a data dir ---------------------------------------------------------------
+
+
+def _plan(data_dir: Path) -> str:
+    return json.loads(ok(wm2u(data_dir, "framework", "show", "--json")).stdout)["name"]
+
+
+def test_init_with_another_plan_is_refused_once_there_are_records(tmp_path):
+    data_dir = tmp_path / "data"
+    ok(wm2u(data_dir, "init", "--framework", "wm2u-2023-2024"))  # empty: sets the plan
+    assert _plan(data_dir) == "wm2u-2023-2024"
+    ok(wm2u(data_dir, "init", "--framework", "wm2u-2024-2026"))  # still empty: sets it again
+    assert _plan(data_dir) == "wm2u-2024-2026"
+    ok(wm2u(data_dir, "add", str(markdown_file(tmp_path / "story.md"))))
+
+    refusal = refused(wm2u(data_dir, "init", "--framework", "wm2u-2023-2024"))
+    assert "wm2u framework adopt" in refusal.stderr and "framework" in refusal.stderr
+    assert "wm2u-2024-2026" in refusal.stderr, refusal.stderr
+    assert _plan(data_dir) == "wm2u-2024-2026"
+
+    ok(wm2u(data_dir, "init", "--framework", "wm2u-2024-2026"))  # the same plan: idempotent
+    ok(wm2u(data_dir, "init"))  # no --framework keeps the plan
+    assert _plan(data_dir) == "wm2u-2024-2026"
+    assert json.loads(ok(wm2u(data_dir, "list", "--json")).stdout)["total"] == 1
+
+
+def test_a_soft_deleted_record_still_holds_the_plan(tmp_path):
+    data_dir = tmp_path / "data"
+    ok(wm2u(data_dir, "init"))
+    (record_id,) = ok(wm2u(data_dir, "add", str(markdown_file(tmp_path / "s.md")))).stdout.split()
+    ok(wm2u(data_dir, "delete", record_id))
+    refused(wm2u(data_dir, "init", "--framework", "wm2u-2023-2024"))
+    assert _plan(data_dir) == "wm2u-2024-2026"
+
+
+# --- permissions --------------------------------------------------------------------------
+
+
+def _modes(data_dir: Path) -> dict[str, str]:
+    """Every path under the data dir (itself included) with its permission bits."""
+    found = {".": oct(stat.S_IMODE(data_dir.stat().st_mode))}
+    for path in data_dir.rglob("*"):
+        found[str(path.relative_to(data_dir))] = oct(stat.S_IMODE(path.lstat().st_mode))
+    return found
+
+
+def _not_private(data_dir: Path) -> dict[str, str]:
+    wrong = {}
+    for name, mode in _modes(data_dir).items():
+        want = "0o700" if (data_dir / name).is_dir() else "0o600"
+        if mode != want:
+            wrong[name] = mode
+    return wrong
+
+
+def test_the_data_dir_is_its_users_alone_whatever_the_umask(tmp_path):
+    data_dir = tmp_path / "data"
+    ok(wm2u(data_dir, "init", umask=0o022))
+    story = markdown_file(tmp_path / "story.md")
+    ok(wm2u(data_dir, "add", str(story), umask=0o022))  # writes an index segment
+    assert search_total(data_dir, "breakfast") == 1
+    ok(wm2u(data_dir, "reindex", umask=0o022))  # a rebuilt generation and its side file
+    ok(wm2u(data_dir, "check", "--repair", umask=0o022))
+    ok(wm2u(data_dir, "export", "--format", "md", "--out", str(tmp_path / "out"), umask=0o022))
+    modes = _modes(data_dir)
+    assert "wm2u.db" in modes and any(n.endswith(".seg") for n in modes), modes
+    assert any(n.endswith(".wmt") for n in modes) and any("WRITELOCK" in n for n in modes)
+    assert _not_private(data_dir) == {}
+
+
+def test_a_wal_file_is_private_too(tmp_path):
+    """While a process holds the database open, its -wal and -shm files exist: 0600."""
+    data_dir = tmp_path / "data"
+    ok(wm2u(data_dir, "init", umask=0o022))
+    code = (
+        "import os, sys; os.umask(0o022)\n"
+        "from learning.services import Evidence\n"
+        "from tests.builders import record_data\n"
+        "with Evidence(sys.argv[1]) as ev:\n"
+        "    ev.create(record_data())\n"
+        "    print(sorted(f'{p.name} {oct(p.stat().st_mode & 0o777)}'\n"
+        "                 for p in ev.data_dir.glob('wm2u.db*')))\n"
+    )
+    out = subprocess.run(
+        [sys.executable, "-c", code, str(data_dir)],
+        capture_output=True, text=True, cwd=ROOT, timeout=120, check=True,
+    ).stdout  # fmt: skip
+    assert "wm2u.db-wal 0o600" in out and "wm2u.db-shm 0o600" in out, out
+    assert "0o644" not in out
+
+
+def test_init_and_repair_make_an_open_data_dir_private(tmp_path):
+    data_dir = tmp_path / "data"
+    ok(wm2u(data_dir, "init", umask=0o022))
+    ok(wm2u(data_dir, "add", str(markdown_file(tmp_path / "story.md"))))
+    (data_dir / "config.py").write_text("PER_PAGE = 20\n")
+
+    def open_up() -> None:
+        for path in [data_dir, *data_dir.rglob("*")]:
+            path.chmod(0o755 if path.is_dir() else 0o644)
+
+    open_up()
+    check = refused(wm2u(data_dir, "check"))
+    assert "permissions:" in check.stdout, check.stdout
+    ok(wm2u(data_dir, "check", "--repair"))
+    assert _not_private(data_dir) == {}
+    assert ok(wm2u(data_dir, "check")).stdout.strip() == "All is well."
+
+    open_up()
+    ok(wm2u(data_dir, "init"))
+    assert _not_private(data_dir) == {}
+    assert oct(stat.S_IMODE((data_dir / "config.py").stat().st_mode)) == "0o600"
