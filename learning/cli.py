@@ -293,8 +293,17 @@ def restore(ctx: click.Context, record_id: str) -> None:
 @click.argument("path", type=click.Path(path_type=Path))
 @click.pass_context
 def import_(ctx: click.Context, path: Path) -> None:
-    """Import a folder of Markdown files, a JSON or a CSV export (idempotent)."""
-    added, skipped = _evidence(ctx).import_items(transfer.read_path(path), actor="cli")
+    """Import a folder of Markdown files, a JSON or a CSV export (idempotent).
+
+    The format is read from the content; a file's extension is only a hint."""
+    evidence = _evidence(ctx)
+    if not path.exists():
+        raise _fail(f"path: {path} does not exist")
+    fmt = transfer.detect_format(path)
+    kind = {"md": "a Markdown file", "json": "JSON", "csv": "CSV"}[fmt]
+    kind = "a folder of Markdown files" if path.is_dir() else kind
+    click.echo(f"Importing {path} as {kind} (read from its content).", err=True)
+    added, skipped = evidence.import_items(transfer.read_path(path, fmt), actor="cli")
     click.echo(f"Imported {added} record(s); {skipped} already present.", err=True)
 
 
@@ -312,9 +321,10 @@ def export(ctx: click.Context, fmt: str, out: Path) -> None:
             (out / transfer.markdown_filename(record)).write_text(
                 transfer.to_markdown(record), encoding="utf-8"
             )
+    elif fmt == "json":
+        out.write_text(transfer.to_json(records), encoding="utf-8", newline="")
     else:
-        text = transfer.to_json(records) if fmt == "json" else transfer.to_csv(records)
-        out.write_text(text, encoding="utf-8", newline="")
+        out.write_text(transfer.to_csv(records), encoding=transfer.CSV_ENCODING, newline="")
     evidence.store.audit("cli", "export", None, f"{len(records)} record(s) as {fmt}")
     click.echo(f"Exported {len(records)} record(s) to {out}.", err=True)
 

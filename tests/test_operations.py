@@ -288,3 +288,60 @@ def test_init_and_repair_make_an_open_data_dir_private(tmp_path):
     ok(wm2u(data_dir, "init"))
     assert _not_private(data_dir) == {}
     assert oct(stat.S_IMODE((data_dir / "config.py").stat().st_mode)) == "0o600"
+
+
+# --- export and import, whatever the files are called --------------------------------------
+
+
+def _records(data_dir: Path) -> list[dict]:
+    found = json.loads(ok(wm2u(data_dir, "list", "--json")).stdout)["records"]
+    return sorted(found, key=lambda r: r["id"])
+
+
+@pytest.fixture(scope="module")
+def exported_from(tmp_path_factory) -> tuple[Path, list[dict]]:
+    """A data dir with four records (one with accents), and its records as listed."""
+    base = tmp_path_factory.mktemp("exports")
+    source = base / "source"
+    ok(wm2u(source, "init"))
+    ok(wm2u(source, "import", str(records_file(base / "in.json", 3))))
+    ok(wm2u(source, "add", str(markdown_file(base / "cafe.md", title="Le café, déjà vu"))))
+    return source, _records(source)
+
+
+@pytest.mark.parametrize(
+    "fmt,name",
+    [
+        ("json", "backup"),
+        ("json", "backup.csv"),
+        ("csv", "backup"),
+        ("csv", "backup.json"),
+        ("csv", "backup.md"),
+        ("md", "backup.json"),
+    ],
+)
+def test_an_export_imports_back_whatever_it_is_named(exported_from, tmp_path, fmt, name):
+    source, listed = exported_from
+    out = tmp_path / name
+    ok(wm2u(source, "export", "--format", fmt, "--out", str(out)))
+
+    target = tmp_path / "target"
+    ok(wm2u(target, "init"))
+    imported = ok(wm2u(target, "import", str(out)))
+    found = {"json": "as JSON", "csv": "as CSV", "md": "as a folder of Markdown files"}[fmt]
+    assert found in imported.stderr, imported.stderr
+    assert "Imported 4 record(s)" in imported.stderr
+    assert _records(target) == listed  # ids, content, revisions and timestamps
+    assert "Le café, déjà vu" in {r["title"] for r in listed}
+    again = ok(wm2u(target, "import", str(out)))
+    assert "Imported 0 record(s); 4 already present." in again.stderr
+
+
+def test_csv_is_written_with_a_byte_order_mark(tmp_path):
+    data_dir = tmp_path / "data"
+    ok(wm2u(data_dir, "init"))
+    ok(wm2u(data_dir, "add", str(markdown_file(tmp_path / "cafe.md", title="café"))))
+    ok(wm2u(data_dir, "export", "--format", "csv", "--out", str(tmp_path / "out.csv")))
+    raw = (tmp_path / "out.csv").read_bytes()
+    assert raw.startswith(b"\xef\xbb\xbfid,type,title")
+    assert "café".encode() in raw
