@@ -378,13 +378,14 @@ def check(ctx: click.Context, repair: bool) -> None:
     lines += [f"index stale: {i}" for i in report.stale]
     lines += [f"index orphaned: {i}" for i in report.orphaned]
     lines += [f"framework reference: {p}" for p in report.bad_references]
-    if report.permissions:
-        lines.append(
-            f"permissions: {len(report.permissions)} path(s) in the data dir open to others"
-            f" (e.g. {report.permissions[0]}); --repair makes folders 0700 and files 0600"
-        )
     for line in lines:
         click.echo(line)
+    if report.permissions:
+        click.echo(
+            f"Warning: {len(report.permissions)} path(s) in the data dir open to others (e.g."
+            f" {report.permissions[0]}); `wm2u check --repair` makes folders 0700, files 0600.",
+            err=True,
+        )
     if not report.ok:
         raise _fail(f"{len(lines)} problem(s) found" + ("" if repair else "; try --repair"))
     click.echo(
