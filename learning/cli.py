@@ -20,7 +20,7 @@ from evidence.model import Conflict, NotFound, ValidationError
 from evidence.store import RecordFilter
 
 from . import framework as framework_mod
-from .services import Evidence, NotInitialised, initialise, resolve_data_dir
+from .services import Evidence, IndexDamaged, NotInitialised, initialise, resolve_data_dir
 
 DATE = click.DateTime(formats=["%Y-%m-%d"])
 
@@ -40,6 +40,8 @@ def refusals(fn):
             raise _fail("; ".join(f"{k}: {v}" for k, v in exc.errors.items())) from None
         except (NotFound, Conflict, NotInitialised, framework_mod.FrameworkError) as exc:
             raise _fail(str(exc)) from None
+        except IndexDamaged as exc:
+            raise _fail(f"search index: {exc}; `wm2u check --repair` rebuilds it") from None
         except BrokenPipeError:
             sys.stderr.close()
             sys.exit(0)

@@ -203,7 +203,10 @@ class SearchIndex:
             # segment file it ever touched in its resident memory (~250 MB at 100k records),
             # where the kernel's page cache keeps the same bytes without counting them.
             storage = FileStorage(str(self.path / name), supports_mmap=False)
-            shared.ix = storage.open_index()
+            try:
+                shared.ix = storage.open_index()
+            except whoosh_index.EmptyIndexError as exc:
+                raise IndexDamaged(f"the live generation {name} holds no index") from exc
             shared.generation = name
         return shared.ix
 

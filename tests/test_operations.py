@@ -135,6 +135,14 @@ def test_reindex_rebuilds_a_damaged_index(indexed, tmp_path):
     assert search_total(data_dir, "breakfast") == 30
 
 
+def test_search_on_a_damaged_index_is_refused_naming_the_cure(indexed, tmp_path):
+    data_dir = tmp_path / "data"
+    shutil.copytree(indexed, data_dir)
+    DAMAGE["table of contents deleted"](data_dir)
+    search = refused(wm2u(data_dir, "search", "breakfast"))
+    assert "search index" in search.stderr and "wm2u check --repair" in search.stderr
+
+
 # --- the reindex progress bar -------------------------------------------------------------
 
 
