@@ -58,6 +58,10 @@ class Reading:
             raise NotFound(f"record {record_id}")
         return record
 
+    def holds_records(self) -> bool:
+        """Whether any record is stored (soft-deleted ones too: they can be restored)."""
+        return self.conn.execute("SELECT 1 FROM records LIMIT 1").fetchone() is not None
+
     def exists(self, record_id: str) -> bool:
         return (
             self.conn.execute("SELECT 1 FROM records WHERE id = ?", [record_id]).fetchone()

@@ -19,6 +19,7 @@ import yaml
 
 from .model import INPUT_KEYS, LIST_KEYS, Record, ValidationError
 
+FRONT_MATTER_START = re.compile(r"---[ \t]*\r?\n")
 FRONT_MATTER = re.compile(r"\A\ufeff?---[ \t]*\r?\n(.*?)\r?\n---[ \t]*(?:\r?\n|\Z)(.*)\Z", re.S)
 CSV_COLUMNS = INPUT_KEYS  # the API's keys, in the contract's order
 # Spreadsheet programs run cells that start with these as formulas.
@@ -67,8 +68,49 @@ def to_markdown(record: Record) -> str:
     return f"---\n{dumped}---\n{body}\n"
 
 
-def read_path(path: Path) -> Iterator[tuple[str, dict[str, Any]]]:
-    """Every record in a file or folder, as (where it came from, data)."""
+CSV_ENCODING = "utf-8-sig"  # with a byte-order mark, so that Excel reads it as UTF-8
+SNIFF_BYTES = 64 * 1024
+
+
+def detect_format(path: Path) -> str:
+    """``md``, ``json`` or ``csv``, read from the content; the file's extension is a hint.
+
+    A folder holds Markdown files; a file whose text starts (after a byte-order mark and
+    white space) with ``[`` or ``{`` is JSON; one whose first line is a CSV header naming
+    record columns (``type`` and ``title`` among them) is CSV; one with front matter is
+    Markdown. A file that is none of these is read as its extension says (Markdown if none),
+    so that the refusal speaks of the format it was meant to be.
+    """
+    if path.is_dir():
+        return "md"
+    try:
+        with path.open("rb") as handle:
+            head = handle.read(SNIFF_BYTES).decode("utf-8-sig", errors="ignore")
+    except OSError:
+        return _by_extension(path)
+    text = head.lstrip("\ufeff \t\r\n")
+    if text.startswith(("[", "{")):
+        return "json"
+    if FRONT_MATTER_START.match(text):
+        return "md"
+    first = head.lstrip("\ufeff").splitlines()[0] if head.strip() else ""
+    try:
+        header = {name.strip() for name in next(csv.reader([first]))} if first else set()
+    except csv.Error:
+        header = set()
+    if {"type", "title"} <= header and header <= set(CSV_COLUMNS) | {""}:
+        return "csv"
+    return _by_extension(path)
+
+
+def _by_extension(path: Path) -> str:
+    return {".json": "json", ".csv": "csv"}.get(path.suffix.lower(), "md")
+
+
+def read_path(path: Path, fmt: str | None = None) -> Iterator[tuple[str, dict[str, Any]]]:
+    """Every record in a file or folder, as (where it came from, data).
+
+    ``fmt`` is what :func:`detect_format` says when not given."""
     if path.is_dir():
         files = sorted(p for p in path.rglob("*") if p.suffix.lower() in (".md", ".markdown"))
         for file in files:
@@ -76,11 +118,11 @@ def read_path(path: Path) -> Iterator[tuple[str, dict[str, Any]]]:
         return
     if not path.exists():
         raise ValidationError("path", f"{path} does not exist")
-    suffix = path.suffix.lower()
+    fmt = fmt or detect_format(path)
     text = _read_text(path)
-    if suffix == ".json":
+    if fmt == "json":
         yield from ((f"{path}#{i}", d) for i, d in enumerate(parse_json(text, str(path)), 1))
-    elif suffix == ".csv":
+    elif fmt == "csv":
         yield from ((f"{path}:{i}", d) for i, d in parse_csv(text, str(path)))
     else:
         yield str(path), parse_markdown(text, str(path))
@@ -139,7 +181,7 @@ def to_csv(records: Iterable[Record]) -> str:
 
 def parse_csv(text: str, source: str = "csv") -> Iterator[tuple[int, dict[str, Any]]]:
     """Rows of a CSV export (list and field columns hold JSON); yields (line, data)."""
-    reader = csv.DictReader(io.StringIO(text))
+    reader = csv.DictReader(io.StringIO(text.removeprefix("\ufeff")))
     missing = {"type", "title"} - set(reader.fieldnames or [])
     if missing:
         raise ValidationError(source, f"has no column {', '.join(sorted(missing))}")

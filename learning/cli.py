@@ -6,6 +6,7 @@ Commands are thin: parse input, call one service function, print its result. A r
 
 from __future__ import annotations
 
+import contextlib
 import functools
 import json
 import sys
@@ -19,7 +20,7 @@ from evidence.model import Conflict, NotFound, ValidationError
 from evidence.store import RecordFilter
 
 from . import framework as framework_mod
-from .services import Evidence, NotInitialised, initialise, resolve_data_dir
+from .services import Evidence, IndexDamaged, NotInitialised, initialise, resolve_data_dir
 
 DATE = click.DateTime(formats=["%Y-%m-%d"])
 
@@ -39,6 +40,8 @@ def refusals(fn):
             raise _fail("; ".join(f"{k}: {v}" for k, v in exc.errors.items())) from None
         except (NotFound, Conflict, NotInitialised, framework_mod.FrameworkError) as exc:
             raise _fail(str(exc)) from None
+        except IndexDamaged as exc:
+            raise _fail(f"search index: {exc}; `wm2u check --repair` rebuilds it") from None
         except BrokenPipeError:
             sys.stderr.close()
             sys.exit(0)
@@ -305,8 +308,17 @@ def restore(ctx: click.Context, record_id: str) -> None:
 @click.argument("path", type=click.Path(path_type=Path))
 @click.pass_context
 def import_(ctx: click.Context, path: Path) -> None:
-    """Import a folder of Markdown files, a JSON or a CSV export (idempotent)."""
-    added, skipped = _evidence(ctx).import_items(transfer.read_path(path), actor="cli")
+    """Import a folder of Markdown files, a JSON or a CSV export (idempotent).
+
+    The format is read from the content; a file's extension is only a hint."""
+    evidence = _evidence(ctx)
+    if not path.exists():
+        raise _fail(f"path: {path} does not exist")
+    fmt = transfer.detect_format(path)
+    kind = {"md": "a Markdown file", "json": "JSON", "csv": "CSV"}[fmt]
+    kind = "a folder of Markdown files" if path.is_dir() else kind
+    click.echo(f"Importing {path} as {kind} (read from its content).", err=True)
+    added, skipped = evidence.import_items(transfer.read_path(path, fmt), actor="cli")
     click.echo(f"Imported {added} record(s); {skipped} already present.", err=True)
 
 
@@ -324,23 +336,42 @@ def export(ctx: click.Context, fmt: str, out: Path) -> None:
             (out / transfer.markdown_filename(record)).write_text(
                 transfer.to_markdown(record), encoding="utf-8"
             )
+    elif fmt == "json":
+        out.write_text(transfer.to_json(records), encoding="utf-8", newline="")
     else:
-        text = transfer.to_json(records) if fmt == "json" else transfer.to_csv(records)
-        out.write_text(text, encoding="utf-8", newline="")
+        out.write_text(transfer.to_csv(records), encoding=transfer.CSV_ENCODING, newline="")
     evidence.store.audit("cli", "export", None, f"{len(records)} record(s) as {fmt}")
     click.echo(f"Exported {len(records)} record(s) to {out}.", err=True)
+
+
+@contextlib.contextmanager
+def _progress_bar(total: int):
+    """A callback for a rebuild's progress (records since its last call) drawing a bar on
+    stderr; the bar appears with the first call, so a repair that rebuilds nothing shows none.
+    """
+    from tqdm import tqdm
+
+    bars = []
+
+    def advance(done: int) -> None:
+        if not bars:
+            bars.append(tqdm(total=total, unit="rec", file=sys.stderr, disable=None))
+        bars[0].update(done)
+
+    try:
+        yield advance
+    finally:
+        for bar in bars:
+            bar.close()
 
 
 @command()
 @click.pass_context
 def reindex(ctx: click.Context) -> None:
     """Rebuild the search index from the database, with a progress bar."""
-    from tqdm import tqdm
-
     evidence = _evidence(ctx)
-    total = evidence.store.count()
-    with tqdm(total=total, unit="rec", file=sys.stderr, disable=None) as bar:
-        count = evidence.reindex(progress=lambda n: bar.update(n - bar.n))
+    with _progress_bar(evidence.store.count()) as progress:
+        count = evidence.reindex(progress=progress)
     click.echo(f"Indexed {count} record(s).", err=True)
 
 
@@ -350,8 +381,14 @@ def reindex(ctx: click.Context) -> None:
 def check(ctx: click.Context, repair: bool) -> None:
     """Check the database, the index against it, and references to the framework."""
     evidence = _evidence(ctx)
-    report = evidence.repair() if repair else evidence.check()
+    if repair:
+        with _progress_bar(evidence.store.count()) as progress:
+            report = evidence.repair(progress=progress)
+    else:
+        report = evidence.check()
     lines = [f"database: {p}" for p in report.integrity]
+    if report.index:
+        lines.append(f"index: {report.index} (a cache: `wm2u check --repair` rebuilds it)")
     lines += [f"index missing: {i}" for i in report.missing]
     lines += [f"index stale: {i}" for i in report.stale]
     lines += [f"index orphaned: {i}" for i in report.orphaned]
@@ -359,6 +396,12 @@ def check(ctx: click.Context, repair: bool) -> None:
     lines += [report.index_failure] if report.index_failure else []
     for line in lines:
         click.echo(line)
+    if report.permissions:
+        click.echo(
+            f"Warning: {len(report.permissions)} path(s) in the data dir open to others (e.g."
+            f" {report.permissions[0]}); `wm2u check --repair` makes folders 0700, files 0600.",
+            err=True,
+        )
     if not report.ok:
         raise _fail(f"{len(lines)} problem(s) found" + ("" if repair else "; try --repair"))
     click.echo(

@@ -11,6 +11,7 @@ from __future__ import annotations
 import logging
 import os
 import shutil
+import stat
 from collections.abc import Callable, Iterable
 from dataclasses import dataclass, field, replace
 from pathlib import Path
@@ -20,7 +21,7 @@ from evidence.consent import INTERNAL, present, visible_consents
 from evidence.model import NotFound, Record, ValidationError, utcnow
 from evidence.store import RecordFilter, Store
 from evidence.validate import validate
-from search_index import IndexBusy, Results, SearchIndex
+from search_index import IndexBusy, IndexDamaged, Results, SearchIndex, inspect
 
 from . import framework as framework_mod
 from .framework import Framework
@@ -32,6 +33,8 @@ DB_NAME = "wm2u.db"
 INDEX_DIR = "index"
 FRAMEWORK_COPY = "framework.yaml"
 REBUILD_FROM = 5000  # an import this large (and doubling the index) rebuilds it instead
+SERVER_KEYS = ("revision", "created_at", "updated_at")  # only `wm2u import` keeps a client's
+PRIVATE_UMASK = 0o077  # the data dir is its service user's alone: folders 0700, files 0600
 INDEX_FAILURE = "index-failure"  # meta key: when the last index write failed, and why
 
 log = logging.getLogger(__name__)
@@ -43,22 +46,91 @@ def resolve_data_dir(data_dir: str | os.PathLike | None = None) -> Path:
 
 
 def initialise(data_dir: Path, framework_name: str | None = None) -> Framework:
-    """Create the data dir, database and index; idempotent. Returns the active framework."""
+    """Create the data dir, database and index; idempotent. Returns the active framework.
+
+    ``framework_name`` sets the plan of a data dir that holds no records; on one that holds
+    records under another plan it is refused (a new plan is adopted from a date instead).
+    Whatever the umask, the data dir and everything in it end up its user's alone.
+    """
+    keep_private()
     data_dir.mkdir(parents=True, exist_ok=True)
     with Store(data_dir / DB_NAME) as store:
         store.migrate()
         current = store.get_meta("framework")
         if framework_name is None and current:
-            return load_framework(data_dir, store)
-        fw = framework_mod.load(framework_name)
-        path = framework_mod.resolve(framework_name)
-        if path.parent != framework_mod.FRAMEWORKS_DIR:
-            shutil.copyfile(path, data_dir / FRAMEWORK_COPY)
-            store.set_meta("framework", FRAMEWORK_COPY)
+            fw = load_framework(data_dir, store)
         else:
-            store.set_meta("framework", fw.name)
+            fw = framework_mod.load(framework_name)
+            if store.holds_records():
+                held = load_framework(data_dir, store)
+                if held.name != fw.name:
+                    raise ValidationError(
+                        "framework",
+                        f"this data dir holds records under the plan {held.name}, so "
+                        f"`wm2u init` cannot replace it with {fw.name}; put a new plan in "
+                        f"force from a date with `wm2u framework adopt {framework_name} "
+                        "--from YYYY-MM-DD`",
+                    )
+            path = framework_mod.resolve(framework_name)
+            if path.parent != framework_mod.FRAMEWORKS_DIR:
+                shutil.copyfile(path, data_dir / FRAMEWORK_COPY)
+                store.set_meta("framework", FRAMEWORK_COPY)
+            else:
+                store.set_meta("framework", fw.name)
     SearchIndex(data_dir / INDEX_DIR).close()
+    make_private(data_dir)
     return fw
+
+
+def keep_private() -> None:
+    """From now on, what this process creates is readable by its user alone (0700 / 0600):
+    SQLite's WAL and shared-memory files and Whoosh's segments are made as the umask says."""
+    os.umask(os.umask(PRIVATE_UMASK) | PRIVATE_UMASK)
+
+
+def make_private(data_dir: Path) -> list[str]:
+    """Make every folder under ``data_dir`` (itself included) 0700 and every file 0600;
+    return the paths (relative, with their old mode) that were changed."""
+    changed = []
+    for path in _private_paths(data_dir):
+        try:
+            st = path.lstat()
+            want = 0o700 if stat.S_ISDIR(st.st_mode) else 0o600
+            if stat.S_IMODE(st.st_mode) != want:
+                os.chmod(path, want)
+                changed.append(f"{_relative(path, data_dir)} {stat.S_IMODE(st.st_mode):04o}")
+        except (FileNotFoundError, PermissionError):  # gone, or not ours to change
+            continue
+    return changed
+
+
+def permission_problems(data_dir: Path) -> list[str]:
+    """The paths under ``data_dir`` (with their mode) that its group or others may use."""
+    found = []
+    for path in _private_paths(data_dir):
+        try:
+            st = path.lstat()
+        except FileNotFoundError:
+            continue
+        if stat.S_IMODE(st.st_mode) & 0o077:
+            found.append(f"{_relative(path, data_dir)} {stat.S_IMODE(st.st_mode):04o}")
+    return found
+
+
+def _private_paths(data_dir: Path) -> Iterable[Path]:
+    """The data dir, and every folder and file in it (symbolic links left alone)."""
+    if not data_dir.is_dir():
+        return
+    yield data_dir
+    for folder, dirs, files in os.walk(data_dir):
+        for name in (*dirs, *files):
+            path = Path(folder) / name
+            if not path.is_symlink():
+                yield path
+
+
+def _relative(path: Path, data_dir: Path) -> str:
+    return str(path.relative_to(data_dir)) if path != data_dir else "(the data dir)"
 
 
 def load_framework(data_dir: Path, store: Store) -> Framework:
@@ -82,6 +154,10 @@ class CheckReport:
     stale: list[str] = field(default_factory=list)
     orphaned: list[str] = field(default_factory=list)
     bad_references: list[str] = field(default_factory=list)
+    index: str | None = None  # the index as a whole is missing or unreadable: what is wrong
+    # Paths (with their mode) that others may use: reported, not failed (init or --repair fix
+    # them; a data dir made before they were fixed would otherwise fail every nightly check).
+    permissions: list[str] = field(default_factory=list)
     pending: int = 0
     index_failure: str = ""  # "the last index write failed at …: error" until a repair
 
@@ -89,6 +165,7 @@ class CheckReport:
     def ok(self) -> bool:
         return not (
             self.integrity
+            or self.index
             or self.missing
             or self.stale
             or self.orphaned
@@ -105,6 +182,7 @@ class Evidence:
         db_path = self.data_dir / DB_NAME
         if not db_path.exists():
             raise NotInitialised(f"no database in {self.data_dir}: run `wm2u init` first")
+        keep_private()
         self.store = Store(db_path)
         self.store.upgrade()  # a data dir made by an earlier version gains the new tables
         self.framework = load_framework(self.data_dir, self.store)
@@ -137,8 +215,10 @@ class Evidence:
         return validate(data, self.framework)
 
     def create(self, data: dict[str, Any], actor: str = "") -> Record:
-        """Validate and save a new record, then bring the index up to date."""
-        record = self.validate(data)
+        """Validate and save a new record, then bring the index up to date.
+
+        Its revision and timestamps are the server's, whatever ``data`` says."""
+        record = self.validate(_without_server_keys(data))
         saved = self.store.add(record, actor)
         self.sync_index()
         return saved
@@ -148,7 +228,7 @@ class Evidence:
         records = []
         for source, data in items:
             try:
-                records.append(self.validate(data))
+                records.append(self.validate(_without_server_keys(data)))
             except ValidationError as exc:
                 raise _in_source(exc, source) from None
         saved = self.store.add_many(records, actor)
@@ -163,7 +243,8 @@ class Evidence:
             raise ValidationError("id", "does not match the record being saved")
         if "revision" not in data:
             raise ValidationError("revision", "is required (the revision you started from)")
-        record = self.validate({**data, "id": record_id})
+        kept = {k: v for k, v in data.items() if k not in ("created_at", "updated_at")}
+        record = self.validate({**kept, "id": record_id})
         saved = self.store.update(record, data["revision"], actor)
         self.sync_index()
         return saved
@@ -275,12 +356,21 @@ class Evidence:
         """Compare the database with the index and the framework."""
         report = CheckReport(integrity=self.store.integrity(), pending=self.store.pending_count())
         report.index_failure = self.store.get_meta(INDEX_FAILURE) or ""
-        in_db = self.store.live_revisions()
-        in_index = self.index.revisions()
-        report.missing = sorted(set(in_db) - set(in_index))
-        report.orphaned = sorted(set(in_index) - set(in_db))
-        report.stale = sorted(i for i in set(in_db) & set(in_index) if in_db[i] != in_index[i])
+        # A lost or cut-short index is reported as such (not opened, which would make an
+        # empty one, nor listed record by record): the cure is a rebuild.
+        report.index = inspect(self.data_dir / INDEX_DIR)
+        if report.index is None:
+            try:
+                in_index = self.index.revisions()
+            except IndexDamaged as exc:
+                report.index = str(exc)
+        if report.index is None:
+            in_db = self.store.live_revisions()
+            report.missing = sorted(set(in_db) - set(in_index))
+            report.orphaned = sorted(set(in_index) - set(in_db))
+            report.stale = sorted(i for i in set(in_db) & set(in_index) if in_db[i] != in_index[i])
         report.bad_references = self._bad_references()
+        report.permissions = permission_problems(self.data_dir)
         return report
 
     def _bad_references(self) -> list[str]:
@@ -292,18 +382,29 @@ class Evidence:
                 problems.append(f"{record.id}: {exc}")
         return problems
 
-    def repair(self) -> CheckReport:
-        """Bring the index back in step with the database, then check again."""
+    def repair(self, progress: Callable[[int], None] | None = None) -> CheckReport:
+        """Bring the index back in step with the database, then check again.
+
+        A missing or unreadable index is rebuilt (``progress`` as for :meth:`reindex`)."""
+        make_private(self.data_dir)
         report = self.check()
         self.store.recount()
         self.store.set_meta(INDEX_FAILURE, "")  # a failure during this repair records it again
-        self.store.queue_all(report.missing + report.stale + report.orphaned)
-        self.sync_index(wait=30.0, batch=5000)  # as an import does: fewer, larger commits
-        self.index.tidy()  # merge the small segments single saves leave behind
+        if report.index:
+            self.index.reset()
+            self.reindex(progress)
+        else:
+            self.store.queue_all(report.missing + report.stale + report.orphaned)
+            self.sync_index(wait=30.0, batch=5000)  # as an import does: fewer, larger commits
+            self.index.tidy()  # merge the small segments single saves leave behind
         return self.check()
 
     def reindex(self, progress: Callable[[int], None] | None = None) -> int:
-        """Rebuild the whole index from the database and swap it in."""
+        """Rebuild the whole index from the database and swap it in.
+
+        ``progress`` is called with the number of records indexed since its last call."""
+        if inspect(self.data_dir / INDEX_DIR) is not None:
+            self.index.reset()  # nothing to keep, and its live generation cannot be locked
         total = self.store.count()
         marker = utcnow()
         pending = self.store.pending(10**9)
@@ -396,6 +497,13 @@ class Evidence:
         return self.index.search(
             query or "", filters or {}, page=page, per_page=per_page, audience=audience, sort=sort
         )
+
+
+def _without_server_keys(data: Any) -> Any:
+    """A new record's data without the revision and timestamps the server sets."""
+    if not isinstance(data, dict):
+        return data
+    return {k: v for k, v in data.items() if k not in SERVER_KEYS}
 
 
 def _in_source(exc: ValidationError, source: str) -> ValidationError:

@@ -5,7 +5,7 @@ with hits, exact totals, facet counts, highlights and spelling suggestions, appl
 consent inside the query.
 """
 
-from .index import IndexBusy, SearchIndex
+from .index import IndexBusy, IndexDamaged, SearchIndex, inspect
 from .results import Hit, Results
 
-__all__ = ["Hit", "IndexBusy", "Results", "SearchIndex"]
+__all__ = ["Hit", "IndexBusy", "IndexDamaged", "Results", "SearchIndex", "inspect"]

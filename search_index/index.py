@@ -14,8 +14,10 @@ builds the next one beside it, so no write is lost in the old generation.
 from __future__ import annotations
 
 import os
+import pickle
 import secrets
 import shutil
+import struct
 import threading
 import time
 from collections.abc import Callable, Iterable, Iterator
@@ -32,13 +34,14 @@ from whoosh.writing import LockError, SegmentWriter
 
 from evidence.model import Record
 
-from . import building, merging, searching, spelling, whoosh_private
+from . import building, merging, postings, searching, spelling, whoosh_private
 from .query import parse, positive_words, split_filters
 from .results import Results
 from .schema import document, make_schema
 from .view import SegmentSets, View
 
 POINTER = "CURRENT"
+WRITELOCK = "MAIN_WRITELOCK"  # Whoosh's write lock file in a generation folder
 SAVE_WAIT = 5.0  # seconds add/remove/purge wait for another writer
 REBUILD_WAIT = 60.0
 MP_THRESHOLD = 5000  # records from which a rebuild uses two processes
@@ -54,8 +57,55 @@ def _abandon(writer) -> None:
     whoosh_private.close_writer_files(writer)
 
 
+def _private_file(path: Path) -> None:
+    """Make a lock file 0600 before Whoosh opens it (it would make it 0777 less the umask)."""
+    os.close(os.open(path, os.O_WRONLY | os.O_CREAT, 0o600))
+
+
 class IndexBusy(RuntimeError):
     """Another process kept the index locked for longer than we were willing to wait."""
+
+
+class IndexDamaged(RuntimeError):
+    """The index on disk is missing or cannot be read. It is a cache: rebuild it."""
+
+
+def inspect(path: str | os.PathLike) -> str | None:
+    """What is wrong with the index at ``path`` (gone, empty, cut short), or None if it opens.
+
+    Only reads: nothing is created or changed, so a check can report a lost index as lost.
+    Every segment is opened, with its side file; reading every stored document is left to
+    :meth:`SearchIndex.revisions`, which raises :class:`IndexDamaged` when it cannot.
+    """
+    path = Path(path)
+    if not path.is_dir():
+        return "the index folder is missing" if not path.exists() else "the index is not a folder"
+    try:
+        name = (path / POINTER).read_text(encoding="utf-8").strip()
+    except FileNotFoundError:
+        return "the index folder holds no index"
+    except (OSError, UnicodeDecodeError):
+        return f"the index's {POINTER} file cannot be read"
+    folder = path / name
+    if not name.startswith("gen-") or "/" in name or not folder.is_dir():
+        return "the index's live generation is missing"
+    try:
+        storage = FileStorage(str(folder), supports_mmap=False)
+        ix = storage.open_index()
+        with ix.reader() as reader:
+            reader.doc_count_all()
+        for side in folder.glob(f"*{postings.EXT}"):
+            postings.SideFile(str(side)).close()
+    except whoosh_index.EmptyIndexError:
+        return "the index's live generation is empty (its table of contents is gone)"
+    except Exception as exc:  # noqa: BLE001 - whatever Whoosh raises, the cache is unreadable
+        return f"the index cannot be read ({_describe(exc)})"
+    return None
+
+
+def _describe(exc: BaseException) -> str:
+    text = str(exc).splitlines()[0][:200] if str(exc) else ""
+    return f"{type(exc).__name__}: {text}" if text else type(exc).__name__
 
 
 class _Shared:
@@ -120,11 +170,13 @@ class SearchIndex:
         folder = self.path / name
         folder.mkdir()
         whoosh_index.create_in(str(folder), make_schema())
+        _private_file(folder / WRITELOCK)
         return name, folder
 
     def _ensure_generation(self) -> None:
         if self._pointer().exists():
             return
+        _private_file(self.path / "INIT_LOCK")
         lock = FileLock(str(self.path / "INIT_LOCK"))
         lock.acquire(blocking=True)
         try:
@@ -143,7 +195,17 @@ class SearchIndex:
             # segment file it ever touched in its resident memory (~250 MB at 100k records),
             # where the kernel's page cache keeps the same bytes without counting them.
             storage = FileStorage(str(self.path / name), supports_mmap=False)
-            shared.ix = storage.open_index()
+            try:
+                shared.ix = storage.open_index()
+            except whoosh_index.EmptyIndexError as exc:
+                raise IndexDamaged(f"the live generation {name} holds no index") from exc
+            except (OSError, EOFError, ValueError, struct.error, pickle.UnpicklingError) as exc:
+                # A table of contents or segment cut short: the cache is damaged.
+                problem = f"the live generation {name} cannot be read: {exc}"
+            else:
+                problem = ""
+            if problem:
+                raise IndexDamaged(problem)
             shared.generation = name
         return shared.ix
 
@@ -245,8 +307,11 @@ class SearchIndex:
     def revisions(self) -> dict[str, int]:
         """Every indexed record id with the revision indexed."""
         with self._shared.read_lock:
-            reader = self._view().reader
-            return {fields["id"]: fields.get("rev", 0) for _, fields in reader.iter_docs()}
+            try:
+                reader = self._view().reader
+                return {fields["id"]: fields.get("rev", 0) for _, fields in reader.iter_docs()}
+            except Exception as exc:  # noqa: BLE001 - a cut-short file fails in many ways
+                raise IndexDamaged(f"the index cannot be read ({_describe(exc)})") from exc
 
     # Writing
 
@@ -424,6 +489,20 @@ class SearchIndex:
         if progress and count > reported:
             progress(count - reported)
         return count
+
+    def reset(self) -> None:
+        """Throw a damaged index away and start an empty one (then rebuild it).
+
+        Holds this process's write lock, not Whoosh's: a damaged generation cannot be opened
+        to take its lock, and a writer elsewhere cannot be writing to it either.
+        """
+        shared = self._shared
+        with shared.write_lock:
+            shared.close()
+            self.path.mkdir(parents=True, exist_ok=True)
+            self._pointer().unlink(missing_ok=True)
+            self._remove_stale(keep=set())
+            self._ensure_generation()
 
     def _remove_stale(self, keep: set[str]) -> None:
         for folder in self.path.glob("gen-*"):

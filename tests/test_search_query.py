@@ -83,9 +83,41 @@ MALFORMED = [
 ]
 
 
+def _leaves(node):
+    if isinstance(node, And | Or):
+        for item in node.items:
+            yield from _leaves(item)
+    elif isinstance(node, Not):
+        yield from _leaves(node.item)
+    elif node is not None:
+        yield node
+
+
+@pytest.fixture(scope="module")
+def one_record_index(tmp_path_factory):
+    from evidence.validate import validate
+    from learning import framework
+    from search_index import SearchIndex
+    from tests.builders import record_data
+
+    record = validate(record_data(id="only", title="x AND OR NOT date quote"), framework.load())
+    with SearchIndex(tmp_path_factory.mktemp("malformed") / "index") as index:
+        assert index.apply([record], [])
+        yield index
+
+
 @pytest.mark.parametrize("query", MALFORMED)
-def test_malformed_queries_parse(query):
-    parse(query)  # never raises
+def test_malformed_queries_parse(query, one_record_index):
+    tree = parse(query)  # never raises
+    cleaned = clean(query)
+    if tree is None:  # nothing to search for only when the query holds no word at all
+        assert not text.WORD.findall(cleaned), cleaned[:80]
+    for leaf in _leaves(tree):  # plain words of the query: nothing made up, nothing dropped
+        assert isinstance(leaf, Word | Phrase | Filter), leaf
+        if isinstance(leaf, Word | Phrase):
+            assert leaf.text in cleaned, (leaf, cleaned[:80])
+    results = one_record_index.search(query)  # answered, never an error
+    assert results.total in (0, 1) and len(results.hits) == results.total
 
 
 def test_malformed_becomes_plain_words():

@@ -99,3 +99,68 @@ def test_json_accepts_a_bare_list_and_refuses_junk():
             assert exc.field == "x.json"
         else:
             raise AssertionError(f"{junk!r} was accepted")
+
+
+def _record(**overrides):
+    return validate(record_data(**overrides), FW)
+
+
+def test_the_format_is_read_from_the_content_not_the_name(tmp_path):
+    record = _record(id="fmt-cafe", title="Le café")
+    cases = {
+        "export": "\ufeff \n" + transfer.to_json([record]),  # a BOM and white space first
+        "records.csv": json.dumps([record.to_dict()]),
+        "backup.json": "\ufeff" + transfer.to_csv([record]),
+        "backup.txt": transfer.to_csv([record]),
+        "story.json": transfer.to_markdown(record),
+    }
+    expected = {
+        "export": "json",
+        "records.csv": "json",
+        "backup.json": "csv",
+        "backup.txt": "csv",
+        "story.json": "md",
+    }
+    for name, text in cases.items():
+        path = tmp_path / name
+        path.write_text(text, encoding="utf-8")
+        assert transfer.detect_format(path) == expected[name], name
+        ((_, data),) = list(transfer.read_path(path))
+        assert validate(data, FW).title == "Le café" and data["id"] == "fmt-cafe", name
+    folder = tmp_path / "folder.json"
+    folder.mkdir()
+    (folder / "a.md").write_text(transfer.to_markdown(record), encoding="utf-8")
+    assert transfer.detect_format(folder) == "md"
+    assert [validate(d, FW).id for _, d in transfer.read_path(folder)] == [record.id]
+
+
+def test_the_extension_decides_only_what_the_content_does_not(tmp_path):
+    sheet = tmp_path / "hand-made.csv"  # a column of its own: not an export's header
+    sheet.write_text("type,title,my notes\nfamily_story,Hi,x\n", encoding="utf-8")
+    assert transfer.detect_format(sheet) == "csv"
+    broken = tmp_path / "broken.json"
+    broken.write_text("oops", encoding="utf-8")
+    assert transfer.detect_format(broken) == "json"
+    try:
+        list(transfer.read_path(broken))
+    except transfer.ValidationError as exc:
+        assert "not valid JSON" in str(exc.errors)
+    else:
+        raise AssertionError("junk named .json was read")
+    plain = tmp_path / "notes"
+    plain.write_text("just words\n", encoding="utf-8")
+    assert transfer.detect_format(plain) == "md"
+
+
+def test_csv_is_read_with_or_without_a_byte_order_mark(tmp_path):
+    record = _record(id="csv-cafe", title="café", people=["Zoë"])
+    text = transfer.to_csv([record])
+    for name, encoding in (("bom.csv", "utf-8-sig"), ("plain.csv", "utf-8")):
+        path = tmp_path / name
+        path.write_text(text, encoding=encoding, newline="")
+        ((_, data),) = list(transfer.read_path(path))
+        assert "\ufeffid" not in data and data["id"] == record.id, name
+        assert validate(data, FW).title == "café" and data["people"] == ["Zoë"], name
+    assert (tmp_path / "bom.csv").read_bytes().startswith(b"\xef\xbb\xbf")
+    ((_, data),) = list(transfer.parse_csv("\ufeff" + text))  # a BOM left in the text, too
+    assert data["id"] == record.id

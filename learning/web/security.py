@@ -75,9 +75,27 @@ def internal_error(error: Exception):
     return render_template("error.html", code=500, title=ERROR_TITLES[500]), 500
 
 
+def index_damaged(error: Exception):
+    """The search index is a cache that is lost or damaged: say so, and how it is mended."""
+    message = (
+        "Search is unavailable until the search index is rebuilt "
+        "(an operator runs `wm2u check --repair`). Browsing records still works."
+    )
+    if is_api_request():
+        from learning.api.errors import error_response
+
+        return error_response(503, "index_unavailable", message)
+    return render_template(
+        "error.html", code=503, title="Search is unavailable", message=message
+    ), 503
+
+
 def init_app(app: Flask) -> None:
+    from search_index import IndexDamaged
+
     csrf.init_app(app)
     app.after_request(add_headers)
     app.register_error_handler(HTTPException, error_page)
     app.register_error_handler(CSRFError, csrf_failed)
+    app.register_error_handler(IndexDamaged, index_damaged)
     app.register_error_handler(500, internal_error)
