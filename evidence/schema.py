@@ -201,3 +201,21 @@ def m008_rating_consent(db: Database) -> None:
         "SELECT 1 FROM json_each(ratings.records) j JOIN records r ON r.id = j.value "
         "WHERE r.consent = 'internal') THEN 'internal' ELSE 'anonymised' END"
     )
+
+
+@migrations()
+def m010_figures(db: Database) -> None:
+    # The data project's figures: one per measure, place and period; earlier values kept.
+    db.execute(
+        "CREATE TABLE IF NOT EXISTS figures (id INTEGER PRIMARY KEY, measure TEXT NOT NULL, "
+        "authority TEXT NOT NULL, locality TEXT NOT NULL DEFAULT '', period_from TEXT NOT NULL, "
+        "period_to TEXT NOT NULL, value REAL NOT NULL, source TEXT NOT NULL, note TEXT, "
+        "revision INTEGER NOT NULL, updated_at TEXT, updated_by TEXT, "
+        "UNIQUE (measure, authority, locality, period_from, period_to))"
+    )
+    db.execute("CREATE INDEX IF NOT EXISTS idx_figures_period ON figures (measure, period_to)")
+    db.execute(
+        "CREATE TABLE IF NOT EXISTS figure_revisions (figure_id INTEGER NOT NULL "
+        "REFERENCES figures(id), revision INTEGER NOT NULL, value REAL NOT NULL, source TEXT, "
+        "note TEXT, saved_at TEXT, saved_by TEXT, PRIMARY KEY (figure_id, revision))"
+    )

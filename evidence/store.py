@@ -19,6 +19,7 @@ from sqlite_utils import Database
 
 from .citing import Citing, shown_changed
 from .erasure import Erasure
+from .figures import FigureStore
 from .model import Conflict, Record, ValidationError, new_id, utcnow
 from .reading import Reading, RecordFilter
 from .rows import content_hash, record_to_row
@@ -42,7 +43,7 @@ def connect(path: str | Path) -> sqlite3.Connection:
     return conn
 
 
-class Store(Reading, Erasure, Citing, Upkeep):
+class Store(Reading, Erasure, Citing, FigureStore, Upkeep):
     """Records, revisions, the index queue, people and the audit log in one SQLite file."""
 
     def __init__(self, path: str | Path) -> None:

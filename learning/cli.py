@@ -525,3 +525,6 @@ def framework_show(ctx: click.Context, as_json: bool) -> None:
     click.echo("\nAuthorities:")
     for name, locs in fw.authorities.items():
         click.echo(f"  {name}: {', '.join(locs)}")
+
+
+from . import cli_figures  # noqa: E402, F401 - registers `wm2u figures`

@@ -13,6 +13,8 @@ from typing import Any
 
 import yaml
 
+from .measures import Measure, parse_measures
+
 FRAMEWORKS_DIR = Path(__file__).parent / "frameworks"
 DEFAULT_RECORD_TYPES = Path(__file__).parent / "record_types.yaml"
 DEFAULT_FRAMEWORK = "wm2u-2024-2026"
@@ -120,6 +122,10 @@ class Framework:
     authorities: dict[str, tuple[str, ...]]
     record_types: dict[str, RecordType]
     raw: dict[str, Any] = field(default_factory=dict, repr=False, compare=False)
+    measures: tuple[Measure, ...] = ()
+
+    def measure(self, code: str) -> Measure | None:
+        return next((m for m in self.measures if m.code == code), None)
 
     @property
     def indicators(self) -> dict[str, Indicator]:
@@ -151,6 +157,7 @@ class Framework:
                 {"name": name, "localities": list(locs)} for name, locs in self.authorities.items()
             ],
             "record_types": {name: _record_type_dict(rt) for name, rt in self.record_types.items()},
+            "measures": [m.to_dict() for m in self.measures],
         }
 
 
@@ -385,6 +392,7 @@ class _Builder:
             authorities=authorities,
             record_types=record_types,
             raw=dict(data),
+            measures=parse_measures(self, data, {i.code for i in indicators}),
         )
 
     def unique(self, items: list[tuple[str, dict]], what: str) -> None:

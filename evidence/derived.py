@@ -1,0 +1,67 @@
+"""Derived figures: what the records already count, per authority, locality and quarter.
+
+Never typed in: counted in SQL from the live records of the consent levels a reader may see
+(the caller passes them), so a count outside the team uses only records that reader may see.
+"""
+
+from __future__ import annotations
+
+import sqlite3
+from collections.abc import Collection
+from typing import Any
+
+from .figures import Figure
+
+SOURCE = "Counted from the WM2U records"
+_QUARTER_END = {1: "03-31", 2: "06-30", 3: "09-30", 4: "12-31"}
+
+
+def derived_figures(
+    conn: sqlite3.Connection,
+    measure: Any,
+    consents: Collection[str],
+    authority: str | None = None,
+    locality: str | None = None,
+    date_from: str | None = None,
+    date_to: str | None = None,
+) -> list[Figure]:
+    """Quarterly figures of a derived ``measure`` (its ``derivation`` says what to count):
+    each locality's, and each authority's (its localities and records with no locality)."""
+    how = measure.derivation
+    value = "count(*)" if how.field is None else "sum(json_extract(fields, ?))"
+    params: list[Any] = [] if how.field is None else [f"$.{how.field}"]
+    sql = (
+        f"SELECT authority, coalesce(locality, ''), substr(date, 1, 4), "
+        f"(CAST(substr(date, 6, 2) AS INTEGER) + 2) / 3, {value} FROM records "
+        f"WHERE deleted_at IS NULL AND type = ? AND consent IN ({', '.join('?' * len(consents))}) "
+        "AND coalesce(authority, '') != ''"
+    )
+    params += [how.record_type, *consents]
+    if how.balanced:
+        sql += (
+            " AND CAST(json_extract(fields, '$.families_on_panel') AS REAL) >= "
+            "CAST(json_extract(fields, '$.practitioners_on_panel') AS REAL)"
+        )
+    if authority:
+        sql += " AND authority = ?"
+        params.append(authority)
+    sql += " GROUP BY 1, 2, 3, 4"
+    totals: dict[tuple[str, str, int], float] = {}
+    cells: list[tuple[str, str, str, int, float]] = []
+    for auth, loc, year, quarter, amount in conn.execute(sql, params).fetchall():
+        amount = float(amount or 0)
+        key = (auth, year, int(quarter))
+        totals[key] = totals.get(key, 0.0) + amount
+        if loc:
+            cells.append((auth, loc, year, int(quarter), amount))
+    cells += [(auth, "", year, quarter, amount) for (auth, year, quarter), amount in totals.items()]
+    out = []
+    for auth, loc, year, quarter, amount in sorted(cells):
+        start = f"{year}-{(quarter - 1) * 3 + 1:02d}-01"
+        end = f"{year}-{_QUARTER_END[quarter]}"
+        if locality and loc != locality:
+            continue
+        if (date_from and end < date_from) or (date_to and start > date_to):
+            continue
+        out.append(Figure(measure.code, auth, loc, start, end, amount, SOURCE, "", 1, derived=True))
+    return out

@@ -1,0 +1,345 @@
+"""Figures of the data project: one per measure, place and period, every change a revision.
+
+A figure is validated against the plan it is handed (the measure must be known and not
+derived, the place one of the plan's or ``Scotland``). Importing or posting the same figure
+again with another value makes a new revision (the old value kept with who and when); the
+same value changes nothing. A list is saved all or none.
+"""
+
+from __future__ import annotations
+
+import csv
+import datetime as dt
+import io
+import math
+from collections.abc import Iterable
+from dataclasses import dataclass
+from typing import Any
+
+from .model import ValidationError, utcnow
+
+COLUMNS = (
+    "measure",
+    "authority",
+    "locality",
+    "period_from",
+    "period_to",
+    "value",
+    "source",
+    "note",
+)
+COMPARATOR = "Scotland"  # a comparator, not the total of anything
+MAX_TEXT = 500
+
+
+@dataclass(frozen=True)
+class Figure:
+    measure: str
+    authority: str
+    locality: str
+    period_from: str
+    period_to: str
+    value: float
+    source: str
+    note: str = ""
+    revision: int = 1
+    derived: bool = False
+
+    @property
+    def place(self) -> str:
+        return self.locality or self.authority
+
+    def to_dict(self, value: float | None | str = "as-is", suppressed: bool = False) -> dict:
+        shown = self.value if value == "as-is" else value
+        if isinstance(shown, float) and shown.is_integer():
+            shown = int(shown)
+        return {
+            "measure": self.measure,
+            "authority": self.authority,
+            "locality": self.locality or None,
+            "period_from": self.period_from,
+            "period_to": self.period_to,
+            "value": shown,
+            "source": self.source,
+            "note": self.note,
+            "revision": self.revision,
+            "suppressed": suppressed,
+            "derived": self.derived,
+        }
+
+
+def _date(value: Any) -> str:
+    if isinstance(value, dt.date):
+        return value.isoformat()
+    try:
+        return dt.date.fromisoformat(str(value).strip()).isoformat()
+    except ValueError:
+        raise ValueError("must be a date written YYYY-MM-DD") from None
+
+
+def _number(value: Any) -> float:
+    if isinstance(value, bool):
+        raise ValueError("must be a number")
+    if isinstance(value, (int, float)):
+        number = float(value)
+    else:
+        text = str(value or "").strip().replace(",", "")
+        if not text:
+            raise ValueError("is required")
+        try:
+            number = float(text)
+        except ValueError:
+            raise ValueError(f"must be a number, not {str(value)[:30]!r}") from None
+    if not math.isfinite(number):
+        raise ValueError("must be a finite number")
+    return number
+
+
+def _text(value: Any, required: bool = False) -> str:
+    text = "" if value is None else str(value).strip()
+    if required and not text:
+        raise ValueError("is required: say where the figure comes from")
+    if len(text) > MAX_TEXT:
+        raise ValueError(f"is longer than {MAX_TEXT} characters")
+    return text
+
+
+def validate_figure(data: Any, plan_for: Any) -> Figure:
+    """A figure from its JSON/CSV shape; ValidationError naming every field that is wrong.
+
+    ``plan_for(period_to)`` gives the plan a figure is judged by (the one in force then)."""
+    if not isinstance(data, dict):
+        raise ValidationError("figure", "must be a mapping of the figure's fields")
+    errors: dict[str, str] = {}
+    unknown = sorted(str(k)[:40] for k in data if k not in (*COLUMNS, "revision", "suppressed",
+                                                           "derived"))  # fmt: skip
+    for key in unknown:
+        errors[key] = "is not a figure field"
+    out: dict[str, Any] = {}
+    for key in ("period_from", "period_to"):
+        try:
+            out[key] = _date(data.get(key))
+        except ValueError as exc:
+            errors[key] = str(exc)
+    if "period_from" in out and "period_to" in out and out["period_to"] < out["period_from"]:
+        errors["period_to"] = "must be on or after period_from"
+    plan = plan_for(out.get("period_to"))
+    code = str(data.get("measure") or "").strip()
+    measure = plan.measure(code) if code else None
+    if not code:
+        errors["measure"] = "is required"
+    elif measure is None:
+        errors["measure"] = f"unknown measure {code[:40]!r} in {plan.title}"
+    elif measure.derived:
+        errors["measure"] = f"{code} is counted from the records and cannot be typed in"
+    authority = str(data.get("authority") or "").strip()
+    locality = str(data.get("locality") or "").strip()
+    if authority != COMPARATOR and authority not in plan.authorities:
+        errors["authority"] = (
+            f"unknown place {authority[:40]!r}: one of {', '.join(plan.authorities)} or "
+            f"{COMPARATOR}"
+            if authority
+            else "is required"
+        )
+    elif locality and locality not in plan.authorities.get(authority, ()):
+        errors["locality"] = f"{locality[:40]!r} is not a locality of {authority}"
+    try:
+        out["value"] = _number(data.get("value"))
+        if measure is not None and measure.unit == "count" and out["value"] < 0:
+            errors["value"] = "a count cannot be below 0"
+    except ValueError as exc:
+        errors["value"] = str(exc)
+    for key, required in (("source", True), ("note", False)):
+        try:
+            out[key] = _text(data.get(key), required)
+        except ValueError as exc:
+            errors[key] = str(exc)
+    if errors:
+        raise ValidationError(errors)
+    return Figure(
+        code, authority, locality, out["period_from"], out["period_to"], out["value"],
+        out["source"], out["note"],
+    )  # fmt: skip
+
+
+def read_csv(text: str, plan_for: Any) -> list[Figure]:
+    """Every figure of a CSV file (exactly the contract's columns), or ValidationError naming
+    each problem by line and column. A byte-order mark is allowed."""
+    text = text.removeprefix("\ufeff")
+    reader = csv.reader(io.StringIO(text))
+    header = next(reader, None)
+    if header is None:
+        raise ValidationError("file", "is empty: it needs the header " + ",".join(COLUMNS))
+    header = [h.strip() for h in header]
+    if sorted(header) != sorted(COLUMNS) or len(header) != len(COLUMNS):
+        missing = [c for c in COLUMNS if c not in header]
+        extra = [h for h in header if h not in COLUMNS]
+        problem = "; ".join(
+            p for p in (
+                f"missing {', '.join(missing)}" if missing else "",
+                f"unknown {', '.join(extra)}" if extra else "",
+            ) if p
+        ) or "a column is repeated"  # fmt: skip
+        raise ValidationError("line 1", f"the columns must be exactly {','.join(COLUMNS)}: "
+                                        f"{problem}")  # fmt: skip
+    figures: list[Figure] = []
+    errors: dict[str, str] = {}
+    seen: dict[tuple, int] = {}
+    for line, row in enumerate(reader, start=2):
+        if not any(cell.strip() for cell in row):
+            continue
+        if len(row) != len(COLUMNS):
+            errors[f"line {line}"] = f"has {len(row)} cells, not {len(COLUMNS)}"
+            continue
+        try:
+            figure = validate_figure(dict(zip(header, row, strict=True)), plan_for)
+        except ValidationError as exc:
+            for column, problem in exc.errors.items():
+                errors[f"line {line}, column {column}"] = problem
+            continue
+        key = (figure.measure, figure.authority, figure.locality, figure.period_from,
+               figure.period_to)  # fmt: skip
+        if key in seen:
+            errors[f"line {line}"] = f"the same figure as line {seen[key]}"
+            continue
+        seen[key] = line
+        figures.append(figure)
+    if errors:
+        raise ValidationError(errors)
+    return figures
+
+
+def write_csv(figures: Iterable[dict[str, Any]]) -> str:
+    """Figures as CSV (with a byte-order mark, for Excel), in the import's columns."""
+    out = io.StringIO()
+    writer = csv.writer(out, lineterminator="\n")
+    writer.writerow(COLUMNS)
+    for figure in figures:
+        row = ["" if figure.get(c) is None else figure.get(c) for c in COLUMNS]
+        writer.writerow([_defused(str(v)) for v in row])
+    return "\ufeff" + out.getvalue()
+
+
+def _defused(cell: str) -> str:
+    """A cell a spreadsheet would run as a formula is written as text."""
+    if cell[:1] in ("=", "+", "@") or (cell[:1] == "-" and not _is_number(cell)):
+        return "'" + cell
+    return cell
+
+
+def _is_number(text: str) -> bool:
+    try:
+        float(text)
+    except ValueError:
+        return False
+    return True
+
+
+class FigureStore:
+    """The figures tables (mixed into ``Store``)."""
+
+    def save_figures(self, figures: list[Figure], actor: str = "") -> tuple[list[Figure], int]:
+        """Save figures in one transaction; returns (as saved, how many changed)."""
+        now = utcnow()
+        saved: list[Figure] = []
+        changed = 0
+        with self.write() as conn:  # type: ignore[attr-defined]
+            for figure in figures:
+                key = [figure.measure, figure.authority, figure.locality, figure.period_from,
+                       figure.period_to]  # fmt: skip
+                row = conn.execute(
+                    "SELECT id, value, source, note, revision, updated_at, updated_by "
+                    "FROM figures WHERE measure = ? AND authority = ? AND locality = ? "
+                    "AND period_from = ? AND period_to = ?",
+                    key,
+                ).fetchone()
+                if row is None:
+                    conn.execute(
+                        "INSERT INTO figures (measure, authority, locality, period_from, "
+                        "period_to, value, source, note, revision, updated_at, updated_by) "
+                        "VALUES (?, ?, ?, ?, ?, ?, ?, ?, 1, ?, ?)",
+                        [*key, figure.value, figure.source, figure.note, now, actor],
+                    )
+                    saved.append(figure)
+                    changed += 1
+                    continue
+                fid, value, source, note, revision, updated_at, updated_by = row
+                if (value, source, note) == (figure.value, figure.source, figure.note):
+                    saved.append(_with_revision(figure, revision))
+                    continue
+                conn.execute(
+                    "INSERT INTO figure_revisions (figure_id, revision, value, source, note, "
+                    "saved_at, saved_by) VALUES (?, ?, ?, ?, ?, ?, ?)",
+                    [fid, revision, value, source, note, updated_at, updated_by],
+                )
+                conn.execute(
+                    "UPDATE figures SET value = ?, source = ?, note = ?, revision = ?, "
+                    "updated_at = ?, updated_by = ? WHERE id = ?",
+                    [figure.value, figure.source, figure.note, revision + 1, now, actor, fid],
+                )
+                saved.append(_with_revision(figure, revision + 1))
+                changed += 1
+            if changed:
+                self._audit(conn, actor, "figures", None, f"{changed} figure(s)")  # type: ignore[attr-defined]
+        return saved, changed
+
+    def list_figures(
+        self,
+        measure: str | None = None,
+        authority: str | None = None,
+        locality: str | None = None,
+        date_from: str | None = None,
+        date_to: str | None = None,
+    ) -> list[Figure]:
+        """Stored figures whose period overlaps ``date_from``..``date_to``, by measure, place
+        and period."""
+        sql = "SELECT * FROM figures WHERE 1 = 1"
+        params: list[Any] = []
+        for column, value in (("measure", measure), ("authority", authority),
+                              ("locality", locality)):  # fmt: skip
+            if value:
+                sql += f" AND {column} = ?"
+                params.append(value)
+        if date_from:
+            sql += " AND period_to >= ?"
+            params.append(date_from)
+        if date_to:
+            sql += " AND period_from <= ?"
+            params.append(date_to)
+        sql += " ORDER BY measure, authority, locality, period_to, period_from"
+        cursor = self.conn.execute(sql, params)  # type: ignore[attr-defined]
+        names = [d[0] for d in cursor.description]
+        return [_figure(dict(zip(names, row, strict=True))) for row in cursor.fetchall()]
+
+    def figure_history(self, measure: str, authority: str, locality: str, period_from: str,
+                       period_to: str) -> list[dict[str, Any]]:  # fmt: skip
+        """Earlier values of one figure, oldest first (who saved each, and when)."""
+        rows = self.conn.execute(  # type: ignore[attr-defined]
+            "SELECT r.revision, r.value, r.source, r.note, r.saved_at, r.saved_by "
+            "FROM figure_revisions r JOIN figures f ON f.id = r.figure_id "
+            "WHERE f.measure = ? AND f.authority = ? AND f.locality = ? AND f.period_from = ? "
+            "AND f.period_to = ? ORDER BY r.revision",
+            [measure, authority, locality, period_from, period_to],
+        ).fetchall()
+        keys = ("revision", "value", "source", "note", "saved_at", "saved_by")
+        return [dict(zip(keys, row, strict=True)) for row in rows]
+
+
+def _with_revision(figure: Figure, revision: int) -> Figure:
+    from dataclasses import replace
+
+    return replace(figure, revision=revision)
+
+
+def _figure(row: dict[str, Any]) -> Figure:
+    return Figure(
+        measure=row["measure"],
+        authority=row["authority"],
+        locality=row["locality"] or "",
+        period_from=row["period_from"],
+        period_to=row["period_to"],
+        value=float(row["value"]),
+        source=row["source"] or "",
+        note=row["note"] or "",
+        revision=int(row["revision"]),
+    )

@@ -1,0 +1,168 @@
+"""The data project's figures as a reader may see them: stored and derived, suppressed
+outside the team. Pages, the API, the CLI and learning updates all read figures here.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+from dataclasses import dataclass
+from typing import TYPE_CHECKING, Any
+
+from evidence.consent import INTERNAL, visible_consents
+from evidence.derived import derived_figures
+from evidence.disclosure import PRIMARY, suppressed, words
+from evidence.figures import Figure, read_csv, validate_figure
+from evidence.model import ValidationError
+
+if TYPE_CHECKING:
+    from .services import Evidence
+
+
+@dataclass(frozen=True)
+class Shown:
+    """A figure as a reader sees it: its value, or None and why it is withheld."""
+
+    figure: Figure
+    value: float | None
+    reason: str = ""  # "primary" or "secondary" when withheld
+    threshold: int = 5
+
+    @property
+    def suppressed(self) -> bool:
+        return self.value is None
+
+    @property
+    def words(self) -> str:
+        """The value as a page reads it (withheld ones in words)."""
+        if self.value is None:
+            return words(self.reason, self.threshold)
+        return f"{self.value:,.0f}" if float(self.value).is_integer() else f"{self.value:,.1f}"
+
+    def to_dict(self) -> dict[str, Any]:
+        return self.figure.to_dict(self.value, self.suppressed)
+
+
+def plan_for(ev: Evidence):
+    """The plan a figure is judged by, given its ``period_to``."""
+    plan_on = getattr(ev, "plan_on", None)
+    return (lambda day: plan_on(day)) if plan_on else (lambda day: ev.framework)
+
+
+def figures(
+    ev: Evidence,
+    audience: str,
+    measure: str | None = None,
+    authority: str | None = None,
+    locality: str | None = None,
+    date_from: str | None = None,
+    date_to: str | None = None,
+) -> list[Shown]:
+    """Figures (stored and derived) whose period overlaps ``date_from``..``date_to``, as the
+    audience may see them. Suppression is decided over whole groups (an authority and all its
+    localities) before the place filters apply, so a filter cannot undo it."""
+    found: list[Figure] = ev.store.list_figures(measure, None, None, date_from, date_to)
+    consents = visible_consents(audience)
+    for m in ev.framework.measures:
+        if m.derived and measure in (None, m.code):
+            found += derived_figures(ev.store.conn, m, consents, None, None, date_from, date_to)
+    measure_of = ev.framework.measure
+    withheld = suppressed(found, measure_of) if audience != INTERNAL else {}
+    shown = []
+    for i, figure in enumerate(found):
+        if authority and figure.authority != authority:
+            continue
+        if locality and figure.locality != locality:
+            continue
+        reason = withheld.get(i, "")
+        m = measure_of(figure.measure)
+        threshold = m.disclosure_threshold if m is not None else 5
+        shown.append(Shown(figure, None if reason else figure.value, reason, threshold))
+    shown.sort(key=lambda s: (s.figure.measure, s.figure.authority, s.figure.locality,
+                              s.figure.period_to, s.figure.period_from))  # fmt: skip
+    return shown
+
+
+def latest(shown: list[Shown]) -> list[Shown]:
+    """Each place's most recent figure."""
+    by_place: dict[tuple[str, str], Shown] = {}
+    for s in shown:
+        key = (s.figure.authority, s.figure.locality)
+        if key not in by_place or s.figure.period_to >= by_place[key].figure.period_to:
+            by_place[key] = s
+    order = lambda s: (s.figure.authority != "Scotland", s.figure.authority, s.figure.locality)  # noqa: E731
+    return sorted(by_place.values(), key=order)
+
+
+def change(series: list[Shown]) -> str:
+    """The direction of a place's latest figure against the one before, in words (only
+    where both are shown: a change must not let a withheld figure be worked out)."""
+    if len(series) < 2:
+        return "no earlier figure"
+    before, last = series[-2], series[-1]
+    if before.value is None or last.value is None:
+        return "not shown"
+    diff = last.value - before.value
+    if diff == 0:
+        return "no change"
+    return f"{'up' if diff > 0 else 'down'} {abs(diff):,.0f}"
+
+
+def direction(measure: Any, series: list[Shown]) -> str:
+    """Better, worse or the same, by the measure's ``better`` (in words, not only colour)."""
+    if len(series) < 2 or series[-1].value is None or series[-2].value is None:
+        return ""
+    diff = series[-1].value - series[-2].value
+    if diff == 0:
+        return "the same"
+    better = (diff < 0) if measure.better == "lower" else (diff > 0)
+    return "better" if better else "worse"
+
+
+def measures(ev: Evidence, audience: str) -> list[dict[str, Any]]:
+    """Every measure of the plan with its latest figure per place (the /api/measures shape)."""
+    all_shown = figures(ev, audience)
+    out = []
+    for m in ev.framework.measures:
+        mine = [s for s in all_shown if s.figure.measure == m.code]
+        out.append({**m.to_dict(), "latest": [s.to_dict() for s in latest(mine)]})
+    return out
+
+
+def save(ev: Evidence, data: Any, actor: str) -> list[Figure]:
+    """Validate one figure or a list (each problem named by its index), save all or none."""
+    items = data if isinstance(data, list) else [data]
+    if not items:
+        raise ValidationError("figures", "the list is empty")
+    judge = plan_for(ev)
+    checked: list[Figure] = []
+    errors: dict[str, str] = {}
+    for index, item in enumerate(items):
+        try:
+            checked.append(validate_figure(item, judge))
+        except ValidationError as exc:
+            prefix = f"{index}." if isinstance(data, list) else ""
+            errors.update({f"{prefix}{k}": v for k, v in exc.errors.items()})
+    if errors:
+        raise ValidationError(errors)
+    saved, _ = ev.store.save_figures(checked, actor)
+    return saved
+
+
+def import_csv(ev: Evidence, text: str, actor: str) -> tuple[int, int]:
+    """Import a figures CSV, the whole file or nothing; returns (figures read, changed)."""
+    found = read_csv(text, plan_for(ev))
+    _, changed = ev.store.save_figures(found, actor)
+    return len(found), changed
+
+
+def parse_date(value: str | None, field: str) -> str | None:
+    """A YYYY-MM-DD filter value, or ValidationError naming the field."""
+    if value in (None, ""):
+        return None
+    try:
+        return dt.date.fromisoformat(str(value)).isoformat()
+    except ValueError:
+        raise ValidationError(field, "must be a date written YYYY-MM-DD") from None
+
+
+__all__ = ["PRIMARY", "Shown", "figures", "import_csv", "latest", "measures", "save"]
