@@ -126,9 +126,111 @@ ERROR = {
 }
 
 
+FIGURE = {
+    "type": "object",
+    "required": ["measure", "authority", "period_from", "period_to", "value", "source"],
+    "properties": {
+        "measure": {"type": "string"},
+        "authority": {"type": "string", "description": "An authority of the plan, or Scotland"},
+        "locality": {"type": "string", "nullable": True},
+        "period_from": {"type": "string", "format": "date"},
+        "period_to": {"type": "string", "format": "date"},
+        "value": {"type": "number", "nullable": True, "description": "null when suppressed"},
+        "source": {"type": "string"},
+        "note": {"type": "string"},
+        "revision": {"type": "integer"},
+        "suppressed": {"type": "boolean"},
+        "derived": {"type": "boolean"},
+    },
+}
+MEASURE = {
+    "type": "object",
+    "properties": {
+        "code": {"type": "string"},
+        "name": {"type": "string"},
+        "unit": {"type": "string", "enum": ["count", "percent", "gbp", "rate"]},
+        "better": {"type": "string", "enum": ["lower", "higher"]},
+        "indicators": LIST,
+        "disclosure_threshold": {"type": "integer"},
+        "derived": {"type": "boolean"},
+        "latest": {"type": "array", "items": {"$ref": "#/components/schemas/Figure"}},
+    },
+}
+
+
+def _figure_paths() -> dict[str, Any]:
+    figures = {
+        "type": "object",
+        "properties": {"figures": {"type": "array", "items": _ref("Figure")}},
+    }
+    page = {
+        "type": "object",
+        "properties": {
+            "total": {"type": "integer"},
+            "page": {"type": "integer"},
+            "per_page": {"type": "integer"},
+            "figures": {"type": "array", "items": _ref("Figure")},
+        },
+    }
+    return {
+        "/api/measures": {
+            "get": {
+                "summary": "Every measure of the plan with its latest figure per place",
+                "operationId": "listMeasures",
+                "responses": {
+                    "200": _json(
+                        {
+                            "type": "object",
+                            "properties": {"measures": {"type": "array", "items": _ref("Measure")}},
+                        },
+                        "The measures",
+                    ),  # fmt: skip
+                    **_errors(401),
+                },
+            }
+        },
+        "/api/figures": {
+            "get": {
+                "summary": "Figures whose period overlaps from..to (small counts suppressed "
+                "outside the team)",
+                "operationId": "listFigures",
+                "parameters": [
+                    _query("measure", "Measure code"),
+                    _query("authority", "Authority, or Scotland"),
+                    _query("locality", "Locality"),
+                    *FILTERS[-4:],
+                ],
+                "responses": {"200": _json(page, "One page of figures"), **_errors(400, 401)},
+            },
+            "post": {
+                "summary": "Add or correct figures (editor): one figure or a list, all or none",
+                "operationId": "addFigures",
+                "requestBody": {
+                    "required": True,
+                    "content": {
+                        "application/json": {
+                            "schema": {
+                                "oneOf": [
+                                    _ref("Figure"),
+                                    {"type": "array", "items": _ref("Figure")},
+                                ]
+                            }
+                        }
+                    },
+                },  # fmt: skip
+                "responses": {
+                    "201": _json(figures, "The figures as saved"),
+                    **_errors(400, 401, 403, 413, 422),
+                },
+            },
+        },
+    }
+
+
 def _paths() -> dict[str, Any]:
     record = _json(_ref("Record"), "The record")
     return {
+        **_figure_paths(),
         "/api/framework": {
             "get": {
                 "summary": "The active framework",
@@ -359,6 +461,8 @@ def openapi_document() -> dict[str, Any]:
                 },
                 "Rating": RATING,
                 "RatingInput": RATING_INPUT,
+                "Figure": FIGURE,
+                "Measure": MEASURE,
                 "RatingList": {
                     "type": "object",
                     "properties": {

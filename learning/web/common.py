@@ -142,6 +142,8 @@ def type_label(record_type: str) -> str:
 
 
 def init_app(app) -> None:
+    from .forms import field_id
+
     @app.context_processor
     def _helpers() -> dict[str, Any]:
-        return {"type_label": type_label}
+        return {"type_label": type_label, "field_id": field_id}

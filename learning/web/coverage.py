@@ -11,6 +11,7 @@ from evidence.store import RecordFilter
 from . import ratings
 from .auth import audience
 from .common import Pagination, evidence_types, page_number, per_page
+from .measures import measure_rows
 from .state import evidence
 
 bp = Blueprint("framework", __name__)
@@ -79,6 +80,7 @@ def dashboard():
         total=total,
         recent=recent,
         gaps=gaps,
+        measures=[m for m in measure_rows() if m["count"]],
     )
 
 
@@ -124,5 +126,6 @@ def render_indicator(
         records=records,
         total=total,
         pagination=Pagination(page, size, total, "framework.indicator", {"code": code}),
+        measures=measure_rows([m.code for m in ev.framework.measures if code in m.indicators]),
         **ratings.page_context(code, values, errors, recent=records if page == 1 else None),
     )

@@ -1,0 +1,52 @@
+"""The data project's figures in the JSON API: measures, figures, and adding figures."""
+
+from __future__ import annotations
+
+from flask import jsonify, request, url_for
+from flask_login import current_user
+
+from evidence.model import ValidationError
+from learning import data_project
+from learning.web.auth import audience
+from learning.web.state import evidence
+
+from .errors import ApiError
+from .routes import MAX_PER_PAGE, _int_arg, bp, json_body, require
+
+
+@bp.route("/measures")
+def list_measures():
+    """Every measure with its latest figure per place (small counts withheld outside the team)."""
+    return jsonify({"measures": data_project.measures(evidence(), audience())})
+
+
+@bp.route("/figures")
+def list_figures():
+    page = _int_arg("page", 1, 10**6)
+    per_page = _int_arg("per_page", 50, MAX_PER_PAGE)
+    args = request.args
+    try:
+        dates = [data_project.parse_date(args.get(k), k) for k in ("from", "to")]
+    except ValidationError as exc:
+        raise ApiError(400, "; ".join(f"{k} {v}" for k, v in exc.errors.items()),
+                       exc.errors) from None  # fmt: skip
+    shown = data_project.figures(
+        evidence(), audience(), args.get("measure") or None, args.get("authority") or None,
+        args.get("locality") or None, *dates,
+    )  # fmt: skip
+    chunk = shown[(page - 1) * per_page : page * per_page]
+    return jsonify({
+        "total": len(shown), "page": page, "per_page": per_page,
+        "figures": [s.to_dict() for s in chunk],
+    })  # fmt: skip
+
+
+@bp.route("/figures", methods=["POST"])
+def add_figures():
+    """One figure or a list, saved all or none (editors)."""
+    require("editor")
+    saved = data_project.save(evidence(), json_body(), current_user.name)
+    response = jsonify({"figures": [f.to_dict() for f in saved]})
+    response.status_code = 201
+    response.headers["Location"] = url_for("api.list_figures")
+    return response

@@ -1,0 +1,146 @@
+"""Measures and their figures: /measures, /measures/CODE (a chart and the same figures as a
+table), and the editors' form to add or correct a figure."""
+
+from __future__ import annotations
+
+from typing import Any
+
+from flask import Blueprint, Response, abort, flash, redirect, render_template, request, url_for
+from flask_login import current_user
+
+from evidence.figures import COMPARATOR
+from evidence.model import ValidationError
+from learning import charts, data_project
+
+from .auth import audience, role_required
+from .common import iso_date
+from .state import evidence
+
+bp = Blueprint("measures", __name__)
+FIGURE_KEYS = ("authority", "locality", "period_from", "period_to", "value", "source", "note")
+
+
+def _measure(code: str):
+    measure = evidence().framework.measure(code)
+    if measure is None:
+        abort(404)
+    return measure
+
+
+def _chosen() -> dict[str, Any]:
+    """The place and period chosen in the address (unknown values are ignored)."""
+    framework = evidence().framework
+    args = request.args
+    authority = args.get("authority") or None
+    if authority not in (*framework.authorities, COMPARATOR, None):
+        authority = None
+    locality = args.get("locality") or None
+    if locality and (authority is None or locality not in framework.authorities.get(authority, ())):
+        locality = None
+    return {"authority": authority, "locality": locality,
+            "from": iso_date(args.get("from")), "to": iso_date(args.get("to"))}  # fmt: skip
+
+
+def series_of(shown: list[data_project.Shown], authority: str | None) -> dict[str, Any]:
+    """Figures by place over time: the chosen authority's localities and its total, else each
+    authority; Scotland, the comparator, on a chart of its own."""
+    places: dict[str, list] = {}
+    comparator: dict[str, list] = {}
+    for s in shown:
+        f = s.figure
+        if f.authority == COMPARATOR:
+            comparator.setdefault(COMPARATOR, []).append((f.period_to, s.value))
+        elif authority is None and not f.locality:
+            places.setdefault(f.authority, []).append((f.period_to, s.value))
+        elif authority is not None and f.authority == authority:
+            places.setdefault(f.place, []).append((f.period_to, s.value))
+    return {"places": places, "comparator": comparator}
+
+
+def summary(measure: Any, shown: list[data_project.Shown]) -> list[dict[str, Any]]:
+    """Each place's latest figure with its change and direction (authorities and Scotland)."""
+    rows = []
+    for last in data_project.latest(shown):
+        if last.figure.locality:
+            continue
+        place = [s for s in shown if (s.figure.authority, s.figure.locality)
+                 == (last.figure.authority, last.figure.locality)]  # fmt: skip
+        rows.append({
+            "shown": last, "change": data_project.change(place),
+            "direction": data_project.direction(measure, place),
+        })  # fmt: skip
+    return rows
+
+
+def measure_rows(codes: list[str] | None = None) -> list[dict[str, Any]]:
+    """For pages that list measures (dashboard, indicator pages): each with its summary."""
+    ev = evidence()
+    shown = data_project.figures(ev, audience())
+    rows = []
+    for measure in ev.framework.measures:
+        if codes is not None and measure.code not in codes:
+            continue
+        mine = [s for s in shown if s.figure.measure == measure.code]
+        rows.append({"measure": measure, "rows": summary(measure, mine), "count": len(mine)})
+    return rows
+
+
+@bp.route("/measures")
+def index():
+    return render_template("measures/index.html", measures=measure_rows())
+
+
+@bp.route("/measures/<code>")
+def show(code: str):
+    return render_measure(code)
+
+
+def render_measure(code: str, values: dict | None = None, errors: dict | None = None) -> str:
+    measure = _measure(code)
+    chosen = _chosen()
+    shown = data_project.figures(evidence(), audience(), code, chosen["authority"],
+                                 chosen["locality"], chosen["from"], chosen["to"])  # fmt: skip
+    series = series_of(shown, chosen["authority"])
+    args = {k: v for k, v in chosen.items() if v}
+    return render_template(
+        "measures/show.html",
+        measure=measure,
+        shown=shown,
+        chosen=chosen,
+        args=args,
+        framework=evidence().framework,
+        alt=charts.alt_text(measure.name, series["places"]),
+        comparator_alt=charts.alt_text(f"{measure.name}: Scotland", series["comparator"]),
+        has_places=any(series["places"].values()),
+        has_comparator=bool(series["comparator"]),
+        values=values or {"authority": chosen["authority"] or "", "source": ""},
+        errors=errors or {},
+        summary=summary(measure, shown),
+    )
+
+
+@bp.route("/measures/<code>/chart.svg")
+def chart(code: str):
+    measure = _measure(code)
+    chosen = _chosen()
+    shown = data_project.figures(evidence(), audience(), code, chosen["authority"],
+                                 chosen["locality"], chosen["from"], chosen["to"])  # fmt: skip
+    series = series_of(shown, chosen["authority"])
+    which = "comparator" if request.args.get("comparator") == "1" else "places"
+    title = measure.name + (": Scotland" if which == "comparator" else "")
+    svg = charts.chart(evidence().data_dir / "cache", title, measure.unit, series[which])
+    return Response(svg, mimetype="image/svg+xml")
+
+
+@bp.route("/measures/<code>/figures", methods=["POST"])
+@role_required("editor")
+def add(code: str):
+    measure = _measure(code)
+    values = {k: request.form.get(k, "").strip() for k in FIGURE_KEYS}
+    data = {"measure": measure.code, **values}
+    try:
+        data_project.save(evidence(), data, current_user.name)
+    except ValidationError as exc:
+        return render_measure(code, values, exc.errors), 422
+    flash("The figure has been saved.", "success")
+    return redirect(url_for("measures.show", code=code))
