@@ -122,6 +122,12 @@ def demo(ctx: click.Context, if_empty: bool) -> None:
         items = [("demo", d) for d in demo_mod.generate(evidence.framework)]
         added, skipped = evidence.import_items(items, actor="demo")
         click.echo(f"Demo data: {added} records loaded, {skipped} already present.")
+        from . import data_project
+        from .demo.figures import local_figures, real_register_csv
+
+        read, _ = data_project.import_csv(evidence, real_register_csv(), "demo")
+        local = data_project.save(evidence, local_figures(evidence.framework), "demo")
+        click.echo(f"Demo figures: {read} published Scotland figures, {len(local)} demo ones.")
     click.echo("Demo users (name / password):")
     for name, role, password in demo_mod.DEMO_USERS:
         try:
