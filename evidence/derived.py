@@ -16,6 +16,23 @@ SOURCE = "Counted from the WM2U records"
 _QUARTER_END = {1: "03-31", 2: "06-30", 3: "09-30", 4: "12-31"}
 
 
+def latest_quarters_from(
+    conn: sqlite3.Connection, measure: Any, consents: Collection[str], quarters: int = 2
+) -> str | None:
+    """The first day of the quarter ``quarters - 1`` before the latest one with records."""
+    placeholders = ", ".join("?" * len(consents))
+    (latest,) = conn.execute(
+        f"SELECT max(date) FROM records WHERE type = ? AND deleted_at IS NULL "
+        f"AND consent IN ({placeholders})",
+        [measure.derivation.record_type, *consents],
+    ).fetchone()
+    if not latest:
+        return None
+    year, month = int(latest[:4]), int(latest[5:7])
+    index = year * 4 + (month - 1) // 3 - (quarters - 1)
+    return f"{index // 4}-{(index % 4) * 3 + 1:02d}-01"
+
+
 def derived_figures(
     conn: sqlite3.Connection,
     measure: Any,
@@ -45,6 +62,12 @@ def derived_figures(
     if authority:
         sql += " AND authority = ?"
         params.append(authority)
+    if date_from:  # whole quarters: from the first day of date_from's quarter
+        sql += " AND date >= ?"
+        params.append(f"{date_from[:5]}{(int(date_from[5:7]) - 1) // 3 * 3 + 1:02d}-01")
+    if date_to:
+        sql += " AND date <= ?"
+        params.append(f"{date_to[:4]}-{_QUARTER_END[(int(date_to[5:7]) + 2) // 3]}")
     sql += " GROUP BY 1, 2, 3, 4"
     totals: dict[tuple[str, str, int], float] = {}
     cells: list[tuple[str, str, str, int, float]] = []

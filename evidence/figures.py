@@ -307,7 +307,28 @@ class FigureStore:
             sql += " AND period_from <= ?"
             params.append(date_to)
         sql += " ORDER BY measure, authority, locality, period_to, period_from"
-        cursor = self.conn.execute(sql, params)  # type: ignore[attr-defined]
+        rows = self.conn.execute(sql.replace("SELECT *", f"SELECT {_COLUMNS}"), params)  # type: ignore[attr-defined]
+        return [_from_row(row) for row in rows.fetchall()]
+
+    def figures_signature(self) -> tuple:
+        """Changes whenever a figure is added or changed (for caches of figures)."""
+        return tuple(
+            self.conn.execute(  # type: ignore[attr-defined]
+                "SELECT count(*), max(id), max(updated_at), total(revision) FROM figures"
+            ).fetchone()
+        )
+
+    def recent_figures(self, measure: str, per_place: int = 2) -> list[Figure]:
+        """Every figure of the periods that are some place's latest ``per_place`` ones (so
+        each period's groups are whole, for disclosure control)."""
+        cursor = self.conn.execute(  # type: ignore[attr-defined]
+            "SELECT * FROM figures WHERE measure = ? AND period_to IN ("
+            "SELECT DISTINCT period_to FROM (SELECT period_to, row_number() OVER ("
+            "PARTITION BY authority, locality ORDER BY period_to DESC) AS n "
+            "FROM figures WHERE measure = ?) WHERE n <= ?) "
+            "ORDER BY authority, locality, period_to, period_from",
+            [measure, measure, per_place],
+        )
         names = [d[0] for d in cursor.description]
         return [_figure(dict(zip(names, row, strict=True))) for row in cursor.fetchall()]
 
@@ -323,6 +344,15 @@ class FigureStore:
         ).fetchall()
         keys = ("revision", "value", "source", "note", "saved_at", "saved_by")
         return [dict(zip(keys, row, strict=True)) for row in rows]
+
+
+_COLUMNS = "measure, authority, locality, period_from, period_to, value, source, note, revision"
+
+
+def _from_row(row: tuple) -> Figure:
+    measure, authority, locality, start, end, value, source, note, revision = row
+    return Figure(measure, authority, locality or "", start, end, float(value), source or "",
+                  note or "", int(revision))  # fmt: skip
 
 
 def _with_revision(figure: Figure, revision: int) -> Figure:

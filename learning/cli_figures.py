@@ -51,10 +51,16 @@ def figures_import(ctx: click.Context, file: Path) -> None:
 @refusals
 def figures_list(ctx, measure, authority, locality, date_from, date_to, as_json) -> None:
     """List figures (stored and counted from the records) whose period overlaps --from/--to."""
-    shown = data_project.figures(
-        _evidence(ctx), INTERNAL, measure, authority, locality,
-        data_project.parse_date(date_from, "from"), data_project.parse_date(date_to, "to"),
+    filters = dict(
+        authority=authority, locality=locality,
+        date_from=data_project.parse_date(date_from, "from"),
+        date_to=data_project.parse_date(date_to, "to"),
     )  # fmt: skip
+    ev = _evidence(ctx)
+    if measure:
+        shown = data_project.figures(ev, INTERNAL, measure, **filters)
+    else:
+        shown = data_project.all_figures(ev, INTERNAL, **filters)
     if as_json:
         rows = [s.to_dict() for s in shown]
         _json_out({"total": len(rows), "page": 1, "per_page": len(rows), "figures": rows})

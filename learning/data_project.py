@@ -51,21 +51,76 @@ def plan_for(ev: Evidence):
 def figures(
     ev: Evidence,
     audience: str,
-    measure: str | None = None,
+    measure: str,
     authority: str | None = None,
     locality: str | None = None,
     date_from: str | None = None,
     date_to: str | None = None,
 ) -> list[Shown]:
-    """Figures (stored and derived) whose period overlaps ``date_from``..``date_to``, as the
-    audience may see them. Suppression is decided over whole groups (an authority and all its
-    localities) before the place filters apply, so a filter cannot undo it."""
-    found: list[Figure] = ev.store.list_figures(measure, None, None, date_from, date_to)
-    consents = visible_consents(audience)
+    """A measure's figures (stored or derived) whose period overlaps ``date_from``..
+    ``date_to``, as the audience may see them."""
+    m = ev.framework.measure(measure)
+    if m is None:
+        return []
+    every = _every(ev, audience, m)
+    return [
+        s for s in every
+        if (not authority or s.figure.authority == authority)
+        and (not locality or s.figure.locality == locality)
+        and (not date_from or s.figure.period_to >= date_from)
+        and (not date_to or s.figure.period_from <= date_to)
+    ]  # fmt: skip
+
+
+# A measure's judged figures per (data dir, measure, audience), kept while neither the
+# figures nor (for a derived measure) the records change: pages ask again and again.
+_CACHE: dict[tuple, tuple[tuple, list[Shown]]] = {}
+_CACHE_SIZE = 64
+
+
+def _every(ev: Evidence, audience: str, m: Any) -> list[Shown]:
+    key = (str(ev.data_dir), m.code, audience)
+    stamp = (ev.store.generation(),) if m.derived else ev.store.figures_signature()
+    cached = _CACHE.get(key)
+    if cached is not None and cached[0] == stamp:
+        return cached[1]
+    if m.derived:
+        found = derived_figures(ev.store.conn, m, visible_consents(audience))
+    else:
+        found = ev.store.list_figures(m.code)
+    judged = _judged(ev, found, audience)
+    if len(_CACHE) >= _CACHE_SIZE:
+        _CACHE.clear()
+    _CACHE[key] = (stamp, judged)
+    return judged
+
+
+def all_figures(ev: Evidence, audience: str, **filters: Any) -> list[Shown]:
+    """Every measure's figures (for exports and the CLI), measure by measure."""
+    out: list[Shown] = []
     for m in ev.framework.measures:
-        if m.derived and measure in (None, m.code):
-            found += derived_figures(ev.store.conn, m, consents, None, None, date_from, date_to)
-    measure_of = ev.framework.measure
+        out += figures(ev, audience, m.code, **filters)
+    return out
+
+
+def recent(ev: Evidence, audience: str, measure: Any) -> list[Shown]:
+    """Each place's latest two figures of a measure (what summaries need)."""
+    every = _every(ev, audience, measure)
+    periods = {s.figure.period_to for series in by_place(every).values() for s in series[-2:]}
+    return [s for s in every if s.figure.period_to in periods]
+
+
+def _judged(
+    ev: Evidence,
+    found: list[Figure],
+    audience: str,
+    authority: str | None = None,
+    locality: str | None = None,
+) -> list[Shown]:
+    """Suppression is decided over whole groups (an authority and all its localities) before
+    the place filters apply, so a filter cannot undo it."""
+    known = {m.code: m for m in ev.framework.measures}
+    measure_of = known.get
     withheld = suppressed(found, measure_of) if audience != INTERNAL else {}
     shown = []
     for i, figure in enumerate(found):
@@ -80,6 +135,14 @@ def figures(
     shown.sort(key=lambda s: (s.figure.measure, s.figure.authority, s.figure.locality,
                               s.figure.period_to, s.figure.period_from))  # fmt: skip
     return shown
+
+
+def by_place(shown: list[Shown]) -> dict[tuple[str, str], list[Shown]]:
+    """Figures grouped by (authority, locality), each oldest first."""
+    out: dict[tuple[str, str], list[Shown]] = {}
+    for s in shown:
+        out.setdefault((s.figure.authority, s.figure.locality), []).append(s)
+    return out
 
 
 def latest(shown: list[Shown]) -> list[Shown]:
@@ -120,11 +183,11 @@ def direction(measure: Any, series: list[Shown]) -> str:
 
 def measures(ev: Evidence, audience: str) -> list[dict[str, Any]]:
     """Every measure of the plan with its latest figure per place (the /api/measures shape)."""
-    all_shown = figures(ev, audience)
     out = []
     for m in ev.framework.measures:
-        mine = [s for s in all_shown if s.figure.measure == m.code]
-        out.append({**m.to_dict(), "latest": [s.to_dict() for s in latest(mine)]})
+        out.append(
+            {**m.to_dict(), "latest": [s.to_dict() for s in latest(recent(ev, audience, m))]}
+        )
     return out
 
 

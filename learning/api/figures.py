@@ -30,10 +30,12 @@ def list_figures():
     except ValidationError as exc:
         raise ApiError(400, "; ".join(f"{k} {v}" for k, v in exc.errors.items()),
                        exc.errors) from None  # fmt: skip
-    shown = data_project.figures(
-        evidence(), audience(), args.get("measure") or None, args.get("authority") or None,
-        args.get("locality") or None, *dates,
-    )  # fmt: skip
+    filters = dict(authority=args.get("authority") or None, locality=args.get("locality") or None,
+                   date_from=dates[0], date_to=dates[1])  # fmt: skip
+    if args.get("measure"):
+        shown = data_project.figures(evidence(), audience(), args["measure"], **filters)
+    else:
+        shown = data_project.all_figures(evidence(), audience(), **filters)
     chunk = shown[(page - 1) * per_page : page * per_page]
     return jsonify({
         "total": len(shown), "page": page, "per_page": per_page,

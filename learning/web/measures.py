@@ -13,7 +13,7 @@ from evidence.model import ValidationError
 from learning import charts, data_project
 
 from .auth import audience, role_required
-from .common import iso_date
+from .common import Pagination, iso_date, page_number
 from .state import evidence
 
 bp = Blueprint("measures", __name__)
@@ -41,6 +41,10 @@ def _chosen() -> dict[str, Any]:
             "from": iso_date(args.get("from")), "to": iso_date(args.get("to"))}  # fmt: skip
 
 
+CHART_POINTS = 40  # the latest figures of each place a chart shows, unless a period is chosen
+PER_PAGE = 50
+
+
 def series_of(shown: list[data_project.Shown], authority: str | None) -> dict[str, Any]:
     """Figures by place over time: the chosen authority's localities and its total, else each
     authority; Scotland, the comparator, on a chart of its own."""
@@ -54,20 +58,21 @@ def series_of(shown: list[data_project.Shown], authority: str | None) -> dict[st
             places.setdefault(f.authority, []).append((f.period_to, s.value))
         elif authority is not None and f.authority == authority:
             places.setdefault(f.place, []).append((f.period_to, s.value))
-    return {"places": places, "comparator": comparator}
+    trim = lambda series: {k: v[-CHART_POINTS:] for k, v in series.items()}  # noqa: E731
+    return {"places": trim(places), "comparator": trim(comparator)}
 
 
 def summary(measure: Any, shown: list[data_project.Shown]) -> list[dict[str, Any]]:
     """Each place's latest figure with its change and direction (authorities and Scotland)."""
     rows = []
-    for last in data_project.latest(shown):
-        if last.figure.locality:
+    for (_, locality), series in sorted(
+        data_project.by_place(shown).items(), key=lambda item: (item[0][0] != COMPARATOR, item[0])
+    ):
+        if locality:
             continue
-        place = [s for s in shown if (s.figure.authority, s.figure.locality)
-                 == (last.figure.authority, last.figure.locality)]  # fmt: skip
         rows.append({
-            "shown": last, "change": data_project.change(place),
-            "direction": data_project.direction(measure, place),
+            "shown": series[-1], "change": data_project.change(series),
+            "direction": data_project.direction(measure, series),
         })  # fmt: skip
     return rows
 
@@ -75,12 +80,11 @@ def summary(measure: Any, shown: list[data_project.Shown]) -> list[dict[str, Any
 def measure_rows(codes: list[str] | None = None) -> list[dict[str, Any]]:
     """For pages that list measures (dashboard, indicator pages): each with its summary."""
     ev = evidence()
-    shown = data_project.figures(ev, audience())
     rows = []
     for measure in ev.framework.measures:
         if codes is not None and measure.code not in codes:
             continue
-        mine = [s for s in shown if s.figure.measure == measure.code]
+        mine = data_project.recent(ev, audience(), measure)
         rows.append({"measure": measure, "rows": summary(measure, mine), "count": len(mine)})
     return rows
 
@@ -102,10 +106,16 @@ def render_measure(code: str, values: dict | None = None, errors: dict | None = 
                                  chosen["locality"], chosen["from"], chosen["to"])  # fmt: skip
     series = series_of(shown, chosen["authority"])
     args = {k: v for k, v in chosen.items() if v}
+    page = page_number()
+    newest_first = shown[::-1]
     return render_template(
         "measures/show.html",
         measure=measure,
-        shown=shown,
+        shown=newest_first[(page - 1) * PER_PAGE : page * PER_PAGE],
+        pagination=Pagination(
+            page, PER_PAGE, len(shown), "measures.show", {"code": code, **args}
+        ),  # fmt: skip
+        total=len(shown),
         chosen=chosen,
         args=args,
         framework=evidence().framework,
@@ -116,6 +126,7 @@ def render_measure(code: str, values: dict | None = None, errors: dict | None = 
         values=values or {"authority": chosen["authority"] or "", "source": ""},
         errors=errors or {},
         summary=summary(measure, shown),
+        chart_points=CHART_POINTS,
     )
 
 
