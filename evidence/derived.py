@@ -16,23 +16,6 @@ SOURCE = "Counted from the WM2U records"
 _QUARTER_END = {1: "03-31", 2: "06-30", 3: "09-30", 4: "12-31"}
 
 
-def latest_quarters_from(
-    conn: sqlite3.Connection, measure: Any, consents: Collection[str], quarters: int = 2
-) -> str | None:
-    """The first day of the quarter ``quarters - 1`` before the latest one with records."""
-    placeholders = ", ".join("?" * len(consents))
-    (latest,) = conn.execute(
-        f"SELECT max(date) FROM records WHERE type = ? AND deleted_at IS NULL "
-        f"AND consent IN ({placeholders})",
-        [measure.derivation.record_type, *consents],
-    ).fetchone()
-    if not latest:
-        return None
-    year, month = int(latest[:4]), int(latest[5:7])
-    index = year * 4 + (month - 1) // 3 - (quarters - 1)
-    return f"{index // 4}-{(index % 4) * 3 + 1:02d}-01"
-
-
 def derived_figures(
     conn: sqlite3.Connection,
     measure: Any,
