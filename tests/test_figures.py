@@ -179,6 +179,10 @@ def test_the_api_saves_all_or_none_and_suppresses_for_viewers(as_role) -> None:
     page = viewer.get("/measures/children_on_cpr?authority=Dundee").text
     assert "fewer than 5" in page and "not shown" in page
     assert editor.get("/measures/children_on_cpr?authority=Dundee").text.count("fewer than") == 0
+    exported = viewer.get("/measures/children_on_cpr/figures.csv?authority=Dundee")
+    assert exported.status_code == 200 and exported.data.startswith(b"\xef\xbb\xbf")
+    lochee_row = next(line for line in exported.text.splitlines() if ",Lochee," in line)
+    assert ",3," not in lochee_row and "fewer than 5" in lochee_row
     chart = viewer.get("/measures/children_on_cpr/chart.svg?authority=Dundee")
     assert chart.status_code == 200 and chart.mimetype == "image/svg+xml"
     assert "Lochee (not shown)" in chart.text

@@ -29,6 +29,8 @@ MATRIX = [
     ("GET", "/measures/<code>", "/measures/children_on_cpr", None, "302 200 200 200"),
     ("GET", "/measures/<code>/chart.svg", "/measures/children_on_cpr/chart.svg", None,
      "302 200 200 200"),
+    ("GET", "/measures/<code>/figures.csv", "/measures/children_on_cpr/figures.csv", None,
+     "302 200 200 200"),
     ("POST", "/measures/<code>/figures", "/measures/children_on_cpr/figures", {},
      "302 403 422 422"),
     ("GET", "/records", "/records", None, "302 200 200 200"),

@@ -143,6 +143,26 @@ def chart(code: str):
     return Response(svg, mimetype="image/svg+xml")
 
 
+@bp.route("/measures/<code>/figures.csv")
+def download(code: str):
+    """The measure's figures as CSV, as the reader may see them (withheld ones left empty)."""
+    from evidence.figures import write_csv
+
+    measure = _measure(code)
+    chosen = _chosen()
+    shown = data_project.figures(evidence(), audience(), code, chosen["authority"],
+                                 chosen["locality"], chosen["from"], chosen["to"])  # fmt: skip
+    rows = []
+    for s in shown:
+        row = s.to_dict()
+        if s.suppressed:
+            row["note"] = f"{s.words} (withheld: a small count, or one that would give it away)"
+        rows.append(row)
+    response = Response(write_csv(rows), mimetype="text/csv")
+    response.headers["Content-Disposition"] = f'attachment; filename="{measure.code}.csv"'
+    return response
+
+
 @bp.route("/measures/<code>/figures", methods=["POST"])
 @role_required("editor")
 def add(code: str):
