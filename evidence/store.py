@@ -20,6 +20,7 @@ from sqlite_utils import Database
 from .citing import Citing, shown_changed
 from .erasure import Erasure
 from .model import Conflict, Record, ValidationError, new_id, utcnow
+from .plans import Plans
 from .reading import Reading, RecordFilter
 from .rows import content_hash, record_to_row
 from .schema import migrations
@@ -42,7 +43,7 @@ def connect(path: str | Path) -> sqlite3.Connection:
     return conn
 
 
-class Store(Reading, Erasure, Citing, Upkeep):
+class Store(Reading, Erasure, Citing, Upkeep, Plans):
     """Records, revisions, the index queue, people and the audit log in one SQLite file."""
 
     def __init__(self, path: str | Path) -> None:
@@ -176,47 +177,57 @@ class Store(Reading, Erasure, Citing, Upkeep):
             current = self.get(record.id)
             if current.revision != expected_revision:
                 raise Conflict(record.id, expected_revision, current.revision)
-            conn.execute(
-                "INSERT INTO revisions (record_id, revision, data, saved_at, saved_by) "
-                "VALUES (?, ?, ?, ?, ?)",
-                [
-                    current.id,
-                    current.revision,
-                    json.dumps(current.to_dict(), ensure_ascii=False),
-                    current.updated_at,
-                    actor,
-                ],
+            return self._replace(conn, current, replace(record, deleted_at=None), actor)
+
+    def _rewrite(self, conn: sqlite3.Connection, record: Record, actor: str = "") -> Record:
+        """Save ``record`` as the next revision of itself, in the caller's transaction, as it
+        is (a soft-deleted record stays deleted): an adoption's rewrite to fit a new plan."""
+        current = self.get(record.id, include_deleted=True)
+        return self._replace(conn, current, replace(record, deleted_at=current.deleted_at), actor)
+
+    def _replace(
+        self, conn: sqlite3.Connection, current: Record, record: Record, actor: str
+    ) -> Record:
+        conn.execute(
+            "INSERT INTO revisions (record_id, revision, data, saved_at, saved_by) "
+            "VALUES (?, ?, ?, ?, ?)",
+            [
+                current.id,
+                current.revision,
+                json.dumps(current.to_dict(), ensure_ascii=False),
+                current.updated_at,
+                actor,
+            ],
+        )
+        updated = replace(
+            record,
+            revision=current.revision + 1,
+            created_at=current.created_at,
+            updated_at=utcnow(),
+        )
+        row = record_to_row(updated)
+        sets = ", ".join(f"{k} = ?" for k in row if k != "id")
+        conn.execute(
+            f"UPDATE records SET {sets} WHERE id = ?",
+            [v for k, v in row.items() if k != "id"] + [record.id],
+        )
+        conn.execute("DELETE FROM record_indicators WHERE record_id = ?", [record.id])
+        conn.executemany(
+            "INSERT INTO record_indicators (record_id, code) VALUES (?, ?)",
+            [(record.id, code) for code in updated.indicators],
+        )
+        self._queue(conn, record.id)
+        if shown_changed(current, updated):
+            self._refresh_citing(conn, record.id, current)
+        if current.consent != updated.consent:
+            self._audit(
+                conn,
+                actor,
+                "consent-change",
+                record.id,
+                f"{current.consent} -> {updated.consent}",
             )
-            updated = replace(
-                record,
-                revision=current.revision + 1,
-                created_at=current.created_at,
-                updated_at=utcnow(),
-                deleted_at=None,
-            )
-            row = record_to_row(updated)
-            sets = ", ".join(f"{k} = ?" for k in row if k != "id")
-            conn.execute(
-                f"UPDATE records SET {sets} WHERE id = ?",
-                [v for k, v in row.items() if k != "id"] + [record.id],
-            )
-            conn.execute("DELETE FROM record_indicators WHERE record_id = ?", [record.id])
-            conn.executemany(
-                "INSERT INTO record_indicators (record_id, code) VALUES (?, ?)",
-                [(record.id, code) for code in updated.indicators],
-            )
-            self._queue(conn, record.id)
-            if shown_changed(current, updated):
-                self._refresh_citing(conn, record.id, current)
-            if current.consent != updated.consent:
-                self._audit(
-                    conn,
-                    actor,
-                    "consent-change",
-                    record.id,
-                    f"{current.consent} -> {updated.consent}",
-                )
-            self._audit(conn, actor, "update", record.id, f"revision {updated.revision}")
+        self._audit(conn, actor, "update", record.id, f"revision {updated.revision}")
         return updated
 
     def soft_delete(self, record_id: str, actor: str = "") -> None:
