@@ -106,6 +106,7 @@ class PlanSet:
                 Plan(row.name, row.title, row.valid_from, day_before, fw, row.map, row.text)
             )
         self.plans: list[Plan] = plans
+        self._combined: Framework | None = None
 
     def __len__(self) -> int:
         return len(self.plans)
@@ -147,6 +148,15 @@ class PlanSet:
             found |= {old for old, new in plan.map.items() if new in found}
         return found
 
+    def combined(self) -> Framework:
+        """The plan in force today, with the indicators, activities, places and record types
+        of every other plan held added: what filters and forms offer, so that records of
+        every plan can be found and edited. An activity not in every plan is marked with the
+        plans that have it."""
+        if self._combined is None:
+            self._combined = _combine(self.on(None).framework, self.plans)
+        return self._combined
+
     def codes(self) -> dict[str, dict[str, list[str]]]:
         """Every indicator, activity, record type, authority and locality of every plan, with
         the names of the plans that have it (for filters and forms across plans)."""
@@ -165,6 +175,58 @@ class PlanSet:
                 for name in names:
                     out[kind].setdefault(name, []).append(plan.name)
         return out
+
+
+def _combine(base: Framework, plans: list[Plan]) -> Framework:
+    if len(plans) < 2:
+        return base
+    holders: dict[str, list[str]] = {}
+    for plan in plans:
+        for code in plan.framework.activities:
+            holders.setdefault(code, []).append(plan.name)
+    everywhere = len(plans)
+
+    def marked(activity):
+        names = holders[activity.code]
+        if len(names) == everywhere:
+            return activity
+        return replace(activity, text=f"({' and '.join(names)} only) {activity.text}")
+
+    objectives = {o.code: o for o in base.objectives}
+    order = [o.code for o in base.objectives]
+    for plan in reversed(plans):  # the latest plan's wording first, then earlier plans'
+        for o in plan.framework.objectives:
+            if o.code not in objectives:
+                objectives[o.code] = o
+                order.append(o.code)
+                continue
+            have = objectives[o.code]
+            known_i = {i.code for i in have.indicators}
+            known_a = {a.code for a in have.activities}
+            objectives[o.code] = replace(
+                have,
+                indicators=have.indicators
+                + tuple(i for i in o.indicators if i.code not in known_i),
+                activities=have.activities
+                + tuple(a for a in o.activities if a.code not in known_a),
+            )
+    merged = []
+    for code in sorted(order, key=lambda c: (len(c), c)):
+        o = objectives[code]
+        acts = tuple(sorted((marked(a) for a in o.activities), key=lambda a: a.code))
+        inds = tuple(sorted(o.indicators, key=lambda i: (len(i.code), i.code)))
+        merged.append(replace(o, activities=acts, indicators=inds))
+    authorities = dict(base.authorities)
+    record_types = dict(base.record_types)
+    for plan in reversed(plans):
+        for name, locs in plan.framework.authorities.items():
+            have = authorities.get(name, ())
+            authorities[name] = have + tuple(loc for loc in locs if loc not in have)
+        for name, rt in plan.framework.record_types.items():
+            record_types.setdefault(name, rt)
+    return replace(
+        base, objectives=tuple(merged), authorities=authorities, record_types=record_types
+    )
 
 
 def apply_map(record: Record, mapping: dict[str, str], framework: Framework) -> Record:

@@ -224,6 +224,11 @@ class Evidence:
         """The plan in force today (what pages show)."""
         return self.plans.on(None).framework
 
+    @property
+    def reading_framework(self) -> Framework:
+        """Today's plan with every other plan's codes and places added (filters, forms)."""
+        return self.plans.combined()
+
     def plan_on(self, day: str | None) -> Plan:
         """The plan in force on ``day`` (an ISO date; None: today)."""
         return self.plans.on(day)

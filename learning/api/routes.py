@@ -118,11 +118,11 @@ def _codes_arg(name: str, known: Any) -> list[str]:
 
 
 def _filters() -> dict[str, Any]:
-    framework = evidence().framework
+    known = evidence().plans.codes()  # records of every plan the data dir holds are read
     return {
-        "type": _codes_arg("type", framework.record_types),
-        "indicator": _codes_arg("indicator", framework.indicators),
-        "locality": _codes_arg("locality", set(framework.localities())),
+        "type": _codes_arg("type", known["record_types"]),
+        "indicator": _codes_arg("indicator", known["indicators"]),
+        "locality": _codes_arg("locality", known["localities"]),
         "from": _date_arg("from"),
         "to": _date_arg("to"),
     }
@@ -130,7 +130,13 @@ def _filters() -> dict[str, Any]:
 
 @bp.route("/framework")
 def framework():
-    return jsonify(evidence().framework.to_dict())
+    """The plan in force today, or on ``?date=``."""
+    return jsonify(evidence().plan_on(_date_arg("date")).framework.to_dict())
+
+
+@bp.route("/frameworks")
+def frameworks():
+    return jsonify({"plans": [p.to_dict() for p in evidence().plans]})
 
 
 @bp.route("/openapi.json")

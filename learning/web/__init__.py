@@ -11,6 +11,7 @@ from . import (
     coverage,
     learning_updates,
     markup,
+    plans,
     ratings,
     records,
     search,
@@ -18,7 +19,15 @@ from . import (
     state,
 )
 
-BLUEPRINTS = (coverage.bp, ratings.bp, records.bp, search.bp, learning_updates.bp, admin.bp)
+BLUEPRINTS = (
+    coverage.bp,
+    ratings.bp,
+    records.bp,
+    search.bp,
+    learning_updates.bp,
+    admin.bp,
+    plans.bp,
+)
 
 
 def init_app(app: Flask) -> None:
