@@ -386,3 +386,55 @@ def test_diff_of_the_shipped_plans(old_dir):
     assert [a["key"] for a in d["sections"]["authorities"]["added"]] == ["Clackmannanshire"]
     assert [a["key"] for a in d["sections"]["authorities"]["removed"]] == ["East Ayrshire"]
     assert set(d["sections"]) >= {"objectives", "indicators", "record_types", "measures"}
+
+
+def _activity(summary, code):
+    return next(a for o in summary.objectives for a in o.activities if a.code == code)
+
+
+def test_a_learning_update_reports_against_the_plan_of_its_last_day(old_dir):
+    ids = ids_of(old_dir)
+    with Evidence(old_dir) as ev:
+        ev.create(
+            record_data(
+                type="event",
+                date="2024-01-20",
+                title="National event in Glasgow",
+                indicators=["SO4.1"],
+                activities=["SO2-D"],
+                people=[],
+                quotes=[],
+                fields={"scope": "national", "participants": 30},
+            ),
+            "t",
+        )
+        ev.create(record_data(date="2024-08-20", title="August story", activities=["SO2-D"]), "t")
+    assert (
+        run(
+            old_dir, "framework", "adopt", "wm2u-2024-2026", "--from", "2024-09-01", *MAPS
+        ).exit_code
+        == 0
+    )
+    with Evidence(old_dir) as ev:
+        # Under the 2023 plan: its title, and SO2-D's targets.
+        old = ev.learning_update("2023-06-01", "2024-03-31").summary
+        assert old.framework_title == ev.plans.plans[0].title
+        so2d = _activity(old, "SO2-D")
+        assert [t.label for t in so2d.targets][:1] == ["Learning updates"]
+        assert {t.label: t.value for t in so2d.targets}["National learning events"] == 2
+        assert so2d.evidence_count == 3  # Barony, Lochee 2024-02 and the national event
+        # Across the change: the new plan, the earlier one named with the date written out,
+        # and the August SO2-D story counted under SO1-C, the code it maps to.
+        across = ev.learning_update("2024-07-01", "2025-06-30")
+        title = across.summary.framework_title
+        assert title.startswith(ev.plans.latest.title)
+        assert "1 September 2024" in title and ev.plans.plans[0].title in title
+        assert all(a.code != "SO2-D" for o in across.summary.objectives for a in o.activities)
+        so1c = _activity(across.summary, "SO1-C")
+        assert so1c.evidence_count == 2  # August (mapped) and the 2025 event (rewritten)
+        from learning.updates import render_markdown
+
+        assert "1 September 2024" in render_markdown(across.summary)
+        saved = ev.learning_update("2024-07-01", "2025-06-30", save=True).record
+        assert saved is not None and saved.date == "2025-06-30"
+    assert ids and run(old_dir, "check").exit_code == 0
