@@ -11,6 +11,7 @@ from __future__ import annotations
 import logging
 import os
 import shutil
+import sqlite3
 import stat
 from collections.abc import Callable, Iterable
 from dataclasses import dataclass, field, replace
@@ -299,9 +300,18 @@ class Evidence:
                 report, new, mapping, records, list_ratings(self.store)
             )
 
-        self.store.adopt_plan(
-            new.name, new.title, text, day, mapping, prepare, actor=actor, dry_run=dry_run
-        )
+        try:
+            self.store.adopt_plan(
+                new.name, new.title, text, day, mapping, prepare, actor=actor, dry_run=dry_run
+            )
+        except sqlite3.OperationalError as exc:
+            if "locked" not in str(exc) and "busy" not in str(exc):
+                raise
+            raise ValidationError(
+                "plan",
+                "another adoption (or another long write) holds the database; nothing was "
+                "changed: try again when it has finished",
+            ) from None
         report.adopted = not dry_run
         if not dry_run:
             self.sync_index()
