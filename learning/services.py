@@ -67,8 +67,10 @@ def initialise(data_dir: Path, framework_name: str | None = None) -> Framework:
         else:
             fw, text = plans_mod.load_plan_file(framework_name)
             in_force = held.on(None)
-            if fw.name == in_force.name and (len(held) > 1 or text == in_force.text):
-                pass  # the same plan: nothing to do
+            if fw.name == in_force.name and (
+                len(held) > 1 or text == in_force.text or store.holds_records()
+            ):
+                pass  # the same plan: the data dir keeps the text it holds
             elif store.holds_records():
                 raise ValidationError(
                     "framework",

@@ -438,3 +438,41 @@ def test_a_learning_update_reports_against_the_plan_of_its_last_day(old_dir):
         saved = ev.learning_update("2024-07-01", "2025-06-30", save=True).record
         assert saved is not None and saved.date == "2025-06-30"
     assert ids and run(old_dir, "check").exit_code == 0
+
+
+def test_ratings_dated_from_the_change_are_checked_and_mapped(old_dir):
+    from evidence.ratings import add_rating, list_ratings
+
+    with Evidence(old_dir) as ev:
+        rating = {
+            "indicator": "SO1.1",
+            "period_to": "2025-03-31",
+            "progress": "developing",
+            "confidence": "medium",
+            "rationale": "Families lead the café.",
+            "records": [],
+        }
+        early = add_rating(
+            ev.store,
+            ev.framework,
+            {**rating, "period_from": "2023-01-01", "period_to": "2023-12-31"},
+            "t",
+        )
+        late = add_rating(ev.store, ev.framework, {**rating, "period_from": "2025-01-01"}, "t")
+    result = run(
+        old_dir,
+        "framework",
+        "adopt",
+        "wm2u-2024-2026",
+        "--from",
+        "2024-09-01",
+        *MAPS,
+        "--map",
+        "SO1.1=SO1.2",
+    )
+    assert result.exit_code == 0, result.stderr
+    assert f"rating {late['id']}: indicator: SO1.1 → SO1.2" in result.stdout
+    with Evidence(old_dir) as ev:
+        by_id = {r["id"]: r["indicator"] for r in list_ratings(ev.store)}
+    assert by_id == {early["id"]: "SO1.1", late["id"]: "SO1.2"}
+    assert run(old_dir, "check").exit_code == 0
