@@ -112,17 +112,19 @@ class Plans:
             adoption = prepare(row_to_record(dict(zip(names, r, strict=True))) for r in cursor)
             if dry_run:
                 return adoption  # nothing written: the transaction commits nothing
+            conn.execute(
+                "INSERT INTO plans (name, title, valid_from, text, map, adopted_at, adopted_by) "
+                "VALUES (?, ?, ?, ?, ?, ?, ?)",
+                [name, title, valid_from, text, json.dumps(mapping), utcnow(), actor],
+            )
+            # The plan first: a saved learning update citing a rewritten record is made again
+            # (in this transaction) under the plans as they will be.
             for record in adoption.records:
                 self._rewrite(conn, record, actor)  # type: ignore[attr-defined]
             for rating_id, indicator in adoption.ratings:
                 conn.execute(
                     "UPDATE ratings SET indicator = ? WHERE id = ?", [indicator, rating_id]
                 )
-            conn.execute(
-                "INSERT INTO plans (name, title, valid_from, text, map, adopted_at, adopted_by) "
-                "VALUES (?, ?, ?, ?, ?, ?, ?)",
-                [name, title, valid_from, text, json.dumps(mapping), utcnow(), actor],
-            )
             self._audit(  # type: ignore[attr-defined]
                 conn,
                 actor,

@@ -512,12 +512,12 @@ def framework_show(ctx: click.Context, day, as_json: bool) -> None:
     """Show the plan in force today (or on --date)."""
     try:
         plan = _evidence(ctx).plan_on(day.date().isoformat() if day else None)
-        fw, label = plan.framework, plan.label()
+        fw, label, shown = plan.framework, plan.label(), plan.framework_dict()
     except NotInitialised:
         fw = framework_mod.load()
-        label = f"{fw.title} (shipped default; no data dir yet)"
+        label, shown = f"{fw.title} (shipped default; no data dir yet)", fw.to_dict()
     if as_json:
-        _json_out(fw.to_dict())
+        _json_out(shown)
         return
     click.echo(f"{fw.name}: {label}")
     click.echo(f"Timescale {fw.period_from} – {fw.period_to}")

@@ -83,6 +83,13 @@ class Plan:
             "to": self.valid_to,
         }
 
+    def framework_dict(self) -> dict[str, Any]:
+        """The plan as ``/api/framework`` answers it, with the dates it is in force."""
+        return {
+            **self.framework.to_dict(),
+            "in_force": {"from": self.valid_from, "to": self.valid_to},
+        }
+
     def label(self) -> str:
         """How a page names it: title and the dates in force."""
         start = long_date(self.valid_from) if self.valid_from else "the start"

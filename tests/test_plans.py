@@ -476,3 +476,17 @@ def test_ratings_dated_from_the_change_are_checked_and_mapped(old_dir):
         by_id = {r["id"]: r["indicator"] for r in list_ratings(ev.store)}
     assert by_id == {early["id"]: "SO1.1", late["id"]: "SO1.2"}
     assert run(old_dir, "check").exit_code == 0
+
+
+def test_a_saved_update_citing_a_rewritten_record_is_made_again_in_the_adoption(old_dir):
+    ids = ids_of(old_dir)
+    with Evidence(old_dir) as ev:
+        saved = ev.learning_update("2025-01-01", "2025-06-30", "external", save=True).record
+        assert ids["event_2025"] in saved.fields["cites"]
+    result = run(old_dir, "framework", "adopt", "wm2u-2024-2026", "--from", "2024-09-01", *MAPS)
+    assert result.exit_code == 0, result.stderr
+    with Evidence(old_dir) as ev:
+        update = ev.get(saved.id)
+        assert update.revision == saved.revision  # the same document, made again in place
+        assert ids["event_2025"] in update.fields["cites"]
+    assert run(old_dir, "check").exit_code == 0

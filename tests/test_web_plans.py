@@ -123,7 +123,9 @@ def test_the_api_answers_the_plan_of_a_date_and_every_plan(world):
         ("wm2u-2023-2024", None, "2024-08-31"),
         ("wm2u-2024-2026", "2024-09-01", None),
     ]
-    assert viewer.get("/api/framework?date=2024-01-15").get_json()["name"] == "wm2u-2023-2024"
+    old = viewer.get("/api/framework?date=2024-01-15").get_json()
+    assert old["name"] == "wm2u-2023-2024"
+    assert old["in_force"] == {"from": None, "to": "2024-08-31"}
     assert viewer.get("/api/framework?date=2024-09-01").get_json()["name"] == "wm2u-2024-2026"
     assert viewer.get("/api/framework").get_json()["name"] == "wm2u-2024-2026"
     bad = viewer.get("/api/framework?date=2024-13-01")
@@ -161,4 +163,4 @@ def test_records_of_both_plans_are_browsed_searched_and_written(world):
     )
     assert answer.status_code == 201, answer.get_json()
     dashboard = editor.get("/").get_data(as_text=True)
-    assert "review August 2024" in dashboard
+    assert "review August 2024" in dashboard and "in force since 1 September 2024" in dashboard

@@ -131,7 +131,7 @@ def _filters() -> dict[str, Any]:
 @bp.route("/framework")
 def framework():
     """The plan in force today, or on ``?date=``."""
-    return jsonify(evidence().plan_on(_date_arg("date")).framework.to_dict())
+    return jsonify(evidence().plan_on(_date_arg("date")).framework_dict())
 
 
 @bp.route("/frameworks")

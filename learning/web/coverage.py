@@ -72,6 +72,7 @@ def dashboard():
     return render_template(
         "dashboard.html",
         framework=framework,
+        plan=ev.plan_on(None),
         counts=counts,
         quarters=quarters,
         quarter_name=quarter_name,
