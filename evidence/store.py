@@ -125,15 +125,28 @@ class Store(Reading, Erasure, Citing, Upkeep, Plans):
             deleted_at=None,
         )
 
-    def add(self, record: Record, actor: str = "") -> Record:
+    def add(self, record: Record, actor: str = "", plans: tuple[int, int] | None = None) -> Record:
         """Save a new record; refused if its id is taken."""
-        return self.add_many([record], actor)[0]
+        return self.add_many([record], actor, plans)[0]
 
-    def add_many(self, records: Iterable[Record], actor: str = "") -> list[Record]:
-        """Save new records in one transaction: all of them, or none."""
+    def _same_plans(self, plans: tuple[int, int] | None) -> None:
+        """Inside a write: refuse records judged before a plan was adopted (in any process)."""
+        if plans is not None and self.plans_version() != plans:
+            raise ValidationError(
+                "date",
+                "a new plan was put in force while this was being saved; nothing was saved: "
+                "save it again to have it judged by the plan of its date",
+            )
+
+    def add_many(
+        self, records: Iterable[Record], actor: str = "", plans: tuple[int, int] | None = None
+    ) -> list[Record]:
+        """Save new records in one transaction: all of them, or none. ``plans``: the
+        ``plans_version`` they were judged under (refused if a plan was adopted since)."""
         now = utcnow()
         saved = []
         with self.write() as conn:
+            self._same_plans(plans)
             for record in records:
                 record = self._prepare_new(record, now)
                 if self.exists(record.id):
@@ -144,13 +157,14 @@ class Store(Reading, Erasure, Citing, Upkeep, Plans):
         return saved
 
     def import_records(
-        self, records: Iterable[Record], actor: str = ""
+        self, records: Iterable[Record], actor: str = "", plans: tuple[int, int] | None = None
     ) -> tuple[list[Record], int]:
         """Add records not already present (same id, or same content); return (added, skipped)."""
         now = utcnow()
         added: list[Record] = []
         skipped = 0
         with self.write() as conn:
+            self._same_plans(plans)
             for record in records:
                 if record.id and self.exists(record.id):
                     skipped += 1
@@ -171,9 +185,16 @@ class Store(Reading, Erasure, Citing, Upkeep, Plans):
                 self._audit(conn, actor, "import", None, f"{len(added)} record(s)")
         return added, skipped
 
-    def update(self, record: Record, expected_revision: int, actor: str = "") -> Record:
+    def update(
+        self,
+        record: Record,
+        expected_revision: int,
+        actor: str = "",
+        plans: tuple[int, int] | None = None,
+    ) -> Record:
         """Replace a record's content; Conflict if someone saved since ``expected_revision``."""
         with self.write() as conn:
+            self._same_plans(plans)
             current = self.get(record.id)
             if current.revision != expected_revision:
                 raise Conflict(record.id, expected_revision, current.revision)

@@ -222,6 +222,11 @@ class Evidence:
             self._plans, self._plans_version = PlanSet(self.store.plans()), version
         return self._plans
 
+    def plans_version(self) -> tuple[int, int]:
+        """The plans held as of now (and so the plans ``plans`` reads)."""
+        self.plans  # noqa: B018 - read the plans again if they changed
+        return self._plans_version  # type: ignore[return-value]
+
     @property
     def framework(self) -> Framework:
         """The plan in force today (what pages show)."""
@@ -323,20 +328,22 @@ class Evidence:
         """Validate and save a new record, then bring the index up to date.
 
         Its revision and timestamps are the server's, whatever ``data`` says."""
+        plans = self.plans_version()
         record = self.validate(_without_server_keys(data))
-        saved = self.store.add(record, actor)
+        saved = self.store.add(record, actor, plans)
         self.sync_index()
         return saved
 
     def create_many(self, items: list[tuple[str, Any]], actor: str = "") -> list[Record]:
         """Validate every item first (naming the bad one), then save them all or none."""
+        plans = self.plans_version()
         records = []
         for source, data in items:
             try:
                 records.append(self.validate(_without_server_keys(data)))
             except ValidationError as exc:
                 raise _in_source(exc, source) from None
-        saved = self.store.add_many(records, actor)
+        saved = self.store.add_many(records, actor, plans)
         self.sync_index()
         return saved
 
@@ -349,8 +356,9 @@ class Evidence:
         if "revision" not in data:
             raise ValidationError("revision", "is required (the revision you started from)")
         kept = {k: v for k, v in data.items() if k not in ("created_at", "updated_at")}
+        plans = self.plans_version()
         record = self.validate({**kept, "id": record_id})
-        saved = self.store.update(record, data["revision"], actor)
+        saved = self.store.update(record, data["revision"], actor, plans)
         self.sync_index()
         return saved
 
@@ -389,16 +397,17 @@ class Evidence:
         """Validate and add records not already present, in batches; return (added, skipped)."""
         added = skipped = 0
         chunk: list[Record] = []
+        plans = self.plans_version()
         for source, data in items:
             try:
                 chunk.append(self.validate(data))
             except ValidationError as exc:
                 raise _in_source(exc, source) from None
             if len(chunk) >= batch:
-                a, s = self.store.import_records(chunk, actor)
+                a, s = self.store.import_records(chunk, actor, plans)
                 added, skipped, chunk = added + len(a), skipped + s, []
         if chunk:
-            a, s = self.store.import_records(chunk, actor)
+            a, s = self.store.import_records(chunk, actor, plans)
             added, skipped = added + len(a), skipped + s
         # Each batch is committed (and queued for the index) on its own, so a killed import
         # keeps what it had saved; the index catches up at the end: in a few large commits,

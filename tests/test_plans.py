@@ -490,3 +490,17 @@ def test_a_saved_update_citing_a_rewritten_record_is_made_again_in_the_adoption(
         assert update.revision == saved.revision  # the same document, made again in place
         assert ids["event_2025"] in update.fields["cites"]
     assert run(old_dir, "check").exit_code == 0
+
+
+def test_a_record_judged_before_an_adoption_is_not_saved_after_it(old_dir):
+    with Evidence(old_dir) as ev:
+        judged_under = ev.plans_version()
+        record = ev.validate(record_data(date="2025-04-01", activities=["SO2-D"]))
+        with Evidence(old_dir) as other:
+            other.adopt("wm2u-2024-2026", "2024-09-01", ["SO2-D=SO1-C", "SO2-E=SO3-C"])
+        with pytest.raises(ValidationError) as refused:
+            ev.store.add(record, "t", judged_under)
+        assert "new plan" in refused.value.errors["date"]
+        with pytest.raises(ValidationError):  # judged again: SO2-D is retired from then on
+            ev.create(record_data(date="2025-04-01", activities=["SO2-D"]), "t")
+    assert run(old_dir, "check").exit_code == 0
