@@ -50,10 +50,9 @@ def make(
     dates = _checked(framework, date_from, date_to, objectives)
     period = parse_period(dates)
     ratings = shown_ratings(evidence, audience, ratings_as_of)
-    records = [
-        evidence.plans.forward(r, plan)
-        for r in _records(evidence, period, audience, ratings, only_ids)
-    ]
+    records = _records(evidence, period, audience, ratings, only_ids)
+    if len(evidence.plans) > 1:
+        records = [evidence.plans.forward(r, plan) for r in records]
     # Reading and summarising each pause the cycle collector (evidence.periods) themselves.
     summary = summarise(
         framework,

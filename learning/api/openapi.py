@@ -141,7 +141,11 @@ def _paths() -> dict[str, Any]:
                     )
                 ],
                 "responses": {
-                    "200": _json({"type": "object"}, "The plan (framework)"),
+                    "200": _json(
+                        {"type": "object"},
+                        "The plan (framework), with `in_force`: {from, to} (from null for "
+                        "the first plan, to null for the plan in force)",
+                    ),
                     **_errors(400, 401),
                 },
             }
