@@ -504,3 +504,76 @@ def test_a_record_judged_before_an_adoption_is_not_saved_after_it(old_dir):
         with pytest.raises(ValidationError):  # judged again: SO2-D is retired from then on
             ev.create(record_data(date="2025-04-01", activities=["SO2-D"]), "t")
     assert run(old_dir, "check").exit_code == 0
+
+
+def _md(date, title, authority, locality, activities, indicators=("SO1.1",), **extra):
+    front = {
+        "type": "family_story",
+        "title": title,
+        "date": date,
+        "authority": authority,
+        "locality": locality,
+        "consent": "public",
+        "indicators": list(indicators),
+        "activities": list(activities),
+        **extra,
+    }
+    return "---\n" + json.dumps(front) + "\n---\n" + f"{title}: what the family said.\n"
+
+
+def test_end_to_end_on_the_command_line(tmp_path):
+    path = tmp_path / "cli"
+    assert run(path, "init", "--framework", "wm2u-2023-2024").exit_code == 0
+    files = []
+    corpus = [
+        ("2023-09-14", "Barony breakfast club", "East Ayrshire", "Barony", ["SO2-D"]),
+        ("2024-03-02", "Grange kitchen table", "East Ayrshire", "Grange", ["SO2-E"]),
+        ("2024-06-20", "Lochee walking group", "Dundee", "Lochee", ["SO1-A"]),
+        ("2024-10-05", "Coldside homework club", "Dundee", "Coldside", ["SO2-D"]),
+        ("2025-04-11", "Maryfield allotment", "Dundee", "Maryfield", ["SO2-E", "SO1-A"]),
+    ]
+    for n, row in enumerate(corpus):
+        f = tmp_path / f"r{n}.md"
+        f.write_text(_md(*row), encoding="utf-8")
+        files.append(str(f))
+    added = run(path, "add", *files)
+    assert added.exit_code == 0, added.stderr
+    ids = added.stdout.split()
+    assert len(ids) == 5
+    assert run(path, "check").exit_code == 0
+    dry = run(path, "framework", "adopt", "wm2u-2024-2026", "--from", "2024-09-01", "--dry-run")
+    assert dry.exit_code == 1 and ids[3] in dry.stderr and ids[4] in dry.stderr
+    assert ids[0] not in dry.stderr and ids[2] not in dry.stderr
+    done = run(path, "framework", "adopt", "wm2u-2024-2026", "--from", "2024-09-01", *MAPS)
+    assert done.exit_code == 0, done.stderr
+    assert run(path, "check").exit_code == 0
+    # Search and list over both periods.
+    found = json.loads(run(path, "search", "family", "--json", "--limit", "10").stdout)
+    assert {h["id"] for h in found["hits"]} == set(ids)
+    barony = json.loads(run(path, "list", "--locality", "Barony", "--json").stdout)
+    assert [r["id"] for r in barony["records"]] == [ids[0]]
+    assert json.loads(run(path, "show", ids[4], "--json").stdout)["activities"] == [
+        "SO3-C",
+        "SO1-A",
+    ]
+    # A learning update of each period, and one across the change.
+    for start, end, title in (
+        ("2023-06-01", "2024-03-31", "key activities June 2023"),
+        ("2025-01-01", "2025-06-30", "review August 2024"),
+        ("2024-04-01", "2025-03-31", "1 September 2024"),
+    ):
+        out = tmp_path / f"{start}.md"
+        made = run(
+            path,
+            "learning-update",
+            "--from",
+            start,
+            "--to",
+            end,
+            "--format",
+            "md",
+            "--out",
+            str(out),
+        )
+        assert made.exit_code == 0, made.stderr
+        assert title in out.read_text(encoding="utf-8")
