@@ -237,6 +237,12 @@ class Evidence:
         """Today's plan with every other plan's codes and places added (filters, forms)."""
         return self.plans.combined()
 
+    def rating_framework(self, data: Any) -> Framework:
+        """The plan a progress rating is judged by: the one in force on its ``period_to``
+        (today's when it has no valid one; the refusal names that field anyway)."""
+        day = plans_mod.iso_date(data.get("period_to")) if isinstance(data, dict) else None
+        return self.plans.on(day).framework
+
     def plan_on(self, day: str | None) -> Plan:
         """The plan in force on ``day`` (an ISO date; None: today)."""
         return self.plans.on(day)

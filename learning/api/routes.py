@@ -235,7 +235,7 @@ def search():
 
 
 def _indicator_or_404(code: str) -> str:
-    if code not in evidence().framework.indicators:
+    if code not in evidence().reading_framework.indicators:  # an indicator of any plan held
         raise ApiError(404, f"No indicator {code[:20]!r}")
     return code
 
@@ -251,7 +251,8 @@ def create_rating(code: str):
     require("editor")
     ev = evidence()
     data = json_body()
-    rating = rate(ev.store, ev.framework, _indicator_or_404(code), data, current_user.name)
+    code = _indicator_or_404(code)
+    rating = rate(ev.store, ev.rating_framework(data), code, data, current_user.name)
     response = jsonify(rating.to_dict())
     response.status_code = 201
     response.headers["Location"] = url_for("api.list_ratings", code=code)
