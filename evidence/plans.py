@@ -35,6 +35,7 @@ class PlanRow:
     map: dict[str, str] = field(default_factory=dict)
     adopted_at: str = ""
     adopted_by: str = ""
+    shipped: bool = False
 
 
 @dataclass
@@ -53,21 +54,30 @@ class Plans:
     def plans(self) -> list[PlanRow]:
         """Every plan held, oldest first (the first has no start)."""
         rows = self.conn.execute(
-            "SELECT id, name, title, valid_from, text, map, adopted_at, adopted_by FROM plans "
+            "SELECT id, name, title, valid_from, text, map, adopted_at, adopted_by, shipped "
+            "FROM plans "
             "ORDER BY valid_from IS NOT NULL, valid_from"
         ).fetchall()
         return [
-            PlanRow(r[0], r[1], r[2], r[3], r[4], json.loads(r[5] or "{}"), r[6], r[7])
+            PlanRow(r[0], r[1], r[2], r[3], r[4], json.loads(r[5] or "{}"), r[6], r[7], bool(r[8]))
             for r in rows
         ]
 
-    def plans_version(self) -> tuple[int, int]:
+    def plans_version(self) -> tuple[int, ...]:
         """Changes whenever a plan is added or replaced (in any process)."""
-        row = self.conn.execute("SELECT count(*), coalesce(max(id), 0) FROM plans").fetchone()
-        return int(row[0]), int(row[1])
+        row = self.conn.execute(
+            "SELECT count(*), coalesce(max(id), 0), coalesce(sum(length(text)), 0) FROM plans"
+        ).fetchone()
+        return int(row[0]), int(row[1]), int(row[2])
 
     def set_first_plan(
-        self, name: str, title: str, text: str, actor: str = "", only_if_none: bool = False
+        self,
+        name: str,
+        title: str,
+        text: str,
+        actor: str = "",
+        only_if_none: bool = False,
+        shipped: bool = False,
     ) -> None:
         """Make ``name`` the data dir's only plan (a data dir without records, or, with
         ``only_if_none``, the upgrade of one that kept its single plan in meta "framework")."""
@@ -76,9 +86,16 @@ class Plans:
                 return
             conn.execute("DELETE FROM plans")
             conn.execute(
-                "INSERT INTO plans (name, title, valid_from, text, map, adopted_at, adopted_by) "
-                "VALUES (?, ?, NULL, ?, '{}', ?, ?)",
-                [name, title, text, utcnow(), actor],
+                "INSERT INTO plans (name, title, valid_from, text, map, adopted_at, adopted_by, "
+                "shipped) VALUES (?, ?, NULL, ?, '{}', ?, ?, ?)",
+                [name, title, text, utcnow(), actor, int(shipped)],
+            )
+
+    def refresh_plan(self, plan_id: int, title: str, text: str) -> None:
+        """A held plan's file text and title brought up to date (a shipped plan's new copy)."""
+        with self.write() as conn:  # type: ignore[attr-defined]
+            conn.execute(
+                "UPDATE plans SET title = ?, text = ? WHERE id = ?", [title, text, plan_id]
             )
 
     def adopt_plan(
@@ -91,6 +108,7 @@ class Plans:
         prepare: Callable[[Iterator[Record]], Adoption],
         actor: str = "",
         dry_run: bool = False,
+        shipped: bool = False,
     ) -> Adoption:
         """Put a plan in force from ``valid_from`` in one transaction.
 
@@ -113,9 +131,18 @@ class Plans:
             if dry_run:
                 return adoption  # nothing written: the transaction commits nothing
             conn.execute(
-                "INSERT INTO plans (name, title, valid_from, text, map, adopted_at, adopted_by) "
-                "VALUES (?, ?, ?, ?, ?, ?, ?)",
-                [name, title, valid_from, text, json.dumps(mapping), utcnow(), actor],
+                "INSERT INTO plans (name, title, valid_from, text, map, adopted_at, adopted_by, "
+                "shipped) VALUES (?, ?, ?, ?, ?, ?, ?, ?)",
+                [
+                    name,
+                    title,
+                    valid_from,
+                    text,
+                    json.dumps(mapping),
+                    utcnow(),
+                    actor,
+                    int(shipped),
+                ],
             )
             # The plan first: a saved learning update citing a rewritten record is made again
             # (in this transaction) under the plans as they will be.

@@ -125,11 +125,11 @@ class Store(Reading, Erasure, Citing, Upkeep, Plans):
             deleted_at=None,
         )
 
-    def add(self, record: Record, actor: str = "", plans: tuple[int, int] | None = None) -> Record:
+    def add(self, record: Record, actor: str = "", plans: tuple[int, ...] | None = None) -> Record:
         """Save a new record; refused if its id is taken."""
         return self.add_many([record], actor, plans)[0]
 
-    def _same_plans(self, plans: tuple[int, int] | None) -> None:
+    def _same_plans(self, plans: tuple[int, ...] | None) -> None:
         """Inside a write: refuse records judged before a plan was adopted (in any process)."""
         if plans is not None and self.plans_version() != plans:
             raise ValidationError(
@@ -139,7 +139,7 @@ class Store(Reading, Erasure, Citing, Upkeep, Plans):
             )
 
     def add_many(
-        self, records: Iterable[Record], actor: str = "", plans: tuple[int, int] | None = None
+        self, records: Iterable[Record], actor: str = "", plans: tuple[int, ...] | None = None
     ) -> list[Record]:
         """Save new records in one transaction: all of them, or none. ``plans``: the
         ``plans_version`` they were judged under (refused if a plan was adopted since)."""
@@ -157,7 +157,7 @@ class Store(Reading, Erasure, Citing, Upkeep, Plans):
         return saved
 
     def import_records(
-        self, records: Iterable[Record], actor: str = "", plans: tuple[int, int] | None = None
+        self, records: Iterable[Record], actor: str = "", plans: tuple[int, ...] | None = None
     ) -> tuple[list[Record], int]:
         """Add records not already present (same id, or same content); return (added, skipped)."""
         now = utcnow()
@@ -190,7 +190,7 @@ class Store(Reading, Erasure, Citing, Upkeep, Plans):
         record: Record,
         expected_revision: int,
         actor: str = "",
-        plans: tuple[int, int] | None = None,
+        plans: tuple[int, ...] | None = None,
     ) -> Record:
         """Replace a record's content; Conflict if someone saved since ``expected_revision``."""
         with self.write() as conn:

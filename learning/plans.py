@@ -368,6 +368,11 @@ class AdoptionReport:
         }
 
 
+def is_shipped(name_or_path: str) -> bool:
+    """Whether ``name_or_path`` names one of the product's shipped plans."""
+    return framework_mod.resolve(name_or_path).parent == framework_mod.FRAMEWORKS_DIR
+
+
 def load_plan_file(name_or_path: str) -> tuple[Framework, str]:
     """A shipped plan by name, or a plan file by path: the Framework and the file's text
     (FrameworkError with the line for a malformed file)."""

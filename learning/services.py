@@ -86,7 +86,13 @@ def initialise(data_dir: Path, framework_name: str | None = None) -> Framework:
                     store.set_meta("framework", FRAMEWORK_COPY)
                 else:
                     store.set_meta("framework", fw.name)
-                store.set_first_plan(fw.name, fw.title, text, actor="init")
+                store.set_first_plan(
+                    fw.name,
+                    fw.title,
+                    text,
+                    actor="init",
+                    shipped=plans_mod.is_shipped(framework_name),
+                )
     SearchIndex(data_dir / INDEX_DIR).close()
     make_private(data_dir)
     return fw
@@ -94,14 +100,34 @@ def initialise(data_dir: Path, framework_name: str | None = None) -> Framework:
 
 def ensure_plans(data_dir: Path, store: Store) -> None:
     """A data dir from before plans were kept gains its one plan, read from meta "framework"
-    (or the copied framework.yaml): in force for every date. No record changes."""
-    if store.plans():
+    (or the copied framework.yaml): in force for every date. No record changes.
+
+    A shipped plan follows the product's copy of it, as it did when it was read by name:
+    when a new version ships a changed file, the text held is brought up to date (a custom
+    plan is kept as it was adopted)."""
+    held = store.plans()
+    if held:
+        for row in held:
+            shipped = framework_mod.FRAMEWORKS_DIR / f"{row.name}.yaml"
+            if not row.shipped or not shipped.is_file():
+                continue
+            text = shipped.read_text(encoding="utf-8")
+            if text != row.text:
+                fw = framework_mod.parse(text, source=str(shipped))
+                store.refresh_plan(row.id, fw.title, text)
         return
     name = store.get_meta("framework") or framework_mod.DEFAULT_FRAMEWORK
     if name == FRAMEWORK_COPY:
         name = str(data_dir / FRAMEWORK_COPY)
     fw, text = plans_mod.load_plan_file(name)
-    store.set_first_plan(fw.name, fw.title, text, actor="upgrade", only_if_none=True)
+    store.set_first_plan(
+        fw.name,
+        fw.title,
+        text,
+        actor="upgrade",
+        only_if_none=True,
+        shipped=plans_mod.is_shipped(name),
+    )
 
 
 def keep_private() -> None:
@@ -207,7 +233,7 @@ class Evidence:
         self.store.upgrade()  # a data dir made by an earlier version gains the new tables
         ensure_plans(self.data_dir, self.store)
         self._plans: PlanSet | None = None
-        self._plans_version: tuple[int, int] | None = None
+        self._plans_version: tuple[int, ...] | None = None
         self._index: SearchIndex | None = None
         # Saved external learning updates follow their sources (evidence/citing.py); those
         # an earlier version saved are made safe once, without a new revision.
@@ -222,7 +248,7 @@ class Evidence:
             self._plans, self._plans_version = PlanSet(self.store.plans()), version
         return self._plans
 
-    def plans_version(self) -> tuple[int, int]:
+    def plans_version(self) -> tuple[int, ...]:
         """The plans held as of now (and so the plans ``plans`` reads)."""
         self.plans  # noqa: B018 - read the plans again if they changed
         return self._plans_version  # type: ignore[return-value]
@@ -315,7 +341,15 @@ class Evidence:
 
         try:
             self.store.adopt_plan(
-                new.name, new.title, text, day, mapping, prepare, actor=actor, dry_run=dry_run
+                new.name,
+                new.title,
+                text,
+                day,
+                mapping,
+                prepare,
+                actor=actor,
+                dry_run=dry_run,
+                shipped=plans_mod.is_shipped(name_or_path),
             )
         except sqlite3.OperationalError as exc:
             if "locked" not in str(exc) and "busy" not in str(exc):

@@ -577,3 +577,22 @@ def test_end_to_end_on_the_command_line(tmp_path):
         )
         assert made.exit_code == 0, made.stderr
         assert title in out.read_text(encoding="utf-8")
+
+
+def test_a_shipped_plan_follows_the_products_copy_a_custom_one_is_kept(old_dir, tmp_path):
+    conn = sqlite3.connect(old_dir / DB_NAME)
+    conn.execute("UPDATE plans SET text = replace(text, 'Barony', 'Barony') || '\n# old copy\n'")
+    conn.commit()
+    conn.close()
+    with Evidence(old_dir) as ev:  # an upgraded product brings its copy in
+        assert "# old copy" not in ev.plans.plans[0].text
+        assert ev.store.plans()[0].shipped
+    from learning import framework as framework_mod
+
+    text = (framework_mod.FRAMEWORKS_DIR / "wm2u-2023-2024.yaml").read_text(encoding="utf-8")
+    custom = tmp_path / "custom.yaml"
+    custom.write_text(text + "\n# ours\n", encoding="utf-8")  # named wm2u-2023-2024 too
+    other = tmp_path / "other"
+    assert run(other, "init", "--framework", str(custom)).exit_code == 0
+    with Evidence(other) as ev:
+        assert "# ours" in ev.plans.plans[0].text and not ev.store.plans()[0].shipped
