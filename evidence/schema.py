@@ -204,6 +204,23 @@ def m008_rating_consent(db: Database) -> None:
 
 
 @migrations()
+def m009_plans(db: Database) -> None:
+    # Every plan the data dir has used: the plan file's text (so a backup holds it), its name
+    # and title, the date it came into force (NULL for the first: in force for every date
+    # before the next one's start), and the map of retired codes and places its adoption
+    # applied (JSON {"OLD": "NEW" or ""}), and whether it is one of the product's shipped
+    # plans (whose text follows the product's copy). The first plan is copied in from meta
+    # "framework" by the application (it alone can read the shipped files); no record changes.
+    db.execute(
+        "CREATE TABLE IF NOT EXISTS plans (id INTEGER PRIMARY KEY, name TEXT NOT NULL, "
+        "title TEXT NOT NULL, valid_from TEXT, text TEXT NOT NULL, map TEXT NOT NULL "
+        "DEFAULT '{}', adopted_at TEXT NOT NULL, adopted_by TEXT NOT NULL DEFAULT '', "
+        "shipped INTEGER NOT NULL DEFAULT 0)"
+    )
+    db.execute("CREATE UNIQUE INDEX IF NOT EXISTS idx_plans_from ON plans (valid_from)")
+
+
+@migrations()
 def m010_figures(db: Database) -> None:
     # The data project's figures: one per measure, place and period; earlier values kept.
     db.execute(

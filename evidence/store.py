@@ -21,6 +21,7 @@ from .citing import Citing, shown_changed
 from .erasure import Erasure
 from .figures import FigureStore
 from .model import Conflict, Record, ValidationError, new_id, utcnow
+from .plans import Plans
 from .reading import Reading, RecordFilter
 from .rows import content_hash, record_to_row
 from .schema import migrations
@@ -43,7 +44,7 @@ def connect(path: str | Path) -> sqlite3.Connection:
     return conn
 
 
-class Store(Reading, Erasure, Citing, FigureStore, Upkeep):
+class Store(Reading, Erasure, Citing, FigureStore, Upkeep, Plans):
     """Records, revisions, the index queue, people and the audit log in one SQLite file."""
 
     def __init__(self, path: str | Path) -> None:
@@ -125,15 +126,28 @@ class Store(Reading, Erasure, Citing, FigureStore, Upkeep):
             deleted_at=None,
         )
 
-    def add(self, record: Record, actor: str = "") -> Record:
+    def add(self, record: Record, actor: str = "", plans: tuple[int, ...] | None = None) -> Record:
         """Save a new record; refused if its id is taken."""
-        return self.add_many([record], actor)[0]
+        return self.add_many([record], actor, plans)[0]
 
-    def add_many(self, records: Iterable[Record], actor: str = "") -> list[Record]:
-        """Save new records in one transaction: all of them, or none."""
+    def _same_plans(self, plans: tuple[int, ...] | None) -> None:
+        """Inside a write: refuse records judged before a plan was adopted (in any process)."""
+        if plans is not None and self.plans_version() != plans:
+            raise ValidationError(
+                "date",
+                "a new plan was put in force while this was being saved; nothing was saved: "
+                "save it again to have it judged by the plan of its date",
+            )
+
+    def add_many(
+        self, records: Iterable[Record], actor: str = "", plans: tuple[int, ...] | None = None
+    ) -> list[Record]:
+        """Save new records in one transaction: all of them, or none. ``plans``: the
+        ``plans_version`` they were judged under (refused if a plan was adopted since)."""
         now = utcnow()
         saved = []
         with self.write() as conn:
+            self._same_plans(plans)
             for record in records:
                 record = self._prepare_new(record, now)
                 if self.exists(record.id):
@@ -144,13 +158,14 @@ class Store(Reading, Erasure, Citing, FigureStore, Upkeep):
         return saved
 
     def import_records(
-        self, records: Iterable[Record], actor: str = ""
+        self, records: Iterable[Record], actor: str = "", plans: tuple[int, ...] | None = None
     ) -> tuple[list[Record], int]:
         """Add records not already present (same id, or same content); return (added, skipped)."""
         now = utcnow()
         added: list[Record] = []
         skipped = 0
         with self.write() as conn:
+            self._same_plans(plans)
             for record in records:
                 if record.id and self.exists(record.id):
                     skipped += 1
@@ -171,53 +186,70 @@ class Store(Reading, Erasure, Citing, FigureStore, Upkeep):
                 self._audit(conn, actor, "import", None, f"{len(added)} record(s)")
         return added, skipped
 
-    def update(self, record: Record, expected_revision: int, actor: str = "") -> Record:
+    def update(
+        self,
+        record: Record,
+        expected_revision: int,
+        actor: str = "",
+        plans: tuple[int, ...] | None = None,
+    ) -> Record:
         """Replace a record's content; Conflict if someone saved since ``expected_revision``."""
         with self.write() as conn:
+            self._same_plans(plans)
             current = self.get(record.id)
             if current.revision != expected_revision:
                 raise Conflict(record.id, expected_revision, current.revision)
-            conn.execute(
-                "INSERT INTO revisions (record_id, revision, data, saved_at, saved_by) "
-                "VALUES (?, ?, ?, ?, ?)",
-                [
-                    current.id,
-                    current.revision,
-                    json.dumps(current.to_dict(), ensure_ascii=False),
-                    current.updated_at,
-                    actor,
-                ],
+            return self._replace(conn, current, replace(record, deleted_at=None), actor)
+
+    def _rewrite(self, conn: sqlite3.Connection, record: Record, actor: str = "") -> Record:
+        """Save ``record`` as the next revision of itself, in the caller's transaction, as it
+        is (a soft-deleted record stays deleted): an adoption's rewrite to fit a new plan."""
+        current = self.get(record.id, include_deleted=True)
+        return self._replace(conn, current, replace(record, deleted_at=current.deleted_at), actor)
+
+    def _replace(
+        self, conn: sqlite3.Connection, current: Record, record: Record, actor: str
+    ) -> Record:
+        conn.execute(
+            "INSERT INTO revisions (record_id, revision, data, saved_at, saved_by) "
+            "VALUES (?, ?, ?, ?, ?)",
+            [
+                current.id,
+                current.revision,
+                json.dumps(current.to_dict(), ensure_ascii=False),
+                current.updated_at,
+                actor,
+            ],
+        )
+        updated = replace(
+            record,
+            revision=current.revision + 1,
+            created_at=current.created_at,
+            updated_at=utcnow(),
+        )
+        row = record_to_row(updated)
+        sets = ", ".join(f"{k} = ?" for k in row if k != "id")
+        conn.execute(
+            f"UPDATE records SET {sets} WHERE id = ?",
+            [v for k, v in row.items() if k != "id"] + [record.id],
+        )
+        conn.execute("DELETE FROM record_indicators WHERE record_id = ?", [record.id])
+        conn.executemany(
+            "INSERT INTO record_indicators (record_id, code) VALUES (?, ?)",
+            [(record.id, code) for code in updated.indicators],
+        )
+        self._queue(conn, record.id)
+        if shown_changed(current, updated):
+            self._refresh_citing(conn, record.id, current)
+        if current.consent != updated.consent:
+            self._audit(
+                conn,
+                actor,
+                "consent-change",
+                record.id,
+                f"{current.consent} -> {updated.consent}",
             )
-            updated = replace(
-                record,
-                revision=current.revision + 1,
-                created_at=current.created_at,
-                updated_at=utcnow(),
-                deleted_at=None,
-            )
-            row = record_to_row(updated)
-            sets = ", ".join(f"{k} = ?" for k in row if k != "id")
-            conn.execute(
-                f"UPDATE records SET {sets} WHERE id = ?",
-                [v for k, v in row.items() if k != "id"] + [record.id],
-            )
-            conn.execute("DELETE FROM record_indicators WHERE record_id = ?", [record.id])
-            conn.executemany(
-                "INSERT INTO record_indicators (record_id, code) VALUES (?, ?)",
-                [(record.id, code) for code in updated.indicators],
-            )
-            self._queue(conn, record.id)
-            if shown_changed(current, updated):
-                self._refresh_citing(conn, record.id, current)
-            if current.consent != updated.consent:
-                self._audit(
-                    conn,
-                    actor,
-                    "consent-change",
-                    record.id,
-                    f"{current.consent} -> {updated.consent}",
-                )
-            self._audit(conn, actor, "update", record.id, f"revision {updated.revision}")
+        self._audit(conn, actor, "update", record.id, f"revision {updated.revision}")
         return updated
 
     def soft_delete(self, record_id: str, actor: str = "") -> None:

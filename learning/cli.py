@@ -20,6 +20,7 @@ from evidence.model import Conflict, NotFound, ValidationError
 from evidence.store import RecordFilter
 
 from . import framework as framework_mod
+from . import plans as plans_mod
 from .services import Evidence, IndexDamaged, NotInitialised, initialise, resolve_data_dir
 
 DATE = click.DateTime(formats=["%Y-%m-%d"])
@@ -508,20 +509,24 @@ def framework_group() -> None:
 
 
 @framework_group.command(name="show")
+@click.option("--date", "day", type=DATE, help="The plan in force on this day (default: today).")
 @click.option("--json", "as_json", is_flag=True)
 @data_dir_option
 @click.pass_context
 @refusals
-def framework_show(ctx: click.Context, as_json: bool) -> None:
-    """Show the active framework."""
+def framework_show(ctx: click.Context, day, as_json: bool) -> None:
+    """Show the plan in force today (or on --date)."""
     try:
-        fw = _evidence(ctx).framework
+        plan = _evidence(ctx).plan_on(day.date().isoformat() if day else None)
+        fw, label, shown = plan.framework, plan.label(), plan.framework_dict()
     except NotInitialised:
         fw = framework_mod.load()
+        label, shown = f"{fw.title} (shipped default; no data dir yet)", fw.to_dict()
     if as_json:
-        _json_out(fw.to_dict())
+        _json_out(shown)
         return
-    click.echo(f"{fw.title} [{fw.name}] {fw.period_from} – {fw.period_to}")
+    click.echo(f"{fw.name}: {label}")
+    click.echo(f"Timescale {fw.period_from} – {fw.period_to}")
     for o in fw.objectives:
         click.echo(f"\n{o.code}  {o.text}")
         for i in o.indicators:
@@ -531,6 +536,77 @@ def framework_show(ctx: click.Context, as_json: bool) -> None:
     click.echo("\nAuthorities:")
     for name, locs in fw.authorities.items():
         click.echo(f"  {name}: {', '.join(locs)}")
+
+
+@framework_group.command(name="list")
+@click.option("--json", "as_json", is_flag=True)
+@data_dir_option
+@click.pass_context
+@refusals
+def framework_list(ctx: click.Context, as_json: bool) -> None:
+    """Every plan this data dir has held, with the dates each was in force."""
+    plans = list(_evidence(ctx).plans)
+    if as_json:
+        _json_out({"plans": [p.to_dict() for p in plans]})
+        return
+    for p in plans:
+        click.echo(f"{p.valid_from or 'start':<10}  {p.valid_to or 'now':<10}  {p.name}  {p.title}")
+
+
+@framework_group.command(name="adopt")
+@click.argument("plan")
+@click.option("--from", "date_from", type=DATE, required=True, help="First day in force.")
+@click.option(
+    "--map", "maps", multiple=True, metavar="OLD=NEW", help="Map a retired code or place."
+)
+@click.option("--dry-run", is_flag=True, help="Report what would change; change nothing.")
+@click.option("--json", "as_json", is_flag=True, help="Print the report as JSON only.")
+@data_dir_option
+@click.pass_context
+@refusals
+def framework_adopt(ctx, plan: str, date_from, maps, dry_run: bool, as_json: bool) -> None:
+    """Put a plan (shipped name or YAML path) in force from --from D."""
+    from .plans import AdoptionRefused
+
+    try:
+        report = _evidence(ctx).adopt(
+            plan, date_from.date().isoformat(), list(maps), dry_run=dry_run, actor="cli"
+        )
+    except AdoptionRefused as exc:
+        if as_json:
+            _json_out(exc.report.to_dict())
+        for line in exc.report.lines():
+            click.echo(line, err=True)
+        ctx.exit(1)
+    if as_json:
+        _json_out(report.to_dict())
+        return
+    for line in report.lines():
+        click.echo(line)
+
+
+@framework_group.command(name="diff")
+@click.argument("first")
+@click.argument("second")
+@click.option("--json", "as_json", is_flag=True)
+@data_dir_option
+@click.pass_context
+@refusals
+def framework_diff(ctx: click.Context, first: str, second: str, as_json: bool) -> None:
+    """What changed from plan FIRST to plan SECOND (names held or shipped, or paths)."""
+    from . import plandiff
+
+    try:
+        held = {p.name: p.framework for p in _evidence(ctx).plans}
+    except NotInitialised:
+        held = {}
+    a, b = (held.get(x) or plans_mod.load_plan_file(x)[0] for x in (first, second))
+    d = plandiff.diff(a, b)
+    if as_json:
+        _json_out(d)
+        return
+    for line in plandiff.lines(d):
+        click.echo(line)
 
 
 from . import cli_figures  # noqa: E402, F401 - registers `wm2u figures`

@@ -44,8 +44,7 @@ class Shown:
 
 def plan_for(ev: Evidence):
     """The plan a figure is judged by, given its ``period_to``."""
-    plan_on = getattr(ev, "plan_on", None)
-    return (lambda day: plan_on(day)) if plan_on else (lambda day: ev.framework)
+    return lambda day: ev.plan_on(day).framework
 
 
 def figures(

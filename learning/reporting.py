@@ -16,6 +16,8 @@ from evidence.model import Record, ValidationError
 from evidence.periods import PeriodCounts, count_period, read_ids, read_period
 from evidence.ratings import linked_people, list_ratings
 
+from .framework import Framework
+from .plans import Plan, PlanSet, long_date
 from .updates import Summary, parse_period, scope_codes, summarise
 
 if TYPE_CHECKING:
@@ -41,19 +43,46 @@ def make(
 ) -> Summary:
     """The summary of a period for an audience (``only_ids``: just the evidence it cites;
     ``ratings_as_of``: only the ratings made by then, for a saved update made again)."""
-    dates = _checked(evidence, date_from, date_to, objectives)
+    # The plan in force on the period's last day is the one reported against; a record of
+    # an earlier plan counts under the code its adoption mapped it to.
+    plan = evidence.plan_on(_iso(date_to))
+    framework = plan.framework
+    dates = _checked(framework, date_from, date_to, objectives)
     period = parse_period(dates)
     ratings = shown_ratings(evidence, audience, ratings_as_of)
+    records = _records(evidence, period, audience, ratings, only_ids)
+    if len(evidence.plans) > 1:
+        records = [evidence.plans.forward(r, plan) for r in records]
     # Reading and summarising each pause the cycle collector (evidence.periods) themselves.
-    return summarise(
-        evidence.framework,
-        _records(evidence, period, audience, ratings, only_ids),
+    summary = summarise(
+        framework,
+        records,
         dates,
         audience,
         objectives or None,
         ratings=ratings,
-        previous_counts=_previous_counts(evidence, period, audience, objectives),
+        previous_counts=_previous_counts(evidence, framework, plan, period, audience, objectives),
     )
+    summary.framework_title = plans_title(evidence.plans, plan, dates[0])
+    return summary
+
+
+def plans_title(plans: PlanSet, plan: Plan, first_day: str) -> str:
+    """The title of the plan reported against; for a period that began under an earlier
+    plan, that plan's title too, with the date of the change written out."""
+    earlier = plans.on(first_day)
+    if earlier is plan or plan.valid_from is None:
+        return plan.title
+    return (
+        f"{plan.title} (in force from {long_date(plan.valid_from)}; before then: {earlier.title})"
+    )
+
+
+def _iso(value: Any) -> str | None:
+    try:
+        return dt.date.fromisoformat(str(value)).isoformat()
+    except ValueError:
+        return None  # refused by _checked, naming the field
 
 
 def shown_ratings(
@@ -74,7 +103,7 @@ def shown_ratings(
 
 
 def _checked(
-    evidence: Evidence, date_from: Any, date_to: Any, objectives: list[str] | None
+    framework: Framework, date_from: Any, date_to: Any, objectives: list[str] | None
 ) -> tuple[str, str]:
     """The period as ISO dates; ValidationError naming each field that is wrong."""
     errors = {}
@@ -86,7 +115,7 @@ def _checked(
             errors[key] = "must be a date written YYYY-MM-DD"
     if not errors and dates["from"] > dates["to"]:
         errors["to"] = "must be on or after the from date"
-    unknown = [o for o in objectives or [] if evidence.framework.objective(o) is None]
+    unknown = [o for o in objectives or [] if framework.objective(o) is None]
     if unknown:
         errors["objectives"] = f"unknown objective {', '.join(map(str, unknown))}"
     if errors:
@@ -126,12 +155,22 @@ def _records(
 
 
 def _previous_counts(
-    evidence: Evidence, period: Any, audience: str, objectives: list[str] | None
+    evidence: Evidence,
+    framework: Framework,
+    plan: Plan,
+    period: Any,
+    audience: str,
+    objectives: list[str] | None,
 ) -> PeriodCounts:
     """The period before ``period``, counted as the update compares with it."""
     before = period.before()
     dates = before.start.isoformat(), before.end.isoformat()
-    scope = scope_codes(evidence.framework, objectives or None)  # indicators and activities
+    indicators, activities = scope_codes(framework, objectives or None)
+    # Earlier plans' codes that map into the scope are in it too.
+    scope = (
+        frozenset(evidence.plans.mapped_into(indicators, plan)),
+        frozenset(evidence.plans.mapped_into(activities, plan)),
+    )
     skip = ("learning_update",)  # earlier updates count towards targets, not as evidence
     return count_period(evidence.store.conn, *dates, _consents(audience), *scope, skip_types=skip)
 

@@ -11,6 +11,7 @@ from __future__ import annotations
 import logging
 import os
 import shutil
+import sqlite3
 import stat
 from collections.abc import Callable, Iterable
 from dataclasses import dataclass, field, replace
@@ -24,7 +25,9 @@ from evidence.validate import validate
 from search_index import IndexBusy, IndexDamaged, Results, SearchIndex, inspect
 
 from . import framework as framework_mod
+from . import plans as plans_mod
 from .framework import Framework
+from .plans import Plan, PlanSet
 
 if TYPE_CHECKING:
     from .reporting import LearningUpdate
@@ -46,40 +49,85 @@ def resolve_data_dir(data_dir: str | os.PathLike | None = None) -> Path:
 
 
 def initialise(data_dir: Path, framework_name: str | None = None) -> Framework:
-    """Create the data dir, database and index; idempotent. Returns the active framework.
+    """Create the data dir, database and index; idempotent. Returns the plan in force today.
 
-    ``framework_name`` sets the plan of a data dir that holds no records; on one that holds
-    records under another plan it is refused (a new plan is adopted from a date instead).
+    Without ``framework_name`` the data dir keeps whatever plans it holds. ``framework_name``
+    sets the plan of a data dir that holds no records; on one that holds records under another
+    plan it is refused (a new plan is adopted from a date instead); the plan in force stays.
     Whatever the umask, the data dir and everything in it end up its user's alone.
     """
     keep_private()
     data_dir.mkdir(parents=True, exist_ok=True)
     with Store(data_dir / DB_NAME) as store:
         store.migrate()
-        current = store.get_meta("framework")
-        if framework_name is None and current:
-            fw = load_framework(data_dir, store)
+        ensure_plans(data_dir, store)
+        held = PlanSet(store.plans())
+        if framework_name is None:
+            fw = held.on(None).framework
         else:
-            fw = framework_mod.load(framework_name)
-            if store.holds_records():
-                held = load_framework(data_dir, store)
-                if held.name != fw.name:
-                    raise ValidationError(
-                        "framework",
-                        f"this data dir holds records under the plan {held.name}, so "
-                        f"`wm2u init` cannot replace it with {fw.name}; put a new plan in "
-                        f"force from a date with `wm2u framework adopt {framework_name} "
-                        "--from YYYY-MM-DD`",
-                    )
-            path = framework_mod.resolve(framework_name)
-            if path.parent != framework_mod.FRAMEWORKS_DIR:
-                shutil.copyfile(path, data_dir / FRAMEWORK_COPY)
-                store.set_meta("framework", FRAMEWORK_COPY)
+            fw, text = plans_mod.load_plan_file(framework_name)
+            in_force = held.on(None)
+            if fw.name == in_force.name and (
+                len(held) > 1 or text == in_force.text or store.holds_records()
+            ):
+                pass  # the same plan: the data dir keeps the text it holds
+            elif store.holds_records():
+                raise ValidationError(
+                    "framework",
+                    f"this data dir holds records under the plan {in_force.name}, so "
+                    f"`wm2u init` cannot replace it with {fw.name}; put a new plan in "
+                    f"force from a date with `wm2u framework adopt {framework_name} "
+                    "--from YYYY-MM-DD`",
+                )
             else:
-                store.set_meta("framework", fw.name)
+                path = framework_mod.resolve(framework_name)
+                if path.parent != framework_mod.FRAMEWORKS_DIR:
+                    shutil.copyfile(path, data_dir / FRAMEWORK_COPY)
+                    store.set_meta("framework", FRAMEWORK_COPY)
+                else:
+                    store.set_meta("framework", fw.name)
+                store.set_first_plan(
+                    fw.name,
+                    fw.title,
+                    text,
+                    actor="init",
+                    shipped=plans_mod.is_shipped(framework_name),
+                )
     SearchIndex(data_dir / INDEX_DIR).close()
     make_private(data_dir)
     return fw
+
+
+def ensure_plans(data_dir: Path, store: Store) -> None:
+    """A data dir from before plans were kept gains its one plan, read from meta "framework"
+    (or the copied framework.yaml): in force for every date. No record changes.
+
+    A shipped plan follows the product's copy of it, as it did when it was read by name:
+    when a new version ships a changed file, the text held is brought up to date (a custom
+    plan is kept as it was adopted)."""
+    held = store.plans()
+    if held:
+        for row in held:
+            shipped = framework_mod.FRAMEWORKS_DIR / f"{row.name}.yaml"
+            if not row.shipped or not shipped.is_file():
+                continue
+            text = shipped.read_text(encoding="utf-8")
+            if text != row.text:
+                fw = framework_mod.parse(text, source=str(shipped))
+                store.refresh_plan(row.id, fw.title, text)
+        return
+    name = store.get_meta("framework") or framework_mod.DEFAULT_FRAMEWORK
+    if name == FRAMEWORK_COPY:
+        name = str(data_dir / FRAMEWORK_COPY)
+    fw, text = plans_mod.load_plan_file(name)
+    store.set_first_plan(
+        fw.name,
+        fw.title,
+        text,
+        actor="upgrade",
+        only_if_none=True,
+        shipped=plans_mod.is_shipped(name),
+    )
 
 
 def keep_private() -> None:
@@ -134,11 +182,9 @@ def _relative(path: Path, data_dir: Path) -> str:
 
 
 def load_framework(data_dir: Path, store: Store) -> Framework:
-    """The framework this data dir was initialised with."""
-    name = store.get_meta("framework") or framework_mod.DEFAULT_FRAMEWORK
-    if name == FRAMEWORK_COPY:
-        return framework_mod.load(str(data_dir / FRAMEWORK_COPY))
-    return framework_mod.load(name)
+    """The plan this data dir holds in force today."""
+    ensure_plans(data_dir, store)
+    return PlanSet(store.plans()).on(None).framework
 
 
 class NotInitialised(Exception):
@@ -185,12 +231,47 @@ class Evidence:
         keep_private()
         self.store = Store(db_path)
         self.store.upgrade()  # a data dir made by an earlier version gains the new tables
-        self.framework = load_framework(self.data_dir, self.store)
+        ensure_plans(self.data_dir, self.store)
+        self._plans: PlanSet | None = None
+        self._plans_version: tuple[int, ...] | None = None
         self._index: SearchIndex | None = None
         # Saved external learning updates follow their sources (evidence/citing.py); those
         # an earlier version saved are made safe once, without a new revision.
         self.store.rewrite_update = self._rewrite_update
         self.store.make_saved_updates_safe()
+
+    @property
+    def plans(self) -> PlanSet:
+        """Every plan this data dir holds (read again when another process adopts one)."""
+        version = self.store.plans_version()
+        if self._plans is None or version != self._plans_version:
+            self._plans, self._plans_version = PlanSet(self.store.plans()), version
+        return self._plans
+
+    def plans_version(self) -> tuple[int, ...]:
+        """The plans held as of now (and so the plans ``plans`` reads)."""
+        self.plans  # noqa: B018 - read the plans again if they changed
+        return self._plans_version  # type: ignore[return-value]
+
+    @property
+    def framework(self) -> Framework:
+        """The plan in force today (what pages show)."""
+        return self.plans.on(None).framework
+
+    @property
+    def reading_framework(self) -> Framework:
+        """Today's plan with every other plan's codes and places added (filters, forms)."""
+        return self.plans.combined()
+
+    def rating_framework(self, data: Any) -> Framework:
+        """The plan a progress rating is judged by: the one in force on its ``period_to``
+        (today's when it has no valid one; the refusal names that field anyway)."""
+        day = plans_mod.iso_date(data.get("period_to")) if isinstance(data, dict) else None
+        return self.plans.on(day).framework
+
+    def plan_on(self, day: str | None) -> Plan:
+        """The plan in force on ``day`` (an ISO date; None: today)."""
+        return self.plans.on(day)
 
     @property
     def index(self) -> SearchIndex:
@@ -212,26 +293,98 @@ class Evidence:
     # --- writing ---------------------------------------------------------------------------
 
     def validate(self, data: Any) -> Record:
-        return validate(data, self.framework)
+        """Judge ``data`` by the plan in force on its date (without a valid date: today's);
+        a refusal names that plan when the data dir holds more than one."""
+        plans = self.plans
+        day = plans_mod.iso_date(data.get("date")) if isinstance(data, dict) else None
+        plan = plans.on(day)
+        try:
+            return validate(data, plan.framework)
+        except ValidationError as exc:
+            if len(plans) > 1:
+                raise plans_mod.plan_error(exc, plan, day) from None
+            raise
+
+    def adopt(
+        self,
+        name_or_path: str,
+        date_from: Any,
+        maps: Iterable[str] = (),
+        dry_run: bool = False,
+        actor: str = "",
+    ) -> plans_mod.AdoptionReport:
+        """Put a plan in force from ``date_from``: every record and rating dated then or later
+        is checked against it (with ``maps`` applied) and, if all fit, rewritten as new
+        revisions in the one transaction that adds the plan; else AdoptionRefused, nothing
+        changed. ``dry_run`` reports the same and changes nothing."""
+        from evidence.ratings import list_ratings
+
+        day = plans_mod.iso_date(date_from)
+        if day is None:
+            raise ValidationError("from", f"must be a date written YYYY-MM-DD (not {date_from!r})")
+        new, text = plans_mod.load_plan_file(name_or_path)
+        plans = self.plans
+        latest = plans.latest
+        if latest.valid_from is not None and day <= latest.valid_from:
+            raise ValidationError(
+                "from",
+                f"{day} is not after {latest.valid_from}, when the plan in force "
+                f"({latest.name}) started",
+            )
+        mapping = plans_mod.parse_map(list(maps), plans, new)
+        report = plans_mod.AdoptionReport(new.name, new.title, day, mapping, dry_run=dry_run)
+
+        def prepare(records):
+            return plans_mod.prepare_adoption(
+                report, new, mapping, records, list_ratings(self.store),
+                self.store.list_figures(date_from=day),
+            )  # fmt: skip
+
+        try:
+            self.store.adopt_plan(
+                new.name,
+                new.title,
+                text,
+                day,
+                mapping,
+                prepare,
+                actor=actor,
+                dry_run=dry_run,
+                shipped=plans_mod.is_shipped(name_or_path),
+            )
+        except sqlite3.OperationalError as exc:
+            if "locked" not in str(exc) and "busy" not in str(exc):
+                raise
+            raise ValidationError(
+                "plan",
+                "another adoption (or another long write) holds the database; nothing was "
+                "changed: try again when it has finished",
+            ) from None
+        report.adopted = not dry_run
+        if not dry_run:
+            self.sync_index()
+        return report
 
     def create(self, data: dict[str, Any], actor: str = "") -> Record:
         """Validate and save a new record, then bring the index up to date.
 
         Its revision and timestamps are the server's, whatever ``data`` says."""
+        plans = self.plans_version()
         record = self.validate(_without_server_keys(data))
-        saved = self.store.add(record, actor)
+        saved = self.store.add(record, actor, plans)
         self.sync_index()
         return saved
 
     def create_many(self, items: list[tuple[str, Any]], actor: str = "") -> list[Record]:
         """Validate every item first (naming the bad one), then save them all or none."""
+        plans = self.plans_version()
         records = []
         for source, data in items:
             try:
                 records.append(self.validate(_without_server_keys(data)))
             except ValidationError as exc:
                 raise _in_source(exc, source) from None
-        saved = self.store.add_many(records, actor)
+        saved = self.store.add_many(records, actor, plans)
         self.sync_index()
         return saved
 
@@ -244,8 +397,9 @@ class Evidence:
         if "revision" not in data:
             raise ValidationError("revision", "is required (the revision you started from)")
         kept = {k: v for k, v in data.items() if k not in ("created_at", "updated_at")}
+        plans = self.plans_version()
         record = self.validate({**kept, "id": record_id})
-        saved = self.store.update(record, data["revision"], actor)
+        saved = self.store.update(record, data["revision"], actor, plans)
         self.sync_index()
         return saved
 
@@ -284,16 +438,17 @@ class Evidence:
         """Validate and add records not already present, in batches; return (added, skipped)."""
         added = skipped = 0
         chunk: list[Record] = []
+        plans = self.plans_version()
         for source, data in items:
             try:
                 chunk.append(self.validate(data))
             except ValidationError as exc:
                 raise _in_source(exc, source) from None
             if len(chunk) >= batch:
-                a, s = self.store.import_records(chunk, actor)
+                a, s = self.store.import_records(chunk, actor, plans)
                 added, skipped, chunk = added + len(a), skipped + s, []
         if chunk:
-            a, s = self.store.import_records(chunk, actor)
+            a, s = self.store.import_records(chunk, actor, plans)
             added, skipped = added + len(a), skipped + s
         # Each batch is committed (and queued for the index) on its own, so a killed import
         # keeps what it had saved; the index catches up at the end: in a few large commits,

@@ -241,3 +241,26 @@ def test_figures_survive_a_new_connection(data_dir) -> None:
         data_project.save(ev, _dundee(), "ed")
     with Evidence(data_dir) as ev:
         assert len(ev.store.list_figures("children_on_cpr")) == 3
+
+
+def test_an_adoption_checks_the_figures_dated_from_it_and_moves_mapped_ones(tmp_path) -> None:
+    from learning.plans import AdoptionRefused
+    from learning.services import initialise
+
+    data_dir = tmp_path / "instance"
+    initialise(data_dir, "wm2u-2023-2024")
+    with Evidence(data_dir) as ev:
+        data_project.save(ev, [
+            {"measure": "children_on_cpr", "authority": "East Ayrshire", "locality": "Barony",
+             "period_from": day, "period_to": day, "value": 9, "source": "council"}
+            for day in ("2024-03-31", "2025-03-31")
+        ], "ed")  # fmt: skip
+        with pytest.raises(AdoptionRefused) as refused:
+            ev.adopt("wm2u-2024-2026", "2024-09-01", [], actor="t")
+        problems = refused.value.report.problems
+        assert [p.id for p in problems] == ["figure children_on_cpr Barony 2025-03-31"]
+        assert {f.place for f in ev.store.list_figures()} == {"Barony"}
+        ev.adopt("wm2u-2024-2026", "2024-09-01", ["Barony=Alloa"], actor="t")
+        places = {(f.period_to, f.authority, f.place) for f in ev.store.list_figures()}
+        assert places == {("2024-03-31", "East Ayrshire", "Barony"),
+                          ("2025-03-31", "Clackmannanshire", "Alloa")}  # fmt: skip

@@ -233,9 +233,64 @@ def _paths() -> dict[str, Any]:
         **_figure_paths(),
         "/api/framework": {
             "get": {
-                "summary": "The active framework",
+                "summary": "The plan in force today, or on the day given",
                 "operationId": "getFramework",
-                "responses": {"200": _json({"type": "object"}, "The framework"), **_errors(401)},
+                "parameters": [
+                    _query(
+                        "date",
+                        "The plan in force on this day, YYYY-MM-DD (default: today)",
+                        {"type": "string", "format": "date"},
+                    )
+                ],
+                "responses": {
+                    "200": _json(
+                        {"type": "object"},
+                        "The plan (framework), with `in_force`: {from, to} (from null for "
+                        "the first plan, to null for the plan in force)",
+                    ),
+                    **_errors(400, 401),
+                },
+            }
+        },
+        "/api/frameworks": {
+            "get": {
+                "summary": "Every plan this data dir has held, with the dates each was in force",
+                "operationId": "listFrameworks",
+                "responses": {
+                    "200": _json(
+                        {
+                            "type": "object",
+                            "properties": {
+                                "plans": {
+                                    "type": "array",
+                                    "items": {
+                                        "type": "object",
+                                        "properties": {
+                                            "name": {"type": "string"},
+                                            "title": {"type": "string"},
+                                            "from": {
+                                                "type": "string",
+                                                "nullable": True,
+                                                "format": "date",
+                                                "description": "null for the first plan: in "
+                                                "force for every date before the next one's",
+                                            },
+                                            "to": {
+                                                "type": "string",
+                                                "nullable": True,
+                                                "format": "date",
+                                                "description": "its last day in force; null "
+                                                "for the plan in force",
+                                            },
+                                        },
+                                    },
+                                }
+                            },
+                        },
+                        "The plans, oldest first",
+                    ),
+                    **_errors(401),
+                },
             }
         },
         "/api/records": {

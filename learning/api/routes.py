@@ -118,11 +118,11 @@ def _codes_arg(name: str, known: Any) -> list[str]:
 
 
 def _filters() -> dict[str, Any]:
-    framework = evidence().framework
+    known = evidence().plans.codes()  # records of every plan the data dir holds are read
     return {
-        "type": _codes_arg("type", framework.record_types),
-        "indicator": _codes_arg("indicator", framework.indicators),
-        "locality": _codes_arg("locality", set(framework.localities())),
+        "type": _codes_arg("type", known["record_types"]),
+        "indicator": _codes_arg("indicator", known["indicators"]),
+        "locality": _codes_arg("locality", known["localities"]),
         "from": _date_arg("from"),
         "to": _date_arg("to"),
     }
@@ -130,7 +130,13 @@ def _filters() -> dict[str, Any]:
 
 @bp.route("/framework")
 def framework():
-    return jsonify(evidence().framework.to_dict())
+    """The plan in force today, or on ``?date=``."""
+    return jsonify(evidence().plan_on(_date_arg("date")).framework_dict())
+
+
+@bp.route("/frameworks")
+def frameworks():
+    return jsonify({"plans": [p.to_dict() for p in evidence().plans]})
 
 
 @bp.route("/openapi.json")
@@ -229,7 +235,7 @@ def search():
 
 
 def _indicator_or_404(code: str) -> str:
-    if code not in evidence().framework.indicators:
+    if code not in evidence().reading_framework.indicators:  # an indicator of any plan held
         raise ApiError(404, f"No indicator {code[:20]!r}")
     return code
 
@@ -245,7 +251,8 @@ def create_rating(code: str):
     require("editor")
     ev = evidence()
     data = json_body()
-    rating = rate(ev.store, ev.framework, _indicator_or_404(code), data, current_user.name)
+    code = _indicator_or_404(code)
+    rating = rate(ev.store, ev.rating_framework(data), code, data, current_user.name)
     response = jsonify(rating.to_dict())
     response.status_code = 201
     response.headers["Location"] = url_for("api.list_ratings", code=code)

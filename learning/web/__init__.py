@@ -12,6 +12,7 @@ from . import (
     learning_updates,
     markup,
     measures,
+    plans,
     ratings,
     records,
     search,
@@ -27,6 +28,7 @@ BLUEPRINTS = (
     learning_updates.bp,
     measures.bp,
     admin.bp,
+    plans.bp,
 )
 
 

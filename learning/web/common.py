@@ -78,8 +78,9 @@ def iso_date(value: str | None) -> str | None:
 
 
 def chosen_filters() -> dict[str, Any]:
-    """The browse filters in the query string that make sense (others are ignored)."""
-    framework = evidence().framework
+    """The browse filters in the query string that make sense (others are ignored); the
+    codes and places of every plan the data dir holds make sense."""
+    framework = evidence().reading_framework
     args = request.args
     allowed = {
         "type": set(framework.record_types),
@@ -137,7 +138,7 @@ def evidence_types() -> list[str]:
 
 
 def type_label(record_type: str) -> str:
-    spec = evidence().framework.record_types.get(record_type)
+    spec = evidence().reading_framework.record_types.get(record_type)
     return spec.label if spec else record_type
 
 

@@ -73,6 +73,7 @@ def dashboard():
     return render_template(
         "dashboard.html",
         framework=framework,
+        plan=ev.plan_on(None),
         counts=counts,
         quarters=quarters,
         quarter_name=quarter_name,
@@ -88,7 +89,26 @@ def dashboard():
 def overview():
     ev = evidence()
     counts = ev.counts_by("indicator", counted(), audience())
-    return render_template("framework.html", framework=ev.framework, counts=counts)
+    return render_template(
+        "framework.html",
+        framework=ev.framework,
+        counts=counts,
+        plan=ev.plan_on(None),
+        history=plan_history(ev),
+    )
+
+
+def plan_history(ev) -> list[tuple[Any, dict[str, Any] | None]]:
+    """Every plan held, newest first, each with what changed from the one before it."""
+    from learning import plandiff
+
+    plans = list(ev.plans)
+    out = []
+    for index, plan in enumerate(plans):
+        before = plans[index - 1] if index else None
+        d = plandiff.diff(before.framework, plan.framework) if before else None
+        out.append((plan, d))
+    return list(reversed(out))
 
 
 @bp.route("/indicators/<code>")
@@ -101,10 +121,11 @@ def render_indicator(
 ) -> str:
     """The indicator page; ``values`` and ``errors`` refill a refused rating form."""
     ev = evidence()
-    found = ev.framework.indicators.get(code)
+    framework = ev.reading_framework  # an indicator of any plan held has a page
+    found = framework.indicators.get(code)
     if found is None:
         abort(404)
-    objective = ev.framework.objective(found.objective)
+    objective = framework.objective(found.objective)
     by_quarter = ev.counts_by("quarter", counted(indicator=code), audience())
     timeline = []
     if by_quarter:

@@ -150,11 +150,12 @@ def add(code: str):
     from .coverage import render_indicator
 
     ev = evidence()
-    if code not in ev.framework.indicators:
+    if code not in ev.reading_framework.indicators:  # an indicator of any plan held
         abort(404)
     values = values_from_form(request.form)
+    data = rating_data(values)
     try:
-        rate(ev.store, ev.framework, code, rating_data(values), current_user.name)
+        rate(ev.store, ev.rating_framework(data), code, data, current_user.name)
     except ValidationError as exc:
         return render_indicator(code, values, exc.errors), 422
     except NotFound:

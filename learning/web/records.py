@@ -48,7 +48,7 @@ def browse():
         facets=facets,
         chosen=chosen,
         deleted=deleted,
-        framework=ev.framework,
+        framework=ev.reading_framework,
         pagination=Pagination(page, size, total, "records.browse", args),
         args=args,
     )
@@ -93,7 +93,7 @@ def _form(
         record_type=record_type,
         values=values,
         errors=errors or {},
-        framework=evidence().framework,
+        framework=evidence().reading_framework,  # the codes of every plan, marked
         **forms.FORM_HELPERS,
         **context,
     )
@@ -102,7 +102,9 @@ def _form(
 @bp.route("/records/<record_id>")
 def show(record_id: str):
     record = load_record(record_id, allow_deleted=True)
-    return render_template("records/show.html", record=record, framework=evidence().framework)
+    return render_template(
+        "records/show.html", record=record, framework=evidence().reading_framework
+    )
 
 
 @bp.route("/records/<record_id>/edit", methods=["GET", "POST"])

@@ -36,7 +36,7 @@ def search():
         results=results,
         # The index escapes every snippet and adds only <mark>: it is HTML, not typed text.
         highlight=lambda hit: plain_snippet(hit.highlight),
-        framework=evidence().framework,
+        framework=evidence().reading_framework,
         args=args,
         pagination=Pagination(page, size, results.total if results else 0, "search.search", args),
     )
