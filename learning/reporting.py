@@ -12,7 +12,7 @@ from dataclasses import dataclass
 from typing import TYPE_CHECKING, Any
 
 from evidence.consent import INTERNAL, present_rating, visible_consents
-from evidence.model import Record, ValidationError
+from evidence.model import NotFound, Record, ValidationError
 from evidence.periods import PeriodCounts, count_period, read_ids, read_period
 from evidence.ratings import linked_people, list_ratings
 
@@ -38,11 +38,22 @@ def make(
     objectives: list[str] | None = None,
     only_ids: list[str] | None = None,
     ratings_as_of: str | None = None,
+    intro: str = "",
+    featured: list[str] | None = None,
+    annex: bool = True,
+    prepared_by: str = "",
+    prepared_on: str = "",
 ) -> Summary:
     """The summary of a period for an audience (``only_ids``: just the evidence it cites;
-    ``ratings_as_of``: only the ratings made by then, for a saved update made again)."""
+    ``ratings_as_of``: only the ratings made by then, for a saved update made again).
+
+    ``featured`` ids are checked for a new update (a saved one made again passes over what
+    its sources no longer allow): each must be a live record of the period, in scope, that
+    the audience may see; otherwise a ValidationError on ``featured`` names it."""
     dates = _checked(evidence, date_from, date_to, objectives)
     period = parse_period(dates)
+    if only_ids is None:
+        _check_featured(evidence, featured or [], dates, audience, objectives)
     ratings = shown_ratings(evidence, audience, ratings_as_of)
     # Reading and summarising each pause the cycle collector (evidence.periods) themselves.
     return summarise(
@@ -53,7 +64,48 @@ def make(
         objectives or None,
         ratings=ratings,
         previous_counts=_previous_counts(evidence, period, audience, objectives),
+        intro=intro,
+        featured=featured or (),
+        annex=annex,
+        prepared_by=prepared_by,
+        prepared_on=prepared_on or dt.date.today().isoformat(),
     )
+
+
+def _check_featured(
+    evidence: Evidence,
+    featured: list[str],
+    dates: tuple[str, str],
+    audience: str,
+    objectives: list[str] | None,
+) -> None:
+    """Refuse a featured id that is unknown, deleted, outside the period, out of scope, not
+    evidence, or (for an external update) internal, naming it."""
+    if not isinstance(featured, list) or not all(isinstance(i, str) for i in featured):
+        raise ValidationError("featured", "must be a list of record ids")
+    indicators, activities = scope_codes(evidence.framework, objectives or None)
+    problems = []
+    for record_id in dict.fromkeys(featured):
+        shown = record_id[:64]
+        try:
+            record = evidence.store.get(record_id, include_deleted=True)
+        except NotFound:
+            problems.append(f"{shown} is not a record")
+            continue
+        if record.deleted_at:
+            problems.append(f"{shown} is deleted")
+        elif not dates[0] <= (record.date or "")[:10] <= dates[1]:
+            problems.append(f"{shown} is dated {record.date[:10]}, outside the period")
+        elif audience != INTERNAL and record.consent not in visible_consents(audience):
+            problems.append(f"{shown} is internal: it may not be shared outside the team")
+        elif record.type == "learning_update":
+            problems.append(f"{shown} is a learning update, not evidence")
+        elif not (set(record.indicators) & indicators or set(record.activities) & activities):
+            problems.append(f"{shown} speaks to no indicator in this update's scope")
+        if len(problems) >= 10:
+            break
+    if problems:
+        raise ValidationError("featured", "; ".join(problems))
 
 
 def shown_ratings(
