@@ -133,7 +133,13 @@ def the_long_way(ev, start, end, audience, objectives=None, only_ids=None):
     # The lean path dates the document today (a saved one: the day it was saved).
     today = dt.date.today().isoformat()
     return summarise(
-        ev.framework, records, (start, end), audience, objectives, ratings=ratings, prepared_on=today
+        ev.framework,
+        records,
+        (start, end),
+        audience,
+        objectives,
+        ratings=ratings,
+        prepared_on=today,
     )
 
 
