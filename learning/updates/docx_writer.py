@@ -46,7 +46,7 @@ PORTRAIT = (Mm(210), Mm(297))
 MARGIN = Mm(20)
 BODY_PT = 9.0
 TABLE_PT = 8.5
-ANNEX_PT = 7.5
+ANNEX_PT = 7.0
 ACCENT = RGBColor(0x1D, 0x4F, 0x91)
 
 
@@ -103,7 +103,7 @@ def _bullets(doc: DocumentObject, items: Sequence[str]) -> None:
 # Average and widest widths of a character, in points per point of type (Carlito/Calibri,
 # the fonts LibreOffice and Word use): enough for the longest word never to be broken.
 _AVERAGE, _WIDE = 0.56, 0.66
-_KEEP_WHOLE = 12  # a cell this short (a date, an amount, a type) is kept on one line
+_KEEP_WHOLE = 17  # a cell this short (a date, an amount, a type) is kept on one line
 _PADDING_PT = 9.0  # cell margins (3.5 pt a side) and a little air
 
 
@@ -223,7 +223,7 @@ def _styles(doc: DocumentObject) -> None:
 def _properties(doc: DocumentObject, summary: Summary) -> None:
     props = doc.core_properties
     props.title = clean(summary.title)
-    props.author = clean(say.prepared(summary).split(",")[0])
+    props.author = clean(say.prepared(summary))
     props.subject = clean(
         f"{say.PROGRAMME}: learning update for {summary.period.label}, "
         f"{say.audience_label(summary)}"
@@ -284,7 +284,7 @@ def _contents(doc: DocumentObject, summary: Summary) -> None:
     _add(doc, "TOC Heading", "Contents")
     entries: list[tuple[int, str]] = [(1, "Key messages"), (1, "At a glance")]
     for o in summary.objectives:
-        entries.append((1, clean(f"Objective {o.code}: {o.text}")))
+        entries.append((1, clean(f"Objective {o.code}: {say.shortened(o.text, 80)}")))
     entries.append((1, "The period in numbers"))
     entries += [(1, name) for name in _annex_names(summary)]
     add_toc_field(doc, levels="1-1", entries=entries)
@@ -442,19 +442,19 @@ def _activities(doc: DocumentObject, tables: list[str], activities: list[Activit
     for a in activities:
         about: list[object] = [(say.shortened(a.text, 150), True)]
         about += [f"• {c}" for c in a.success_criteria] or ["No success criteria in the plan."]
-        who = [a.code] + [x for x in (a.owners, a.timescale) if x]
+        who: list[object] = [(a.code, True)] + [x for x in (a.owners, a.timescale) if x]
         status: list[object] = [(say.activity_status(a), True)]
         status += [
             f"{t.label}: {number(t.achieved)} of {number(t.value)} ({say.target_status(t)})"
             for t in a.targets
         ]
-        evidence: list[object] = [say.activity_records(a)]
-        evidence += [f"{r.title} ({_short_date(r.date)})" for r in a.recent]
+        evidence: list[object] = [say.activity_count(a)]
+        evidence += [f"{say.shortened(r.title, 60)} ({_short_date(r.date)})" for r in a.recent]
         rows.append((who, about, status, evidence))
     header = ["Activity", "What it is and its success criteria", "Progress", "Evidence"]
     width = Mm(210 - 2 * 20).pt
     widths = [width * 0.13, width * 0.47, width * 0.18, width * 0.22]
-    _table(doc, tables, header, rows, widths=widths, bold_first=True)
+    _table(doc, tables, header, rows, widths=widths)
 
 
 def _numbers(doc: DocumentObject, tables: list[str], summary: Summary) -> None:
@@ -513,7 +513,7 @@ def _annex(doc: DocumentObject, tables: list[str], summary: Summary) -> None:
     h = summary.headline
     names = _annex_names(summary)
     if h.fund_panels:
-        header = ["Panel", "Date", "Locality", "Amount", "Families : practitioners", "50:50"]
+        header = ["Panel", "Date", "Locality", "Amount", "Balance", "50:50"]
         rows = [
             (
                 p.panel,
@@ -531,15 +531,16 @@ def _annex(doc: DocumentObject, tables: list[str], summary: Summary) -> None:
             _section(doc, landscape=True)
             _heading(doc, names.pop(0), 1)
         else:
-            _heading(doc, names.pop(0), 1, new_page=True)
+            _heading(doc, names.pop(0), 1).paragraph_format.keep_with_next = False
         width = Mm(297 - 2 * 20).pt if wide else portrait
         _table(doc, tables, header, rows, right=(3, 4), size=ANNEX_PT, width_pt=width)
+        _paragraph(doc, say.BALANCE_NOTE, style="Caption")
         if wide:
             _section(doc, landscape=False)
         # A long table may start under its heading: LibreOffice would move both to a new page.
         _heading(doc, names[0], 1).paragraph_format.keep_with_next = False
     else:
-        _heading(doc, names[0], 1, new_page=True)
+        _heading(doc, names[0], 1).paragraph_format.keep_with_next = False
     if not summary.cited:
         _paragraph(doc, "No records were cited: no evidence was logged in this period.")
         return

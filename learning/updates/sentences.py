@@ -142,15 +142,10 @@ def audience_label(summary: Summary) -> str:
 
 
 def prepared(summary: Summary) -> str:
-    """Who made the document and when, for the title page."""
+    """Who made the document, for the title page."""
     who = "The WM2U programme team"
     if summary.prepared_by:
         who += f" ({summary.prepared_by})"
-    if summary.prepared_on:
-        try:
-            return f"{who}, {long_date(summary.prepared_on)}"
-        except ValueError:
-            pass
     return who
 
 
@@ -161,8 +156,16 @@ def title_lines(summary: Summary) -> list[tuple[str, str]]:
         ("Plan", summary.framework_title),
         ("Period", summary.period.label),
         ("Audience", audience_label(summary)),
+        ("Date", _when(summary)),
         ("Prepared by", prepared(summary)),
     ]
+
+
+def _when(summary: Summary) -> str:
+    try:
+        return long_date(summary.prepared_on) if summary.prepared_on else "Not dated"
+    except ValueError:
+        return "Not dated"
 
 
 def key_numbers(summary: Summary) -> list[str]:
@@ -230,6 +233,21 @@ def fund_locality_meeting(row) -> str:
 def target_status(t: TargetProgress) -> str:
     """Met, or how far to go."""
     return "Met" if t.met else f"{number(t.value - t.achieved)} to go"
+
+
+BALANCE_NOTE = (
+    "Balance: families to practitioners on the panel. The plan's minimum is 50:50: at least "
+    "as many families as practitioners."
+)
+
+
+def activity_count(a: ActivitySummary) -> str:
+    """A key activity's records this period, in a few words (Word's narrow column)."""
+    return (
+        plural(a.evidence_count, "record", zero="No")
+        + " this period"
+        + ("; most recent:" if a.recent else ".")
+    )
 
 
 def activity_records(a: ActivitySummary) -> str:
