@@ -534,9 +534,9 @@ def test_markdown_structure_and_escaping(framework, records):
         "| Lochee |" in markdown
     )
     # At a glance: one row per indicator, its code first; figures not there yet.
-    glance = "| **SO1.1** Families say they are listened to | 4 | +3 | Developing | Medium |"
+    glance = "| **SO1.1** Families say they are listened to | 4 | +3 | Developing (medium) |"
     assert glance + " no figures yet |" in markdown
-    assert "| **SO1.2** Families lead change | 0 | 0 | not yet rated | – | no figures yet |" in (
+    assert "| **SO1.2** Families lead change | 0 | 0 | not yet rated | no figures yet |" in (
         markdown
     )
 

@@ -174,16 +174,6 @@ def key_numbers(summary: Summary) -> list[str]:
     return [intro(summary), reach(h), vble(h), events(h), fund(h)]
 
 
-def progress_cell(i: IndicatorSummary) -> str:
-    """An indicator's progress in the at-a-glance table."""
-    return i.rating.progress.capitalize() if i.rating else NOT_RATED
-
-
-def confidence_cell(i: IndicatorSummary) -> str:
-    """An indicator's confidence in the at-a-glance table."""
-    return i.rating.confidence.capitalize() if i.rating else "–"
-
-
 def rating_cell(i: IndicatorSummary) -> str:
     """Progress and confidence in one cell of the at-a-glance table."""
     if not i.rating:
