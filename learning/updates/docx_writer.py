@@ -120,16 +120,16 @@ def column_widths(
     """Widths (points) that fit each column's words: no column narrower than its longest
     word (so no word is broken; a short cell such as a date is kept whole), the room left
     shared by how much text each column holds. A table that fits is left its natural width."""
-    columns = list(zip(header, *rows, strict=True)) if rows else [(h,) for h in header]
     least, want = [], []
-    for n, cells in enumerate(columns):
-        lines = [line for cell in cells[1:] for line in _lines(cell)] or [""]
-        words = [
-            w for line in lines for w in ([line] if len(line) <= _KEEP_WHOLE else line.split())
-        ] or [""]
-        longest = max(len(w) for w in words)
-        head = max((len(w) for w in str(header[n]).split()), default=0)
-        least.append(max(longest * _WIDE, head * _WIDE * 1.08) * size + _PADDING_PT)
+    for n, head in enumerate(header):
+        values = {row[n] if isinstance(row[n], str) else tuple(_lines(row[n])) for row in rows}
+        lines = [line for v in values for line in ([v] if isinstance(v, str) else v)] or [""]
+        longest = max(
+            len(line) if len(line) <= _KEEP_WHOLE else max(map(len, line.split()), default=0)
+            for line in lines
+        )
+        head_word = max((len(w) for w in str(head).split()), default=0)
+        least.append(max(longest * _WIDE, head_word * _WIDE * 1.08) * size + _PADDING_PT)
         longest_line = max(len(line) for line in lines)
         want.append(max(longest_line * _AVERAGE * size + _PADDING_PT, least[-1]))
     if sum(want) <= available_pt:
@@ -165,7 +165,12 @@ def _table(
     Its other rows are written as XML text into ``tables`` and into the saved document at a
     marker (see ``docx_xml.save_with_rows``).
     """
-    texts = [[_cleaned(v) for v in row] for row in rows]
+    multiline = any(isinstance(v, (list, tuple)) for row in rows[:50] for v in row)
+    texts = (
+        [[_cleaned(v) for v in row] for row in rows]
+        if multiline
+        else [[clean(v) for v in row] for row in rows]
+    )
     available = width_pt or Mm(210 - 2 * 20).pt
     widths = list(widths) if widths else column_widths(header, texts, available, size)
     table = doc.add_table(rows=1, cols=len(header))
@@ -179,19 +184,27 @@ def _table(
         table.columns[n].width = Pt(widths[n])
         cell.width = Pt(widths[n])
         para = cell.paragraphs[0]
-        para.paragraph_format.space_after = Pt(0)
+        set_style_id(para, _cell_style(size))
         if n in right:
             para.alignment = WD_ALIGN_PARAGRAPH.RIGHT
-        run = para.add_run(text)
-        run.bold = True
-        run.font.size = Pt(size)
+        para.add_run(text).bold = True
     mark_rows(table, len(tables))
-    tables.append(rows_xml(first, texts, str, right=right, size=size, bold_first=bold_first))
+    tables.append(
+        rows_xml(first, texts, str, right, _cell_style(size), bold_first, multiline=multiline)
+    )
     spacer = doc.add_paragraph()
     spacer.paragraph_format.space_after = Pt(2)
 
 
 # --- the document --------------------------------------------------------------------------
+
+
+CELL_STYLES = {TABLE_PT: "Table Text", ANNEX_PT: "Table Small"}
+
+
+def _cell_style(size: float) -> str:
+    """The id of the paragraph style of table cells of this text size."""
+    return CELL_STYLES[size].replace(" ", "")
 
 
 def _styles(doc: DocumentObject) -> None:
@@ -214,6 +227,11 @@ def _styles(doc: DocumentObject) -> None:
         style.base_style = normal
         style.paragraph_format.left_indent = Mm(6 * (level - 1))
         style.paragraph_format.space_after = Pt(1 if level == 2 else 3)
+    for size, name in CELL_STYLES.items():
+        style = doc.styles.add_style(name, WD_STYLE_TYPE.PARAGRAPH)
+        style.base_style = normal
+        style.font.size = Pt(size)
+        style.paragraph_format.space_before = style.paragraph_format.space_after = Pt(0)
     quote = doc.styles["Quote"]
     quote.paragraph_format.space_before = Pt(1)
     quote.paragraph_format.space_after = Pt(2)

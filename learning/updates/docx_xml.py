@@ -78,23 +78,25 @@ def rows_xml(
     rows: Sequence[Sequence[object]],
     text: Callable[[object], str] = str,
     right: Sequence[int] = (),
-    size: float | None = None,
+    style: str | None = None,
     bold_first: bool = False,
+    multiline: bool = False,
 ) -> str:
-    """Plain-text rows as WordprocessingML, each cell shaped like the ``header`` row's;
-    ``text`` makes each value a string. Columns ``right`` are right-aligned (numbers);
-    ``size`` is the text size in points; ``bold_first`` sets the first column in bold."""
-    props = [_xml(tc.find(qn("w:tcPr"))) for tc in header._tr.tc_lst]
-    half_points = (
-        f'<w:sz w:val="{round(size * 2)}"/><w:szCs w:val="{round(size * 2)}"/>' if size else ""
-    )
+    """Plain-text rows as WordprocessingML; ``text`` makes each value a string. Columns
+    ``right`` are right-aligned (numbers); ``style`` is the cells' paragraph style id;
+    ``bold_first`` sets the first column in bold; ``multiline``: a value may be a list of
+    lines (a ``(text, True)`` line is bold).
+
+    A cell is as wide as the table grid's column (a fixed-layout table), so the rows carry
+    no cell properties: the annex of a year's update has tens of thousands of them."""
+    del header  # the grid, not the header row, shapes the cells
+    style_xml = f'<w:pStyle w:val="{escape(style)}"/>' if style else ""
     starts = []
-    for n, p in enumerate(props):
+    for n in range(len(rows[0]) if rows else 0):
         jc = '<w:jc w:val="right"/>' if n in right else ""
-        bold = "<w:b/>" if bold_first and n == 0 else ""
-        ppr = f'<w:pPr><w:spacing w:before="0" w:after="0"/>{jc}</w:pPr>'
-        rpr = f"<w:rPr>{bold}{half_points}</w:rPr>" if bold or half_points else ""
-        starts.append(f'<w:tc>{p}<w:p>{ppr}<w:r>{rpr}<w:t xml:space="preserve">')
+        ppr = f"<w:pPr>{style_xml}{jc}</w:pPr>" if style_xml or jc else ""
+        rpr = "<w:rPr><w:b/></w:rPr>" if bold_first and n == 0 else ""
+        starts.append(f'<w:tc><w:p>{ppr}<w:r>{rpr}<w:t xml:space="preserve">')
     end = "</w:t></w:r></w:p></w:tc>"
     between = "</w:t></w:r></w:p>"
 
@@ -115,12 +117,23 @@ def rows_xml(
             parts.append(f"{opening}{escape(text(line))}{between}")
         return start[: start.index("<w:p>")] + "".join(parts) + "</w:tc>"
 
-    xml = "".join(
-        "<w:tr><w:trPr><w:cantSplit/></w:trPr>"
-        + "".join(cell(start, value) for start, value in zip(starts, row, strict=True))
-        + "</w:tr>"
-        for row in rows
-    )
+    if multiline:
+        xml = "".join(
+            "<w:tr><w:trPr><w:cantSplit/></w:trPr>"
+            + "".join(cell(start, value) for start, value in zip(starts, row, strict=True))
+            + "</w:tr>"
+            for row in rows
+        )
+    else:  # the annex's tens of thousands of rows: one string per cell, nothing more
+        xml = "".join(
+            "<w:tr><w:trPr><w:cantSplit/></w:trPr>"
+            + "".join(
+                f"{start}{escape(text(value))}{end}"
+                for start, value in zip(starts, row, strict=True)
+            )
+            + "</w:tr>"
+            for row in rows
+        )
     if _NOT_XML.search(xml):  # refused as lxml refuses it, rather than a document Word can't open
         raise ValueError("All strings must be XML compatible: no surrogates, U+FFFE or U+FFFF")
     return xml
