@@ -227,3 +227,34 @@ def test_saved_options_come_back_for_the_saved_document(evidence) -> None:
     options = saved_options(made.record)
     assert options["annex"] is False and options["featured"] == [story.id]
     assert options["prepared_by"] == "editor" and options["prepared_on"]
+
+
+def test_erasure_cuts_the_erased_record_out_of_the_key_messages(evidence) -> None:
+    story = evidence.create(record_data(
+        date="2025-03-01", title="Ailsa's story", people=["Ailsa Pennycook"],
+        quotes=["Ailsa said it helped."],
+    ))  # fmt: skip
+    other = evidence.create(record_data(date="2025-03-02", title="Another story", people=[]))
+    intro = f"Ailsa Pennycook's story ({story.id}) moved the board; so did {other.id}."
+    made = evidence.learning_update(
+        "2025-01-01", "2025-12-31", "internal", intro=intro, featured=[story.id], save=True
+    )
+    assert made.record is not None and "Ailsa Pennycook" in made.record.fields["intro"]
+    evidence.purge(story.id, "admin")
+    saved = evidence.get(made.record.id)
+    assert "Ailsa" not in saved.fields["intro"] and "Pennycook" not in saved.fields["intro"]
+    assert story.id not in saved.fields["intro"] and other.id in saved.fields["intro"]
+    assert story.id not in saved.fields.get("featured", [])
+    assert "Ailsa" not in saved.body
+
+
+def test_a_name_added_to_a_cited_record_leaves_an_external_updates_key_messages(evidence):
+    story = evidence.create(record_data(date="2025-03-01", title="A story", people=[]))
+    intro = "Morag Strauss spoke for the families."
+    made = evidence.learning_update("2025-01-01", "2025-12-31", "external", intro=intro, save=True)
+    assert made.record is not None and "Morag" in made.record.fields["intro"]  # nobody named yet
+    data = {**story.to_dict(), "people": ["Morag Strauss"]}
+    evidence.update(story.id, data, "editor")
+    saved = evidence.get(made.record.id)
+    assert "Morag" not in saved.fields["intro"] and "Strauss" not in saved.fields["intro"]
+    assert "Morag" not in saved.body
