@@ -210,7 +210,7 @@ def test_a_year_and_a_quarter_of_the_demo_data_are_a_few_pages(tmp_path: Path) -
         assert result.exit_code == 0, result.output
         counts[name] = pages(out, tmp_path)
     assert counts["year"] <= 15, counts
-    assert counts["quarter"] <= 9, counts
+    assert counts["quarter"] <= 8, counts
     assert counts["year-lean"] < counts["year"], counts
 
 

@@ -16,7 +16,7 @@ from docx import Document
 from docx.document import Document as DocumentObject
 from docx.enum.section import WD_ORIENT, WD_SECTION
 from docx.enum.style import WD_STYLE_TYPE
-from docx.enum.text import WD_ALIGN_PARAGRAPH, WD_BREAK
+from docx.enum.text import WD_ALIGN_PARAGRAPH
 from docx.shared import Inches, Mm, Pt, RGBColor
 from docx.text.paragraph import Paragraph
 
@@ -43,7 +43,10 @@ from .wording import average, change_sign, clean, long_date, money, number
 TABLE_STYLE = "Light List Accent 1"
 FONT = "Arial"  # in every copy of Word; LibreOffice shows a sans-serif it has of the same size
 PORTRAIT = (Mm(210), Mm(297))
-MARGIN = Mm(20)
+MARGIN_MM = 18
+MARGIN = Mm(MARGIN_MM)
+TEXT_WIDTH_PT = Mm(210 - 2 * MARGIN_MM).pt  # portrait; landscape below
+WIDE_TEXT_WIDTH_PT = Mm(297 - 2 * MARGIN_MM).pt
 BODY_PT = 9.0
 TABLE_PT = 8.5
 ANNEX_PT = 7.0
@@ -171,7 +174,7 @@ def _table(
         if multiline
         else [[clean(v) for v in row] for row in rows]
     )
-    available = width_pt or Mm(210 - 2 * 20).pt
+    available = width_pt or TEXT_WIDTH_PT
     widths = list(widths) if widths else column_widths(header, texts, available, size)
     table = doc.add_table(rows=1, cols=len(header))
     table.style = doc.styles[TABLE_STYLE]
@@ -192,8 +195,7 @@ def _table(
     tables.append(
         rows_xml(first, texts, str, right, _cell_style(size), bold_first, multiline=multiline)
     )
-    spacer = doc.add_paragraph()
-    spacer.paragraph_format.space_after = Pt(2)
+    _add(doc, "Table Gap")  # a thin paragraph: two tables in a row would merge without one
 
 
 # --- the document --------------------------------------------------------------------------
@@ -232,10 +234,15 @@ def _styles(doc: DocumentObject) -> None:
         style.base_style = normal
         style.font.size = Pt(size)
         style.paragraph_format.space_before = style.paragraph_format.space_after = Pt(0)
+    gap = doc.styles.add_style("Table Gap", WD_STYLE_TYPE.PARAGRAPH)
+    gap.base_style = normal
+    gap.font.size = Pt(4)
+    gap.paragraph_format.space_before = gap.paragraph_format.space_after = Pt(0)
     quote = doc.styles["Quote"]
     quote.paragraph_format.space_before = Pt(1)
     quote.paragraph_format.space_after = Pt(2)
-    quote.paragraph_format.left_indent = quote.paragraph_format.right_indent = Mm(6)
+    quote.paragraph_format.left_indent = Mm(6)
+    quote.paragraph_format.right_indent = Mm(0)
 
 
 def _properties(doc: DocumentObject, summary: Summary) -> None:
@@ -257,7 +264,7 @@ def render_docx(summary: Summary) -> bytes:
     section = doc.sections[0]
     section.page_width, section.page_height = PORTRAIT
     section.left_margin = section.right_margin = MARGIN
-    section.top_margin = section.bottom_margin = Mm(20)
+    section.top_margin = section.bottom_margin = MARGIN
     _styles(doc)
     _properties(doc, summary)
     add_page_number_field(section)
@@ -275,7 +282,7 @@ def render_docx(summary: Summary) -> bytes:
 
 
 def _title_page(doc: DocumentObject, summary: Summary) -> None:
-    for _ in range(4):
+    for _ in range(2):
         doc.add_paragraph()
     _heading(doc, clean(summary.title), 0)
     for label, value in say.title_lines(summary):
@@ -285,7 +292,6 @@ def _title_page(doc: DocumentObject, summary: Summary) -> None:
         para.add_run(clean(value))
     doc.add_paragraph()
     _paragraph(doc, say.audience_note(summary), style="Intense Quote")
-    doc.paragraphs[-1].add_run().add_break(WD_BREAK.PAGE)
 
 
 def _annex_names(summary: Summary) -> list[str]:
@@ -309,7 +315,7 @@ def _contents(doc: DocumentObject, summary: Summary) -> None:
 
 
 def _key_messages(doc: DocumentObject, summary: Summary) -> None:
-    _heading(doc, "Key messages", 1)
+    _heading(doc, "Key messages", 1, new_page=True)  # the title page ends with the contents
     for block in summary.intro_blocks:
         _block(doc, block)
     _paragraph(doc, "", "In brief:")
@@ -364,7 +370,7 @@ def _glance(doc: DocumentObject, tables: list[str], summary: Summary) -> None:
 def _chart(doc: DocumentObject, summary: Summary) -> None:
     if not summary.chart:
         return
-    doc.add_picture(io.BytesIO(draw_png(summary.chart)), width=Inches(5.6))
+    doc.add_picture(io.BytesIO(draw_png(summary.chart)), width=Inches(5.2))
     doc.paragraphs[-1].alignment = WD_ALIGN_PARAGRAPH.CENTER
     doc.paragraphs[-1].paragraph_format.keep_with_next = True
     described = " ".join(
@@ -467,11 +473,12 @@ def _activities(doc: DocumentObject, tables: list[str], activities: list[Activit
             for t in a.targets
         ]
         evidence: list[object] = [say.activity_count(a)]
-        evidence += [f"{say.shortened(r.title, 60)} ({_short_date(r.date)})" for r in a.recent]
+        # The narrow column names the most recent record only; HTML and Markdown name two.
+        evidence += [f"{say.shortened(r.title, 60)} ({_short_date(r.date)})" for r in a.recent[:1]]
         rows.append((who, about, status, evidence))
     header = ["Activity", "What it is and its success criteria", "Progress", "Evidence"]
-    width = Mm(210 - 2 * 20).pt
-    widths = [width * 0.13, width * 0.47, width * 0.18, width * 0.22]
+    width = TEXT_WIDTH_PT
+    widths = [width * 0.13, width * 0.49, width * 0.17, width * 0.21]
     _table(doc, tables, header, rows, widths=widths)
 
 
@@ -479,8 +486,7 @@ def _numbers(doc: DocumentObject, tables: list[str], summary: Summary) -> None:
     h = summary.headline
     _heading(doc, "The period in numbers", 1)
     if h.by_type:
-        rows = [(t.label, number(t.count)) for t in h.by_type]
-        _table(doc, tables, ["Type of record", "Records"], rows, right=(1,))
+        _paragraph(doc, say.types_sentence(h), "Records by type: ")
     _heading(doc, "Learning events", 2)
     if h.events:
         rows = [
@@ -543,14 +549,14 @@ def _annex(doc: DocumentObject, tables: list[str], summary: Summary) -> None:
             )
             for p in h.fund_by_panel
         ]
-        portrait = Mm(210 - 2 * 20).pt
+        portrait = TEXT_WIDTH_PT
         wide = _natural_width(header, rows, ANNEX_PT) > portrait
         if wide:  # a landscape section gives a wide table room
             _section(doc, landscape=True)
             _heading(doc, names.pop(0), 1)
         else:
             _heading(doc, names.pop(0), 1).paragraph_format.keep_with_next = False
-        width = Mm(297 - 2 * 20).pt if wide else portrait
+        width = WIDE_TEXT_WIDTH_PT if wide else portrait
         _table(doc, tables, header, rows, right=(3, 4), size=ANNEX_PT, width_pt=width)
         _paragraph(doc, say.BALANCE_NOTE, style="Caption")
         if wide:

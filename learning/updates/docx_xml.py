@@ -117,9 +117,9 @@ def rows_xml(
             parts.append(f"{opening}{escape(text(line))}{between}")
         return start[: start.index("<w:p>")] + "".join(parts) + "</w:tc>"
 
-    if multiline:
+    if multiline:  # tall rows may run on to the next page rather than leave a gap
         xml = "".join(
-            "<w:tr><w:trPr><w:cantSplit/></w:trPr>"
+            "<w:tr>"
             + "".join(cell(start, value) for start, value in zip(starts, row, strict=True))
             + "</w:tr>"
             for row in rows

@@ -70,6 +70,11 @@ def vble(h: Headline) -> str:
     return text
 
 
+def types_sentence(h: Headline) -> str:
+    """The period's records by type, in one line: ``Family story 38; Café conversation 47.``"""
+    return "; ".join(f"{t.label} {number(t.count)}" for t in h.by_type) + "."
+
+
 def events(h: Headline) -> str:
     """The learning events in one sentence (the table gives the detail)."""
     if not h.events:
