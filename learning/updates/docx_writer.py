@@ -133,7 +133,7 @@ def column_widths(
         )
         head_word = max((len(w) for w in str(head).split()), default=0)
         least.append(max(longest * _WIDE, head_word * _WIDE * 1.08) * size + _PADDING_PT)
-        longest_line = max(len(line) for line in lines)
+        longest_line = max(max(len(line) for line in lines), len(str(head)) * 1.1)  # bold
         want.append(max(longest_line * _AVERAGE * size + _PADDING_PT, least[-1]))
     if sum(want) <= available_pt:
         return want

@@ -241,7 +241,7 @@ def activity_count(a: ActivitySummary) -> str:
     return (
         plural(a.evidence_count, "record", zero="No")
         + " this period"
-        + ("; most recent:" if a.recent else ".")
+        + ("; the latest:" if a.recent else ".")
     )
 
 
