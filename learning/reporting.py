@@ -15,6 +15,7 @@ from evidence.consent import INTERNAL, present_rating, visible_consents
 from evidence.model import NotFound, Record, ValidationError
 from evidence.periods import PeriodCounts, count_period, read_ids, read_period
 from evidence.ratings import linked_people, list_ratings
+from evidence.validate import clean_text
 
 from .updates import Summary, parse_period, scope_codes, summarise
 
@@ -52,6 +53,7 @@ def make(
     the audience may see; otherwise a ValidationError on ``featured`` names it."""
     dates = _checked(evidence, date_from, date_to, objectives)
     period = parse_period(dates)
+    intro = checked_intro(intro)
     if only_ids is None:
         _check_featured(evidence, featured or [], dates, audience, objectives)
     ratings = shown_ratings(evidence, audience, ratings_as_of)
@@ -70,6 +72,17 @@ def make(
         prepared_by=prepared_by,
         prepared_on=prepared_on or dt.date.today().isoformat(),
     )
+
+
+MAX_INTRO = 20_000  # the editor's key messages: a page or two of Markdown
+
+
+def checked_intro(text: Any) -> str:
+    """The key messages as text the document can hold; ValidationError on ``intro``."""
+    try:
+        return clean_text(text or "", MAX_INTRO, multiline=True)
+    except Exception as problem:  # noqa: BLE001 - clean_text's one-field problem
+        raise ValidationError("intro", str(problem)) from None
 
 
 def _check_featured(

@@ -112,7 +112,14 @@ def test_an_internal_story_may_be_featured_for_the_team(as_role, stories) -> Non
 
 
 @pytest.mark.parametrize(
-    ("key", "value"), [("annex", "no"), ("intro", 5), ("featured", "abc"), ("intro", "x" * 20001)]
+    ("key", "value"),
+    [
+        ("annex", "no"),
+        ("intro", 5),
+        ("featured", "abc"),
+        ("intro", "x" * 20001),
+        ("intro", "x\ud800"),
+    ],
 )
 def test_bad_options_are_refused_naming_the_field(as_role, key, value) -> None:
     body = {"from": "2025-01-01", "to": "2025-12-31", key: value}
