@@ -7,6 +7,7 @@ import re
 import shutil
 import subprocess
 import zipfile
+from dataclasses import replace
 
 import pytest
 from docx import Document
@@ -685,3 +686,23 @@ def test_record_data(framework, records):
     assert summary_to_record_data(make(framework, records), "LP")["consent"] == "internal"
     empty = summary_to_record_data(make(framework, []), "LP")
     assert empty["indicators"] == ["SO1.1", "SO1.2", "SO2.1", "SO2.2"]
+
+
+def test_a_table_too_wide_for_the_page_gets_a_landscape_section(framework, records):
+    from docx.enum.section import WD_ORIENT
+
+    long_name = "The Kilmarnock and Cumnock families' Make it Happen Fund decision-making panel"
+    wide = [
+        replace(r, fields={**r.fields, "panel": f"{long_name} (sitting {n})"})
+        if r.type == "fund_decision"
+        else r
+        for n, r in enumerate(records)
+    ]
+    doc = Document(io.BytesIO(render_docx(make(framework, wide, "external"))))
+    orientations = [s.orientation for s in doc.sections]
+    assert orientations == [WD_ORIENT.PORTRAIT, WD_ORIENT.LANDSCAPE, WD_ORIENT.PORTRAIT]
+    landscape = doc.sections[1]
+    assert landscape.page_width > landscape.page_height
+    # The narrow annex of the test corpus stays portrait.
+    plain = Document(io.BytesIO(render_docx(make(framework, records, "external"))))
+    assert [s.orientation for s in plain.sections] == [WD_ORIENT.PORTRAIT]
