@@ -15,6 +15,7 @@ from typing import Any
 
 from evidence.consent import AUDIENCES, INTERNAL, present, redact_text, visible
 from evidence.model import Record, ValidationError
+from evidence.names import find_names
 from evidence.periods import PeriodCounts, collector_paused
 from learning.framework import Framework
 
@@ -303,7 +304,9 @@ def _intro(text: str, audience: str, people: list[str]) -> str:
     text = str(text or "").replace("\r\n", "\n").strip()
     if not text or audience == INTERNAL or not people:
         return text
-    return redact_text(text, people)
+    # Only the people the text names, in the order it names them: "Person A" is the first.
+    named = [people[i] for i in dict.fromkeys(person for _, _, person in find_names(text, people))]
+    return redact_text(text, named)
 
 
 def _assemble(
