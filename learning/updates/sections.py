@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from collections.abc import Iterable
 from dataclasses import dataclass, field
 from datetime import date
 from typing import Any
@@ -59,7 +60,6 @@ class IndicatorSummary:
     previous_count: int
     quotes: list[Quote] = field(default_factory=list)
     quotes_total: int = 0
-    stories_total: int = 0
     localities: list[str] = field(default_factory=list)
     rating: RatingView | None = None
     # The data project's figures for this indicator, in words (e.g. "down 4% since 2024");
@@ -205,8 +205,8 @@ def build_objective(
 ) -> ObjectiveSummary:
     """Summarise one objective's indicators and key activities, and feature its stories."""
     codes = [i.code for i in objective.indicators]
-    records = _objective_records(codes, index)
-    featured = feature(codes, records, index)
+    stories = _stories_of(codes, index)
+    featured = feature(codes, stories, index)
     shown = {r.id for r in featured}
     index.quoted.update(_first_quote(r).strip() for r in featured)
     return ObjectiveSummary(
@@ -215,19 +215,18 @@ def build_objective(
         indicators=[_indicator(i, index, ratings, shown) for i in objective.indicators],
         activities=[_activity(a, index) for a in objective.activities],
         stories=[_story(r, r.id in index.chosen, codes) for r in featured],
-        stories_total=sum(1 for r in records if r.type == "family_story"),
+        stories_total=len(stories),
     )
 
 
-def _objective_records(codes: list[str], index: EvidenceIndex) -> list[Record]:
-    """The records tagged with any of the indicators, newest first, each once."""
-    if len(codes) == 1:
-        return index.by_indicator.get(codes[0], [])
-    seen: dict[str, Record] = {}
-    for code in codes:
-        for record in index.by_indicator.get(code, []):
-            seen.setdefault(record.id, record)
-    return sorted(seen.values(), key=lambda r: (r.date, r.id), reverse=True)
+def _stories_of(codes: list[str], index: EvidenceIndex) -> list[Record]:
+    """The period's family stories tagged with any of the indicators, newest first."""
+    wanted = set(codes)
+    return [
+        r
+        for r in index.by_type.get("family_story", [])
+        if any(code in wanted for code in r.indicators)
+    ]
 
 
 def _indicator(
@@ -235,7 +234,7 @@ def _indicator(
 ) -> IndicatorSummary:
     records = index.by_indicator.get(indicator.code, [])
     quotes = [(r, q) for r in records for q in r.quotes if q and q.strip() and r.id not in featured]
-    fresh = [(r, q) for r, q in quotes if q.strip() not in index.quoted]
+    fresh = (pair for pair in quotes if pair[1].strip() not in index.quoted)
     picked = _spread(fresh, MAX_QUOTES)
     index.quoted.update(q.strip() for _, q in picked)
     return IndicatorSummary(
@@ -245,30 +244,27 @@ def _indicator(
         previous_count=index.previous_counts.get(indicator.code, 0),
         quotes=[Quote(q, r.id, r.date, r.locality) for r, q in picked],
         quotes_total=len(quotes),
-        stories_total=sum(1 for r in records if r.type == "family_story"),
         localities=sorted({r.locality for r in records if r.locality}),
         rating=ratings.view(indicator.code),
     )
 
 
-def feature(codes: list[str], records: list[Record], index: EvidenceIndex) -> list[Record]:
+def feature(codes: list[str], stories: list[Record], index: EvidenceIndex) -> list[Record]:
     """The stories an objective features: the editor's that speak to its indicators, else
-    the rule's (``FEATURED_RULE``). ``records`` are the objective's, newest first, as the
-    audience may see them."""
+    the rule's (``FEATURED_RULE``) among ``stories``: the objective's family stories,
+    newest first, as the audience may see them."""
     wanted = set(codes)
     chosen = [index.by_id[i] for i in index.chosen if i in index.by_id]
     mine = [r for r in chosen if wanted & set(r.indicators) and r.id not in index.featured_so_far]
     if not mine:
-        pool = [
-            r for r in records if r.type == "family_story" and r.id not in index.featured_so_far
-        ]
+        pool = [r for r in stories if r.id not in index.featured_so_far]
         pool.sort(key=lambda r: not _first_quote(r))  # stable: newest first within each
         mine = [r for r, _ in _spread([(r, r) for r in pool], MAX_FEATURED)]
     index.featured_so_far.update(r.id for r in mine)
     return mine
 
 
-def _spread(pairs: list[tuple[Record, Any]], limit: int) -> list[tuple[Record, Any]]:
+def _spread(pairs: Iterable[tuple[Record, Any]], limit: int) -> list[tuple[Record, Any]]:
     """Up to ``limit`` of ``pairs``, in their order: one per locality before a second."""
     first: list[tuple[int, tuple[Record, Any]]] = []
     rest: list[tuple[int, tuple[Record, Any]]] = []
