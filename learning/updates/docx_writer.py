@@ -11,6 +11,7 @@ from __future__ import annotations
 
 import io
 from collections.abc import Sequence
+from functools import lru_cache
 
 from docx import Document
 from docx.document import Document as DocumentObject
@@ -60,6 +61,7 @@ def _date(value: str) -> str:
         return clean(value)
 
 
+@lru_cache(maxsize=4096)  # the annex writes the same few hundred dates again and again
 def _short_date(value: str) -> str:
     """``3 Mar 2025``: dates in the annex's narrow column."""
     text = _date(value)
@@ -126,6 +128,8 @@ def column_widths(
     least, want = [], []
     for n, head in enumerate(header):
         values = {row[n] if isinstance(row[n], str) else tuple(_lines(row[n])) for row in rows}
+        if len(values) > 2000:  # the annex's titles: the longest hold the longest words
+            values = set(sorted(values, key=len)[-2000:])
         lines = [line for v in values for line in ([v] if isinstance(v, str) else v)] or [""]
         longest = max(
             len(line) if len(line) <= _KEEP_WHOLE else max(map(len, line.split()), default=0)
