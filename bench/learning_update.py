@@ -28,6 +28,11 @@ from learning.updates import render_docx, render_html, render_markdown, summaris
 
 PERIOD = ("2025-01-01", "2025-12-31")
 NAMES = ["Sarah McKay", "Tom Reid", "Aisha Khan", "Jamie Fraser", "Morag Bell"]
+# The editor's key messages: for an external update every cited record's people are replaced.
+INTRO = (
+    "## What we heard\n\nSarah McKay and Tom Reid told the board that being **listened to** "
+    "changed everything.\n\n- Café conversations in every locality\n- Panels met 50:50"
+)
 RENDERERS = {"md": render_markdown, "html": render_html, "docx": render_docx}
 
 
@@ -109,7 +114,10 @@ def synthetic(sizes: list[int]) -> None:
         in_period = sum(PERIOD[0] <= r.date <= PERIOD[1] for r in records)
         for audience in ("internal", "external"):
             print(f"{size:,} records ({in_period:,} in {PERIOD[0]}..{PERIOD[1]}), {audience}:")
-            summary = timed("summarise", summarise, framework, records, PERIOD, audience, None)
+            summary = timed(
+                "summarise", summarise, framework, records, PERIOD, audience, None, None, None,
+                None, INTRO,
+            )  # fmt: skip
             for name, render in RENDERERS.items():
                 timed(name, render, summary)
             print(f"  cited        {len(summary.cites):,}")
@@ -137,7 +145,9 @@ def in_process(data_dir: Path) -> None:
                 consents,
                 *scope_codes(ev.framework, None),
             )
-            result = timed("update", ev.learning_update, *PERIOD, audience)
+            result = timed(
+                "update", ev.learning_update, *PERIOD, audience, None, False, "", None, None, INTRO
+            )
             for name, render in RENDERERS.items():
                 timed(name, render, result.summary)
             print(f"  cited        {len(result.summary.cites):,}")

@@ -15,7 +15,7 @@ from __future__ import annotations
 import sqlite3
 from dataclasses import replace
 
-from .consent import redact
+from .consent import redact, redact_text
 from .model import Record
 from .names import replace_names
 from .rows import record_to_row
@@ -87,12 +87,18 @@ class Citing:
                 body = None
         if body is None:
             body = _cut_sources(update.body, [s for s in sources if s is not None])
-        if body == update.body:
+        # The key messages, kept with the update, lose the names its sources now list.
+        fields = update.fields
+        intro = fields.get("intro")
+        if isinstance(intro, str) and intro:
+            people = [p for s in sources if s is not None for p in s.people]
+            fields = {**fields, "intro": redact_text(intro, people)}
+        if body == update.body and fields == update.fields:
             return False
-        row = record_to_row(replace(update, body=body))
+        row = record_to_row(replace(update, body=body, fields=fields))
         conn.execute(
-            "UPDATE records SET body = ?, content_hash = ? WHERE id = ?",
-            [row["body"], row["content_hash"], update_id],
+            "UPDATE records SET body = ?, fields = ?, content_hash = ? WHERE id = ?",
+            [row["body"], row["fields"], row["content_hash"], update_id],
         )
         self._queue(conn, update_id)  # type: ignore[attr-defined]
         return True

@@ -84,6 +84,13 @@ class Erasure:
             update = self.get(update_id, include_deleted=True)
             fields = dict(update.fields)
             fields["cites"] = [c for c in fields.get("cites", []) if c != record_id]
+            kept = self._live_people(conn, fields["cites"])
+            names = erasable(erased_people, kept)
+            # The editor's key messages and featured stories: the erased record cut out too.
+            if isinstance(fields.get("intro"), str):
+                fields["intro"] = _cut(fields["intro"].replace(record_id, ERASED), pieces, names)
+            if isinstance(fields.get("featured"), list):
+                fields["featured"] = [i for i in fields["featured"] if i != record_id]
             update = replace(update, fields=fields)
             body = update.body
             if rewrite is not None:
@@ -91,8 +98,7 @@ class Erasure:
                     body = rewrite(update)
                 except Exception:  # noqa: BLE001 - erasure must go ahead; fall back to cutting
                     body = update.body
-            kept = self._live_people(conn, fields["cites"])
-            body = _cut(body.replace(record_id, ERASED), pieces, erasable(erased_people, kept))
+            body = _cut(body.replace(record_id, ERASED), pieces, names)
             row = record_to_row(replace(update, body=body))
             conn.execute(
                 "UPDATE records SET body = ?, fields = ?, content_hash = ? WHERE id = ?",

@@ -430,16 +430,43 @@ def backup(ctx: click.Context, file: Path) -> None:
 @click.option("--to", "date_to", type=DATE, required=True, help="Last day (YYYY-MM-DD).")
 @click.option("--audience", type=click.Choice(["internal", "external"]), default="internal")
 @click.option("--objective", "objectives", multiple=True, help="Objective code (repeatable).")
+@click.option(
+    "--intro",
+    "intro_file",
+    type=click.File("r", encoding="utf-8"),
+    help="The editor's key messages: a Markdown file (- for stdin).",
+)
+@click.option(
+    "--featured",
+    multiple=True,
+    help="Id of a record to feature as a story (repeatable; else the generator chooses).",
+)
+@click.option(
+    "--annex/--no-annex",
+    default=True,
+    show_default=True,
+    help="Add the full lists: every fund decision by panel, every record cited.",
+)
 @click.option("--format", "fmt", type=click.Choice(["md", "html", "docx"]), required=True)
 @click.option("--out", type=click.Path(dir_okay=False, path_type=Path), required=True)
 @click.option("--save", is_flag=True, help="Also save it as a learning_update record.")
 @click.pass_context
-def learning_update(ctx, date_from, date_to, audience, objectives, fmt, out, save) -> None:
+def learning_update(
+    ctx, date_from, date_to, audience, objectives, intro_file, featured, annex, fmt, out, save
+) -> None:
     """Generate a learning update for a period and audience."""
     from .updates import render_docx, render_html, render_markdown
 
     result = _evidence(ctx).learning_update(
-        date_from.date(), date_to.date(), audience, list(objectives), save=save, actor="cli"
+        date_from.date(),
+        date_to.date(),
+        audience,
+        list(objectives),
+        save=save,
+        actor="cli",
+        intro=intro_file.read() if intro_file else "",
+        featured=list(featured),
+        annex=annex,
     )
     if fmt == "docx":
         out.write_bytes(render_docx(result.summary))

@@ -26,6 +26,7 @@ class Shown:
     value: float | None
     reason: str = ""  # "primary" or "secondary" when withheld
     threshold: int = 5
+    unit: str = "count"
 
     @property
     def suppressed(self) -> bool:
@@ -36,7 +37,9 @@ class Shown:
         """The value as a page reads it (withheld ones in words)."""
         if self.value is None:
             return words(self.reason, self.threshold)
-        return f"{self.value:,.0f}" if float(self.value).is_integer() else f"{self.value:,.1f}"
+        text = f"{self.value:,.0f}" if float(self.value).is_integer() else f"{self.value:,.1f}"
+        unit = self.unit
+        return f"£{text}" if unit == "gbp" else f"{text}%" if unit == "percent" else text
 
     def to_dict(self) -> dict[str, Any]:
         return self.figure.to_dict(self.value, self.suppressed)
@@ -130,7 +133,8 @@ def _judged(
         reason = withheld.get(i, "")
         m = measure_of(figure.measure)
         threshold = m.disclosure_threshold if m is not None else 5
-        shown.append(Shown(figure, None if reason else figure.value, reason, threshold))
+        unit = m.unit if m is not None else "count"
+        shown.append(Shown(figure, None if reason else figure.value, reason, threshold, unit))
     shown.sort(key=lambda s: (s.figure.measure, s.figure.authority, s.figure.locality,
                               s.figure.period_to, s.figure.period_from))  # fmt: skip
     return shown

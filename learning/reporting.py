@@ -12,9 +12,10 @@ from dataclasses import dataclass
 from typing import TYPE_CHECKING, Any
 
 from evidence.consent import INTERNAL, present_rating, visible_consents
-from evidence.model import Record, ValidationError
+from evidence.model import NotFound, Record, ValidationError
 from evidence.periods import PeriodCounts, count_period, read_ids, read_period
 from evidence.ratings import linked_people, list_ratings
+from evidence.validate import clean_text
 
 from .framework import Framework
 from .plans import Plan, PlanSet, long_date
@@ -40,15 +41,27 @@ def make(
     objectives: list[str] | None = None,
     only_ids: list[str] | None = None,
     ratings_as_of: str | None = None,
+    intro: str = "",
+    featured: list[str] | None = None,
+    annex: bool = True,
+    prepared_by: str = "",
+    prepared_on: str = "",
 ) -> Summary:
     """The summary of a period for an audience (``only_ids``: just the evidence it cites;
-    ``ratings_as_of``: only the ratings made by then, for a saved update made again)."""
+    ``ratings_as_of``: only the ratings made by then, for a saved update made again).
+
+    ``featured`` ids are checked for a new update (a saved one made again passes over what
+    its sources no longer allow): each must be a live record of the period, in scope, that
+    the audience may see; otherwise a ValidationError on ``featured`` names it."""
     # The plan in force on the period's last day is the one reported against; a record of
     # an earlier plan counts under the code its adoption mapped it to.
     plan = evidence.plan_on(_iso(date_to))
     framework = plan.framework
     dates = _checked(framework, date_from, date_to, objectives)
     period = parse_period(dates)
+    intro = checked_intro(intro)
+    if only_ids is None:
+        _check_featured(evidence, featured or [], dates, audience, objectives)
     ratings = shown_ratings(evidence, audience, ratings_as_of)
     records = _records(evidence, period, audience, ratings, only_ids)
     if len(evidence.plans) > 1:
@@ -62,9 +75,68 @@ def make(
         objectives or None,
         ratings=ratings,
         previous_counts=_previous_counts(evidence, framework, plan, period, audience, objectives),
+        intro=intro,
+        featured=featured or (),
+        annex=annex,
+        prepared_by=prepared_by,
+        prepared_on=prepared_on or dt.date.today().isoformat(),
     )
     summary.framework_title = plans_title(evidence.plans, plan, dates[0])
+    add_figures(evidence, summary, framework, audience, dates)
     return summary
+
+
+def add_figures(
+    evidence: Evidence, summary: Summary, framework: Any, audience: str, dates: tuple[str, str]
+) -> None:
+    """Each indicator's measures for the period in words, as the audience may see them (small
+    counts withheld outside the team): one line for each of the plan's own measures, under
+    the first indicator in scope it speaks to, with each authority's latest figure, its change
+    on the one before and since the plan began; and the trend for the at-a-glance table (a
+    plan measure's, else one counted from the records)."""
+    from . import data_project
+
+    start, end = dates
+    began = str(framework.period_from or "")[:10]
+    lines: dict[str, str] = {}
+    trends: dict[str, str] = {}
+    for measure in framework.measures:
+        shown = data_project.figures(evidence, audience, measure.code, date_to=end)
+        parts, moves, when = [], [], ""
+        for (authority, locality), series in sorted(data_project.by_place(shown).items()):
+            in_period = [s for s in series if s.figure.period_to >= start]
+            if locality or not in_period:
+                continue
+            last = in_period[-1]
+            upto = series[: series.index(last) + 1]
+            when = max(when, last.figure.period_to)
+            direction = data_project.direction(measure, upto)
+            part = f"{authority} {last.words} ({data_project.change(upto)}"
+            part += f", {direction})" if direction else ")"
+            since = [s for s in upto if began and s.figure.period_to >= began]
+            if not measure.derived and len(since) > 1 and since[0] is not last:
+                part = part[:-1] + f"; {data_project.change([since[0], last])} since "
+                part += f"{long_date(since[0].figure.period_to)})"
+            parts.append(part)
+            if direction:
+                moves.append(f"{authority} {direction}")
+        if parts:
+            lines[measure.code] = f"{measure.name}, latest to {long_date(when)}: " + "; ".join(
+                parts
+            )
+            if moves:
+                trends[measure.code] = f"{measure.name}: {', '.join(moves)}"
+    placed: set[str] = set()
+    for objective in summary.objectives:
+        for indicator in objective.indicators:
+            codes = [m.code for m in framework.measures if indicator.code in m.indicators]
+            indicator.figures = [lines[c] for c in codes if c in lines and c not in placed]
+            placed.update(c for c in codes if c in lines)
+            # The at-a-glance cell is short: the plan's own measure first, else one counted
+            # from the records.
+            ordered = sorted((c for c in codes if c in trends),
+                             key=lambda c: framework.measure(c).derived)  # fmt: skip
+            indicator.figures_trend = trends[ordered[0]] if ordered else None
 
 
 def plans_title(plans: PlanSet, plan: Plan, first_day: str) -> str:
@@ -83,6 +155,53 @@ def _iso(value: Any) -> str | None:
         return dt.date.fromisoformat(str(value)).isoformat()
     except ValueError:
         return None  # refused by _checked, naming the field
+
+
+MAX_INTRO = 20_000  # the editor's key messages: a page or two of Markdown
+
+
+def checked_intro(text: Any) -> str:
+    """The key messages as text the document can hold; ValidationError on ``intro``."""
+    try:
+        return clean_text(text or "", MAX_INTRO, multiline=True)
+    except Exception as problem:  # noqa: BLE001 - clean_text's one-field problem
+        raise ValidationError("intro", str(problem)) from None
+
+
+def _check_featured(
+    evidence: Evidence,
+    featured: list[str],
+    dates: tuple[str, str],
+    audience: str,
+    objectives: list[str] | None,
+) -> None:
+    """Refuse a featured id that is unknown, deleted, outside the period, out of scope, not
+    evidence, or (for an external update) internal, naming it."""
+    if not isinstance(featured, list) or not all(isinstance(i, str) for i in featured):
+        raise ValidationError("featured", "must be a list of record ids")
+    indicators, activities = scope_codes(evidence.reading_framework, objectives or None)
+    problems = []
+    for record_id in dict.fromkeys(featured):
+        shown = record_id[:64]
+        try:
+            record = evidence.store.get(record_id, include_deleted=True)
+        except NotFound:
+            problems.append(f"{shown} is not a record")
+            continue
+        if record.deleted_at:
+            problems.append(f"{shown} is deleted")
+        elif not dates[0] <= (record.date or "")[:10] <= dates[1]:
+            problems.append(f"{shown} is dated {record.date[:10]}, outside the period")
+        elif audience != INTERNAL and record.consent not in visible_consents(audience):
+            problems.append(f"{shown} is internal: it may not be shared outside the team")
+        elif record.type == "learning_update":
+            problems.append(f"{shown} is a learning update, not evidence")
+        elif not (set(record.indicators) & indicators or set(record.activities) & activities):
+            problems.append(f"{shown} speaks to no indicator in this update's scope")
+        if len(problems) >= 10:
+            break
+    if problems:
+        raise ValidationError("featured", "; ".join(problems))
 
 
 def shown_ratings(

@@ -429,6 +429,7 @@ class Evidence:
             update.objectives or None,
             only_ids=list(fields.get("cites") or []),
             ratings_as_of=update.created_at or None,
+            **saved_options(update),
         )
         return render_markdown(result.summary)
 
@@ -580,13 +581,33 @@ class Evidence:
         actor: str = "",
         only_ids: list[str] | None = None,
         ratings_as_of: str | None = None,
+        intro: str = "",
+        featured: list[str] | None = None,
+        annex: bool = True,
+        prepared_by: str = "",
+        prepared_on: str = "",
     ) -> LearningUpdate:
-        """Summarise a period for an audience; optionally save it as a learning_update record."""
+        """Summarise a period for an audience; optionally save it as a learning_update record.
+
+        ``intro``: the editor's key messages (Markdown); ``featured``: ids of records to
+        feature; ``annex``: whether the full lists (fund decisions, records cited) are added.
+        """
         from . import reporting  # the generator's imports are only paid by those who use it
         from .updates import summary_to_record_data
 
         made = reporting.make(
-            self, date_from, date_to, audience, objectives, only_ids, ratings_as_of
+            self,
+            date_from,
+            date_to,
+            audience,
+            objectives,
+            only_ids,
+            ratings_as_of,
+            intro=intro,
+            featured=featured,
+            annex=annex,
+            prepared_by=prepared_by or ("" if actor in ("", "cli") else actor),
+            prepared_on=prepared_on,
         )
         saved = self.create(summary_to_record_data(made, actor), actor) if save else None
         return reporting.LearningUpdate(made, saved)
@@ -672,3 +693,17 @@ def _allowed(requested: str | list[str] | None, audience: str) -> list[str]:
         return allowed
     wanted = [requested] if isinstance(requested, str) else list(requested)
     return [c for c in wanted if c in allowed] or ["\x00"]
+
+
+def saved_options(update: Record) -> dict[str, Any]:
+    """A saved learning update's own choices (key messages, featured stories, annex, who
+    made it and when), to make its document again as it was made."""
+    fields = update.fields
+    featured = fields.get("featured")
+    return {
+        "intro": str(fields.get("intro") or ""),
+        "featured": [str(i) for i in featured] if isinstance(featured, list) else [],
+        "annex": fields.get("annex") not in (False, "false"),
+        "prepared_by": update.author if update.author not in ("", "cli") else "",
+        "prepared_on": (update.created_at or update.updated_at or "")[:10],
+    }

@@ -222,7 +222,13 @@ def test_learning_update_bodies_never_500(world) -> None:
               {"from": "2025-01-01", "to": "2025-12-31", "objectives": [None, {"a": 1}]},
               {"from": "2025-01-01", "to": "2025-12-31", "save": "yes"},
               {"from": "9999-12-31", "to": "9999-12-31"},
-              {"from": "2025-01-01", "to": "2025-12-31", "unknown": 1}]  # fmt: skip
+              {"from": "2025-01-01", "to": "2025-12-31", "unknown": 1},
+              {"from": "2025-01-01", "to": "2025-12-31", "intro": {"a": 1}},
+              {"from": "2025-01-01", "to": "2025-12-31", "intro": "x\ud800y", "save": True},
+              {"from": "2025-01-01", "to": "2025-12-31", "featured": [None, 3]},
+              {"from": "2025-01-01", "to": "2025-12-31", "featured": ["x" * 5000], "save": True},
+              {"from": "2025-01-01", "to": "2025-12-31", "featured": "abc"},
+              {"from": "2025-01-01", "to": "2025-12-31", "annex": "no"}]  # fmt: skip
     for body in bodies:
         before = world.snapshot()
         answer = world.call("POST", "/api/learning-updates", json=body)

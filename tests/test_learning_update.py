@@ -7,9 +7,12 @@ import re
 import shutil
 import subprocess
 import zipfile
+from dataclasses import replace
 
 import pytest
 from docx import Document
+from docx.enum.text import WD_ALIGN_PARAGRAPH
+from docx.oxml.ns import qn
 
 from evidence.model import Record, ValidationError
 from learning.framework import parse
@@ -366,17 +369,55 @@ def test_gap_is_named_under_its_indicator(framework, records):
     assert sentence in docx_text(render_docx(summary))
 
 
-def test_quotes_most_recent_first_and_stories(framework, records):
-    so11 = indicator(make(framework, records), "SO1.1")
-    assert [q.record_id for q in so11.quotes] == [
-        "cafe-last",
-        "story-internal",
-        "script",
-        "story-first",
-    ]
-    assert [s.record_id for s in so11.stories] == ["story-internal", "story-first"]
-    assert so11.stories[1].what_changed == "Sarah now chairs the parents' group."
-    assert so11.localities == ["Coldside", "Lochee"]
+def test_featured_stories_then_the_families_words_not_repeated(framework, records):
+    summary = make(framework, records)
+    so1 = summary.objectives[0]
+    # The rule: stories with a family's words first, newest first, up to three per objective.
+    assert [s.record_id for s in so1.stories] == ["story-internal", "story-first"]
+    assert so1.stories[1].what_changed == "Sarah now chairs the parents' group."
+    assert so1.stories[1].quote == f"{NAME} said we were listened to for the first time."
+    assert so1.stories[1].indicators == ("SO1.1",)
+    so11 = indicator(summary, "SO1.1")
+    # The featured stories' words are not shown again; the newest other words are.
+    assert [q.record_id for q in so11.quotes] == ["cafe-last"]
+    assert so11.quotes_total == 2 and so11.localities == ["Coldside", "Lochee"]
+    # Nothing is featured or quoted twice in one update.
+    so21 = indicator(summary, "SO2.1")
+    assert not so21.quotes and not summary.objectives[1].stories
+    markdown = render_markdown(summary)
+    assert markdown.count("Come along, it's warm") == 1
+    assert "Unless the editor chose them, each objective features up to three" in markdown
+
+
+def test_editor_featured_stories_replace_the_rule(framework, records):
+    summary = make(framework, records, featured=["story-first", "no-such-record"])
+    assert [s.record_id for s in summary.objectives[0].stories] == ["story-first"]
+    assert summary.objectives[0].stories[0].chosen
+    assert summary.featured == ["story-first"]  # ids the update could not show are left out
+    assert "The editor chose the stories featured" in render_markdown(summary)
+
+
+def test_key_messages_as_written_names_replaced_outside_the_team(framework, records):
+    intro = f"## Our year\n\n**{NAME}**'s story moved the board.\n\n- Sarah came *back*\n- Soup"
+    internal = make(framework, records, intro=intro)
+    external = make(framework, records, "external", intro=intro)
+    assert internal.intro == intro.strip()
+    assert NAME not in external.intro and "Sarah" not in external.intro
+    assert "**Person A**'s story" in external.intro
+    for summary in (internal, external):
+        markdown = render_markdown(summary)
+        # Before the first objective: the title, the key messages and the at-a-glance table.
+        front = markdown.split("## Objective SO1:")[0]
+        assert [line for line in front.splitlines() if line.startswith("## ")] == [
+            "## Key messages",
+            "## At a glance",
+        ]
+        assert "### Our year" in front  # the editor's heading sits below the document's own
+    html = render_html(external)
+    assert "<h3>Our year</h3>" in html and "<strong>Person A</strong>&#39;s story" in html
+    assert "<li>Person A came <em>back</em></li>" in html
+    text = docx_text(render_docx(external))
+    assert "Person A's story moved the board." in text and NAME not in text
 
 
 @pytest.mark.parametrize(
@@ -471,19 +512,34 @@ def test_names_replaced_externally_kept_internally(framework, records):
 
 
 def test_markdown_structure_and_escaping(framework, records):
-    markdown = render_markdown(make(framework, records))
+    markdown = render_markdown(make(framework, records, featured=["script"], ratings=RATINGS))
     for heading in (
         "# Learning update: 1 April – 30 June 2025 (internal)",
-        "## Summary",
+        "## Key messages",
+        "## At a glance",
         "## Objective SO1: Families are heard",
         "### Indicator SO1.1: Families say they are listened to",
+        "### Featured stories",
+        "### No evidence yet",
         "### Key activities",
-        "## Evidence cited",
+        "## The period in numbers",
+        "## Annex A: Make it Happen Fund decisions by panel",
+        "## Annex B: Evidence cited",
     ):
         assert heading + "\n" in markdown
     assert "&lt;script>" in markdown and "<script>" not in markdown
     assert r"\*bold\* \| pipe \# hash" in markdown
-    assert "| story-first | Sarah McKay found her voice | 1 April 2025 | Family story |" in markdown
+    # The annex: title (linked to its record page), type, date, locality.
+    assert (
+        "| [Sarah McKay found her voice](/records/story-first) | Family story | 1 April 2025 "
+        "| Lochee |" in markdown
+    )
+    # At a glance: one row per indicator, its code first; figures not there yet.
+    glance = "| **SO1.1** Families say they are listened to | 4 | +3 | Developing (medium) |"
+    assert glance + " no figures yet |" in markdown
+    assert "| **SO1.2** Families lead change | 0 | 0 | not yet rated | no figures yet |" in (
+        markdown
+    )
 
 
 def test_md_escape_keeps_structure():
@@ -504,18 +560,75 @@ def test_html_is_standalone_escaped_and_printable(framework, records):
 
 
 def test_docx_has_headings_tables_quotes_and_chart(framework, records):
-    data = render_docx(make(framework, records))
+    data = render_docx(make(framework, records, "external", ratings=RATINGS))
     doc = Document(io.BytesIO(data))
     headings = [p.text for p in doc.paragraphs if p.style.name.startswith("Heading")]
-    assert "Summary" in headings and "Evidence cited" in headings
+    assert headings[:3] == ["Key messages", "At a glance", "Objective SO1: Families are heard"]
     assert "Indicator SO1.1: Families say they are listened to" in headings
-    assert len(doc.tables) >= 4
+    assert headings[-2:] == [
+        "Annex A: Make it Happen Fund decisions by panel",
+        "Annex B: Evidence cited",
+    ]
+    levels = {p.style.name for p in doc.paragraphs if p.style.name.startswith("Heading")}
+    assert levels == {"Heading 1", "Heading 2", "Heading 3"}
+    # The title page: title, programme, plan, period, audience, who prepared it.
+    front = [p.text for p in doc.paragraphs[:14]]
+    assert "Learning update: 1 April – 30 June 2025 (external)" in front
+    for fact in ("Programme: What Matters to You", "Plan: Test plan 2025", "Prepared by: "):
+        assert any(line.startswith(fact) for line in front), fact
     quotes = [p.text for p in doc.paragraphs if "Quote" in p.style.name]
-    assert any("Come along" in q for q in quotes)
+    assert any("Person A said we were listened to" in q for q in quotes)
     assert len(doc.inline_shapes) == 1
+    # Every table in one named style, its header row repeated on each page it spans.
+    assert len(doc.tables) >= 5
+    assert {t.style.name for t in doc.tables} == {"Light List Accent 1"}
+    for table in doc.tables:
+        assert table.rows[0]._tr.trPr.find(qn("w:tblHeader")) is not None
+    glance = doc.tables[0]
+    assert [c.text for c in glance.rows[0].cells][:3] == ["Code", "Indicator", "Records"]
+    assert [row.cells[0].text for row in glance.rows[1:]] == ["SO1.1", "SO1.2", "SO2.1", "SO2.2"]
+    number_cell = glance.rows[1].cells[2].paragraphs[0]
+    assert number_cell.alignment == WD_ALIGN_PARAGRAPH.RIGHT
+    props = doc.core_properties
+    assert props.title == "Learning update: 1 April – 30 June 2025 (external)"
+    assert props.author and "1 April – 30 June 2025" in props.subject
+    xml = zipfile.ZipFile(io.BytesIO(data)).read("word/document.xml").decode()
+    assert 'TOC \\o "1-1"' in xml and "<w:instrText" in xml  # a contents field, not typed
+    assert 'descr="Bar chart of records of evidence per indicator' in xml
+    footer = zipfile.ZipFile(io.BytesIO(data)).read("word/footer1.xml").decode()
+    assert " PAGE " in footer
     with zipfile.ZipFile(io.BytesIO(data)) as archive:
         images = [n for n in archive.namelist() if n.startswith("word/media/")]
         assert images and archive.read(images[0]).startswith(b"\x89PNG")
+
+
+def test_docx_columns_fit_their_words(framework, records):
+    from learning.updates.docx_writer import column_widths
+
+    header = ["Record", "Type", "Date", "Amount"]
+    rows = [("A very long title " * 6, "Café conversation", "10 Mar 2025", "£1,250")] * 3
+    widths = column_widths(header, rows, 480, 8)
+    assert abs(sum(widths) - 480) < 0.5
+    per_char = 8 * 0.62  # points a wide character takes at 8 pt
+    assert widths[1] >= len("conversation") * per_char  # the longest word is never broken
+    assert widths[2] >= len("10 Mar 2025") * per_char  # a date is kept on one line
+    assert widths[0] == max(widths)  # the room left goes to the long text
+    small = column_widths(["Scope", "Events"], [("Local", "3")], 480, 9)
+    assert sum(small) < 200  # a small table is not stretched across the page
+
+
+def test_annex_left_out_when_asked(framework, records):
+    summary = make(framework, records, "external", annex=False)
+    markdown = render_markdown(summary)
+    assert "Annex" not in markdown and "## The period in numbers" in markdown
+    assert "The full lists (every fund decision by panel, every record cited) are left out" in (
+        markdown
+    )
+    assert "| Lochee | 1 | £1,500 | 1 of 1 |" in markdown  # the fund, summarised per locality
+    html = render_html(summary)
+    assert "Annex" not in html and "/records/" in html  # stories still link to their records
+    assert "Annex" not in docx_text(render_docx(summary))
+    assert summary_to_record_data(summary, "LP")["fields"]["annex"] == "false"
 
 
 @pytest.mark.skipif(
@@ -567,8 +680,29 @@ def test_record_data(framework, records):
         "period_to": "2025-06-30",
         "audience": "external",
         "cites": summary.cites,
+        "annex": "true",
     }
     assert data["body"] == render_markdown(summary)
     assert summary_to_record_data(make(framework, records), "LP")["consent"] == "internal"
     empty = summary_to_record_data(make(framework, []), "LP")
     assert empty["indicators"] == ["SO1.1", "SO1.2", "SO2.1", "SO2.2"]
+
+
+def test_a_table_too_wide_for_the_page_gets_a_landscape_section(framework, records):
+    from docx.enum.section import WD_ORIENT
+
+    long_name = "The Kilmarnock and Cumnock families' Make it Happen Fund decision-making panel"
+    wide = [
+        replace(r, fields={**r.fields, "panel": f"{long_name} (sitting {n})"})
+        if r.type == "fund_decision"
+        else r
+        for n, r in enumerate(records)
+    ]
+    doc = Document(io.BytesIO(render_docx(make(framework, wide, "external"))))
+    orientations = [s.orientation for s in doc.sections]
+    assert orientations == [WD_ORIENT.PORTRAIT, WD_ORIENT.LANDSCAPE, WD_ORIENT.PORTRAIT]
+    landscape = doc.sections[1]
+    assert landscape.page_width > landscape.page_height
+    # The narrow annex of the test corpus stays portrait.
+    plain = Document(io.BytesIO(render_docx(make(framework, records, "external"))))
+    assert [s.orientation for s in plain.sections] == [WD_ORIENT.PORTRAIT]

@@ -7,6 +7,7 @@ hold each shortcut to the long way round on a varied, seeded store.
 
 from __future__ import annotations
 
+import datetime as dt
 import gc
 import io
 import random
@@ -129,7 +130,17 @@ def the_long_way(ev, start, end, audience, objectives=None, only_ids=None):
         records = [r for r in records if r.id in wanted or r.date < start]
     # Ratings as the audience may see them (the rule the lean path applies too).
     ratings = shown_ratings(ev, audience)
-    return summarise(ev.framework, records, (start, end), audience, objectives, ratings=ratings)
+    # The lean path dates the document today (a saved one: the day it was saved).
+    today = dt.date.today().isoformat()
+    return summarise(
+        ev.framework,
+        records,
+        (start, end),
+        audience,
+        objectives,
+        ratings=ratings,
+        prepared_on=today,
+    )
 
 
 PERIODS = [
@@ -236,8 +247,10 @@ def test_the_word_appendix_lists_every_cited_record(stocked):
     assert "wm2u-rows" not in xml and "&amp; &lt;b&gt;" in xml
     table = Document(io.BytesIO(data)).tables[-1]
     rows = [[cell.text for cell in row.cells] for row in table.rows]
-    assert rows[0] == ["ID", "Title", "Date", "Type"]
-    assert [row[:2] for row in rows[1:]] == [[c.id, c.title] for c in summary.cited]
+    assert rows[0] == ["Record", "Type", "Date", "Locality"]
+    # Word cannot link a record, so the annex names it (title, type, date, place), no id.
+    assert [row[0] for row in rows[1:]] == [c.title for c in summary.cited]
+    assert [row[3] for row in rows[1:]] == [c.locality for c in summary.cited]
 
 
 def test_text_word_cannot_hold_is_refused_not_written(stocked):

@@ -534,6 +534,26 @@ def openapi_document() -> dict[str, Any]:
                         "audience": {"type": "string", "enum": ["internal", "external"]},
                         "objectives": LIST,
                         "save": {"type": "boolean"},
+                        "intro": {
+                            "type": "string",
+                            "maxLength": 20000,
+                            "description": "The editor's key messages (Markdown), shown first; "
+                            "for an external audience the names listed in any record the "
+                            "update cites are replaced.",
+                        },
+                        "featured": {
+                            "type": "array",
+                            "items": {"type": "string"},
+                            "description": "Ids of records to feature as stories; else the "
+                            "generator chooses. An unknown, deleted, out-of-period or (for an "
+                            "external update) internal id is a 422 naming it.",
+                        },
+                        "annex": {
+                            "type": "boolean",
+                            "default": True,
+                            "description": "Add the full lists: every fund decision by panel, "
+                            "every record cited.",
+                        },
                     },
                 },
                 "Error": ERROR,

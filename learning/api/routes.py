@@ -279,19 +279,35 @@ def list_learning_updates():
     )
 
 
+MAX_INTRO = 20_000  # the editor's key messages: a page or two of Markdown
+
+
 @bp.route("/learning-updates", methods=["POST"])
 def create_learning_update():
     require("editor")
     body = json_body()
     if not isinstance(body, dict):
         raise ApiError(422, "The body must be a JSON object", {"body": "must be a JSON object"})
-    unknown = sorted(set(body) - {"from", "to", "audience", "objectives", "save"})
+    keys = {"from", "to", "audience", "objectives", "save", "intro", "featured", "annex"}
+    unknown = sorted(set(body) - keys)
     if unknown:
         raise ApiError(
             422, "Unknown keys", {k[:60]: "is not a learning-update key" for k in unknown}
         )
-    if not isinstance(body.get("save", False), bool):
-        raise ApiError(422, "save must be true or false", {"save": "must be true or false"})
+    for key in ("save", "annex"):
+        if not isinstance(body.get(key, False), bool):
+            raise ApiError(422, f"{key} must be true or false", {key: "must be true or false"})
+    intro = body.get("intro") or ""
+    if not isinstance(intro, str) or len(intro) > MAX_INTRO:
+        problem = f"must be Markdown text of at most {MAX_INTRO:,} characters"
+        raise ApiError(422, f"intro {problem}", {"intro": problem})
+    featured = body.get("featured") or []
+    if not isinstance(featured, list) or not all(isinstance(i, str) for i in featured):
+        raise ApiError(
+            422,
+            "featured must be a list of record ids",
+            {"featured": "must be a list of record ids"},
+        )
     ev = evidence()
     summary = documents.generate(
         ev,
@@ -299,6 +315,10 @@ def create_learning_update():
         body.get("to"),
         body.get("audience", "internal"),
         body.get("objectives"),
+        intro=intro,
+        featured=featured,
+        annex=body.get("annex", True),
+        prepared_by=current_user.name,
     )
     answer: dict[str, Any] = {"markdown": render_markdown(summary)}
     response = jsonify(answer)

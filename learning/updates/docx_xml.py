@@ -74,24 +74,125 @@ def mark_rows(table: Table, number: int) -> None:
 
 
 def rows_xml(
-    header: _Row, rows: Sequence[Sequence[object]], text: Callable[[object], str] = str
+    header: _Row,
+    rows: Sequence[Sequence[object]],
+    text: Callable[[object], str] = str,
+    right: Sequence[int] = (),
+    style: str | None = None,
+    bold_first: bool = False,
+    multiline: bool = False,
 ) -> str:
-    """Plain-text rows as WordprocessingML, each cell shaped like the ``header`` row's;
-    ``text`` makes each value a string."""
-    props = [_xml(tc.find(qn("w:tcPr"))) for tc in header._tr.tc_lst]
-    starts = [f'<w:tc>{p}<w:p><w:r><w:t xml:space="preserve">' for p in props]
+    """Plain-text rows as WordprocessingML; ``text`` makes each value a string. Columns
+    ``right`` are right-aligned (numbers); ``style`` is the cells' paragraph style id;
+    ``bold_first`` sets the first column in bold; ``multiline``: a value may be a list of
+    lines (a ``(text, True)`` line is bold).
+
+    A cell is as wide as the table grid's column (a fixed-layout table), so the rows carry
+    no cell properties: the annex of a year's update has tens of thousands of them."""
+    del header  # the grid, not the header row, shapes the cells
+    style_xml = f'<w:pStyle w:val="{escape(style)}"/>' if style else ""
+    starts = []
+    for n in range(len(rows[0]) if rows else 0):
+        jc = '<w:jc w:val="right"/>' if n in right else ""
+        ppr = f"<w:pPr>{style_xml}{jc}</w:pPr>" if style_xml or jc else ""
+        rpr = "<w:rPr><w:b/></w:rPr>" if bold_first and n == 0 else ""
+        starts.append(f'<w:tc><w:p>{ppr}<w:r>{rpr}<w:t xml:space="preserve">')
     end = "</w:t></w:r></w:p></w:tc>"
-    xml = "".join(
-        "<w:tr>"
-        + "".join(
-            f"{start}{escape(text(value))}{end}" for start, value in zip(starts, row, strict=True)
+    between = "</w:t></w:r></w:p>"
+
+    def cell(start: str, value: object) -> str:
+        if not isinstance(value, (list, tuple)):
+            return f"{start}{escape(text(value))}{end}"
+        # Several lines: a paragraph each, shaped like the first; a (text, True) pair is bold.
+        paragraph = start[start.index("<w:p>") :]
+        parts = []
+        for item in value:
+            line, bold = item if isinstance(item, tuple) else (item, False)
+            opening = paragraph
+            if bold and "<w:b/>" not in paragraph:
+                if "<w:r><w:rPr>" in paragraph:
+                    opening = paragraph.replace("<w:r><w:rPr>", "<w:r><w:rPr><w:b/>", 1)
+                else:
+                    opening = paragraph.replace("<w:r>", "<w:r><w:rPr><w:b/></w:rPr>", 1)
+            parts.append(f"{opening}{escape(text(line))}{between}")
+        return start[: start.index("<w:p>")] + "".join(parts) + "</w:tc>"
+
+    if multiline:  # tall rows may run on to the next page rather than leave a gap
+        xml = "".join(
+            "<w:tr>"
+            + "".join(cell(start, value) for start, value in zip(starts, row, strict=True))
+            + "</w:tr>"
+            for row in rows
         )
-        + "</w:tr>"
-        for row in rows
-    )
-    if _NOT_XML.search(xml):  # refused as lxml refuses it, rather than a document Word can't open
+    else:  # the annex's tens of thousands of rows: one string per cell, nothing more
+        xml = "".join(
+            "<w:tr><w:trPr><w:cantSplit/></w:trPr>"
+            + "".join(
+                f"{start}{escape(text(value))}{end}"
+                for start, value in zip(starts, row, strict=True)
+            )
+            + "</w:tr>"
+            for row in rows
+        )
+    if not _xml_safe(xml):  # refused as lxml refuses it, rather than a document Word can't open
         raise ValueError("All strings must be XML compatible: no surrogates, U+FFFE or U+FFFF")
     return xml
+
+
+def _xml_safe(text: str) -> bool:
+    """Whether XML may hold the text: no lone surrogate, no U+FFFE or U+FFFF. (A regular
+    expression over the annex's megabytes takes half a second; these take milliseconds.)"""
+    if "\ufffe" in text or "\uffff" in text:
+        return False
+    try:
+        text.encode("utf-8")
+    except UnicodeEncodeError:
+        return False
+    return True
+
+
+def set_table_look(table: Table, first_column: bool = False, banded_rows: bool = True) -> None:
+    """Which parts of the table style apply: always the header row; the first column's
+    emphasis and banded rows as asked (``w:tblLook``)."""
+    tbl_pr = table._tbl.tblPr
+    look = tbl_pr.find(qn("w:tblLook"))
+    if look is None:
+        look = OxmlElement("w:tblLook")
+        tbl_pr.append(look)
+    flags = {
+        "firstRow": True,
+        "lastRow": False,
+        "firstColumn": first_column,
+        "lastColumn": False,
+        "noHBand": not banded_rows,
+        "noVBand": True,
+    }
+    value = 0x0020 if flags["firstRow"] else 0
+    value |= 0x0080 if first_column else 0
+    value |= 0x0200 if not banded_rows else 0
+    value |= 0x0400
+    look.set(qn("w:val"), f"{value:04X}")
+    for key, on in flags.items():
+        look.set(qn(f"w:{key}"), "1" if on else "0")
+
+
+def set_cell_margins(table: Table, left_right_twips: int = 70, top_bottom_twips: int = 20) -> None:
+    """The space inside every cell of a table (twentieths of a point)."""
+    tbl_pr = table._tbl.tblPr
+    margins = tbl_pr.find(qn("w:tblCellMar"))
+    if margins is None:
+        margins = OxmlElement("w:tblCellMar")
+        tbl_pr.append(margins)
+    for side, value in (
+        ("top", top_bottom_twips),
+        ("left", left_right_twips),
+        ("bottom", top_bottom_twips),
+        ("right", left_right_twips),
+    ):
+        element = OxmlElement(f"w:{side}")
+        element.set(qn("w:w"), str(value))
+        element.set(qn("w:type"), "dxa")
+        margins.append(element)
 
 
 def _xml(element: etree._Element | None) -> str:
@@ -119,6 +220,35 @@ def save_with_rows(doc: DocumentObject, tables: list[str]) -> bytes:
                 data = _MARKERS.sub(lambda m: tables[int(m[1])].encode(), data)
             package.writestr(info, data)
     return out.getvalue()
+
+
+# Fonts
+
+
+_THEME_FONTS = ("w:asciiTheme", "w:hAnsiTheme", "w:eastAsiaTheme", "w:cstheme")
+
+
+def set_document_font(document: DocumentObject, name: str) -> None:
+    """One font for the whole document: the defaults and every style, theme fonts dropped
+    (the template's theme fonts are ones LibreOffice may not have)."""
+    styles = document.styles.element
+    defaults = styles.find(qn("w:docDefaults"))
+    targets = list(styles.iter(qn("w:rFonts")))
+    if defaults is not None and not list(defaults.iter(qn("w:rFonts"))):
+        rpr_default = defaults.find(qn("w:rPrDefault"))
+        if rpr_default is not None:
+            rpr = rpr_default.find(qn("w:rPr"))
+            if rpr is None:
+                rpr = OxmlElement("w:rPr")
+                rpr_default.append(rpr)
+            fonts = OxmlElement("w:rFonts")
+            rpr.insert(0, fonts)
+            targets.append(fonts)
+    for fonts in targets:
+        for attribute in _THEME_FONTS:
+            fonts.attrib.pop(qn(attribute), None)
+        for attribute in ("w:ascii", "w:hAnsi", "w:cs", "w:eastAsia"):
+            fonts.set(qn(attribute), name)
 
 
 # Fields
@@ -157,12 +287,29 @@ def add_toc_field(
     document: DocumentObject,
     levels: str = "1-3",
     shown: str = "Update this field to show the table of contents.",
+    entries: Sequence[tuple[int, str]] = (),
 ) -> Paragraph:
     """A paragraph holding a table-of-contents field over headings of ``levels``, with
     hyperlinked entries. Word fills it when the document is opened (LibreOffice on update);
-    until then it shows ``shown``."""
+    until then it shows ``shown``, or ``entries`` ((level, heading text), one paragraph each
+    in the style "TOC n", which must exist) when they are given."""
     paragraph = document.add_paragraph()
-    _field(paragraph, f'TOC \\o "{levels}" \\h \\z \\u', shown, dirty=True)
+    if not entries:
+        _field(paragraph, f'TOC \\o "{levels}" \\h \\z \\u', shown, dirty=True)
+        return paragraph
+    _field(paragraph, f'TOC \\o "{levels}" \\h \\z \\u', "", dirty=True)
+    p = paragraph._p
+    # The field's result runs on into the entries' paragraphs; its end closes the last one.
+    end = p[-1]
+    p.remove(end)
+    p.remove(p[-1])  # the empty result run
+    last = paragraph
+    for n, (level, text) in enumerate(entries):
+        entry = paragraph if n == 0 else document.add_paragraph()
+        set_style_id(entry, f"TOC{level}")
+        entry.add_run(text)
+        last = entry
+    last._p.append(end)
     return paragraph
 
 

@@ -53,6 +53,16 @@ class FundPanel:
         return f"{self.families}:{self.practitioners}"
 
 
+@dataclass(frozen=True)
+class FundLocality:
+    """The fund's decisions in one locality: how many, how much, how many by a 50:50 panel."""
+
+    locality: str
+    decisions: int
+    amount: float
+    meeting_minimum: int
+
+
 @dataclass
 class Headline:
     """The period at a glance."""
@@ -81,6 +91,28 @@ class Headline:
     @property
     def panels_below_minimum(self) -> list[FundPanel]:
         return [p for p in self.fund_panels if p.below_minimum]
+
+    @property
+    def fund_by_panel(self) -> list[FundPanel]:
+        """Every decision, panel by panel (each panel's in date order)."""
+        return sorted(self.fund_panels, key=lambda p: p.panel.casefold())
+
+    @property
+    def fund_by_locality(self) -> list[FundLocality]:
+        """The fund's decisions summarised per locality (most awarded first)."""
+        groups: dict[str, list[FundPanel]] = {}
+        for panel in self.fund_panels:
+            groups.setdefault(panel.locality or "No locality recorded", []).append(panel)
+        rows = [
+            FundLocality(
+                place,
+                len(panels),
+                sum(p.amount for p in panels),
+                sum(1 for p in panels if not p.below_minimum),
+            )
+            for place, panels in groups.items()
+        ]
+        return sorted(rows, key=lambda row: (-row.amount, row.locality))
 
 
 def as_number(value: Any) -> float | None:

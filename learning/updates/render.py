@@ -9,6 +9,7 @@ from jinja2 import Environment, FileSystemLoader, StrictUndefined, select_autoes
 
 from . import sentences, wording
 from .chart import CURRENT_COLOUR, PREVIOUS_COLOUR, layout
+from .intro import as_markdown
 from .summary import Summary
 
 TEMPLATES = Path(__file__).resolve().parents[2] / "templates"
@@ -58,6 +59,7 @@ def context(summary: Summary) -> dict:
         "s": summary,
         "h": summary.headline,
         "internal": summary.audience == "internal",
+        "intro_markdown": as_markdown(summary.intro),
     }
 
 

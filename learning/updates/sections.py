@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from collections.abc import Iterable
 from dataclasses import dataclass, field
 from datetime import date
 from typing import Any
@@ -13,9 +14,16 @@ from learning.framework import Activity, Indicator, Objective, Target
 from .headline import as_number
 from .rating import RatingView, rating_view
 
-MAX_QUOTES = 5
-MAX_STORIES = 5
-MAX_ACTIVITY_RECORDS = 5
+MAX_QUOTES = 1
+MAX_FEATURED = 3
+MAX_ACTIVITY_RECORDS = 2
+# The featured-story rule, as a reader is told it (every format says the same).
+FEATURED_RULE = (
+    "Unless the editor chose them, each objective features up to three family stories of the "
+    "period, tagged with its indicators, that this audience may see: stories with a "
+    "family's own words first, then the most recent, one per locality before a second from "
+    "the same place, and none featured twice in the update."
+)
 
 
 @dataclass(frozen=True)
@@ -30,18 +38,21 @@ class Quote:
 
 @dataclass(frozen=True)
 class Story:
-    """A short account of a family story."""
+    """A featured story: a short account, and the family's own words from it."""
 
     record_id: str
     title: str
     date: str
     locality: str
     what_changed: str
+    quote: str = ""
+    chosen: bool = False  # featured by the editor, not by the rule
+    indicators: tuple[str, ...] = ()  # the objective's indicators the story speaks to
 
 
 @dataclass
 class IndicatorSummary:
-    """One indicator: how much evidence, the change, the words, the stories, the rating."""
+    """One indicator: how much evidence, the change, the words, the rating."""
 
     code: str
     text: str
@@ -49,10 +60,13 @@ class IndicatorSummary:
     previous_count: int
     quotes: list[Quote] = field(default_factory=list)
     quotes_total: int = 0
-    stories: list[Story] = field(default_factory=list)
-    stories_total: int = 0
     localities: list[str] = field(default_factory=list)
     rating: RatingView | None = None
+    # The data project's figures for this indicator, in words (e.g. "down 4% since 2024");
+    # None until figures exist (another part of the product adds them): "no figures yet".
+    figures_trend: str | None = None
+    # Each measure's figures for the period, in words (latest, change, since the plan began).
+    figures: list[str] = field(default_factory=list)
 
     @property
     def change(self) -> int:
@@ -94,6 +108,13 @@ class ActivitySummary:
     evidence_count: int
     recent: list[RecordLine]
 
+    @property
+    def status(self) -> str:
+        """``met`` (every target met), ``not yet`` or ``no target``."""
+        if not self.targets:
+            return "no target"
+        return "met" if all(t.met for t in self.targets) else "not yet"
+
 
 @dataclass
 class ObjectiveSummary:
@@ -103,6 +124,13 @@ class ObjectiveSummary:
     text: str
     indicators: list[IndicatorSummary]
     activities: list[ActivitySummary]
+    stories: list[Story] = field(default_factory=list)  # featured (sections.FEATURED_RULE)
+    stories_total: int = 0  # the family stories of the period tagged with its indicators
+
+    @property
+    def gaps(self) -> list[IndicatorSummary]:
+        """The objective's indicators with no evidence this period."""
+        return [i for i in self.indicators if not i.count]
 
 
 class EvidenceIndex:
@@ -120,6 +148,11 @@ class EvidenceIndex:
             for code in dict.fromkeys(record.activities):
                 self.by_activity.setdefault(code, []).append(record)
         self.previous_counts = previous_counts
+        self.by_id = {record.id: record for record in current}
+        # Stories featured so far, so that none is featured twice; the editor's choice.
+        self.featured_so_far: set[str] = set()
+        self.quoted: set[str] = set()  # words already shown, so that none is shown twice
+        self.chosen: list[str] = []
 
 
 class RatingContext:
@@ -172,38 +205,101 @@ class RatingContext:
 def build_objective(
     objective: Objective, index: EvidenceIndex, ratings: RatingContext
 ) -> ObjectiveSummary:
-    """Summarise one objective's indicators and key activities."""
+    """Summarise one objective's indicators and key activities, and feature its stories."""
+    codes = [i.code for i in objective.indicators]
+    stories = _stories_of(codes, index)
+    featured = feature(codes, stories, index)
+    shown = {r.id for r in featured}
+    index.quoted.update(_first_quote(r).strip() for r in featured)
     return ObjectiveSummary(
         code=objective.code,
         text=objective.text,
-        indicators=[_indicator(i, index, ratings) for i in objective.indicators],
+        indicators=[_indicator(i, index, ratings, shown) for i in objective.indicators],
         activities=[_activity(a, index) for a in objective.activities],
+        stories=[_story(r, r.id in index.chosen, codes) for r in featured],
+        stories_total=len(stories),
     )
 
 
+def _stories_of(codes: list[str], index: EvidenceIndex) -> list[Record]:
+    """The period's family stories tagged with any of the indicators, newest first."""
+    wanted = set(codes)
+    return [
+        r
+        for r in index.by_type.get("family_story", [])
+        if any(code in wanted for code in r.indicators)
+    ]
+
+
 def _indicator(
-    indicator: Indicator, index: EvidenceIndex, ratings: RatingContext
+    indicator: Indicator, index: EvidenceIndex, ratings: RatingContext, featured: set[str]
 ) -> IndicatorSummary:
     records = index.by_indicator.get(indicator.code, [])
-    quotes = [(r, q) for r in records for q in r.quotes if q and q.strip()]
-    stories = [r for r in records if r.type == "family_story"]
+    quotes = [(r, q) for r in records for q in r.quotes if q and q.strip() and r.id not in featured]
+    fresh = (pair for pair in quotes if pair[1].strip() not in index.quoted)
+    picked = _spread(fresh, MAX_QUOTES)
+    index.quoted.update(q.strip() for _, q in picked)
     return IndicatorSummary(
         code=indicator.code,
         text=indicator.text,
         count=len(records),
         previous_count=index.previous_counts.get(indicator.code, 0),
-        quotes=[Quote(q, r.id, r.date, r.locality) for r, q in quotes[:MAX_QUOTES]],
+        quotes=[Quote(q, r.id, r.date, r.locality) for r, q in picked],
         quotes_total=len(quotes),
-        stories=[_story(r) for r in stories[:MAX_STORIES]],
-        stories_total=len(stories),
         localities=sorted({r.locality for r in records if r.locality}),
         rating=ratings.view(indicator.code),
     )
 
 
-def _story(record: Record) -> Story:
+def feature(codes: list[str], stories: list[Record], index: EvidenceIndex) -> list[Record]:
+    """The stories an objective features: the editor's that speak to its indicators, else
+    the rule's (``FEATURED_RULE``) among ``stories``: the objective's family stories,
+    newest first, as the audience may see them."""
+    wanted = set(codes)
+    chosen = [index.by_id[i] for i in index.chosen if i in index.by_id]
+    mine = [r for r in chosen if wanted & set(r.indicators) and r.id not in index.featured_so_far]
+    if not mine:
+        pool = [r for r in stories if r.id not in index.featured_so_far]
+        pool.sort(key=lambda r: not _first_quote(r))  # stable: newest first within each
+        mine = [r for r, _ in _spread([(r, r) for r in pool], MAX_FEATURED)]
+    index.featured_so_far.update(r.id for r in mine)
+    return mine
+
+
+def _spread(pairs: Iterable[tuple[Record, Any]], limit: int) -> list[tuple[Record, Any]]:
+    """Up to ``limit`` of ``pairs``, in their order: one per locality before a second."""
+    first: list[tuple[int, tuple[Record, Any]]] = []
+    rest: list[tuple[int, tuple[Record, Any]]] = []
+    places: set[str] = set()
+    for n, pair in enumerate(pairs):
+        place = pair[0].locality
+        if place not in places:
+            places.add(place)
+            first.append((n, pair))
+            if len(first) >= limit:
+                break
+        elif len(rest) < limit:
+            rest.append((n, pair))
+    picked = sorted((first + rest)[:limit], key=lambda item: item[0])
+    return [pair for _, pair in picked]
+
+
+def _first_quote(record: Record) -> str:
+    return next((q for q in record.quotes if q and q.strip()), "")
+
+
+def _story(record: Record, chosen: bool = False, codes: list[str] | None = None) -> Story:
     what_changed = record.fields.get("what_changed") or ""
-    return Story(record.id, record.title, record.date, record.locality, str(what_changed))
+    return Story(
+        record.id,
+        record.title,
+        record.date,
+        record.locality,
+        str(what_changed),
+        _first_quote(record),
+        chosen,
+        tuple(c for c in dict.fromkeys(record.indicators) if codes is None or c in codes),
+    )
 
 
 def _activity(activity: Activity, index: EvidenceIndex) -> ActivitySummary:

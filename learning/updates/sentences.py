@@ -6,9 +6,17 @@ None of these sentences carries text a person typed: only numbers, dates and fix
 from __future__ import annotations
 
 from .headline import Headline
-from .sections import ActivitySummary, IndicatorSummary, TargetProgress
+from .sections import FEATURED_RULE, ActivitySummary, IndicatorSummary, TargetProgress
 from .summary import Summary
-from .wording import average, change_words, gap_sentence, money, number, plural
+from .wording import average, change_words, gap_sentence, long_date, money, number, plural
+
+PROGRAMME = "What Matters to You (WM2U)"
+NOT_RATED = "not yet rated"
+NO_FIGURES = "no figures yet"
+ANNEX_LEFT_OUT = (
+    "The full lists (every fund decision by panel, every record cited) are left out of this "
+    "update; the team holds them."
+)
 
 INTERNAL_NOTE = "For the WM2U team only (internal). It draws on every record, whatever its consent."
 EXTERNAL_NOTE = (
@@ -60,6 +68,11 @@ def vble(h: Headline) -> str:
             f"{average(h.confidence_after)} after (out of 5)."
         )
     return text
+
+
+def types_sentence(h: Headline) -> str:
+    """The period's records by type, in one line: ``Family story 38; Café conversation 47.``"""
+    return "; ".join(f"{t.label} {number(t.count)}" for t in h.by_type) + "."
 
 
 def events(h: Headline) -> str:
@@ -118,16 +131,118 @@ def indicator_evidence(summary: Summary, i: IndicatorSummary) -> str:
     )
 
 
-def more(total: int, shown: int, singular: str, many: str) -> str:
+def more(total: int, shown: int, singular: str, many: str, annex: bool = True) -> str:
     """A note of what was left out for length, or nothing."""
     if total <= shown:
         return ""
-    return f"{plural(total - shown, singular, many)} in the records cited."
+    where = "listed in the annex of records cited" if annex else "held by the team"
+    return f"{plural(total - shown, singular, many)} {where}."
+
+
+def audience_label(summary: Summary) -> str:
+    """The audience as the title page names it."""
+    if summary.audience == "internal":
+        return "The WM2U team (internal)"
+    return "Boards, councils and partners (external)"
+
+
+def prepared(summary: Summary) -> str:
+    """Who made the document, for the title page."""
+    who = "The WM2U programme team"
+    if summary.prepared_by:
+        who += f" ({summary.prepared_by})"
+    return who
+
+
+def title_lines(summary: Summary) -> list[tuple[str, str]]:
+    """The title page's facts, label and value."""
+    return [
+        ("Programme", PROGRAMME),
+        ("Plan", summary.framework_title),
+        ("Period", summary.period.label),
+        ("Audience", audience_label(summary)),
+        ("Date", _when(summary)),
+        ("Prepared by", prepared(summary)),
+    ]
+
+
+def _when(summary: Summary) -> str:
+    try:
+        return long_date(summary.prepared_on) if summary.prepared_on else "Not dated"
+    except ValueError:
+        return "Not dated"
+
+
+def key_numbers(summary: Summary) -> list[str]:
+    """The period in a few sentences of numbers, under the key messages."""
+    h = summary.headline
+    return [intro(summary), reach(h), vble(h), events(h), fund(h)]
+
+
+def rating_cell(i: IndicatorSummary) -> str:
+    """Progress and confidence in one cell of the at-a-glance table."""
+    if not i.rating:
+        return NOT_RATED
+    return f"{i.rating.progress.capitalize()} ({i.rating.confidence})"
+
+
+def shortened(text: str, limit: int = 110) -> str:
+    """A long text cut at a word near ``limit`` characters, marked with an ellipsis."""
+    text = " ".join(str(text).split())
+    if len(text) <= limit:
+        return text
+    cut = text[:limit].rsplit(" ", 1)[0].rstrip(",;:.")
+    return cut + "…"
+
+
+def figures_cell(i: IndicatorSummary) -> str:
+    """The trend of an indicator's figures, or that there are none yet."""
+    return i.figures_trend or NO_FIGURES
+
+
+def featured_rule(summary: Summary) -> str:
+    """How the featured stories were chosen."""
+    if summary.featured:
+        return (
+            "The editor chose the stories featured where an indicator shows them; elsewhere: "
+            + FEATURED_RULE[len("Unless the editor chose them, ") :]
+        )
+    return FEATURED_RULE
+
+
+def activity_status(a: ActivitySummary) -> str:
+    """A key activity against its targets: met, not yet, or no target set."""
+    if a.status == "no target":
+        return "No numeric target in the plan"
+    if a.status == "met":
+        return "Met: every target reached this period"
+    short = sum(1 for t in a.targets if not t.met)
+    return f"Not yet: {plural(short, 'target')} of {number(len(a.targets))} still to reach"
+
+
+def fund_locality_meeting(row) -> str:
+    """Of a locality's decisions, how many were made by a panel meeting 50:50."""
+    return f"{number(row.meeting_minimum)} of {number(row.decisions)}"
 
 
 def target_status(t: TargetProgress) -> str:
     """Met, or how far to go."""
     return "Met" if t.met else f"{number(t.value - t.achieved)} to go"
+
+
+BALANCE_NOTE = (
+    "Balance: families to practitioners on the panel. The plan's minimum is 50:50: at least "
+    "as many families as practitioners."
+)
+
+
+def activity_count(a: ActivitySummary) -> str:
+    """A key activity's records this period, in a few words (Word's narrow column)."""
+    return (
+        plural(a.evidence_count, "record", zero="No")
+        + " this period"
+        + ("; the latest:" if a.recent else ".")
+    )
 
 
 def activity_records(a: ActivitySummary) -> str:

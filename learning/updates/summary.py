@@ -13,14 +13,16 @@ from dataclasses import dataclass, field, replace
 from datetime import date, timedelta
 from typing import Any
 
-from evidence.consent import AUDIENCES, INTERNAL, present, visible
+from evidence.consent import AUDIENCES, INTERNAL, present, redact_text, visible
 from evidence.model import Record, ValidationError
+from evidence.names import find_names
 from evidence.periods import PeriodCounts, collector_paused
 from learning.framework import Framework
 
 from . import sections
 from .headline import Headline, build_headline, type_label
-from .sections import ObjectiveSummary
+from .intro import Block, parse_intro
+from .sections import IndicatorSummary, ObjectiveSummary
 from .wording import period_between, period_range
 
 
@@ -66,6 +68,7 @@ class CitedRecord:
     date: str
     type: str
     type_label: str
+    locality: str = ""
 
 
 @dataclass(frozen=True)
@@ -92,6 +95,23 @@ class Summary:
     cited: list[CitedRecord]
     gaps: list[tuple[str, str]] = field(default_factory=list)
     all_objectives: bool = True
+    # The editor's key messages (Markdown; names of cited records' people replaced for an
+    # external audience), the stories the editor featured, and whether the annex is wanted.
+    intro: str = ""
+    featured: list[str] = field(default_factory=list)
+    annex: bool = True
+    prepared_by: str = ""
+    prepared_on: str = ""  # ISO date the document was made ("" when not known)
+
+    @property
+    def intro_blocks(self) -> list[Block]:
+        """The key messages as paragraphs, lists and subheadings, for HTML and Word."""
+        return parse_intro(self.intro)
+
+    @property
+    def glance(self) -> list[IndicatorSummary]:
+        """The at-a-glance table's rows: every indicator in scope, in the plan's order."""
+        return [i for o in self.objectives for i in o.indicators]
 
     @property
     def cites(self) -> list[str]:
@@ -171,6 +191,7 @@ class _Corpus:
         self.wanted_ids: set[str] = set()
         self.by_id: dict[str, Record] = {}
         self.earlier_updates: list[Record] = []
+        self.people: dict[str, None] = {}  # everyone named in a record the update cites
 
     def in_scope(self, record: Record) -> bool:
         return any(c in self.indicators for c in record.indicators) or any(
@@ -198,6 +219,7 @@ class _Corpus:
             # A learning update never shows a record's body, so it is not redacted for it.
             elif (seen := present(_bodiless(record), self.audience)) is not None:
                 kept.append(seen)
+                self.people.update(dict.fromkeys(record.people))
         return kept
 
     def fill(
@@ -235,6 +257,11 @@ def summarise(
     previous_records: Iterable[Record] | None = None,
     ratings: list[dict[str, Any]] | None = None,
     previous_counts: PeriodCounts | None = None,
+    intro: str = "",
+    featured: Iterable[str] = (),
+    annex: bool = True,
+    prepared_by: str = "",
+    prepared_on: str = "",
 ) -> Summary:
     """Summarise a period's evidence for an audience, objective by objective.
 
@@ -242,6 +269,12 @@ def summarise(
     apart (``previous_records``) or are already counted (``previous_counts``: records in
     scope that the audience may see, learning updates left out, as ``count_previous`` does).
     Rated evidence is looked up among all the records given.
+
+    ``intro`` is the editor's key messages (Markdown), shown as written except that for an
+    external audience every name listed in a record the update cites is replaced.
+    ``featured`` are ids of records to feature (those the audience may not see, or not of
+    the period, are passed over: ``learning.reporting`` refuses them first); an indicator
+    the editor featured nothing for features stories by ``sections.FEATURED_RULE``.
     """
     if audience not in AUDIENCES:
         raise ValidationError("audience", f"must be one of {', '.join(AUDIENCES)}")
@@ -256,8 +289,24 @@ def summarise(
         rated = sections.RatingContext(ratings, corpus.by_id, audience, this.end)
         index = sections.EvidenceIndex(corpus.current, corpus.previous.by_indicator)
         index.by_type["learning_update"] = corpus.earlier_updates
+        index.chosen = [str(i) for i in dict.fromkeys(featured or ())]
         parts = [sections.build_objective(framework.objective(c), index, rated) for c in scope]
-        return _assemble(framework, this, before, audience, scope, corpus, parts, objectives)
+        summary = _assemble(framework, this, before, audience, scope, corpus, parts, objectives)
+    summary.intro = _intro(intro, audience, list(corpus.people))
+    summary.featured = [i for i in index.chosen if i in index.by_id]
+    summary.annex = bool(annex)
+    summary.prepared_by, summary.prepared_on = prepared_by, prepared_on
+    return summary
+
+
+def _intro(text: str, audience: str, people: list[str]) -> str:
+    """The key messages as written; outside the team, without the cited records' names."""
+    text = str(text or "").replace("\r\n", "\n").strip()
+    if not text or audience == INTERNAL or not people:
+        return text
+    # Only the people the text names, in the order it names them: "Person A" is the first.
+    named = [people[i] for i in dict.fromkeys(person for _, _, person in find_names(text, people))]
+    return redact_text(text, named)
 
 
 def _assemble(
@@ -291,7 +340,7 @@ def _cited(framework: Framework, records: list[Record]) -> list[CitedRecord]:
     """The appendix: every record used, oldest first."""
     labels = {name: type_label(framework, name) for name in {r.type for r in records}}
     return [
-        CitedRecord(id=r.id, title=r.title, date=r.date, type=r.type, type_label=labels[r.type])
+        CitedRecord(r.id, r.title, r.date, r.type, labels[r.type], r.locality)
         for r in sorted(records, key=lambda r: (r.date, r.id))
     ]
 

@@ -10,7 +10,7 @@ from typing import Any
 
 from evidence.consent import EXTERNAL, INTERNAL
 from evidence.model import Record, ValidationError
-from learning.services import Evidence
+from learning.services import Evidence, saved_options
 from learning.updates import Summary, render_docx, render_markdown
 
 FORMATS = {
@@ -33,8 +33,12 @@ def generate(
     objectives: list[str] | None = None,
     only_ids: list[str] | None = None,
     ratings_as_of: str | None = None,
+    **options: Any,
 ) -> Summary:
-    """Summarise the period (and the one before it, for comparison) for ``audience``."""
+    """Summarise the period (and the one before it, for comparison) for ``audience``.
+
+    ``options``: ``intro``, ``featured``, ``annex``, ``prepared_by``, ``prepared_on`` (see
+    ``Evidence.learning_update``)."""
     if audience not in (INTERNAL, EXTERNAL):
         raise ValidationError("audience", "must be internal or external")
     if objectives is not None and (
@@ -48,6 +52,7 @@ def generate(
         objectives or None,
         only_ids=only_ids,
         ratings_as_of=ratings_as_of,
+        **options,
     ).summary
 
 
@@ -63,6 +68,7 @@ def saved_summary(ev: Evidence, update: Record, reader_audience: str) -> Summary
         objectives=update.objectives or None,
         only_ids=list(fields.get("cites") or []),
         ratings_as_of=update.created_at or None,
+        **saved_options(update),
     )
 
 

@@ -32,6 +32,14 @@ def index():
     )
 
 
+MAX_INTRO = 20_000
+
+
+def featured_ids(text: str) -> list[str]:
+    """Record ids typed one a line, or parted by commas or spaces."""
+    return [part for part in text.replace(",", " ").split() if part]
+
+
 def last_quarter(today: dt.date | None = None) -> tuple[str, str]:
     """The last whole calendar quarter before today."""
     today = today or dt.date.today()
@@ -47,7 +55,15 @@ def new():
     framework = evidence().framework
     if request.method != "POST":
         start, end = last_quarter()
-        values = {"from": start, "to": end, "audience": "internal", "objectives": []}
+        values = {
+            "from": start,
+            "to": end,
+            "audience": "internal",
+            "objectives": [],
+            "intro": "",
+            "featured": "",
+            "annex": True,
+        }
         return render_template(
             "learning/new.html", values=values, errors={}, framework=framework, preview=None
         )
@@ -56,12 +72,26 @@ def new():
         "to": request.form.get("to", "").strip(),
         "audience": request.form.get("audience", ""),
         "objectives": request.form.getlist("objectives"),
+        "intro": request.form.get("intro", ""),
+        "featured": request.form.get("featured", ""),
+        # A checkbox sends nothing when unticked; the form marks that it showed one.
+        "annex": request.form.get("annex") == "on" or "annex-shown" not in request.form,
     }
     action = request.form.get("action", "preview")
     ev = evidence()
     try:
+        if len(values["intro"]) > MAX_INTRO:
+            raise ValidationError("intro", f"must be at most {MAX_INTRO:,} characters")
         summary = documents.generate(
-            ev, values["from"], values["to"], values["audience"], values["objectives"] or None
+            ev,
+            values["from"],
+            values["to"],
+            values["audience"],
+            values["objectives"] or None,
+            intro=values["intro"],
+            featured=featured_ids(values["featured"]),
+            annex=values["annex"],
+            prepared_by=current_user.name,
         )
     except ValidationError as exc:
         return render_template(
