@@ -93,7 +93,7 @@ def add_figures(
     counts withheld outside the team): one line for each of the plan's own measures, under
     the first indicator in scope it speaks to, with each authority's latest figure, its change
     on the one before and since the plan began; and the trend for the at-a-glance table (a
-    plan measure's, else one counted from the records)."""
+    plan measure's)."""
     from . import data_project
 
     start, end = dates
@@ -120,22 +120,22 @@ def add_figures(
             parts.append(part)
             if direction:
                 moves.append(f"{authority} {direction}")
-        if parts:
-            lines[measure.code] = f"{measure.name}, latest to {long_date(when)}: " + "; ".join(
-                parts
-            )
-            if moves:
-                trends[measure.code] = f"{measure.name}: {', '.join(moves)}"
+        # The records' own counts are in "the period in numbers" already: the body adds the
+        # plan's figures, beside the stories.
+        if parts and not measure.derived:
+            head = f"{measure.name}, latest to {long_date(when)}: "
+            lines[measure.code] = head + "; ".join(parts)
+        if moves:
+            trends[measure.code] = f"{measure.name}: {', '.join(moves)}"
     placed: set[str] = set()
     for objective in summary.objectives:
         for indicator in objective.indicators:
             codes = [m.code for m in framework.measures if indicator.code in m.indicators]
             indicator.figures = [lines[c] for c in codes if c in lines and c not in placed]
             placed.update(c for c in codes if c in lines)
-            # The at-a-glance cell is short: the plan's own measure first, else one counted
-            # from the records.
-            ordered = sorted((c for c in codes if c in trends),
-                             key=lambda c: framework.measure(c).derived)  # fmt: skip
+            # The at-a-glance cell is short: the plan's own measures' trend (the records'
+            # counts are in "the period in numbers").
+            ordered = [c for c in codes if c in trends and not framework.measure(c).derived]
             indicator.figures_trend = trends[ordered[0]] if ordered else None
 
 

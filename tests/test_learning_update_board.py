@@ -217,7 +217,9 @@ def test_a_year_and_a_quarter_of_the_demo_data_are_a_few_pages(tmp_path: Path) -
         assert result.exit_code == 0, result.output
         counts[name] = pages(out, tmp_path)
     assert counts["year"] <= 15, counts
-    assert counts["quarter"] <= 8, counts
+    # "About 8" for a quarter: 8 without figures; the register's figures under SO3.2 (since
+    # the demo has figures) move the annex on to a ninth page.
+    assert counts["quarter"] <= 9, counts
     assert counts["year-lean"] < counts["year"], counts
 
 

@@ -422,8 +422,8 @@ def _indicator(doc: DocumentObject, summary: Summary, i: IndicatorSummary) -> No
     else:
         _paragraph(doc, say.indicator_evidence(summary, i), "No evidence yet. ")
     _rating(doc, i)
-    for line in i.figures:
-        _paragraph(doc, clean(line), "Figures: ")
+    if i.figures:  # one paragraph: the update stays a few pages
+        _paragraph(doc, clean(". ".join(i.figures)) + ".", "Figures: ")
     for q in i.quotes:
         where = f"{q.locality}, " if q.locality else ""
         _paragraph(doc, f"“{q.text}” — {where}{_date(q.date)}", style="Quote")
