@@ -264,3 +264,20 @@ def test_an_adoption_checks_the_figures_dated_from_it_and_moves_mapped_ones(tmp_
         places = {(f.period_to, f.authority, f.place) for f in ev.store.list_figures()}
         assert places == {("2024-03-31", "East Ayrshire", "Barony"),
                           ("2025-03-31", "Clackmannanshire", "Alloa")}  # fmt: skip
+
+
+def test_a_learning_update_shows_the_figures_and_withholds_small_ones_outside(evidence) -> None:
+    from learning.updates import render_markdown
+
+    for day, value in (("2025-03-31", 7), ("2025-06-30", 4)):
+        data_project.save(evidence, {"measure": "children_on_cpr", "authority": "Dundee",
+                                     "period_from": day, "period_to": day, "value": value,
+                                     "source": "council"}, "ed")  # fmt: skip
+    team = render_markdown(evidence.learning_update("2025-01-01", "2025-12-31").summary)
+    outside = render_markdown(
+        evidence.learning_update("2025-01-01", "2025-12-31", "external").summary
+    )
+    line = "Children on the Child Protection Register, latest to 30 June 2025: Dundee"
+    assert f"{line} 4 (down 3, better" in team
+    assert f"{line} fewer than 5 (not shown" in outside
+    assert "Dundee 4" not in outside and "down 3" not in outside
