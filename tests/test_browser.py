@@ -183,6 +183,9 @@ def test_main_pages_pass_axe_for_every_role(server, browser, seed) -> None:  # n
             "/search?q=breakfast",
             "/framework",
             "/indicators/SO1.1",
+            "/indicators/SO3.2",
+            "/measures",
+            "/measures/children_on_cpr",
             "/learning-updates",
         ],
         "admin": [
@@ -191,6 +194,8 @@ def test_main_pages_pass_axe_for_every_role(server, browser, seed) -> None:  # n
             "/learning-updates/new",
             "/admin/users",
             "/admin/audit",
+            "/admin/plans",
+            "/measures/children_on_cpr",
             f"/records/{seed.public}/erase",
             "/records/new",
             "/records/new?type=cafe_conversation",
