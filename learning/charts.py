@@ -13,6 +13,7 @@ import hashlib
 import io
 import json
 import os
+import tempfile
 import threading
 from pathlib import Path
 
@@ -23,9 +24,11 @@ COLOURS = ("#1d70b8", "#d4351c", "#00703c", "#4c2c92", "#f47738", "#5694ca", "#9
 Series = dict[str, list[tuple[str, float | None]]]  # place -> [(period_to, value or None)]
 
 
-def _pyplot(cache: Path):
+def _pyplot(cache: Path | None):
+    if cache is None:  # a learning update has no data dir to hand: a private temp folder
+        cache = Path(tempfile.gettempdir()) / f"wm2u-matplotlib-{os.getuid()}"
     os.environ.setdefault("MPLCONFIGDIR", str(cache / "matplotlib"))
-    (cache / "matplotlib").mkdir(parents=True, exist_ok=True)
+    (cache / "matplotlib").mkdir(parents=True, exist_ok=True, mode=0o700)
     import matplotlib
 
     matplotlib.use("Agg")
@@ -90,3 +93,36 @@ def alt_text(title: str, series: Series) -> str:
         shown = "withheld" if last[1] is None else f"{last[1]:,.0f}"
         parts.append(f"{place}: {shown} on {last[0]} ({len(points)} figures from {first[0]})")
     return f"{title}. " + ("; ".join(parts) if parts else "No figures yet.")
+
+
+def evidence_bars_png(bars, current: str, previous: str) -> bytes:
+    """A learning update's chart for Word: records per indicator, this period beside the
+    previous one (PNG, drawn by matplotlib like every other chart)."""
+    with _lock:
+        plt = _pyplot(None)
+        fig, ax = plt.subplots(figsize=(7.2, 3.0), dpi=150)
+        try:
+            codes = [b.code for b in bars]
+            xs = range(len(codes))
+            width = 0.4
+            ax.bar([x - width / 2 for x in xs], [b.current for b in bars], width,
+                   color=current, label="This period")  # fmt: skip
+            ax.bar([x + width / 2 for x in xs], [b.previous for b in bars], width,
+                   color=previous, label="Previous period")  # fmt: skip
+            for x, b in zip(xs, bars, strict=True):
+                label = dict(ha="center", va="bottom", fontsize=7, xytext=(0, 1))
+                ax.annotate(f"{b.current:,}", (x - width / 2, b.current), **label,
+                            textcoords="offset points")  # fmt: skip
+            ax.set_xticks(list(xs), codes, fontsize=8)
+            ax.set_ylabel("Records", fontsize=8)
+            ax.tick_params(axis="y", labelsize=8)
+            ax.grid(axis="y", color="#d9d9d9")
+            ax.set_axisbelow(True)
+            ax.spines[["top", "right"]].set_visible(False)
+            ax.legend(fontsize=8, frameon=False, loc="upper right")
+            fig.tight_layout()
+            out = io.BytesIO()
+            fig.savefig(out, format="png")
+            return out.getvalue()
+        finally:
+            plt.close(fig)

@@ -1,14 +1,11 @@
-"""The chart of evidence per indicator: one layout, drawn as SVG shapes or as a PNG image.
+"""The chart of evidence per indicator as SVG shapes (the HTML document draws them inline).
 
-The PNG is drawn here with the standard library alone (zlib for the image data, a small
-bitmap font for the labels), so the Word document needs no imaging package.
+The Word document's PNG of the same chart is drawn by matplotlib (``learning.charts``).
 """
 
 from __future__ import annotations
 
 import math
-import struct
-import zlib
 from collections.abc import Sequence
 from dataclasses import dataclass, field
 
@@ -95,108 +92,3 @@ def _legend(chart: ChartLayout, left: float) -> None:
     chart.texts.append(Text(left + 18, 19, "This period", "start"))
     chart.boxes.append(Box(left + 150, 8, 12, 12, PREVIOUS_COLOUR))
     chart.texts.append(Text(left + 168, 19, "Previous period", "start"))
-
-
-# --- PNG -----------------------------------------------------------------------------------
-
-_GLYPHS = {
-    "0": ".###.#...##..###.#.###..##...#.###.",
-    "1": "..#...##....#....#....#....#...###.",
-    "2": ".###.#...#....#...#...#...#...#####",
-    "3": "#####...#...#.....#.....##...#.###.",
-    "4": "...#...##..#.#.#..#.#####...#....#.",
-    "5": "######....####.....#....##...#.###.",
-    "6": "..##..#...#....####.#...##...#.###.",
-    "7": "#####....#...#...#...#....#....#...",
-    "8": ".###.#...##...#.###.#...##...#.###.",
-    "9": ".###.#...##...#.####....#...#..##..",
-    ".": "..........................##...##..",
-    "-": "...............#####...............",
-    "S": ".#####....#.....###.....#....#####.",
-    "O": ".###.#...##...##...##...##...#.###.",
-    "T": "#####..#....#....#....#....#....#..",
-    "H": "#...##...##...#######...##...##...#",
-    "I": ".###...#....#....#....#....#...###.",
-    "P": "####.#...##...#####.#....#....#....",
-    "E": "######....#....####.#....#....#####",
-    "R": "####.#...##...#####.#.#..#..#.#...#",
-    "D": "###..#..#.#...##...##...##..#.###..",
-    "V": "#...##...##...##...##...#.#.#...#..",
-    "U": "#...##...##...##...##...##...#.###.",
-}
-
-
-def _rgb(colour: str) -> bytes:
-    return bytes.fromhex(colour.lstrip("#"))
-
-
-class _Canvas:
-    """An RGB pixel buffer with rectangles and bitmap text."""
-
-    def __init__(self, width: int, height: int) -> None:
-        self.width, self.height = width, height
-        self.pixels = bytearray(b"\xff" * (width * height * 3))
-
-    def fill(self, x0: float, y0: float, x1: float, y1: float, colour: str) -> None:
-        """Fill the rectangle from (x0, y0) up to, not including, (x1, y1)."""
-        left, right = max(int(round(x0)), 0), min(int(round(x1)), self.width)
-        top, bottom = max(int(round(y0)), 0), min(int(round(y1)), self.height)
-        if right <= left:
-            return
-        run = _rgb(colour) * (right - left)
-        for y in range(top, bottom):
-            start = (y * self.width + left) * 3
-            self.pixels[start : start + len(run)] = run
-
-    def text(self, label: Text, scale: float, colour: str = INK) -> None:
-        """Draw a label in the bitmap font (upper case), placed as the SVG would place it."""
-        size = max(int(round(scale * 1.6)), 1)
-        chars = label.text.upper()
-        width = len(chars) * 6 * size
-        x = label.x * scale - {"start": 0, "middle": width / 2, "end": width}[label.anchor]
-        y = label.y * scale - 7 * size
-        for ch in chars:
-            glyph = _GLYPHS.get(ch, "").ljust(35, ".")
-            for i, pixel in enumerate(glyph):
-                if pixel == "#":
-                    px, py = x + (i % 5) * size, y + (i // 5) * size
-                    self.fill(px, py, px + size, py + size, colour)
-            x += 6 * size
-
-    def png(self) -> bytes:
-        """The buffer encoded as a PNG file."""
-        stride = self.width * 3
-        rows = b"".join(
-            b"\x00" + bytes(self.pixels[y * stride : (y + 1) * stride]) for y in range(self.height)
-        )
-
-        def chunk(kind: bytes, data: bytes) -> bytes:
-            body = kind + data
-            return struct.pack(">I", len(data)) + body + struct.pack(">I", zlib.crc32(body))
-
-        header = struct.pack(">IIBBBBB", self.width, self.height, 8, 2, 0, 0, 0)
-        return (
-            b"\x89PNG\r\n\x1a\n"
-            + chunk(b"IHDR", header)
-            + chunk(b"IDAT", zlib.compress(rows, 9))
-            + chunk(b"IEND", b"")
-        )
-
-
-def draw_png(bars: Sequence, scale: int = 2) -> bytes:
-    """The chart as a PNG image, ``scale`` times the SVG's size for a sharp print."""
-    chart = layout(bars)
-    canvas = _Canvas(chart.width * scale, chart.height * scale)
-    for x0, y0, x1, _y1, colour in chart.lines:
-        canvas.fill(x0 * scale, y0 * scale, x1 * scale, y0 * scale + max(scale // 2, 1), colour)
-    for box in chart.boxes:
-        canvas.fill(
-            box.x * scale,
-            box.y * scale,
-            (box.x + box.width) * scale,
-            (box.y + box.height) * scale,
-            box.colour,
-        )
-    for label in chart.texts:
-        canvas.text(label, scale)
-    return canvas.png()

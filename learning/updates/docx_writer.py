@@ -22,7 +22,7 @@ from docx.shared import Inches, Mm, Pt, RGBColor
 from docx.text.paragraph import Paragraph
 
 from . import sentences as say
-from .chart import draw_png
+from .chart import CURRENT_COLOUR, PREVIOUS_COLOUR
 from .docx_xml import (
     add_page_number_field,
     add_toc_field,
@@ -374,7 +374,10 @@ def _glance(doc: DocumentObject, tables: list[str], summary: Summary) -> None:
 def _chart(doc: DocumentObject, summary: Summary) -> None:
     if not summary.chart:
         return
-    doc.add_picture(io.BytesIO(draw_png(summary.chart)), width=Inches(5.2))
+    from learning.charts import evidence_bars_png
+
+    png = evidence_bars_png(summary.chart, CURRENT_COLOUR, PREVIOUS_COLOUR)
+    doc.add_picture(io.BytesIO(png), width=Inches(5.2))
     doc.paragraphs[-1].alignment = WD_ALIGN_PARAGRAPH.CENTER
     doc.paragraphs[-1].paragraph_format.keep_with_next = True
     described = " ".join(
