@@ -45,6 +45,14 @@ CHART_POINTS = 40  # the latest figures of each place a chart shows, unless a pe
 PER_PAGE = 50
 
 
+def _chosen_figures(code: str) -> tuple[dict[str, Any], list[data_project.Shown]]:
+    """The place and period chosen in the address, and the measure's figures for them."""
+    chosen = _chosen()
+    shown = data_project.figures(evidence(), audience(), code, chosen["authority"],
+                                 chosen["locality"], chosen["from"], chosen["to"])  # fmt: skip
+    return chosen, shown
+
+
 def series_of(shown: list[data_project.Shown], authority: str | None) -> dict[str, Any]:
     """Figures by place over time: the chosen authority's localities and its total, else each
     authority; Scotland, the comparator, on a chart of its own."""
@@ -101,9 +109,7 @@ def show(code: str):
 
 def render_measure(code: str, values: dict | None = None, errors: dict | None = None) -> str:
     measure = _measure(code)
-    chosen = _chosen()
-    shown = data_project.figures(evidence(), audience(), code, chosen["authority"],
-                                 chosen["locality"], chosen["from"], chosen["to"])  # fmt: skip
+    chosen, shown = _chosen_figures(code)
     series = series_of(shown, chosen["authority"])
     args = {k: v for k, v in chosen.items() if v}
     page = page_number()
@@ -133,9 +139,7 @@ def render_measure(code: str, values: dict | None = None, errors: dict | None = 
 @bp.route("/measures/<code>/chart.svg")
 def chart(code: str):
     measure = _measure(code)
-    chosen = _chosen()
-    shown = data_project.figures(evidence(), audience(), code, chosen["authority"],
-                                 chosen["locality"], chosen["from"], chosen["to"])  # fmt: skip
+    chosen, shown = _chosen_figures(code)
     series = series_of(shown, chosen["authority"])
     which = "comparator" if request.args.get("comparator") == "1" else "places"
     title = measure.name + (": Scotland" if which == "comparator" else "")
@@ -149,9 +153,7 @@ def download(code: str):
     from evidence.figures import write_csv
 
     measure = _measure(code)
-    chosen = _chosen()
-    shown = data_project.figures(evidence(), audience(), code, chosen["authority"],
-                                 chosen["locality"], chosen["from"], chosen["to"])  # fmt: skip
+    chosen, shown = _chosen_figures(code)
     rows = []
     for s in shown:
         row = s.to_dict()
