@@ -16,6 +16,7 @@ most ``segment_docs`` documents (a purge rewrites one segment, so its cost stays
 
 from __future__ import annotations
 
+import bisect
 import multiprocessing
 import os
 import queue
@@ -39,6 +40,7 @@ from .whoosh_private import (
     iter_blocks,
     length_getter,
     position_deltas,
+    reader_storage,
 )
 
 SCORED = ("title", "body")
@@ -58,7 +60,11 @@ class FastWriter(BulkSegmentWriter):
         # Phrase data for title/body: each occurrence as a "token number" base[doc] + position.
         self._tokens: dict[str, dict[bytes, array]] = {name: {} for name in SCORED}
         self._bases = {name: array("I", [0]) for name in SCORED}
-        self._copied = False  # add_reader() was used: tokens are derived at flush time
+        self._copied = False  # tokens must be derived from the encoded positions at flush
+        self._added_docs = False  # add_document() was used
+        # Copied segments with a side file: (side file, kept old documents); their tokens and
+        # word pairs are cut from the side file at flush (no positions decoded).
+        self._sources: list[tuple[postings.SideFile, list[int]]] = []
 
     def add_document(self, **fields) -> None:
         self.check_state()
@@ -124,6 +130,7 @@ class FastWriter(BulkSegmentWriter):
                 pdw.add_column_value(fieldname, column, field.to_column_value(value))
         pdw.finish_doc()
         self.mark_added()
+        self._added_docs = True
         self.docnum += 1
 
     def add_reader(self, reader) -> None:
@@ -133,6 +140,16 @@ class FastWriter(BulkSegmentWriter):
         names = {f for f in reader.indexed_field_names() if f in self.schema}
         docmap = self.write_per_doc(set(self.schema.names()) | names, reader)
         olds = sorted(docmap) if docmap is not None else range(reader.doc_count_all())
+        side = None
+        segment = reader.segment() if hasattr(reader, "segment") else None
+        if not self._copied and segment is not None:
+            side = postings.open_side(reader_storage(reader), segment)
+        if side is not None and side.doccount == reader.doc_count_all():
+            self._sources.append((side, list(olds)))
+        else:
+            if side is not None:
+                side.close()
+            self._copied = True
         for name, lens in self._lens.items():
             length = length_getter(reader, name)
             lens.extend(length(old) or 0 for old in olds)
@@ -161,7 +178,6 @@ class FastWriter(BulkSegmentWriter):
             entry[0].extend(newdocs)
             entry[1].extend(weights)
             entry[2].extend(values)
-        self._copied = True
         self.mark_added()
 
     def write_per_doc(self, fieldnames, reader):
@@ -254,9 +270,67 @@ class FastWriter(BulkSegmentWriter):
             fw.finish_field()
         fw.close()
 
+    def _cut_tokens(self) -> dict | None:
+        """Tokens (and, for one copied segment, word pairs) cut from the copied segments'
+        side files: the kept documents' token ranges, moved down to their new places.
+        Returns the reused word pairs by field, or None if they must be computed."""
+        reuse = len(self._sources) == 1
+        kept_pairs: dict = {}
+        for name in SCORED:
+            bases = array("I", [0])
+            tokens: dict[bytes, array] = {}
+            pairs: dict = {}
+            common: list[bytes] = []
+            for side, olds in self._sources:
+                old_bases = side.bases(name)
+                runs = []  # (old first token, old end token, shift)
+                newnum = {}
+                for old in olds:
+                    newnum[old] = len(bases) - 1
+                    lo, hi = old_bases[old], old_bases[old + 1]
+                    shift = bases[-1] - lo
+                    if runs and runs[-1][1] == lo and runs[-1][2] == shift:
+                        runs[-1][1] = hi
+                    else:
+                        runs.append([lo, hi, shift])
+                    bases.append(hi + shift)
+                for tbytes in side.terms(name):
+                    found = tokens.get(tbytes)
+                    if found is None:
+                        found = tokens[tbytes] = array("I")
+                    _cut(side.tokens(name, tbytes), runs, found)
+                if reuse:
+                    for key in side.pair_keys(name):
+                        starts = array("I")
+                        _cut(side.pair_starts(name, *key), runs, starts)
+                        if starts:
+                            docs = side.pair_docs(name, *key)
+                            moved = array("I", (newnum[d] for d in docs if d in newnum))
+                            pairs[key] = (moved, starts)
+                    common = list(side.common(name))
+            tokens = {t: v for t, v in tokens.items() if v}
+            self._tokens[name] = tokens
+            self._bases[name] = bases
+            if reuse:
+                # Only terms still present: an erased record's own words must not stay.
+                common = sorted(t for t in common if t in tokens)
+                live = set(common)
+                pairs = {k: v for k, v in pairs.items() if k[0] in live and k[1] in live}
+                kept_pairs[name] = (common, pairs)
+        for side, _ in self._sources:
+            side.close()
+        self._sources = []
+        return kept_pairs if reuse else None
+
     def segment_written(self, segment) -> None:
-        if self._copied:
+        given = None
+        if self._copied or (self._sources and self._added_docs):
+            for side, _ in self._sources:
+                side.close()
+            self._sources = []
             self._derive_tokens()
+        elif self._sources:
+            given = self._cut_tokens()
         postings.write(
             self.storage,
             segment,
@@ -265,9 +339,19 @@ class FastWriter(BulkSegmentWriter):
             self._lens,
             self._tokens,
             self._bases,
+            given,
         )
         self._post = {}
         self._tokens = {}
+
+
+def _cut(tokens: array, runs: list, into: array) -> None:
+    """Append the ascending ``tokens`` that fall in the runs, each moved by its shift."""
+    for lo, hi, shift in runs:
+        i = bisect.bisect_left(tokens, lo)
+        j = bisect.bisect_left(tokens, hi, i)
+        if i < j:
+            into.extend(map(shift.__add__, tokens[i:j]) if shift else tokens[i:j])
 
 
 def _exit_with(parent: int) -> None:

@@ -44,7 +44,7 @@ REBUILD_WAIT = 60.0
 MP_THRESHOLD = 5000  # records from which a rebuild uses two processes
 LIMIT_MB = 256
 PROGRESS_EVERY = 500
-TIDY_BELOW = 2_000  # tidy() merges segments smaller than this (saves' segments, not rebuilds')
+TIDY_ROUNDS = 20  # commits one tidy() may make, each merging small segments up to SEGMENT_DOCS
 
 
 def _abandon(writer) -> None:
@@ -357,11 +357,15 @@ class SearchIndex:
         path (e.g. nightly). False if another writer kept the index locked past ``wait``.
         Also removes generation folders a killed rebuild left half-built: a rebuild holds this
         lock while it builds, so none is being built while we hold it."""
-        with self._writer(wait, building.FastWriter) as writer:
-            if writer is None:
-                return False
-            writer.commit(mergetype=merging.small_into_one(TIDY_BELOW))
-            self._remove_stale(keep={self._read_generation()})
+        for _ in range(TIDY_ROUNDS):
+            merged: list[int] = []
+            with self._writer(wait, building.FastWriter) as writer:
+                if writer is None:
+                    return False
+                writer.commit(mergetype=merging.small_into_one(building.SEGMENT_DOCS, merged))
+                self._remove_stale(keep={self._read_generation()})
+            if not merged or merged[0] < 2:
+                break
         return True
 
     def rebuild(

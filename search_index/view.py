@@ -402,25 +402,56 @@ class View:
 
 
 def _phrase_side(side, fieldname: str, words: list[tuple[str, int]]) -> int:
-    """Local documents of one segment with the phrase, from token numbers.
+    """Local documents of one segment with the phrase, from token numbers and word pairs.
 
-    A phrase starts at token ``s`` when each word occurs at ``s + offset``: the rarest
-    word's shifted tokens make a set, and each other word's shifted tokens are checked
-    against it by ``set.intersection`` (a loop in C, no second set built).
+    Each two neighbouring words of the phrase that are both common in this segment become
+    one *pair* unit (its start tokens, from the side file; none there: no match); the other
+    words stay word units. A lone pair is answered by its list of documents. Otherwise a
+    phrase starts at token ``s`` when every unit occurs at ``s + offset``: the rarest unit's
+    shifted tokens make a set, and each other unit either filters it by bisecting its sorted
+    tokens (when the set is much smaller) or is intersected with it in C.
     """
-    ordered = sorted(words, key=lambda w: side.count(fieldname, w[0].encode("utf-8")))
+    encoded = [(t.encode("utf-8"), o) for t, o in words]
+    common = side.common(fieldname)
+    units: list[tuple[int, int, tuple, int]] = []  # (count, kind, key, offset); kind 1 = pair
+    covered: set[int] = set()
+    for i, ((a, oa), (b, ob)) in enumerate(zip(encoded, encoded[1:], strict=False)):
+        gap = ob - oa
+        if a in common and b in common and 0 < gap <= postings.MAX_GAP:
+            n = side.pair_count(fieldname, a, b, gap)
+            if not n:
+                return 0
+            units.append((n, 1, (a, b, gap), oa))
+            covered.update((i, i + 1))
+    for i, (term, o) in enumerate(encoded):
+        if i not in covered:
+            n = side.token_count(fieldname, term)
+            if not n:
+                return 0
+            units.append((n, 0, (term,), o))
+    if len(units) == 1 and units[0][1] == 1:
+        return bits.from_docs(side.pair_docs(fieldname, *units[0][2]), side.doccount)
+    units.sort()
     starts: set[int] | None = None
-    for term, offset in ordered:
-        tokens = side.tokens(fieldname, term.encode("utf-8"))
-        if not tokens:
-            return 0
-        shifted = map((-offset).__add__, tokens) if offset else tokens
-        starts = set(shifted) if starts is None else starts.intersection(shifted)
+    for count, kind, key, offset in units:
+        tokens = side.pair_starts(fieldname, *key) if kind else side.tokens(fieldname, key[0])
+        if starts is None:
+            starts = set(map((-offset).__add__, tokens)) if offset else set(tokens)
+        elif len(starts) * 16 < count:
+            starts = {s for s in starts if _holds(tokens, s + offset)}
+        else:
+            starts = starts.intersection(map((-offset).__add__, tokens) if offset else tokens)
         if not starts:
             return 0
     bases = side.bases(fieldname)
     docs = {bisect.bisect_right(bases, s) - 1 for s in starts}
     return bits.from_docs(docs, len(bases))
+
+
+def _holds(tokens: array, token: int) -> bool:
+    """Whether the ascending ``tokens`` hold ``token``."""
+    i = bisect.bisect_left(tokens, token)
+    return i < len(tokens) and tokens[i] == token
 
 
 def _phrase_whoosh(reader, fieldname: str, words: list[tuple[str, int]]) -> int:
