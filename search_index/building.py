@@ -25,9 +25,12 @@ import time
 from array import array
 from collections.abc import Callable, Iterable
 from itertools import accumulate
+from pickle import dumps
 
 from whoosh import columns
 from whoosh import index as whoosh_index
+from whoosh.codec.whoosh3 import W3Codec
+from whoosh.system import pack_uint
 
 from evidence.model import Record
 
@@ -47,7 +50,14 @@ SCORED = ("title", "body")
 
 
 BATCH = 200  # records sent to a worker at a time
-SEGMENT_DOCS = 10_000  # documents per segment written by a rebuild (a purge rewrites one)
+SEGMENT_DOCS = 1_000  # documents per segment written by a rebuild (an erasure rewrites one)
+REWRITE_COMPRESSION = 1  # zlib level of posting blocks an erasure rewrites (Whoosh's is 3)
+
+
+def rewrite_codec():
+    """Whoosh's codec with faster block compression, for an erasure's rewrite (a reader
+    honours each block's own compression flag, so segments may differ)."""
+    return W3Codec(compression=REWRITE_COMPRESSION)
 
 
 class FastWriter(BulkSegmentWriter):
@@ -146,16 +156,20 @@ class FastWriter(BulkSegmentWriter):
             side = postings.open_side(reader_storage(reader), segment)
         if side is not None and side.doccount == reader.doc_count_all():
             self._sources.append((side, list(olds)))
+            newnum = docmap if docmap is not None else {d: basedoc + d for d in olds}
+            self._postings_from_side(side, newnum)
+            skip = SCORED
         else:
             if side is not None:
                 side.close()
             self._copied = True
+            skip = ()
         for name, lens in self._lens.items():
             length = length_getter(reader, name)
             lens.extend(length(old) or 0 for old in olds)
         post = self._post
         schema = self.schema
-        for fieldname, tbytes, docs, weights, values in iter_blocks(reader):
+        for fieldname, tbytes, docs, weights, values in iter_blocks(reader, skip):
             if fieldname not in schema:
                 continue
             if docmap is not None:
@@ -179,6 +193,50 @@ class FastWriter(BulkSegmentWriter):
             entry[1].extend(weights)
             entry[2].extend(values)
         self.mark_added()
+
+    def _postings_from_side(self, side, newnum: dict[int, int]) -> None:
+        """The title/body postings of a copied segment from its side file: documents and
+        weights as stored, each posting's encoded positions made again from its token
+        numbers (the bytes ``schema.Words`` writes), without reading Whoosh's blocks."""
+        post = self._post
+        single: dict[int, bytes] = {}
+        one = pack_uint(1)
+        for name in SCORED:
+            boost = self.schema[name].format.field_boost
+            bases = side.bases(name)
+            terms = post.setdefault(name, {})
+            for tbytes in side.terms(name):
+                docs, weights = side.term(name, tbytes)
+                tokens = side.tokens(name, tbytes)
+                out_docs, out_weights, out_values = array("I"), array("f"), []
+                i = 0
+                for d, w in zip(docs, weights, strict=True):
+                    n = int(w / boost + 0.5)
+                    new = newnum.get(d)
+                    if new is not None:
+                        if n == 1:
+                            p = tokens[i] - bases[d]
+                            value = single.get(p)
+                            if value is None:
+                                value = single[p] = one + dumps([p], 2)
+                        else:
+                            found = tokens[i : i + n]
+                            deltas = [found[0] - bases[d]]
+                            deltas.extend(b - a for a, b in zip(found, found[1:], strict=False))
+                            value = pack_uint(n) + dumps(deltas, 2)
+                        out_docs.append(new)
+                        out_weights.append(w)
+                        out_values.append(value)
+                    i += n
+                if not out_docs:
+                    continue
+                entry = terms.get(tbytes)
+                if entry is None:
+                    terms[tbytes] = (out_docs, out_weights, out_values)
+                else:
+                    entry[0].extend(out_docs)
+                    entry[1].extend(out_weights)
+                    entry[2].extend(out_values)
 
     def write_per_doc(self, fieldnames, reader):
         """Whoosh's ``write_per_doc``, with each field's length column looked up once

@@ -9,6 +9,7 @@ every number of common words (none, a few, all), must give the same exact hit se
 from __future__ import annotations
 
 import pytest
+from whoosh import index as whoosh_index
 
 from evidence.model import Record
 from search_index import SearchIndex, building, postings
@@ -187,8 +188,9 @@ def test_an_erasure_leaves_no_pair_or_common_word_of_the_erased_record(tmp_path)
 
 
 def test_a_rewritten_segment_cuts_the_same_tokens_as_it_would_derive(tmp_path, monkeypatch):
-    """An erasure rewrite takes tokens from the old side file; deriving them from Whoosh's
-    positions (the path for copied segments without one) must give the same arrays."""
+    """An erasure rewrite takes tokens and title/body postings from the old side file;
+    copying through Whoosh and deriving tokens from its positions (the path for segments
+    without one) must give the same arrays and the same postings, encoded positions included."""
     records = [*CORPUS, make("X1", "Family support erased."), make("X2", "School worker.")]
     found = {}
     for cut in (True, False):
@@ -213,6 +215,17 @@ def test_a_rewritten_segment_cuts_the_same_tokens_as_it_would_derive(tmp_path, m
             }
         finally:
             side.close()
+        ix = whoosh_index.open_dir(str(folder))
+        with ix.reader() as reader:
+            whoosh = {}
+            for fieldname, tbytes in reader.all_terms():
+                m = reader.postings(fieldname, tbytes)
+                whoosh[(fieldname, tbytes)] = []
+                while m.is_active():
+                    whoosh[(fieldname, tbytes)].append((m.id(), m.weight(), m.value()))
+                    m.next()
+            found[cut]["whoosh"] = whoosh
+        ix.close()
     assert found[True] == found[False]
 
 
