@@ -24,7 +24,8 @@ import threading
 import time
 from array import array
 from collections.abc import Callable, Iterable
-from itertools import accumulate
+from itertools import accumulate, compress
+from operator import sub
 from pickle import dumps
 
 from whoosh import columns
@@ -197,10 +198,14 @@ class FastWriter(BulkSegmentWriter):
     def _postings_from_side(self, side, newnum: dict[int, int]) -> None:
         """The title/body postings of a copied segment from its side file: documents and
         weights as stored, each posting's encoded positions made again from its token
-        numbers (the bytes ``schema.Words`` writes), without reading Whoosh's blocks."""
+        numbers (the bytes ``schema.Words`` writes), without reading Whoosh's blocks.
+
+        A posting of one occurrence (most of them) is a table lookup, done in C for a whole
+        term; only postings of several occurrences are encoded one by one.
+        """
         post = self._post
-        single: dict[int, bytes] = {}
-        one = pack_uint(1)
+        single = _single_positions()
+        keep = newnum.__contains__
         for name in SCORED:
             boost = self.schema[name].format.field_boost
             bases = side.bases(name)
@@ -208,28 +213,24 @@ class FastWriter(BulkSegmentWriter):
             for tbytes in side.terms(name):
                 docs, weights = side.term(name, tbytes)
                 tokens = side.tokens(name, tbytes)
-                out_docs, out_weights, out_values = array("I"), array("f"), []
-                i = 0
-                for d, w in zip(docs, weights, strict=True):
-                    n = int(w / boost + 0.5)
-                    new = newnum.get(d)
-                    if new is not None:
-                        if n == 1:
-                            p = tokens[i] - bases[d]
-                            value = single.get(p)
-                            if value is None:
-                                value = single[p] = one + dumps([p], 2)
-                        else:
-                            found = tokens[i : i + n]
-                            deltas = [found[0] - bases[d]]
-                            deltas.extend(b - a for a, b in zip(found, found[1:], strict=False))
-                            value = pack_uint(n) + dumps(deltas, 2)
-                        out_docs.append(new)
-                        out_weights.append(w)
-                        out_values.append(value)
-                    i += n
-                if not out_docs:
+                counts = [int(w / boost + 0.5) for w in weights]
+                firsts = list(accumulate(counts, initial=0))
+                firsts.pop()
+                starts = map(tokens.__getitem__, firsts)
+                values = list(map(single.get, map(sub, starts, map(bases.__getitem__, docs))))
+                for i, n in enumerate(counts):
+                    if n != 1 or values[i] is None:
+                        d, at = docs[i], firsts[i]
+                        found = tokens[at : at + n]
+                        deltas = [found[0] - bases[d]]
+                        deltas.extend(b - a for a, b in zip(found, found[1:], strict=False))
+                        values[i] = pack_uint(n) + dumps(deltas, 2)
+                chosen = list(map(keep, docs))
+                if not any(chosen):
                     continue
+                out_docs = array("I", map(newnum.__getitem__, compress(docs, chosen)))
+                out_weights = array("f", compress(weights, chosen))
+                out_values = list(compress(values, chosen))
                 entry = terms.get(tbytes)
                 if entry is None:
                     terms[tbytes] = (out_docs, out_weights, out_values)
@@ -401,6 +402,17 @@ class FastWriter(BulkSegmentWriter):
         )
         self._post = {}
         self._tokens = {}
+
+
+_SINGLE: dict[int, bytes] = {}
+
+
+def _single_positions() -> dict[int, bytes]:
+    """The encoded positions of a single occurrence at 0..4095 (``schema.Words``'s bytes)."""
+    if not _SINGLE:
+        one = pack_uint(1)
+        _SINGLE.update((p, one + dumps([p], 2)) for p in range(4096))
+    return _SINGLE
 
 
 def _cut(tokens: array, runs: list, into: array) -> None:
