@@ -15,7 +15,9 @@ counting stop words), the documents and the token numbers where the pair starts.
 phrase of common words is then one list of documents; a longer one intersects the pairs'
 (short) start lists. A pair of common words that is absent never occurs in the segment.
 
-Layout: ``b"WMT2"``, the arrays, the pickled directory, the directory's offset (8 bytes).
+Layout: ``b"WMT3"``, the arrays, the pickled directory (its term and pair tables as flat
+arrays, looked up by bisection), the directory's offset (8 bytes). Side files of an older
+layout are not read: those segments are read through Whoosh until ``wm2u reindex``.
 Arrays use the machine's byte order: the index is a cache rebuilt on the machine using it.
 Segments written by :class:`~.building.FastWriter` have one; others (small segments written
 by a save) are read through Whoosh (:func:`from_whoosh`).
@@ -37,7 +39,7 @@ from whoosh.reading import TermNotFound
 
 from .whoosh_private import block_postings, storage_folder
 
-MAGIC = b"WMT2"
+MAGIC = b"WMT3"  # 3: word pairs, flat directories (older side files are not read)
 GAP = 256  # token numbers left free between two documents: phrases never span documents
 EXT = ".wmt"
 _TAIL = struct.Struct("<Q")
@@ -137,6 +139,8 @@ def write(
                 f.write(starts.tobytes())
                 directory["pairs"][(name, a, b, gap)] = (offset, len(docs), len(starts))
                 offset += 4 * len(docs) + 4 * len(starts)
+        directory["terms"] = _term_tables(terms)
+        directory["pairs"] = _pair_tables(directory["pairs"], directory["common"])
         for name, values in lens.items():
             directory["lens"][name] = array("I", values[:doccount]).tobytes()
         for name, values in bases.items():
@@ -145,6 +149,83 @@ def write(
         f.write(_TAIL.pack(offset))
     finally:
         f.close()
+
+
+def _term_tables(terms: dict) -> dict:
+    """Per field, the term directory as flat arrays (a dict of tuples per term would cost
+    ~250 bytes a term in every process, for every segment): the sorted terms joined, where
+    each starts, and each one's (offset, documents, tokens)."""
+    by_field: dict[str, list] = {}
+    for (name, tbytes), entry in terms.items():
+        by_field.setdefault(name, []).append((tbytes, *entry))
+    tables = {}
+    for name, entries in by_field.items():
+        entries.sort()
+        starts = array("I", [0])
+        for tbytes, *_ in entries:
+            starts.append(starts[-1] + len(tbytes))
+        tables[name] = (
+            b"".join(e[0] for e in entries),
+            starts.tobytes(),
+            array("Q", (e[1] for e in entries)).tobytes(),
+            array("I", (e[2] for e in entries)).tobytes(),
+            array("I", (e[3] for e in entries)).tobytes(),
+        )
+    return tables
+
+
+def _pair_key(i: int, j: int, gap: int) -> int:
+    return (i << 20) | (j << 4) | gap
+
+
+def _pair_tables(found: dict, common: dict[str, list[bytes]]) -> dict:
+    """Per field, the word pairs' directory as flat arrays sorted by pair key (the common
+    terms' indexes and the gap)."""
+    by_field: dict[str, list] = {}
+    indexes = {name: {t: i for i, t in enumerate(terms)} for name, terms in common.items()}
+    for (name, a, b, gap), entry in found.items():
+        index = indexes[name]
+        by_field.setdefault(name, []).append((_pair_key(index[a], index[b], gap), *entry))
+    tables = {}
+    for name, entries in by_field.items():
+        entries.sort()
+        tables[name] = tuple(
+            array(code, (e[k] for e in entries)).tobytes()
+            for k, code in enumerate(("Q", "Q", "I", "I"))
+        )
+    return tables
+
+
+class _Table:
+    """Flat arrays looked up by bisection (see :func:`_term_tables`)."""
+
+    __slots__ = ("names", "starts", "offsets", "first", "second", "n")
+
+    def __init__(self, names: bytes, starts: bytes, offsets: bytes, first: bytes, second: bytes):
+        self.names = names
+        self.starts, self.offsets = array("I"), array("Q")
+        self.first, self.second = array("I"), array("I")
+        self.starts.frombytes(starts)
+        self.offsets.frombytes(offsets)
+        self.first.frombytes(first)
+        self.second.frombytes(second)
+        self.n = len(self.offsets)
+
+    def name(self, i: int) -> bytes:
+        return self.names[self.starts[i] : self.starts[i + 1]]
+
+    def find(self, tbytes: bytes) -> int:
+        lo, hi = 0, self.n
+        names, starts = self.names, self.starts
+        while lo < hi:
+            mid = (lo + hi) >> 1
+            if names[starts[mid] : starts[mid + 1]] < tbytes:
+                lo = mid + 1
+            else:
+                hi = mid
+        if lo < self.n and names[starts[lo] : starts[lo + 1]] == tbytes:
+            return lo
+        return -1
 
 
 class SideFile:
@@ -159,16 +240,45 @@ class SideFile:
         (start,) = _TAIL.unpack(m[-_TAIL.size :])
         directory = pickle.loads(m[start : len(m) - _TAIL.size])
         self.doccount: int = directory["doccount"]
-        self._terms: dict = directory["terms"]
+        self._tables = {name: _Table(*t) for name, t in directory["terms"].items()}
         self._lens: dict = directory["lens"]
         self._bases: dict = directory["bases"]
-        # Side files written before word pairs have none: every phrase reads token numbers.
-        self._common: dict = {k: frozenset(v) for k, v in directory.get("common", {}).items()}
-        self._pairs: dict = directory.get("pairs", {})
+        self._common_list: dict[str, list[bytes]] = directory["common"]
+        self._common = {k: frozenset(v) for k, v in self._common_list.items()}
+        self._common_index = {
+            k: {t: i for i, t in enumerate(v)} for k, v in self._common_list.items()
+        }
+        self._pairs: dict[str, tuple[array, ...]] = {}
+        for name, raw in directory["pairs"].items():
+            arrays = tuple(array(code) for code in ("Q", "Q", "I", "I"))
+            for found, data in zip(arrays, raw, strict=True):
+                found.frombytes(data)
+            self._pairs[name] = arrays
+
+    def _entry(self, fieldname: str, tbytes: bytes) -> tuple[int, int, int] | None:
+        table = self._tables.get(fieldname)
+        if table is None:
+            return None
+        i = table.find(tbytes)
+        if i < 0:
+            return None
+        return table.offsets[i], table.first[i], table.second[i]
+
+    def _pair(self, fieldname: str, a: bytes, b: bytes, gap: int) -> tuple[int, int, int] | None:
+        index = self._common_index.get(fieldname)
+        arrays = self._pairs.get(fieldname)
+        if not index or arrays is None or a not in index or b not in index:
+            return None
+        keys, offsets, ndocs, nstarts = arrays
+        key = _pair_key(index[a], index[b], gap)
+        i = bisect.bisect_left(keys, key)
+        if i < len(keys) and keys[i] == key:
+            return offsets[i], ndocs[i], nstarts[i]
+        return None
 
     def term(self, fieldname: str, tbytes: bytes) -> tuple[array, array]:
         """The documents holding a term in a field, ascending, and their weights."""
-        found = self._terms.get((fieldname, tbytes))
+        found = self._entry(fieldname, tbytes)
         docs, weights = array("I"), array("f")
         if found is not None:
             offset, count, _ = found
@@ -177,13 +287,13 @@ class SideFile:
         return docs, weights
 
     def count(self, fieldname: str, tbytes: bytes) -> int:
-        found = self._terms.get((fieldname, tbytes))
+        found = self._entry(fieldname, tbytes)
         return found[1] if found else 0
 
     def tokens(self, fieldname: str, tbytes: bytes) -> array:
         """The term's occurrences in a field as token numbers (see :func:`write`)."""
         found = array("I")
-        entry = self._terms.get((fieldname, tbytes))
+        entry = self._entry(fieldname, tbytes)
         if entry is not None:
             offset, count, ntokens = entry
             start = offset + 8 * count
@@ -191,15 +301,20 @@ class SideFile:
         return found
 
     def terms(self, fieldname: str) -> list[bytes]:
-        """Every term of a field in this segment."""
-        return [t for f, t in self._terms if f == fieldname]
+        """Every term of a field in this segment, sorted."""
+        table = self._tables.get(fieldname)
+        return [table.name(i) for i in range(table.n)] if table else []
 
     def pair_keys(self, fieldname: str) -> list[tuple[bytes, bytes, int]]:
         """Every indexed word pair of a field: (first, second, gap)."""
-        return [k[1:] for k in self._pairs if k[0] == fieldname]
+        arrays = self._pairs.get(fieldname)
+        common = self._common_list.get(fieldname, [])
+        if arrays is None:
+            return []
+        return [(common[k >> 20], common[(k >> 4) & 0xFFFF], k & 15) for k in arrays[0]]
 
     def token_count(self, fieldname: str, tbytes: bytes) -> int:
-        entry = self._terms.get((fieldname, tbytes))
+        entry = self._entry(fieldname, tbytes)
         return entry[2] if entry else 0
 
     def common(self, fieldname: str) -> frozenset[bytes]:
@@ -208,13 +323,13 @@ class SideFile:
 
     def pair_count(self, fieldname: str, a: bytes, b: bytes, gap: int) -> int:
         """How often ``b`` follows ``a`` at ``gap`` (both common; 0: never)."""
-        entry = self._pairs.get((fieldname, a, b, gap))
+        entry = self._pair(fieldname, a, b, gap)
         return entry[2] if entry else 0
 
     def pair_docs(self, fieldname: str, a: bytes, b: bytes, gap: int) -> array:
         """The documents where ``b`` follows ``a`` at ``gap``, ascending."""
         found = array("I")
-        entry = self._pairs.get((fieldname, a, b, gap))
+        entry = self._pair(fieldname, a, b, gap)
         if entry is not None:
             offset, ndocs, _ = entry
             found.frombytes(self._map[offset : offset + 4 * ndocs])
@@ -223,7 +338,7 @@ class SideFile:
     def pair_starts(self, fieldname: str, a: bytes, b: bytes, gap: int) -> array:
         """The token numbers of ``a`` where ``b`` follows at ``gap``, ascending."""
         found = array("I")
-        entry = self._pairs.get((fieldname, a, b, gap))
+        entry = self._pair(fieldname, a, b, gap)
         if entry is not None:
             offset, ndocs, nstarts = entry
             start = offset + 4 * ndocs
