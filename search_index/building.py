@@ -51,7 +51,7 @@ SCORED = ("title", "body")
 
 
 BATCH = 200  # records sent to a worker at a time
-SEGMENT_DOCS = 1_000  # documents per segment written by a rebuild (an erasure rewrites one)
+SEGMENT_DOCS = 2_000  # documents per segment written by a rebuild (an erasure rewrites one)
 REWRITE_COMPRESSION = 1  # zlib level of posting blocks an erasure rewrites (Whoosh's is 3)
 
 
