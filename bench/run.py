@@ -14,10 +14,13 @@ from __future__ import annotations
 import argparse
 import json
 import os
+import pickle
 import random
+import resource
 import shutil
 import sqlite3
 import statistics
+import subprocess
 import sys
 import tempfile
 import time
@@ -33,23 +36,36 @@ from whoosh import sorting  # noqa: E402
 from whoosh.analysis import StemmingAnalyzer  # noqa: E402
 from whoosh.qparser import QueryParser  # noqa: E402
 
-from search_index import SearchIndex  # noqa: E402
+from search_index import SearchIndex, building, text  # noqa: E402
 
 CLASSES = [
     "single word",
     "two words AND",
     "phrase",
+    "phrase of common words",
     "word + indicator + type",
     "word + date range",
     "facets",
 ]
-PER_CLASS = 40
+PER_CLASS = 100
 SAVES = 40
 
 
-def queries(records, seed=7):
+def commonest(records, n=20, sample=2000):
+    """The ``n`` most frequent non-stop words of (a sample of) the corpus' text."""
+    counts = {}
+    for r in records[:sample]:
+        for token in r.body.lower().split():
+            word = token.strip(".:,;!?")
+            if word and not text.is_stop(text.normalise(word)):
+                counts[word] = counts.get(word, 0) + 1
+    return [w for w, _ in sorted(counts.items(), key=lambda kv: (-kv[1], kv[0]))[:n]]
+
+
+def queries(records, seed=7, per_class=PER_CLASS):
     """Deterministic query sets per class, from words that occur in the corpus."""
     rng = random.Random(seed)
+    top = commonest(records)
     words, _ = corpus.vocabulary()
     common = words[:400]
     sample = rng.sample(records, min(len(records), 400))
@@ -61,13 +77,14 @@ def queries(records, seed=7):
         if len(pair) == 2:
             phrases.append(pair)
     out = {c: [] for c in CLASSES}
-    for _ in range(PER_CLASS):
+    for _ in range(per_class):
         w1, w2 = rng.sample(common, 2)
         start = f"202{rng.randint(0, 4)}-{rng.randint(1, 12):02d}-01"
         end = f"202{rng.randint(5, 5)}-{rng.randint(1, 6):02d}-28"
         out["single word"].append({"words": [w1]})
         out["two words AND"].append({"words": [w1, w2]})
         out["phrase"].append({"phrase": rng.choice(phrases)})
+        out["phrase of common words"].append({"phrase": rng.sample(top, 2)})
         out["word + indicator + type"].append(
             {
                 "words": [w1],
@@ -98,13 +115,21 @@ def folder_size(path: Path) -> int:
 
 def bench_ours(records, qsets, workdir):
     idx = SearchIndex(workdir / "ours")
+    cpu = _cpu()
     t = time.perf_counter()
     idx.rebuild(iter(records), total=len(records))
     build = time.perf_counter() - t
+    build_cpu = _cpu() - cpu
     t = time.perf_counter()
     idx.search("family")
     first = (time.perf_counter() - t) * 1000
-    out = {"build_s": round(build, 1), "first_search_ms": round(first, 1)}
+    out = {
+        "build_s": round(build, 1),
+        # CPU seconds of this process and its workers: what a shared machine's load does not
+        # inflate (two workers share it, so the wall time on an idle machine is about half).
+        "build_cpu_s": round(build_cpu, 1),
+        "first_search_ms": round(first, 1),
+    }
     for cls, items in qsets.items():
         for item in items[:3]:
             _ours_search(idx, item)  # warm
@@ -116,14 +141,70 @@ def bench_ours(records, qsets, workdir):
     out["search after save"] = summary(
         [_timed(_save_then_search, idx, records, i) for i in range(10)]
     )
+    out["server memory"] = probe_memory(workdir / "ours", qsets, records, workdir)
     # Erasure rewrites the one (bounded) segment holding the record.
     out["purge"] = summary(
         [_timed(idx.purge, records[(i * 15485863) % len(records)].id) for i in range(3)]
     )
+    # Erasure of a record cited by a saved learning update (Evidence.sync_index): both are
+    # purged in one commit (here in two different segments), then the update goes back in.
+    cpu = time.process_time()
+    out["purge record + citing update"] = summary(
+        [_timed(_purge_with_update, idx, records, i) for i in range(3)]
+    )
+    # CPU seconds of this process per purge: what a shared machine's load does not inflate.
+    out["purge record + citing update, cpu s"] = round((time.process_time() - cpu) / 3, 2)
     out["tidy"] = summary([_timed(idx.tidy)])
     idx.close()
     out["size_mb"] = round(folder_size(workdir / "ours") / 1e6, 1)
     return out
+
+
+def _cpu() -> float:
+    own = resource.getrusage(resource.RUSAGE_SELF)
+    children = resource.getrusage(resource.RUSAGE_CHILDREN)
+    return own.ru_utime + own.ru_stime + children.ru_utime + children.ru_stime
+
+
+def _purge_with_update(idx, records, i):
+    erased = records[(i * 7778777 + 11) % len(records)]
+    update = records[(i * 7778777 + 11 + len(records) // 2) % len(records)]
+    idx.purge(erased.id, update.id)
+    update.revision += 1
+    assert idx.apply([update], [])
+
+
+def probe_memory(path, qsets, records, workdir):
+    """A fresh process (as a server is) opens the index, runs every query of every class
+    for both audiences and a few saves; its peak resident memory (VmHWM), in MB."""
+    plan = workdir / "probe.pickle"
+    saves = [records[(i * 7919 + 3) % len(records)] for i in range(10)]
+    plan.write_bytes(pickle.dumps({"path": str(path), "qsets": qsets, "saves": saves}))
+    done = subprocess.run(
+        [sys.executable, __file__, "--probe", str(plan)],
+        capture_output=True,
+        text=True,
+        check=True,
+    )
+    return json.loads(done.stdout.strip().splitlines()[-1])["vmhwm_mb"]
+
+
+def run_probe(plan_path) -> int:
+    plan = pickle.loads(Path(plan_path).read_bytes())
+    idx = SearchIndex(plan["path"])
+    for audience in ("internal", "external"):
+        for items in plan["qsets"].values():
+            for item in items:
+                _ours_search(idx, item, audience)
+    for record in plan["saves"]:
+        record.revision += 1
+        idx.apply([record], [])
+        idx.search("family", {"type": "event"})
+    idx.close()
+    status = Path("/proc/self/status").read_text(encoding="utf-8")
+    kb = int(next(line.split()[1] for line in status.splitlines() if line.startswith("VmHWM")))
+    print(json.dumps({"vmhwm_mb": round(kb / 1024, 1)}))
+    return 0
 
 
 def _ours_search(idx, item, audience="internal"):
@@ -331,7 +412,7 @@ def _fts_search(db, item):
 
 
 def table(results) -> str:
-    rows = ["build_s", "first_search_ms", *CLASSES, "single save", "size_mb"]
+    rows = ["build_s", "build_cpu_s", "first_search_ms", *CLASSES, "single save", "size_mb"]
     engines = [e for e in ("ours", "raw_whoosh", "fts5") if e in results]
     if "ours" not in engines:
         return ""
@@ -357,8 +438,21 @@ def table(results) -> str:
     extra = [
         f"| ours, {k} | {v['p50']} / {v['p95']} |"
         for k, v in results["ours"].items()
-        if k in ("external single word", "search after save", "purge", "tidy")
+        if k
+        in (
+            "external single word",
+            "search after save",
+            "purge",
+            "purge record + citing update",
+            "tidy",
+        )
     ]
+    cpu = results["ours"].get("purge record + citing update, cpu s")
+    if cpu is not None:
+        extra.append(f"| ours, purge record + citing update, CPU s each | {cpu} |")
+    memory = results["ours"].get("server memory")
+    if memory is not None:
+        extra.append(f"| ours, server memory (VmHWM, MB) | {memory} |")
     return "\n".join(lines + ["", "| extra (ms, p50 / p95) | ours |", "| --- | --- |", *extra])
 
 
@@ -412,9 +506,21 @@ def main(argv=None) -> int:
         "that has them",
     )
     parser.add_argument("--workdir", default=None)
+    parser.add_argument(
+        "--segment-docs",
+        type=int,
+        default=None,
+        help="documents per segment written by a rebuild (default: search_index's)",
+    )
+    parser.add_argument("--per-class", type=int, default=PER_CLASS, help="queries per class")
+    parser.add_argument("--probe", default=None, help=argparse.SUPPRESS)
     args = parser.parse_args(argv)
+    if args.probe:
+        return run_probe(args.probe)
     if args.combine:
         return combine(args.combine, args.out)
+    if args.segment_docs:
+        building.SEGMENT_DOCS = args.segment_docs
     engines = set(args.only if args.only is not None else ["ours", "raw", "fts5"])
     engines -= set(args.skip)
     workdir = Path(args.workdir or tempfile.mkdtemp(prefix="wm2u-bench-"))
@@ -426,12 +532,13 @@ def main(argv=None) -> int:
         f"(mean {statistics.mean(len(r.body.split()) for r in records[:2000]):.0f} words)",
         flush=True,
     )
-    qsets = queries(records)
+    qsets = queries(records, per_class=args.per_class)
     results = {
         "records": args.records,
         "cpus": os.cpu_count(),
         "units": "ms p50 / p95; s; MB",
         "load_before": os.getloadavg(),
+        "segment_docs": building.SEGMENT_DOCS,
     }
     if "ours" in engines:
         results["ours"] = bench_ours(records, qsets, workdir)

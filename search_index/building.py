@@ -16,6 +16,7 @@ most ``segment_docs`` documents (a purge rewrites one segment, so its cost stays
 
 from __future__ import annotations
 
+import bisect
 import multiprocessing
 import os
 import queue
@@ -23,10 +24,14 @@ import threading
 import time
 from array import array
 from collections.abc import Callable, Iterable
-from itertools import accumulate
+from itertools import accumulate, compress
+from operator import sub
+from pickle import dumps
 
 from whoosh import columns
 from whoosh import index as whoosh_index
+from whoosh.codec.whoosh3 import W3Codec
+from whoosh.system import pack_uint
 
 from evidence.model import Record
 
@@ -39,13 +44,21 @@ from .whoosh_private import (
     iter_blocks,
     length_getter,
     position_deltas,
+    reader_storage,
 )
 
 SCORED = ("title", "body")
 
 
 BATCH = 200  # records sent to a worker at a time
-SEGMENT_DOCS = 10_000  # documents per segment written by a rebuild (a purge rewrites one)
+SEGMENT_DOCS = 2_000  # documents per segment written by a rebuild (an erasure rewrites one)
+REWRITE_COMPRESSION = 1  # zlib level of posting blocks an erasure rewrites (Whoosh's is 3)
+
+
+def rewrite_codec():
+    """Whoosh's codec with faster block compression, for an erasure's rewrite (a reader
+    honours each block's own compression flag, so segments may differ)."""
+    return W3Codec(compression=REWRITE_COMPRESSION)
 
 
 class FastWriter(BulkSegmentWriter):
@@ -58,7 +71,11 @@ class FastWriter(BulkSegmentWriter):
         # Phrase data for title/body: each occurrence as a "token number" base[doc] + position.
         self._tokens: dict[str, dict[bytes, array]] = {name: {} for name in SCORED}
         self._bases = {name: array("I", [0]) for name in SCORED}
-        self._copied = False  # add_reader() was used: tokens are derived at flush time
+        self._copied = False  # tokens must be derived from the encoded positions at flush
+        self._added_docs = False  # add_document() was used
+        # Copied segments with a side file: (side file, kept old documents); their tokens and
+        # word pairs are cut from the side file at flush (no positions decoded).
+        self._sources: list[tuple[postings.SideFile, list[int]]] = []
 
     def add_document(self, **fields) -> None:
         self.check_state()
@@ -124,6 +141,7 @@ class FastWriter(BulkSegmentWriter):
                 pdw.add_column_value(fieldname, column, field.to_column_value(value))
         pdw.finish_doc()
         self.mark_added()
+        self._added_docs = True
         self.docnum += 1
 
     def add_reader(self, reader) -> None:
@@ -133,12 +151,26 @@ class FastWriter(BulkSegmentWriter):
         names = {f for f in reader.indexed_field_names() if f in self.schema}
         docmap = self.write_per_doc(set(self.schema.names()) | names, reader)
         olds = sorted(docmap) if docmap is not None else range(reader.doc_count_all())
+        side = None
+        segment = reader.segment() if hasattr(reader, "segment") else None
+        if not self._copied and segment is not None:
+            side = postings.open_side(reader_storage(reader), segment)
+        if side is not None and side.doccount == reader.doc_count_all():
+            self._sources.append((side, list(olds)))
+            newnum = docmap if docmap is not None else {d: basedoc + d for d in olds}
+            self._postings_from_side(side, newnum)
+            skip = SCORED
+        else:
+            if side is not None:
+                side.close()
+            self._copied = True
+            skip = ()
         for name, lens in self._lens.items():
             length = length_getter(reader, name)
             lens.extend(length(old) or 0 for old in olds)
         post = self._post
         schema = self.schema
-        for fieldname, tbytes, docs, weights, values in iter_blocks(reader):
+        for fieldname, tbytes, docs, weights, values in iter_blocks(reader, skip):
             if fieldname not in schema:
                 continue
             if docmap is not None:
@@ -161,8 +193,51 @@ class FastWriter(BulkSegmentWriter):
             entry[0].extend(newdocs)
             entry[1].extend(weights)
             entry[2].extend(values)
-        self._copied = True
         self.mark_added()
+
+    def _postings_from_side(self, side, newnum: dict[int, int]) -> None:
+        """The title/body postings of a copied segment from its side file: documents and
+        weights as stored, each posting's encoded positions made again from its token
+        numbers (the bytes ``schema.Words`` writes), without reading Whoosh's blocks.
+
+        A posting of one occurrence (most of them) is a table lookup, done in C for a whole
+        term; only postings of several occurrences are encoded one by one.
+        """
+        post = self._post
+        single = _single_positions()
+        keep = newnum.__contains__
+        for name in SCORED:
+            boost = self.schema[name].format.field_boost
+            bases = side.bases(name)
+            terms = post.setdefault(name, {})
+            for tbytes in side.terms(name):
+                docs, weights = side.term(name, tbytes)
+                tokens = side.tokens(name, tbytes)
+                counts = [int(w / boost + 0.5) for w in weights]
+                firsts = list(accumulate(counts, initial=0))
+                firsts.pop()
+                starts = map(tokens.__getitem__, firsts)
+                values = list(map(single.get, map(sub, starts, map(bases.__getitem__, docs))))
+                for i, n in enumerate(counts):
+                    if n != 1 or values[i] is None:
+                        d, at = docs[i], firsts[i]
+                        found = tokens[at : at + n]
+                        deltas = [found[0] - bases[d]]
+                        deltas.extend(b - a for a, b in zip(found, found[1:], strict=False))
+                        values[i] = pack_uint(n) + dumps(deltas, 2)
+                chosen = list(map(keep, docs))
+                if not any(chosen):
+                    continue
+                out_docs = array("I", map(newnum.__getitem__, compress(docs, chosen)))
+                out_weights = array("f", compress(weights, chosen))
+                out_values = list(compress(values, chosen))
+                entry = terms.get(tbytes)
+                if entry is None:
+                    terms[tbytes] = (out_docs, out_weights, out_values)
+                else:
+                    entry[0].extend(out_docs)
+                    entry[1].extend(out_weights)
+                    entry[2].extend(out_values)
 
     def write_per_doc(self, fieldnames, reader):
         """Whoosh's ``write_per_doc``, with each field's length column looked up once
@@ -254,9 +329,67 @@ class FastWriter(BulkSegmentWriter):
             fw.finish_field()
         fw.close()
 
+    def _cut_tokens(self) -> dict | None:
+        """Tokens (and, for one copied segment, word pairs) cut from the copied segments'
+        side files: the kept documents' token ranges, moved down to their new places.
+        Returns the reused word pairs by field, or None if they must be computed."""
+        reuse = len(self._sources) == 1
+        kept_pairs: dict = {}
+        for name in SCORED:
+            bases = array("I", [0])
+            tokens: dict[bytes, array] = {}
+            pairs: dict = {}
+            common: list[bytes] = []
+            for side, olds in self._sources:
+                old_bases = side.bases(name)
+                runs = []  # (old first token, old end token, shift)
+                newnum = {}
+                for old in olds:
+                    newnum[old] = len(bases) - 1
+                    lo, hi = old_bases[old], old_bases[old + 1]
+                    shift = bases[-1] - lo
+                    if runs and runs[-1][1] == lo and runs[-1][2] == shift:
+                        runs[-1][1] = hi
+                    else:
+                        runs.append([lo, hi, shift])
+                    bases.append(hi + shift)
+                for tbytes in side.terms(name):
+                    found = tokens.get(tbytes)
+                    if found is None:
+                        found = tokens[tbytes] = array("I")
+                    _cut(side.tokens(name, tbytes), runs, found)
+                if reuse:
+                    for key in side.pair_keys(name):
+                        starts = array("I")
+                        _cut(side.pair_starts(name, *key), runs, starts)
+                        if starts:
+                            docs = side.pair_docs(name, *key)
+                            moved = array("I", (newnum[d] for d in docs if d in newnum))
+                            pairs[key] = (moved, starts)
+                    common = list(side.common(name))
+            tokens = {t: v for t, v in tokens.items() if v}
+            self._tokens[name] = tokens
+            self._bases[name] = bases
+            if reuse:
+                # Only terms still present: an erased record's own words must not stay.
+                common = sorted(t for t in common if t in tokens)
+                live = set(common)
+                pairs = {k: v for k, v in pairs.items() if k[0] in live and k[1] in live}
+                kept_pairs[name] = (common, pairs)
+        for side, _ in self._sources:
+            side.close()
+        self._sources = []
+        return kept_pairs if reuse else None
+
     def segment_written(self, segment) -> None:
-        if self._copied:
+        given = None
+        if self._copied or (self._sources and self._added_docs):
+            for side, _ in self._sources:
+                side.close()
+            self._sources = []
             self._derive_tokens()
+        elif self._sources:
+            given = self._cut_tokens()
         postings.write(
             self.storage,
             segment,
@@ -265,9 +398,30 @@ class FastWriter(BulkSegmentWriter):
             self._lens,
             self._tokens,
             self._bases,
+            given,
         )
         self._post = {}
         self._tokens = {}
+
+
+_SINGLE: dict[int, bytes] = {}
+
+
+def _single_positions() -> dict[int, bytes]:
+    """The encoded positions of a single occurrence at 0..4095 (``schema.Words``'s bytes)."""
+    if not _SINGLE:
+        one = pack_uint(1)
+        _SINGLE.update((p, one + dumps([p], 2)) for p in range(4096))
+    return _SINGLE
+
+
+def _cut(tokens: array, runs: list, into: array) -> None:
+    """Append the ascending ``tokens`` that fall in the runs, each moved by its shift."""
+    for lo, hi, shift in runs:
+        i = bisect.bisect_left(tokens, lo)
+        j = bisect.bisect_left(tokens, hi, i)
+        if i < j:
+            into.extend(map(shift.__add__, tokens[i:j]) if shift else tokens[i:j])
 
 
 def _exit_with(parent: int) -> None:

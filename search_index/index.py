@@ -47,7 +47,7 @@ REBUILD_WAIT = 60.0
 MP_THRESHOLD = 5000  # records from which a rebuild uses two processes
 LIMIT_MB = 256
 PROGRESS_EVERY = 500
-TIDY_BELOW = 2_000  # tidy() merges segments smaller than this (saves' segments, not rebuilds')
+TIDY_ROUNDS = 20  # commits one tidy() may make, each merging small segments up to SEGMENT_DOCS
 
 
 def _abandon(writer) -> None:
@@ -316,7 +316,9 @@ class SearchIndex:
     # Writing
 
     @contextmanager
-    def _writer(self, wait: float, kind: type = SegmentWriter) -> Iterator[SegmentWriter | None]:
+    def _writer(
+        self, wait: float, kind: type = SegmentWriter, **options
+    ) -> Iterator[SegmentWriter | None]:
         """The live generation's writer, or None if another writer kept it past ``wait``."""
         deadline = time.monotonic() + max(0.0, wait)
         shared = self._shared
@@ -336,6 +338,7 @@ class SearchIndex:
                         timeout=max(0.0, deadline - time.monotonic()),
                         delay=0.02,
                         limitmb=LIMIT_MB,
+                        **options,
                     )
                 except LockError:
                     break
@@ -400,21 +403,36 @@ class SearchIndex:
     def purge(self, *record_ids: str) -> None:
         """Erase records: every version's text is gone from every file under ``path``
         (the segments that held any of them are rewritten, in one commit)."""
-        with self._writer(SAVE_WAIT, building.FastWriter) as writer:
+        with self._writer(SAVE_WAIT, building.FastWriter, codec=building.rewrite_codec()) as writer:
             if writer is None:
                 raise IndexBusy(f"the search index at {self.path} is locked by another writer")
             keys = [record_id.encode("utf-8") for record_id in record_ids]
-            holding = set()
-            for segment in writer.segments:
-                reader = SegmentReader(writer.storage, writer.schema, segment)
-                try:
-                    if any(("id", key) in reader for key in keys):
-                        holding.add(segment.segment_id())
-                finally:
-                    reader.close()
+            holding = self._holding(writer, keys)
             for record_id in record_ids:
                 writer.delete_by_term("id", record_id)
             writer.commit(mergetype=merging.rewriting(holding))
+
+    def _holding(self, writer, keys: list[bytes]) -> set[str]:
+        """The ids of the writer's segments with any of the ids, deleted versions included:
+        through the open searcher's readers when it is on the writer's commit, else by
+        opening each segment."""
+        with self._shared.read_lock:
+            view = self._view()
+            if [s.segment_id() for s in writer.segments] == view.ids:
+                return {
+                    segment_id
+                    for (reader, _, _), segment_id in zip(view.leaves, view.ids, strict=True)
+                    if any(("id", key) in reader for key in keys)
+                }
+        holding = set()
+        for segment in writer.segments:
+            reader = SegmentReader(writer.storage, writer.schema, segment)
+            try:
+                if any(("id", key) in reader for key in keys):
+                    holding.add(segment.segment_id())
+            finally:
+                reader.close()
+        return holding
 
     def tidy(self, wait: float = SAVE_WAIT) -> bool:
         """Merge the small segments saves leave behind into one (and drop their deleted
@@ -422,11 +440,15 @@ class SearchIndex:
         path (e.g. nightly). False if another writer kept the index locked past ``wait``.
         Also removes generation folders a killed rebuild left half-built: a rebuild holds this
         lock while it builds, so none is being built while we hold it."""
-        with self._writer(wait, building.FastWriter) as writer:
-            if writer is None:
-                return False
-            writer.commit(mergetype=merging.small_into_one(TIDY_BELOW))
-            self._remove_stale(keep={self._read_generation()})
+        for _ in range(TIDY_ROUNDS):
+            merged: list[int] = []
+            with self._writer(wait, building.FastWriter) as writer:
+                if writer is None:
+                    return False
+                writer.commit(mergetype=merging.small_into_one(building.SEGMENT_DOCS, merged))
+                self._remove_stale(keep={self._read_generation()})
+            if not merged or merged[0] < 2:
+                break
         return True
 
     def rebuild(
@@ -473,18 +495,28 @@ class SearchIndex:
                 every=PROGRESS_EVERY,
             )
         ix = whoosh_index.open_dir(str(folder))
-        writer = building.FastWriter(ix)
+        segments = []
+        writer = None
         count = reported = 0
         try:
             for record in records:
+                if writer is None:
+                    writer = building.FastWriter.unlocked(ix)
                 writer.add_document(**document(record))
                 count += 1
+                if writer.docnum >= building.SEGMENT_DOCS:  # bounded: an erasure rewrites one
+                    segments.append(writer.finish_segment())
+                    writer = None
                 if progress and count - reported >= PROGRESS_EVERY:
                     progress(count - reported)
                     reported = count
-            writer.commit(merge=False)
+            if writer is not None:
+                segments.append(writer.finish_segment())
+                writer = None
+            whoosh_private.commit_segments(ix, [s for s in segments if s is not None])
         except BaseException:
-            writer.cancel()
+            if writer is not None:
+                _abandon(writer)
             raise
         if progress and count > reported:
             progress(count - reported)

@@ -82,16 +82,27 @@ def rewriting(segment_ids: set[str]):
     return policy
 
 
-def small_into_one(limit: int):
-    """A policy that copies every segment under ``limit`` documents into the new one."""
+def small_into_one(limit: int, merged: list | None = None):
+    """A policy that copies segments under ``limit`` documents into the new one, smallest
+    first, as long as the new one stays under ``limit`` live documents (so a later erasure
+    rewrites a bounded segment). ``merged`` (a list) gets how many segments were merged."""
 
     def policy(writer, segments):
-        small = [s for s in segments if s.doc_count_all() < limit]
+        small, total = [], 0
+        for segment in sorted(
+            (s for s in segments if s.doc_count_all() < limit), key=lambda s: s.doc_count()
+        ):
+            if small and total + segment.doc_count() > limit:
+                break
+            small.append(segment)
+            total += segment.doc_count()
         if len(small) < 2:
             small = []
         for segment in small:
             if segment.doc_count() > 0:
                 _copy(writer, segment)
+        if merged is not None:
+            merged.append(len(small))
         return [s for s in segments if s not in small and s.doc_count() > 0]
 
     return policy

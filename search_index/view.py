@@ -19,7 +19,9 @@ from whoosh.reading import TermNotFound
 from . import bits, postings
 from .whoosh_private import raw_ids, reader_storage, term_matcher
 
-_CACHED_SEGMENTS = 64
+_COMBINED = 1024  # sets combined over the leading (bulk) segments, kept across searchers
+STABLE = 100  # segments of at least this many documents lead the searcher's prefix
+_CACHED_SEGMENTS = 512  # segments whose sets are kept (a rebuild writes one per SEGMENT_DOCS)
 TERM_CACHE_BYTES = 256 * 1024 * 1024  # per-segment term data kept between searches
 K1, B = 1.2, 0.75  # BM25F, as Whoosh's default weighting
 SCORED = ("title", "body")
@@ -70,7 +72,23 @@ class SegmentSets:
         self._segments: OrderedDict[str, dict[Any, Any]] = OrderedDict()
         self._terms: OrderedDict[tuple[str, str], TermData] = OrderedDict()
         self._term_bytes = 0
+        # Sets combined over a run of leading segments (ids in order), deletions ignored:
+        # a save adds a small segment at the end, so the next searcher reuses these.
+        self.combined: OrderedDict[tuple, int] = OrderedDict()
         self.lock = threading.Lock()
+
+    def get_combined(self, key: tuple) -> int | None:
+        with self.lock:
+            found = self.combined.get(key)
+            if found is not None:
+                self.combined.move_to_end(key)
+            return found
+
+    def keep_combined(self, key: tuple, value: int) -> None:
+        with self.lock:
+            self.combined[key] = value
+            while len(self.combined) > _COMBINED:
+                self.combined.popitem(last=False)
 
     def term(self, segment_id: str, term: str) -> TermData | None:
         key = (segment_id, term)
@@ -108,6 +126,8 @@ class SegmentSets:
             del self._segments[name]
         for key in [k for k in self._terms if k[0] not in segment_ids]:
             self._term_bytes -= self._terms.pop(key).nbytes()
+        for key in [k for k in self.combined if not segment_ids.issuperset(k[0])]:
+            del self.combined[key]
 
 
 def _raw_ids(reader, fieldname: str, value: bytes):
@@ -134,6 +154,12 @@ class View:
         shared_sets.keep_only({r.segment().segment_id() for r, _, _ in self.leaves})
         self.shared = shared_sets
         self.ids = [r.segment().segment_id() for r, _, _ in self.leaves]
+        # The leading segments written in bulk: their combined sets outlive this searcher.
+        lead = 0
+        while lead < len(self.leaves) and self.leaves[lead][0].doc_count_all() >= STABLE:
+            lead += 1
+        self._lead = lead
+        self._lead_ids = tuple(self.ids[:lead])
         self._terms: dict[str, list[TermData]] = {}
         self._stats: dict[Any, float] = {}
         self.live = self._live()
@@ -155,16 +181,33 @@ class View:
         key = (fieldname, value)
         found = self._bits.get(key)
         if found is None:
-            found = 0
             encoded = value.encode("utf-8")
-            for reader, offset, sets in self.leaves:
-                local = sets.get(key)
-                if local is None:
-                    local = sets[key] = bits.from_docs(
+
+            def local(reader, sets) -> int:
+                found = sets.get(key)
+                if found is None:
+                    found = sets[key] = bits.from_docs(
                         _raw_ids(reader, fieldname, encoded), reader.doc_count_all()
                     )
-                found |= local << offset
-            found = self._bits[key] = found & self.live
+                return found
+
+            found = self._bits[key] = self._combine(key, local) & self.live
+        return found
+
+    def _combine(self, key, local) -> int:
+        """The union of each segment's ``local(reader, sets)`` shifted to its place; the
+        leading bulk segments' part is shared between searchers."""
+        leaves = self.leaves
+        shared_key = (self._lead_ids, key)
+        found = self.shared.get_combined(shared_key) if self._lead > 1 else None
+        if found is None:
+            found = 0
+            for reader, offset, sets in leaves[: self._lead]:
+                found |= local(reader, sets) << offset
+            if self._lead > 1:
+                self.shared.keep_combined(shared_key, found)
+        for reader, offset, sets in leaves[self._lead :]:
+            found |= local(reader, sets) << offset
         return found
 
     def values(self, fieldname: str) -> dict[str, list[str]]:
@@ -402,25 +445,56 @@ class View:
 
 
 def _phrase_side(side, fieldname: str, words: list[tuple[str, int]]) -> int:
-    """Local documents of one segment with the phrase, from token numbers.
+    """Local documents of one segment with the phrase, from token numbers and word pairs.
 
-    A phrase starts at token ``s`` when each word occurs at ``s + offset``: the rarest
-    word's shifted tokens make a set, and each other word's shifted tokens are checked
-    against it by ``set.intersection`` (a loop in C, no second set built).
+    Each two neighbouring words of the phrase that are both common in this segment become
+    one *pair* unit (its start tokens, from the side file; none there: no match); the other
+    words stay word units. A lone pair is answered by its list of documents. Otherwise a
+    phrase starts at token ``s`` when every unit occurs at ``s + offset``: the rarest unit's
+    shifted tokens make a set, and each other unit either filters it by bisecting its sorted
+    tokens (when the set is much smaller) or is intersected with it in C.
     """
-    ordered = sorted(words, key=lambda w: side.count(fieldname, w[0].encode("utf-8")))
+    encoded = [(t.encode("utf-8"), o) for t, o in words]
+    common = side.common(fieldname)
+    units: list[tuple[int, int, tuple, int]] = []  # (count, kind, key, offset); kind 1 = pair
+    covered: set[int] = set()
+    for i, ((a, oa), (b, ob)) in enumerate(zip(encoded, encoded[1:], strict=False)):
+        gap = ob - oa
+        if a in common and b in common and 0 < gap <= postings.MAX_GAP:
+            n = side.pair_count(fieldname, a, b, gap)
+            if not n:
+                return 0
+            units.append((n, 1, (a, b, gap), oa))
+            covered.update((i, i + 1))
+    for i, (term, o) in enumerate(encoded):
+        if i not in covered:
+            n = side.token_count(fieldname, term)
+            if not n:
+                return 0
+            units.append((n, 0, (term,), o))
+    if len(units) == 1 and units[0][1] == 1:
+        return bits.from_docs(side.pair_docs(fieldname, *units[0][2]), side.doccount)
+    units.sort()
     starts: set[int] | None = None
-    for term, offset in ordered:
-        tokens = side.tokens(fieldname, term.encode("utf-8"))
-        if not tokens:
-            return 0
-        shifted = map((-offset).__add__, tokens) if offset else tokens
-        starts = set(shifted) if starts is None else starts.intersection(shifted)
+    for count, kind, key, offset in units:
+        tokens = side.pair_starts(fieldname, *key) if kind else side.tokens(fieldname, key[0])
+        if starts is None:
+            starts = set(map((-offset).__add__, tokens)) if offset else set(tokens)
+        elif len(starts) * 16 < count:
+            starts = {s for s in starts if _holds(tokens, s + offset)}
+        else:
+            starts = starts.intersection(map((-offset).__add__, tokens) if offset else tokens)
         if not starts:
             return 0
     bases = side.bases(fieldname)
     docs = {bisect.bisect_right(bases, s) - 1 for s in starts}
     return bits.from_docs(docs, len(bases))
+
+
+def _holds(tokens: array, token: int) -> bool:
+    """Whether the ascending ``tokens`` hold ``token``."""
+    i = bisect.bisect_left(tokens, token)
+    return i < len(tokens) and tokens[i] == token
 
 
 def _phrase_whoosh(reader, fieldname: str, words: list[tuple[str, int]]) -> int:

@@ -118,14 +118,17 @@ def block_postings(reader, fieldname: str, tbytes: bytes) -> tuple[array, array]
     return docs, weights
 
 
-def iter_blocks(reader):
+def iter_blocks(reader, skip=()):
     """Every term's postings as ``(fieldname, text, docs, weights, values)``, a block at a
     time, *including deleted documents* (the caller drops them). The same postings as
     ``reader.iter_postings()`` without decoding them one by one; falls back to one posting
-    at a time for matchers that are not Whoosh 3's leaf matcher."""
+    at a time for matchers that are not Whoosh 3's leaf matcher. Fields in ``skip`` are
+    not read."""
     terms = getattr(reader, "_terms", None)
     needed = BLOCK_READS
     for fieldname, tbytes in reader.all_terms():
+        if fieldname in skip:
+            continue
         m = None
         if terms is not None and fieldname in reader.schema:
             m = terms.matcher(fieldname, tbytes, reader.schema[fieldname].format)

@@ -283,3 +283,40 @@ def test_a_save_finds_deletions_through_the_open_searcher(idx, monkeypatch):
     assert calls == []
     assert idx.revisions() == {"A": 2}
     assert idx.search("fresh").total == 1 and idx.search("common").total == 0
+
+
+def _segments(idx):
+    """(segment id, documents) of the live generation's segments."""
+    folder = idx.path / (idx.path / "CURRENT").read_text().strip()
+    ix = whoosh_index.open_dir(str(folder))
+    with ix.reader() as reader:
+        leaves = [r for r, _ in reader.leaf_readers()]
+        return [(r.segment().segment_id(), r.segment().doc_count_all()) for r in leaves]
+
+
+def test_erasure_rewrites_only_the_holding_segment_of_a_bounded_size(idx, monkeypatch):
+    from search_index import building
+
+    monkeypatch.setattr(building, "SEGMENT_DOCS", 4)
+    records = [make(f"E{n:02d}", body=f"bounded erasure text {n}") for n in range(10)]
+    assert idx.rebuild(iter(records)) == 10  # one process: segments of 4, 4 and 2
+    before = _segments(idx)
+    assert sorted(n for _, n in before) == [2, 4, 4]
+    idx.purge("E05")
+    after = _segments(idx)
+    kept = {sid for sid, _ in before} & {sid for sid, _ in after}
+    assert len(kept) == 2  # the two segments without E05 are untouched
+    assert sorted(n for _, n in after) == [2, 3, 4]
+    assert idx.search("bounded").total == 9 and "E05" not in idx.revisions()
+
+
+def test_tidy_merges_small_segments_into_bounded_ones(idx, monkeypatch):
+    from search_index import building
+
+    monkeypatch.setattr(building, "SEGMENT_DOCS", 5)
+    for n in range(4):
+        assert idx.apply([make(f"T{2 * n}"), make(f"T{2 * n + 1}")], [])
+    assert sorted(n for _, n in _segments(idx)) == [2, 2, 2, 2]
+    assert idx.tidy()
+    sizes = sorted(n for _, n in _segments(idx))
+    assert sizes == [4, 4] and idx.search("common").total == 8

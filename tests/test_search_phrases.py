@@ -1,0 +1,254 @@
+"""Phrases of common words: known answers on a small hand-made corpus, however it was indexed.
+
+Segments written in bulk (rebuilds, erasure rewrites, tidy) index the pairs of their most
+common words (``postings.COMMON_TERMS``) at distances 1..``postings.MAX_GAP``; segments
+written by a save are read through Whoosh's positions. Every way of indexing the corpus, and
+every number of common words (none, a few, all), must give the same exact hit sets.
+"""
+
+from __future__ import annotations
+
+import pytest
+from whoosh import index as whoosh_index
+
+from evidence.model import Record
+from search_index import SearchIndex, building, postings
+from search_index import index as index_module
+
+
+def make(id, body, **kw):
+    base = dict(
+        type="family_story",
+        title="Note " + id,
+        date="2024-01-01",
+        consent="public",
+        indicators=["SO1.1"],
+        authority="Dundee",
+        locality="Lochee",
+        body=body,
+    )
+    base.update(kw)
+    return Record(id=id, revision=1, **base)
+
+
+CORPUS = [
+    make("P1", "Family support worker came to the school."),
+    make(
+        "P2",
+        "The worker of the came late; the worker of the family stayed; support for families"
+        " grew at school.",
+    ),
+    make("P3", "Support family. Worker came, school worker visited."),
+    make("P4", "The café gave families supporting words: family support at the café."),
+    make("P5", "Families supported the school worker and the worker came back to school."),
+    make("P6", "Worker support family worker support family worker support family."),
+    make("P7", "A school, worker of the year: support of the family came first."),
+    make(
+        "P8",
+        "Morag support worker said the family support group helped.",
+        consent="anonymised",
+        people=["Morag"],
+    ),
+    make("P9", "Nothing in common here but words: family, support, worker, school, came."),
+    make(
+        "P10",
+        "Cafe support for the family; school worker came to the cafe support group.",
+        title="Family support at school",
+    ),
+]
+
+# (query, every hit internally, every hit externally if not the same)
+KNOWN = [
+    ('"family support"', {"P1", "P4", "P5", "P8", "P9", "P10"}, None),
+    ('"families supporting"', {"P1", "P4", "P5", "P8", "P9", "P10"}, None),  # stems
+    ('"support family"', {"P3", "P6"}, None),
+    ('"worker came"', {"P1", "P3", "P5", "P10"}, None),
+    ('"worker of the came"', {"P2"}, None),  # positions count stop words
+    # Any word may stand where the query has a stop word ("worker said the family").
+    ('"worker of the family"', {"P2", "P8"}, None),
+    ('"support for families"', {"P2", "P4"}, None),
+    ('"support of the family"', {"P7", "P10"}, None),
+    ('"school worker"', {"P3", "P5", "P7", "P10"}, None),
+    ('"café support"', {"P10"}, None),  # accents folded
+    ('"cafe gave families"', {"P4"}, None),
+    ('"family support worker"', {"P1", "P9"}, None),
+    ('"worker support family worker"', {"P6"}, None),
+    ('"support family worker support family"', {"P6"}, None),
+    ('"family support group"', {"P8"}, None),
+    ('"support worker"', {"P1", "P8", "P9"}, None),
+    ('"morag support"', {"P8"}, set()),  # a masked name never matches outside the team
+    ('"morag support worker"', {"P8"}, set()),
+    ('"said the family support"', {"P8"}, None),
+    ('"came worker"', set(), None),
+    ('"school came"', {"P9"}, None),
+    ('"school family"', set(), None),
+    ('"family support" school', {"P1", "P5", "P9", "P10"}, None),
+    ('"family support" -school', {"P4", "P8"}, None),
+    ('"family support" OR "worker came"', {"P1", "P3", "P4", "P5", "P8", "P9", "P10"}, None),
+]
+
+
+def _ids(idx, query, audience="internal"):
+    return {h.id for h in idx.search(query, per_page=50, audience=audience).hits}
+
+
+def _build(idx, how, monkeypatch):
+    if how == "saved":
+        assert idx.apply(CORPUS, [])
+    elif how == "one by one":  # tiered merges of tiny segments through Whoosh
+        for record in CORPUS:
+            assert idx.apply([record], [])
+    elif how == "rebuilt":
+        assert idx.rebuild(iter(CORPUS)) == len(CORPUS)
+    elif how == "rebuilt in two processes":
+        monkeypatch.setattr(index_module, "MP_THRESHOLD", 4)
+        monkeypatch.setattr(building, "SEGMENT_DOCS", 3)
+        assert idx.rebuild(iter(CORPUS)) == len(CORPUS)
+    elif how == "mixed":
+        assert idx.rebuild(iter(CORPUS[:5])) == 5
+        assert idx.apply(CORPUS[5:], [])
+    elif how == "purged":  # every bulk segment rewritten from its side file
+        extra = make("X1", "Family support is what this erased record said.")
+        assert idx.rebuild(iter([*CORPUS, extra])) == len(CORPUS) + 1
+        idx.purge("X1")
+    elif how == "tidied":
+        assert idx.rebuild(iter(CORPUS[:3])) == 3
+        for record in CORPUS[3:]:
+            assert idx.apply([record], [])
+        assert idx.tidy()
+    elif how == "saved again after a rebuild":
+        assert idx.rebuild(iter(CORPUS)) == len(CORPUS)
+        assert idx.apply(CORPUS[:4], [])  # replaced: old versions deleted in a bulk segment
+    else:
+        raise AssertionError(how)
+
+
+HOWS = [
+    "saved",
+    "one by one",
+    "rebuilt",
+    "rebuilt in two processes",
+    "mixed",
+    "purged",
+    "tidied",
+    "saved again after a rebuild",
+]
+
+
+@pytest.mark.parametrize("common", [0, 3, 32])
+@pytest.mark.parametrize("how", HOWS)
+def test_phrases_have_known_answers(tmp_path, monkeypatch, how, common):
+    monkeypatch.setattr(postings, "COMMON_TERMS", common)
+    with SearchIndex(tmp_path / "index") as idx:
+        _build(idx, how, monkeypatch)
+        for query, internal, external in KNOWN:
+            assert _ids(idx, query) == internal, (how, query)
+            outside = internal if external is None else external  # all shareable but P8's name
+            assert _ids(idx, query, "external") == outside, (how, query)
+            assert idx.search(query).total == len(internal)
+
+
+def test_bulk_segments_index_pairs_of_common_words(tmp_path):
+    with SearchIndex(tmp_path / "index") as idx:
+        idx.rebuild(iter(CORPUS))
+        folder = tmp_path / "index" / (tmp_path / "index" / "CURRENT").read_text().strip()
+        (path,) = folder.glob("*.wmt")
+        side = postings.SideFile(str(path))
+        try:
+            assert {b"famili", b"support", b"worker"} <= side.common("body")
+            assert side.pair_count("body", b"famili", b"support", 1) >= 5
+            assert side.pair_count("body", b"support", b"famili", 2) >= 2  # "for families"
+            assert side.pair_count("body", b"came", b"worker", 1) == 0
+            docs = side.pair_docs("body", b"worker", b"came", 1)
+            assert len(docs) == len(set(docs)) == 4
+        finally:
+            side.close()
+
+
+def test_an_erasure_leaves_no_pair_or_common_word_of_the_erased_record(tmp_path):
+    secret = make("S1", "Zebrafinch zebrafinch quagga quagga zebrafinch quagga.")
+    with SearchIndex(tmp_path / "index") as idx:
+        idx.rebuild(iter([*CORPUS, secret]))
+        assert _ids(idx, '"zebrafinch quagga"') == {"S1"}
+        idx.purge("S1")
+        assert _ids(idx, '"zebrafinch quagga"') == set()
+        assert _ids(idx, '"family support"') == KNOWN[0][1]
+        assert _ids(idx, '"morag support"') == {"P8"}
+        folder = tmp_path / "index" / (tmp_path / "index" / "CURRENT").read_text().strip()
+        for path in folder.iterdir():
+            data = path.read_bytes()
+            assert b"zebrafinch" not in data and b"quagga" not in data, path.name
+        (side_path,) = folder.glob("*.wmt")
+        side = postings.SideFile(str(side_path))
+        try:
+            assert b"zebrafinch" not in side.common("body")
+            assert not any(b"quagga" in k[:2] for k in side.pair_keys("body"))
+        finally:
+            side.close()
+
+
+def test_a_rewritten_segment_cuts_the_same_tokens_as_it_would_derive(tmp_path, monkeypatch):
+    """An erasure rewrite takes tokens and title/body postings from the old side file;
+    copying through Whoosh and deriving tokens from its positions (the path for segments
+    without one) must give the same arrays and the same postings, encoded positions included."""
+    records = [*CORPUS, make("X1", "Family support erased."), make("X2", "School worker.")]
+    found = {}
+    for cut in (True, False):
+        path = tmp_path / f"index-{cut}"
+        if not cut:
+            monkeypatch.setattr(postings, "open_side", lambda storage, segment: None)
+        with SearchIndex(path) as idx:
+            idx.rebuild(iter(records))
+            idx.purge("X1")
+        monkeypatch.undo()
+        folder = path / (path / "CURRENT").read_text().strip()
+        (side_path,) = folder.glob("*.wmt")
+        side = postings.SideFile(str(side_path))
+        try:
+            found[cut] = {
+                name: (
+                    list(side.bases(name)),
+                    {t: list(side.tokens(name, t)) for t in sorted(side.terms(name))},
+                    {k: list(side.pair_starts(name, *k)) for k in sorted(side.pair_keys(name))},
+                )
+                for name in ("title", "body")
+            }
+        finally:
+            side.close()
+        ix = whoosh_index.open_dir(str(folder))
+        with ix.reader() as reader:
+            whoosh = {}
+            for fieldname, tbytes in reader.all_terms():
+                m = reader.postings(fieldname, tbytes)
+                whoosh[(fieldname, tbytes)] = []
+                while m.is_active():
+                    whoosh[(fieldname, tbytes)].append((m.id(), m.weight(), m.value()))
+                    m.next()
+            found[cut]["whoosh"] = whoosh
+        ix.close()
+    assert found[True] == found[False]
+
+
+QUERIES = [
+    "family",
+    "family support",
+    '"family support"',
+    '"worker came"',
+    '"support for families"',
+    "school worker",
+    '"school worker" family',
+    "cafe",
+]
+
+
+def test_a_rebuild_and_an_incremental_index_give_the_same_hits_in_the_same_order(tmp_path):
+    with SearchIndex(tmp_path / "rebuilt") as rebuilt, SearchIndex(tmp_path / "saved") as saved:
+        rebuilt.rebuild(iter(CORPUS))
+        for record in CORPUS:
+            assert saved.apply([record], [])
+        for query in QUERIES:
+            for audience in ("internal", "external"):
+                a = rebuilt.search(query, per_page=50, audience=audience)
+                b = saved.search(query, per_page=50, audience=audience)
+                assert [(h.id, h.score) for h in a.hits] == [(h.id, h.score) for h in b.hits]
+                assert a.total == b.total and a.facets == b.facets
