@@ -84,7 +84,7 @@ class Erasure:
             update = self.get(update_id, include_deleted=True)
             fields = dict(update.fields)
             fields["cites"] = [c for c in fields.get("cites", []) if c != record_id]
-            kept = self._live_people(conn, fields["cites"])
+            kept = self._live_people(fields["cites"])
             names = erasable(erased_people, kept)
             # The editor's key messages and featured stories: the erased record cut out too.
             if isinstance(fields.get("intro"), str):
@@ -119,16 +119,9 @@ class Erasure:
             self._queue(conn, update_id, "purge")
         return [update_id for (update_id,) in rows]
 
-    def _live_people(self, conn: sqlite3.Connection, ids: list[str]) -> list[str]:
+    def _live_people(self, ids: list[str]) -> list[str]:
         """The people the records ``ids`` list (a name they hold is not only the erased one's)."""
-        people: list[str] = []
-        for start in range(0, len(ids), 500):
-            chunk = [str(i) for i in ids[start : start + 500]]
-            rows = conn.execute(
-                f"SELECT people FROM records WHERE id IN ({', '.join('?' * len(chunk))})", chunk
-            )
-            people.extend(p for (data,) in rows.fetchall() for p in json.loads(data or "[]"))
-        return people
+        return [p for _, people in self.people_of(ids).values() for p in people]  # type: ignore[attr-defined]
 
     def _scrub_ratings(self, conn: sqlite3.Connection, record_id: str, people: list[str]) -> None:
         """Unlink an erased record from progress ratings, and erase its people's names there:
@@ -140,7 +133,7 @@ class Erasure:
         ).fetchall()
         for rating_id, linked, rationale, own in rows:
             kept = [i for i in json.loads(linked or "[]") if i != record_id]
-            names = erasable(people, self._live_people(conn, kept))
+            names = erasable(people, self._live_people(kept))
             rationale = replace_names(rationale or "", names, lambda _person: ERASED)
             own_people = [p for p in json.loads(own or "[]") if not holds_name(p, names)]
             conn.execute(

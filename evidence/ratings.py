@@ -123,14 +123,4 @@ def linked_people(store: Store, ratings: list[dict[str, Any]]) -> dict[str, tupl
     A rating's rationale may name anyone in the records it links, so redacting it needs
     them all: soft-deleted records and records of any period included.
     """
-    ids = sorted({str(i) for r in ratings for i in r.get("records") or []})
-    found: dict[str, tuple[str, list[str]]] = {}
-    for start in range(0, len(ids), 500):
-        chunk = ids[start : start + 500]
-        rows = store.conn.execute(
-            f"SELECT id, consent, people FROM records WHERE id IN ({', '.join('?' * len(chunk))})",
-            chunk,
-        )
-        for record_id, consent, people in rows.fetchall():
-            found[record_id] = (consent, json.loads(people or "[]"))
-    return found
+    return store.people_of([str(i) for r in ratings for i in r.get("records") or []])

@@ -144,6 +144,20 @@ class Reading:
         where, params = self._where(filters or RecordFilter())
         return self._aggregate(f"SELECT count(*) FROM records WHERE {where}", params)[0][0]
 
+    def people_of(self, ids: list[str]) -> dict[str, tuple[str, list[str]]]:
+        """(consent, people) of each record among ``ids``, whatever its date or state."""
+        wanted = sorted({str(i) for i in ids})
+        found: dict[str, tuple[str, list[str]]] = {}
+        for start in range(0, len(wanted), 500):
+            chunk = wanted[start : start + 500]
+            marks = ", ".join("?" * len(chunk))
+            rows = self.conn.execute(
+                f"SELECT id, consent, people FROM records WHERE id IN ({marks})", chunk
+            )
+            for record_id, consent, people in rows.fetchall():
+                found[record_id] = (consent, json.loads(people or "[]"))
+        return found
+
     def generation(self) -> int:
         """A number that changes whenever any record changes (in any process)."""
         row = self.conn.execute("SELECT value FROM meta WHERE key = 'records-generation'")
