@@ -410,7 +410,7 @@ class SearchIndex:
             holding = self._holding(writer, keys)
             for record_id in record_ids:
                 writer.delete_by_term("id", record_id)
-            writer.commit(mergetype=merging.rewriting(holding))
+            writer.commit(mergetype=merging.rewriting(holding, keys))
 
     def _holding(self, writer, keys: list[bytes]) -> set[str]:
         """The ids of the writer's segments with any of the ids, deleted versions included:

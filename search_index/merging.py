@@ -15,6 +15,7 @@ from collections import defaultdict
 
 from whoosh.reading import SegmentReader
 
+from . import erasing
 from .schema import stored_document
 
 FANOUT = 5  # segments of one size tier merged together
@@ -67,8 +68,11 @@ def tiered(writer, segments):
     return keep
 
 
-def rewriting(segment_ids: set[str]):
-    """A policy that rewrites the named segments without their deleted documents."""
+def rewriting(segment_ids: set[str], keys: list[bytes]):
+    """A policy that rewrites the named segments without the text of the records ``keys``
+    (their ``id`` terms): in place (:func:`.erasing.rewrite`: untouched posting lists copied
+    as bytes, the records' documents left as empty holes) where the segment allows, else by
+    copying its live documents into the writer's new segment."""
 
     def policy(writer, segments):
         keep = []
@@ -76,7 +80,11 @@ def rewriting(segment_ids: set[str]):
             if segment.segment_id() not in segment_ids:
                 keep.append(segment)
             elif segment.doc_count() > 0:
-                _copy(writer, segment)
+                new = erasing.rewrite(writer, segment, keys)
+                if new is None:
+                    _copy(writer, segment)
+                else:
+                    keep.append(new)  # in its place: the documents keep their numbers
         return keep
 
     return policy

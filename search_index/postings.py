@@ -26,7 +26,6 @@ by a save) are read through Whoosh (:func:`from_whoosh`).
 from __future__ import annotations
 
 import bisect
-import mmap
 import os
 import pickle
 import struct
@@ -97,15 +96,21 @@ def write(
     tokens: dict[str, dict[bytes, array]],
     bases: dict[str, array],
     given: dict | None = None,
+    holes: list[int] | None = None,
+    raw: dict[str, dict[bytes, tuple[bytes, int, int]]] | None = None,
 ) -> None:
     """Write the side file of ``segment`` (``fields``: field -> term -> (docs, weights, _)).
 
     ``tokens``: field -> term -> its occurrences as token numbers ``bases[field][doc] +
     position``; ``bases``: field -> each document's first token number (and one past the
-    last), so a phrase is an intersection of shifted token sets.
+    last), so a phrase is an intersection of shifted token sets. ``holes``: the segment's
+    erased documents (numbered, deleted, without postings; see :mod:`.erasing`). ``raw``:
+    field -> term -> (its bytes in another side file, documents, tokens), written as they
+    are (a segment rewritten in place keeps most terms' data unchanged).
     """
     directory: dict = {
         "doccount": doccount,
+        "holes": list(holes or ()),
         "terms": {},
         "lens": {},
         "bases": {},
@@ -127,6 +132,11 @@ def write(
                 f.write(found.tobytes())
                 terms[(name, tbytes)] = (offset, len(docs), len(found))
                 offset += 8 * len(docs) + 4 * len(found)
+        for name, found in (raw or {}).items():
+            for tbytes, (blob, count, ntokens) in found.items():
+                f.write(blob)
+                terms[(name, tbytes)] = (offset, count, ntokens)
+                offset += len(blob)
         for name, found in tokens.items():
             if given and name in given:
                 common, known = given[name]
@@ -232,14 +242,21 @@ class SideFile:
     """A read-only view of one segment's side file."""
 
     def __init__(self, path: str) -> None:
-        with open(path, "rb") as handle:
-            self._map = mmap.mmap(handle.fileno(), 0, access=mmap.ACCESS_READ)
-        m = self._map
-        if m[: len(MAGIC)] != MAGIC:
-            raise ValueError(f"{path} is not a side file")
-        (start,) = _TAIL.unpack(m[-_TAIL.size :])
-        directory = pickle.loads(m[start : len(m) - _TAIL.size])
+        # Positional reads, not a memory map: a map's pages count in the server's resident
+        # memory once touched (the side files of 100,000 records are ~500 MB), read pages
+        # stay in the kernel's page cache either way.
+        self._fd = os.open(path, os.O_RDONLY)
+        try:
+            size = os.fstat(self._fd).st_size
+            if size < len(MAGIC) + _TAIL.size or self._read(0, len(MAGIC)) != MAGIC:
+                raise ValueError(f"{path} is not a side file")
+            (start,) = _TAIL.unpack(self._read(size - _TAIL.size, _TAIL.size))
+            directory = pickle.loads(self._read(start, size - _TAIL.size - start))
+        except BaseException:
+            os.close(self._fd)
+            raise
         self.doccount: int = directory["doccount"]
+        self.holes: list[int] = directory.get("holes", [])  # erased: numbered, no postings
         self._tables = {name: _Table(*t) for name, t in directory["terms"].items()}
         self._lens: dict = directory["lens"]
         self._bases: dict = directory["bases"]
@@ -282,8 +299,9 @@ class SideFile:
         docs, weights = array("I"), array("f")
         if found is not None:
             offset, count, _ = found
-            docs.frombytes(self._map[offset : offset + 4 * count])
-            weights.frombytes(self._map[offset + 4 * count : offset + 8 * count])
+            both = self._read(offset, 8 * count)
+            docs.frombytes(both[: 4 * count])
+            weights.frombytes(both[4 * count :])
         return docs, weights
 
     def count(self, fieldname: str, tbytes: bytes) -> int:
@@ -297,8 +315,28 @@ class SideFile:
         if entry is not None:
             offset, count, ntokens = entry
             start = offset + 8 * count
-            found.frombytes(self._map[start : start + 4 * ntokens])
+            found.frombytes(self._read(start, 4 * ntokens))
         return found
+
+    def entries(self, fieldname: str):
+        """Every term of a field in sorted order as ``(text, entry)``; ``entry`` is for
+        :meth:`entry_docs` and :meth:`entry_bytes`."""
+        table = self._tables.get(fieldname)
+        if table is None:
+            return
+        for i in range(table.n):
+            yield table.name(i), (table.offsets[i], table.first[i], table.second[i])
+
+    def entry_docs(self, entry) -> array:
+        offset, count, _ = entry
+        found = array("I")
+        found.frombytes(self._read(offset, 4 * count))
+        return found
+
+    def entry_bytes(self, entry) -> tuple[bytes, int, int]:
+        """A term's documents, weights and tokens as stored, for :func:`write`'s ``raw``."""
+        offset, count, ntokens = entry
+        return self._read(offset, 8 * count + 4 * ntokens), count, ntokens
 
     def terms(self, fieldname: str) -> list[bytes]:
         """Every term of a field in this segment, sorted."""
@@ -332,7 +370,7 @@ class SideFile:
         entry = self._pair(fieldname, a, b, gap)
         if entry is not None:
             offset, ndocs, _ = entry
-            found.frombytes(self._map[offset : offset + 4 * ndocs])
+            found.frombytes(self._read(offset, 4 * ndocs))
         return found
 
     def pair_starts(self, fieldname: str, a: bytes, b: bytes, gap: int) -> array:
@@ -342,7 +380,7 @@ class SideFile:
         if entry is not None:
             offset, ndocs, nstarts = entry
             start = offset + 4 * ndocs
-            found.frombytes(self._map[start : start + 4 * nstarts])
+            found.frombytes(self._read(start, 4 * nstarts))
         return found
 
     def bases(self, fieldname: str) -> array:
@@ -357,8 +395,16 @@ class SideFile:
         found.frombytes(self._lens.get(fieldname, b""))
         return found
 
+    def _read(self, offset: int, size: int) -> bytes:
+        found = os.pread(self._fd, size, offset)
+        if len(found) != size:
+            raise ValueError("side file cut short")
+        return found
+
     def close(self) -> None:
-        self._map.close()
+        if self._fd >= 0:
+            os.close(self._fd)
+            self._fd = -1
 
 
 def open_side(storage, segment) -> SideFile | None:

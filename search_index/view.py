@@ -297,11 +297,26 @@ class View:
             sets[key] = found
         return found
 
+    def scored(self) -> int:
+        """The documents scoring counts, as Whoosh counts them (deleted ones included), less
+        erased holes: they hold no postings and no lengths (an index with a record erased
+        scores as one rebuilt without it)."""
+        found = self._stats.get("scored")
+        if found is None:
+            holes = 0
+            for reader, _, sets in self.leaves:
+                side = self._side(reader, sets)
+                holes += len(side.holes) if side else 0
+            found = self._stats["scored"] = self.size - holes
+        return found
+
     def avg_length(self, fieldname: str) -> float:
         key = ("avg", fieldname)
         found = self._stats.get(key)
         if found is None:
-            found = self._stats[key] = self.searcher.avg_field_length(fieldname) or 1.0
+            n = self.scored()
+            total = self.searcher.field_length(fieldname) if n else 0
+            found = self._stats[key] = (total / n if n else 0.0) or 1.0
         return found
 
     def idf(self, fieldname: str, term: str) -> float:
@@ -309,7 +324,8 @@ class View:
         found = self._stats.get(key)
         if found is None:
             n = self.reader.doc_frequency(fieldname, term)
-            found = self._stats[key] = math.log(self.size / (n + 1)) + 1 if self.size else 1.0
+            size = self.scored()
+            found = self._stats[key] = math.log(size / (n + 1)) + 1 if size else 1.0
         return found
 
     def term_data(self, term: str) -> list[TermData]:

@@ -26,6 +26,7 @@ from whoosh.codec import whoosh3
 from whoosh.formats import _INT_SIZE, loads
 from whoosh.index import FileIndex
 from whoosh.reading import SegmentReader
+from whoosh.system import _LONG_SIZE, pack_int, pack_long, pack_ushort, unpack_int, unpack_long
 from whoosh.util.filelock import FcntlLock
 from whoosh.writing import SegmentWriter
 
@@ -50,7 +51,10 @@ RELIED_ON: dict[str, tuple[str, ...]] = {
     "SegmentReader": ("_segment", "_perdoc", "_gen", "_terms", "_storage"),
     "W3PerDocReader": ("_segment",),
     "W3LeafMatcher": ("_read_ids", "_read_weights", "_read_values", "_next_block", "_ids"),
-    "W3FieldWriter": ("_postwriter",),
+    "W3FieldWriter": ("_postwriter", "_postfile", "_tindex", "_fieldid"),
+    "W3TermsReader": ("_tindex", "_postfile", "_keydecoder"),
+    "W3TermInfo": ("_struct",),
+    "whoosh.system": ("_LONG_SIZE",),
     "W3PostingsWriter": (
         "_blocklimit",
         "_new_block",
@@ -187,6 +191,103 @@ def repoint_reader(reader: SegmentReader, segment, generation: int) -> None:
     reader._gen = generation
 
 
+def raw_term_table(reader):
+    """A segment's term table in its order, as ``(fieldname, text, first document, last
+    document, term info bytes)``; or None if the segment's terms are not Whoosh 3's table
+    (the caller then rewrites the segment through the public API)."""
+    terms = getattr(reader, "_terms", None)
+    if not isinstance(terms, whoosh3.W3TermsReader):
+        return None
+    unpack = whoosh3.W3TermInfo._struct.unpack_from
+    decode = terms._keydecoder
+
+    def table():
+        for keybytes, valbytes in terms._tindex.items():
+            fieldname, tbytes = decode(keybytes)
+            vals = unpack(valbytes)
+            yield fieldname, tbytes, vals[6], vals[7], valbytes
+
+    return table()
+
+
+def copy_term(fw, reader, tbytes: bytes, raw: bytes) -> None:
+    """Write one term to a field writer (after ``start_field``) by copying its posting list's
+    bytes from ``reader``'s segment as they are: same documents, weights, positions, block
+    statistics; only the term info's offset into the postings file changes."""
+    key = pack_ushort(fw._fieldid) + tbytes
+    size = whoosh3.W3TermInfo._struct.size
+    if raw[0]:  # postings inlined in the term info: nothing in the postings file
+        fw._tindex.add(key, raw)
+        return
+    (offset,) = unpack_long(raw[size : size + _LONG_SIZE])
+    (length,) = unpack_int(raw[size + _LONG_SIZE : size + _LONG_SIZE + _INT_SIZE])
+    data = reader._terms._postfile.get(offset, length)
+    start = fw._postfile.tell()
+    fw._postfile.write(data)
+    fw._tindex.add(
+        key, raw[:size] + pack_long(start) + pack_int(length) + raw[size + _LONG_SIZE + _INT_SIZE :]
+    )
+
+
+def read_term_postings(reader, fieldname: str, tbytes: bytes) -> tuple[list, list, list]:
+    """One term's documents, weights and encoded values in a segment (deleted documents
+    included), a block at a time."""
+    docs: list = []
+    weights: list = []
+    values: list = []
+    for _, _, d, w, v in _term_blocks(reader, fieldname, tbytes):
+        docs.extend(d)
+        weights.extend(w)
+        values.extend(v)
+    return docs, weights, values
+
+
+def _term_blocks(reader, fieldname: str, tbytes: bytes):
+    m = term_matcher(reader, fieldname, tbytes)
+    if not all(hasattr(m, n) for n in BLOCK_READS):
+        while m.is_active():
+            yield fieldname, tbytes, (m.id(),), (m.weight(),), (m.value(),)
+            m.next()
+        return
+    while m.is_active():
+        m._read_ids()
+        m._read_weights()
+        m._read_values()
+        yield fieldname, tbytes, m._ids, m._weights, m._values
+        m._next_block()
+
+
+class SegmentFiles:
+    """A new segment's per-document and field writers from the writer's codec (the codec
+    interface), for a segment written beside the writer's own (:mod:`.erasing`)."""
+
+    def __init__(self, writer) -> None:
+        self.storage = writer.storage
+        self.compound = writer.compound
+        self.segment = writer.codec.new_segment(writer.storage, writer.indexname)
+        self.perdoc = writer.codec.per_document_writer(writer.storage, self.segment)
+        self.fieldwriter = writer.codec.field_writer(writer.storage, self.segment)
+
+    def finish(self, doccount: int):
+        """Close the files (assembled into one compound file as the writer's would be) and
+        return the segment."""
+        self.perdoc.close()
+        self.fieldwriter.close()
+        self.segment.set_doc_count(doccount)
+        if self.compound:
+            self.segment.create_compound_file(self.storage)
+        return self.segment
+
+    def abort(self) -> None:
+        close_writer_files(self)
+        for name in self.segment.list_files(self.storage):
+            self.storage.delete_file(name)
+
+
+def new_segment_files(writer) -> SegmentFiles:
+    return SegmentFiles(writer)
+
+
 # Writing
 
 
@@ -321,4 +422,6 @@ OWNERS = {
     "W3LeafMatcher": whoosh3.W3LeafMatcher,
     "W3FieldWriter": whoosh3.W3FieldWriter,
     "W3PostingsWriter": whoosh3.W3PostingsWriter,
+    "W3TermsReader": whoosh3.W3TermsReader,
+    "W3TermInfo": whoosh3.W3TermInfo,
 }

@@ -12,7 +12,7 @@ import pytest
 from whoosh import index as whoosh_index
 
 from evidence.model import Record
-from search_index import SearchIndex, building, postings
+from search_index import SearchIndex, building, erasing, postings
 from search_index import index as index_module
 
 
@@ -195,6 +195,7 @@ def test_a_rewritten_segment_cuts_the_same_tokens_as_it_would_derive(tmp_path, m
     found = {}
     for cut in (True, False):
         path = tmp_path / f"index-{cut}"
+        monkeypatch.setattr(erasing, "rewrite", lambda writer, segment, keys: None)  # compacting
         if not cut:
             monkeypatch.setattr(postings, "open_side", lambda storage, segment: None)
         with SearchIndex(path) as idx:
@@ -252,3 +253,94 @@ def test_a_rebuild_and_an_incremental_index_give_the_same_hits_in_the_same_order
                 b = saved.search(query, per_page=50, audience=audience)
                 assert [(h.id, h.score) for h in a.hits] == [(h.id, h.score) for h in b.hits]
                 assert a.total == b.total and a.facets == b.facets
+
+
+def _postings(folder):
+    """Every (field, term)'s postings of an index folder, by global document number."""
+    ix = whoosh_index.open_dir(str(folder))
+    try:
+        with ix.reader() as reader:
+            found = {}
+            for fieldname, tbytes in reader.all_terms():
+                m = reader.postings(fieldname, tbytes)
+                found[(fieldname, tbytes)] = []
+                while m.is_active():
+                    found[(fieldname, tbytes)].append((m.id(), m.weight(), m.value()))
+                    m.next()
+            return found, reader.doc_count_all(), sorted(reader.all_doc_ids())
+    finally:
+        ix.close()
+
+
+def _folder(path):
+    return path / (path / "CURRENT").read_text().strip()
+
+
+@pytest.mark.parametrize("edited", [False, True])
+def test_an_erasure_in_place_keeps_every_other_posting_as_it_was(tmp_path, edited):
+    """The segment is written again with the erased record's document as a hole: every
+    other document (an earlier, deleted version of another record too) keeps its number and
+    every term's postings are the old ones without the hole; terms only the erased record
+    held are gone."""
+    secret = make("S1", "Zebrafinch quagga family support at the school.")
+    with SearchIndex(tmp_path / "index") as idx:
+        idx.rebuild(iter([*CORPUS, secret]))
+        if edited:  # an earlier version of P1, deleted in the bulk segment
+            assert idx.apply([make("P1", "Family support worker came to the cafe.")], [])
+        before, count, _ = _postings(_folder(tmp_path / "index"))
+        idx.purge("S1")
+        after, count_after, live = _postings(_folder(tmp_path / "index"))
+    holes = {len(CORPUS)}  # S1's number
+    assert count_after == count  # numbers kept (the edited P1's new version is at the end)
+    assert not holes & set(live)
+    expected = {}
+    for key, found in before.items():
+        kept = [p for p in found if p[0] not in holes]
+        if kept:
+            expected[key] = kept
+    assert after == expected
+    assert ("body", b"zebrafinch") not in after and ("id", b"S1") not in after
+    for path in _folder(tmp_path / "index").iterdir():
+        data = path.read_bytes()
+        assert b"ebrafinch" not in data and b"quagga" not in data, path.name
+
+
+def test_an_erasure_in_place_answers_as_a_rebuild_without_the_record(tmp_path):
+    gone = [make("X1", "Family support worker erased."), make("X2", "School worker came.")]
+    with SearchIndex(tmp_path / "erased") as erased, SearchIndex(tmp_path / "clean") as clean:
+        erased.rebuild(iter([*CORPUS[:4], gone[0], *CORPUS[4:], gone[1]]))
+        erased.purge("X1", "X2")
+        clean.rebuild(iter(CORPUS))
+        for query in QUERIES:
+            for audience in ("internal", "external"):
+                a = erased.search(query, per_page=50, audience=audience)
+                b = clean.search(query, per_page=50, audience=audience)
+                assert [(h.id, round(h.score, 9)) for h in a.hits] == [
+                    (h.id, round(h.score, 9)) for h in b.hits
+                ], query
+                assert a.total == b.total and a.facets == b.facets
+    # a second erasure in the same segment (the first one's holes stay holes) ...
+    with SearchIndex(tmp_path / "erased") as erased, SearchIndex(tmp_path / "again") as again:
+        erased.purge("P2")
+        again.rebuild(iter([r for r in CORPUS if r.id != "P2"]))
+        _same_answers(erased, again, scores=True)
+        # ... and it goes on as an index does: a save, tidy
+        p1 = make("P1", "Family support worker came back.")
+        assert erased.apply([p1], []) and again.apply([p1], [])
+        assert erased.tidy() and again.tidy()
+        _same_answers(erased, again, scores=False)
+        assert _ids(erased, '"came back"') == {"P1", "P5"}
+
+
+def _same_answers(a_idx, b_idx, scores: bool) -> None:
+    for query in QUERIES:
+        for audience in ("internal", "external"):
+            a = a_idx.search(query, per_page=50, audience=audience)
+            b = b_idx.search(query, per_page=50, audience=audience)
+            if scores:
+                assert [(h.id, round(h.score, 9)) for h in a.hits] == [
+                    (h.id, round(h.score, 9)) for h in b.hits
+                ], query
+            else:
+                assert {h.id for h in a.hits} == {h.id for h in b.hits}, query
+            assert a.total == b.total and a.facets == b.facets, query

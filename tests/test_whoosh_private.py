@@ -14,12 +14,12 @@ from itertools import accumulate
 from pathlib import Path
 
 import pytest
-from whoosh import formats
+from whoosh import formats, system
 from whoosh.reading import SegmentReader
 from whoosh.writing import SegmentWriter
 
 from evidence.model import Record
-from search_index import SearchIndex, building, postings, whoosh_private
+from search_index import SearchIndex, building, erasing, postings, whoosh_private
 from search_index.schema import make_schema
 
 MISSING = "_no_such_name_in_whoosh"
@@ -99,6 +99,10 @@ def answers(root: Path, per_page: int = 50) -> list[dict]:
 def test_every_private_name_relied_on_exists_in_the_installed_whoosh(rebuilt, monkeypatch):
     for name in whoosh_private.RELIED_ON["whoosh.formats"]:
         assert hasattr(formats, name), f"whoosh.formats.{name} is gone"
+    for name in whoosh_private.RELIED_ON["whoosh.system"]:
+        assert hasattr(system, name), f"whoosh.system.{name} is gone"
+    for name in whoosh_private.RELIED_ON["W3TermInfo"]:
+        assert hasattr(whoosh_private.OWNERS["W3TermInfo"], name), f"W3TermInfo.{name} is gone"
     assert "_lk" in inspect.signature(SegmentWriter.__init__).parameters
 
     # Instance attributes are set in __init__: look at real objects.
@@ -111,6 +115,7 @@ def test_every_private_name_relied_on_exists_in_the_installed_whoosh(rebuilt, mo
         return real_bulk(fw)
 
     monkeypatch.setattr(building, "bulk_writer", spy)
+    monkeypatch.setattr(erasing, "bulk_writer", spy)  # an erasure in place writes terms too
     try:
         matcher = whoosh_private.term_matcher(reader, "body", b"common")
         writer = SegmentWriter(_index(rebuilt))
@@ -119,12 +124,19 @@ def test_every_private_name_relied_on_exists_in_the_installed_whoosh(rebuilt, mo
             "FileIndex": _index(rebuilt),
             "SegmentReader": reader,
             "W3PerDocReader": reader._perdoc,
+            "W3TermsReader": reader._terms,
             "W3LeafMatcher": matcher,
             "storage": reader._storage,
             "FcntlLock": writer.writelock,
         }
         for owner, names in whoosh_private.RELIED_ON.items():
-            if owner in ("whoosh.formats", "W3FieldWriter", "W3PostingsWriter"):
+            if owner in (
+                "whoosh.formats",
+                "whoosh.system",
+                "W3TermInfo",
+                "W3FieldWriter",
+                "W3PostingsWriter",
+            ):
                 continue
             obj = objects[owner]
             if owner != "storage":
@@ -146,6 +158,8 @@ def test_every_private_name_relied_on_exists_in_the_installed_whoosh(rebuilt, mo
         assert isinstance(pw, whoosh_private.OWNERS["W3PostingsWriter"])
         for name in whoosh_private.RELIED_ON["W3PostingsWriter"]:
             assert hasattr(pw, name), f"W3PostingsWriter.{name} is gone"
+        for name in whoosh_private.RELIED_ON["W3FieldWriter"]:
+            assert hasattr(fw, name), f"W3FieldWriter.{name} is gone"
     finally:
         reader.close()
 
