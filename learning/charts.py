@@ -12,9 +12,12 @@ import datetime as dt
 import hashlib
 import io
 import json
+import math
 import os
 import tempfile
+import textwrap
 import threading
+from collections.abc import Callable
 from pathlib import Path
 
 _lock = threading.Lock()  # pyplot's state is global; one chart is drawn at a time
@@ -24,9 +27,15 @@ COLOURS = ("#1d70b8", "#d4351c", "#00703c", "#4c2c92", "#f47738", "#5694ca", "#9
 Series = dict[str, list[tuple[str, float | None]]]  # place -> [(period_to, value or None)]
 
 
-def _pyplot(cache: Path | None):
-    if cache is None:  # a learning update has no data dir to hand: a private temp folder
+def cache_folder(cache: Path | None) -> Path:
+    """The folder charts are kept in: the data dir's cache, else a private temp folder."""
+    if cache is None:  # a learning update with no data dir to hand
         cache = Path(tempfile.gettempdir()) / f"wm2u-matplotlib-{os.getuid()}"
+    return cache
+
+
+def _pyplot(cache: Path | None):
+    cache = cache_folder(cache)
     os.environ.setdefault("MPLCONFIGDIR", str(cache / "matplotlib"))
     (cache / "matplotlib").mkdir(parents=True, exist_ok=True, mode=0o700)
     import matplotlib
@@ -39,14 +48,28 @@ def _pyplot(cache: Path | None):
 
 def chart(cache: Path, title: str, unit: str, series: Series, fmt: str = "svg") -> bytes:
     """The chart of ``series`` as SVG or PNG bytes (from the cache when already drawn)."""
-    key = hashlib.sha256(
-        json.dumps([title, unit, series, fmt], sort_keys=True).encode("utf-8")
-    ).hexdigest()[:32]
+    return _cached(cache, [title, unit, series, fmt], fmt,
+                   lambda: _draw(cache, title, unit, series, fmt))  # fmt: skip
+
+
+def update_chart(
+    cache: Path | None, title: str, unit: str, series: Series, fmt: str = "png"
+) -> bytes:
+    """A learning update's small chart of one measure (half a page wide: two sit side by
+    side), one line per place, as PNG for Word or SVG for HTML (from the cache when drawn)."""
+    cache = cache_folder(cache)
+    return _cached(cache, ["update", title, unit, series, fmt], fmt,
+                   lambda: _draw_small(cache, title, unit, series, fmt))  # fmt: skip
+
+
+def _cached(cache: Path, content: list, fmt: str, draw: Callable[[], bytes]) -> bytes:
+    """The bytes kept under a hash of ``content``, drawn (and kept) when not there yet."""
+    key = hashlib.sha256(json.dumps(content, sort_keys=True).encode("utf-8")).hexdigest()[:32]
     folder = cache / "charts"
     path = folder / f"{key}.{fmt}"
     if path.exists():
         return path.read_bytes()
-    data = _draw(cache, title, unit, series, fmt)
+    data = draw()
     folder.mkdir(parents=True, exist_ok=True)
     partial = path.with_suffix(f".{os.getpid()}.part")
     partial.write_bytes(data)
@@ -81,6 +104,69 @@ def _draw(cache: Path, title: str, unit: str, series: Series, fmt: str) -> bytes
             return out.getvalue()
         finally:
             plt.close(fig)
+
+
+SMALL_SIZE = (3.0, 1.85)  # inches: as Word shows it, two side by side on an A4 page
+SMALL_DPI = 200  # sharp when printed at that size
+
+
+def _draw_small(cache: Path, title: str, unit: str, series: Series, fmt: str) -> bytes:
+    """One measure over time in a chart of its own: the title wrapped above, a legend of the
+    places under it, the figures' dates on the axis. A withheld value (None) is a gap."""
+    with _lock:
+        plt = _pyplot(cache)
+        plt.rcParams["svg.hashsalt"] = "wm2u"
+        fig, ax = plt.subplots(figsize=SMALL_SIZE, dpi=SMALL_DPI)
+        try:
+            days = set()
+            for i, (place, points) in enumerate(sorted(series.items())):
+                xs = [dt.date.fromisoformat(d) for d, _ in points]
+                days.update(xs)
+                ys = [float("nan") if v is None else v for _, v in points]
+                shown = any(v is not None for _, v in points)
+                ax.plot(xs, ys, marker="o", linewidth=1.5, markersize=3,
+                        color=COLOURS[i % len(COLOURS)],
+                        label=place if shown else f"{place} (not shown)")  # fmt: skip
+            ax.set_title(textwrap.fill(title, 52), loc="left", fontsize=7.5, pad=14)
+            _axes_small(plt, ax, unit, sorted(days))
+            if series:
+                ax.legend(fontsize=6.5, frameon=False, loc="lower left", ncol=min(len(series), 3),
+                          bbox_to_anchor=(0, 1), borderaxespad=0.1, handlelength=1.5,
+                          columnspacing=1.2)  # fmt: skip
+            fig.tight_layout(pad=0.4)
+            out = io.BytesIO()
+            fig.savefig(out, format=fmt, metadata={"Date": None} if fmt == "svg" else None)
+            return out.getvalue()
+        finally:
+            plt.close(fig)
+
+
+def _axes_small(plt, ax, unit: str, days: list[dt.date]) -> None:
+    """Ticks at each figure's date when there are few (a quarter's figure under its month),
+    else matplotlib's own; the value axis from 0 in the measure's unit."""
+    import matplotlib.dates as mdates
+
+    if 0 < len(days) <= 7:
+        ax.set_xticks(days)
+        ax.xaxis.set_major_formatter(mdates.DateFormatter("%b\n%Y"))
+    else:
+        locator = mdates.AutoDateLocator(maxticks=6)
+        ax.xaxis.set_major_locator(locator)
+        ax.xaxis.set_major_formatter(mdates.ConciseDateFormatter(locator))
+    if len(days) == 1:  # one date: some room either side of its point
+        ax.set_xlim(days[0] - dt.timedelta(days=45), days[0] + dt.timedelta(days=45))
+    ax.tick_params(labelsize=6.5, length=2)
+    prefix, suffix = {"gbp": ("£", ""), "percent": ("", "%")}.get(unit, ("", ""))
+    ax.yaxis.set_major_formatter(plt.FuncFormatter(lambda v, _: f"{prefix}{v:,.0f}{suffix}"))
+    locator = plt.MaxNLocator(nbins=4, integer=True)
+    ax.yaxis.set_major_locator(locator)
+    # From 0 to the first round value above the highest figure, so the top line is labelled.
+    top = ax.dataLim.y1  # not finite when nothing is shown
+    highest = top if math.isfinite(top) and top > 0 else 1.0
+    ax.set_ylim(0, min(t for t in locator.tick_values(0, highest) if t >= highest))
+    ax.grid(axis="y", color="#dddddd", linewidth=0.6)
+    ax.set_axisbelow(True)
+    ax.spines[["top", "right"]].set_visible(False)
 
 
 def alt_text(title: str, series: Series) -> str:
