@@ -1,7 +1,8 @@
 """Charts of figures over time, drawn with matplotlib (Agg): SVG for pages, PNG for Word.
 
 A chart is drawn once for its figures and kept in the data dir's ``cache/charts`` folder under
-a hash of what it shows, so a page asks for it again at no cost until a figure changes.
+a hash of what it shows, so a page or a learning update asks for it again at no cost until a
+figure changes (a learning update's charts: ``update_chart`` and ``evidence_bars_png``).
 Withheld (suppressed) values are gaps in the line, never drawn. matplotlib's own cache lives
 under the data dir too (``MPLCONFIGDIR``), so the service needs no home folder.
 """
@@ -27,15 +28,9 @@ COLOURS = ("#1d70b8", "#d4351c", "#00703c", "#4c2c92", "#f47738", "#5694ca", "#9
 Series = dict[str, list[tuple[str, float | None]]]  # place -> [(period_to, value or None)]
 
 
-def cache_folder(cache: Path | None) -> Path:
-    """The folder charts are kept in: the data dir's cache, else a private temp folder."""
-    if cache is None:  # a learning update with no data dir to hand
-        cache = Path(tempfile.gettempdir()) / f"wm2u-matplotlib-{os.getuid()}"
-    return cache
-
-
 def _pyplot(cache: Path | None):
-    cache = cache_folder(cache)
+    if cache is None:  # a learning update has no data dir to hand: a private temp folder
+        cache = Path(tempfile.gettempdir()) / f"wm2u-matplotlib-{os.getuid()}"
     os.environ.setdefault("MPLCONFIGDIR", str(cache / "matplotlib"))
     (cache / "matplotlib").mkdir(parents=True, exist_ok=True, mode=0o700)
     import matplotlib
@@ -57,13 +52,15 @@ def update_chart(
 ) -> bytes:
     """A learning update's small chart of one measure (half a page wide: two sit side by
     side), one line per place, as PNG for Word or SVG for HTML (from the cache when drawn)."""
-    cache = cache_folder(cache)
     return _cached(cache, ["update", title, unit, series, fmt], fmt,
                    lambda: _draw_small(cache, title, unit, series, fmt))  # fmt: skip
 
 
-def _cached(cache: Path, content: list, fmt: str, draw: Callable[[], bytes]) -> bytes:
-    """The bytes kept under a hash of ``content``, drawn (and kept) when not there yet."""
+def _cached(cache: Path | None, content: list, fmt: str, draw: Callable[[], bytes]) -> bytes:
+    """The bytes kept under a hash of ``content``, drawn (and kept) when not there yet; with
+    no data dir's cache to hand, drawn and not kept (figures stay in the data dir)."""
+    if cache is None:
+        return draw()
     key = hashlib.sha256(json.dumps(content, sort_keys=True).encode("utf-8")).hexdigest()[:32]
     folder = cache / "charts"
     path = folder / f"{key}.{fmt}"
@@ -110,7 +107,7 @@ SMALL_SIZE = (3.0, 1.85)  # inches: as Word shows it, two side by side on an A4 
 SMALL_DPI = 200  # sharp when printed at that size
 
 
-def _draw_small(cache: Path, title: str, unit: str, series: Series, fmt: str) -> bytes:
+def _draw_small(cache: Path | None, title: str, unit: str, series: Series, fmt: str) -> bytes:
     """One measure over time in a chart of its own: the title wrapped above, a legend of the
     places under it, the figures' dates on the axis. A withheld value (None) is a gap."""
     with _lock:
@@ -181,11 +178,17 @@ def alt_text(title: str, series: Series) -> str:
     return f"{title}. " + ("; ".join(parts) if parts else "No figures yet.")
 
 
-def evidence_bars_png(bars, current: str, previous: str) -> bytes:
+def evidence_bars_png(bars, current: str, previous: str, cache: Path | None = None) -> bytes:
     """A learning update's chart for Word: records per indicator, this period beside the
-    previous one (PNG, drawn by matplotlib like every other chart)."""
+    previous one (PNG, drawn by matplotlib like every other chart; from the cache when the
+    same counts were drawn before, so a Word file made again needs no matplotlib)."""
+    content = ["evidence", [[b.code, b.current, b.previous] for b in bars], current, previous]
+    return _cached(cache, content, "png", lambda: _draw_bars(cache, bars, current, previous))
+
+
+def _draw_bars(cache: Path | None, bars, current: str, previous: str) -> bytes:
     with _lock:
-        plt = _pyplot(None)
+        plt = _pyplot(cache)
         fig, ax = plt.subplots(figsize=(7.2, 3.0), dpi=150)
         try:
             codes = [b.code for b in bars]

@@ -113,15 +113,17 @@ def test_an_internal_charts_show_the_figure(register) -> None:
 
 
 def test_a_chart_is_drawn_once_for_its_figures(register, monkeypatch) -> None:
-    drawn = []
-    draw = charts._draw_small
+    drawn, bars = [], []
+    draw, draw_bars = charts._draw_small, charts._draw_bars
     monkeypatch.setattr(charts, "_draw_small", lambda *a: drawn.append(a[1]) or draw(*a))
+    monkeypatch.setattr(charts, "_draw_bars", lambda *a: bars.append(1) or draw_bars(*a))
     summary, _ = _update(register, "external")
     render_docx(summary)
     render_html(summary)
     assert drawn == ["Children on the Child Protection Register"] * 2  # PNG and SVG
+    assert len(bars) == 1
     render_docx(_update(register, "external")[0])
-    assert len(drawn) == 2
+    assert len(drawn) == 2 and len(bars) == 1  # the same figures and counts: nothing drawn
     data_project.save(register, {"measure": "children_on_cpr", "authority": "Dundee",
                                  "period_from": "2025-12-31", "period_to": "2025-12-31",
                                  "value": 30, "source": "council"}, "ed")  # fmt: skip

@@ -377,7 +377,8 @@ def _chart(doc: DocumentObject, summary: Summary) -> None:
         return
     from learning.charts import evidence_bars_png
 
-    png = evidence_bars_png(summary.chart, CURRENT_COLOUR, PREVIOUS_COLOUR)
+    cache = Path(summary.chart_cache) if summary.chart_cache else None
+    png = evidence_bars_png(summary.chart, CURRENT_COLOUR, PREVIOUS_COLOUR, cache)
     doc.add_picture(io.BytesIO(png), width=Inches(5.2))
     doc.paragraphs[-1].alignment = WD_ALIGN_PARAGRAPH.CENTER
     doc.paragraphs[-1].paragraph_format.keep_with_next = True
