@@ -18,7 +18,7 @@ import os
 import tempfile
 import textwrap
 import threading
-from collections.abc import Callable
+from collections.abc import Callable, Sequence
 from pathlib import Path
 
 _lock = threading.Lock()  # pyplot's state is global; one chart is drawn at a time
@@ -48,12 +48,19 @@ def chart(cache: Path, title: str, unit: str, series: Series, fmt: str = "svg") 
 
 
 def update_chart(
-    cache: Path | None, title: str, unit: str, series: Series, fmt: str = "png"
+    cache: Path | None,
+    title: str,
+    unit: str,
+    series: Series,
+    fmt: str = "png",
+    places: Sequence[str] = (),
 ) -> bytes:
     """A learning update's small chart of one measure (half a page wide: two sit side by
-    side), one line per place, as PNG for Word or SVG for HTML (from the cache when drawn)."""
-    return _cached(cache, ["update", title, unit, series, fmt], fmt,
-                   lambda: _draw_small(cache, title, unit, series, fmt))  # fmt: skip
+    side), one line per place, as PNG for Word or SVG for HTML (from the cache when drawn).
+    ``places`` gives each place its colour, the same in every chart of the update."""
+    order = [*places, *sorted(set(series) - set(places))]
+    return _cached(cache, ["update", title, unit, series, fmt, order], fmt,
+                   lambda: _draw_small(cache, title, unit, series, fmt, order))  # fmt: skip
 
 
 def _cached(cache: Path | None, content: list, fmt: str, draw: Callable[[], bytes]) -> bytes:
@@ -107,7 +114,9 @@ SMALL_SIZE = (3.0, 1.85)  # inches: as Word shows it, two side by side on an A4 
 SMALL_DPI = 200  # sharp when printed at that size
 
 
-def _draw_small(cache: Path | None, title: str, unit: str, series: Series, fmt: str) -> bytes:
+def _draw_small(
+    cache: Path | None, title: str, unit: str, series: Series, fmt: str, order: list[str]
+) -> bytes:
     """One measure over time in a chart of its own: the title wrapped above, a legend of the
     places under it, the figures' dates on the axis. A withheld value (None) is a gap."""
     with _lock:
@@ -116,13 +125,14 @@ def _draw_small(cache: Path | None, title: str, unit: str, series: Series, fmt: 
         fig, ax = plt.subplots(figsize=SMALL_SIZE, dpi=SMALL_DPI)
         try:
             days = set()
-            for i, (place, points) in enumerate(sorted(series.items())):
+            for place in (p for p in order if p in series):
+                points = series[place]
                 xs = [dt.date.fromisoformat(d) for d, _ in points]
                 days.update(xs)
                 ys = [float("nan") if v is None else v for _, v in points]
                 shown = any(v is not None for _, v in points)
                 ax.plot(xs, ys, marker="o", linewidth=1.5, markersize=3,
-                        color=COLOURS[i % len(COLOURS)],
+                        color=COLOURS[order.index(place) % len(COLOURS)],
                         label=place if shown else f"{place} (not shown)")  # fmt: skip
             ax.set_title(textwrap.fill(title, 52), loc="left", fontsize=7.5, pad=14)
             _axes_small(plt, ax, unit, sorted(days))
@@ -157,9 +167,10 @@ def _axes_small(plt, ax, unit: str, days: list[dt.date]) -> None:
     ax.yaxis.set_major_formatter(plt.FuncFormatter(lambda v, _: f"{prefix}{v:,.0f}{suffix}"))
     locator = plt.MaxNLocator(nbins=4, integer=True)
     ax.yaxis.set_major_locator(locator)
-    # From 0 to the first round value above the highest figure, so the top line is labelled.
+    # From 0 to the first round value a little above the highest figure: the top line is
+    # labelled and no point sits on the edge, half drawn.
     top = ax.dataLim.y1  # not finite when nothing is shown
-    highest = top if math.isfinite(top) and top > 0 else 1.0
+    highest = top * 1.05 if math.isfinite(top) and top > 0 else 1.0
     ax.set_ylim(0, min(t for t in locator.tick_values(0, highest) if t >= highest))
     ax.grid(axis="y", color="#dddddd", linewidth=0.6)
     ax.set_axisbelow(True)

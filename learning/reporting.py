@@ -129,7 +129,8 @@ def add_figures(
         if parts and not measure.derived:
             head = f"{measure.name}, latest to {long_date(when)}: "
             lines[measure.code] = head + "; ".join(parts)
-            made = figures_chart(measure, shown, min(start, began or start), start)
+            chart_from = min(start, began or start)
+            made = figures_chart(measure, shown, chart_from, start, tuple(framework.authorities))
             if made is not None:
                 drawn[measure.code] = made
         if moves:
@@ -147,10 +148,13 @@ def add_figures(
             indicator.figures_trend = trends[ordered[0]] if ordered else None
 
 
-def figures_chart(measure: Any, shown: list, since: str, start: str) -> FiguresChart | None:
+def figures_chart(
+    measure: Any, shown: list, since: str, start: str, places: tuple[str, ...] = ()
+) -> FiguresChart | None:
     """A plan measure's chart for an update: each authority's figures from ``since`` (the
     plan's start, or the period's if earlier) to the period's end, as ``shown`` (the
     audience's figures, to the end) holds them; None when none of them may be shown.
+    ``places``: the plan's authorities, in the order that gives each its colour.
 
     Localities are left out (one line per authority), and so is Scotland: a comparator on
     another scale would flatten the authorities' lines; the words give its figures."""
@@ -176,7 +180,8 @@ def figures_chart(measure: Any, shown: list, since: str, start: str) -> FiguresC
         f"per authority. {said}"
     )
     return FiguresChart(measure.code, measure.name, measure.unit, series, days[0], days[-1],
-                        alt, withheld=None in values, comparator_left_out=comparator)  # fmt: skip
+                        alt, withheld=None in values, comparator_left_out=comparator,
+                        places=places)  # fmt: skip
 
 
 def plans_title(plans: PlanSet, plan: Plan, first_day: str) -> str:

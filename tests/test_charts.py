@@ -148,3 +148,10 @@ def test_a_place_with_nothing_shown_is_named_in_the_legend_without_a_value(tmp_p
     assert "Dundee (not shown)" in texts and "Clackmannanshire" in texts
     png = charts.update_chart(tmp_path, "Children on the register", "count", series, "png")
     assert png.startswith(b"\x89PNG")
+
+
+def test_a_place_keeps_its_colour_in_every_chart_of_an_update(tmp_path) -> None:
+    places = ("Dundee", "Clackmannanshire")
+    alone = {"Clackmannanshire": [("2025-03-31", 40), ("2025-06-30", 42)]}
+    svg = charts.update_chart(tmp_path, "Looked after", "count", alone, "svg", places).decode()
+    assert charts.COLOURS[1] in svg and charts.COLOURS[0] not in svg

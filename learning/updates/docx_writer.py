@@ -452,7 +452,7 @@ def _figures_charts(doc: DocumentObject, summary: Summary, i: IndicatorSummary) 
     for n, chart in enumerate(i.charts):
         if n:
             para.add_run(" ")
-        png = update_chart(cache, chart.title, chart.unit, chart.series, "png")
+        png = update_chart(cache, chart.title, chart.unit, chart.series, "png", chart.places)
         picture = para.add_run().add_picture(io.BytesIO(png), width=FIGURES_CHART_WIDTH)
         set_picture_alt_text(picture, clean(chart.alt), title=clean(chart.title))
     _paragraph(doc, say.figures_caption(i), style="Caption")

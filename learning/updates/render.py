@@ -85,5 +85,5 @@ def figures_chart_uri(cache: Path | None, chart: FiguresChart) -> str:
     """A chart of figures as a ``data:`` address: the standalone page loads nothing."""
     from learning.charts import update_chart
 
-    svg = update_chart(cache, chart.title, chart.unit, chart.series, "svg")
+    svg = update_chart(cache, chart.title, chart.unit, chart.series, "svg", chart.places)
     return "data:image/svg+xml;base64," + base64.b64encode(svg).decode("ascii")

@@ -65,6 +65,7 @@ class FiguresChart:
     alt: str
     withheld: bool = False  # some value is a gap
     comparator_left_out: bool = False  # Scotland is in the words, on another scale
+    places: tuple[str, ...] = ()  # the plan's authorities: each its colour in every chart
 
 
 @dataclass
