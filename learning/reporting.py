@@ -12,6 +12,7 @@ from dataclasses import dataclass
 from typing import TYPE_CHECKING, Any
 
 from evidence.consent import INTERNAL, present_rating, visible_consents
+from evidence.figures import COMPARATOR
 from evidence.model import NotFound, Record, ValidationError
 from evidence.periods import PeriodCounts, count_period, read_ids, read_period
 from evidence.ratings import linked_people, list_ratings
@@ -20,6 +21,7 @@ from evidence.validate import clean_text
 from .framework import Framework
 from .plans import Plan, PlanSet, long_date
 from .updates import Summary, parse_period, scope_codes, summarise
+from .updates.sections import FiguresChart
 
 if TYPE_CHECKING:
     from .services import Evidence
@@ -82,6 +84,7 @@ def make(
         prepared_on=prepared_on or dt.date.today().isoformat(),
     )
     summary.framework_title = plans_title(evidence.plans, plan, dates[0])
+    summary.chart_cache = str(evidence.data_dir / "cache")
     add_figures(evidence, summary, framework, audience, dates)
     return summary
 
@@ -92,14 +95,15 @@ def add_figures(
     """Each indicator's measures for the period in words, as the audience may see them (small
     counts withheld outside the team): one line for each of the plan's own measures, under
     the first indicator in scope it speaks to, with each authority's latest figure, its change
-    on the one before and since the plan began; and the trend for the at-a-glance table (a
-    plan measure's)."""
+    on the one before and since the plan began, and a chart of its figures over the plan so
+    far; and the trend for the at-a-glance table (a plan measure's)."""
     from . import data_project
 
     start, end = dates
     began = str(framework.period_from or "")[:10]
     lines: dict[str, str] = {}
     trends: dict[str, str] = {}
+    drawn: dict[str, FiguresChart] = {}
     for measure in framework.measures:
         shown = data_project.figures(evidence, audience, measure.code, date_to=end)
         parts, moves, when = [], [], ""
@@ -125,6 +129,10 @@ def add_figures(
         if parts and not measure.derived:
             head = f"{measure.name}, latest to {long_date(when)}: "
             lines[measure.code] = head + "; ".join(parts)
+            chart_from = min(start, began or start)
+            made = figures_chart(measure, shown, chart_from, start, tuple(framework.authorities))
+            if made is not None:
+                drawn[measure.code] = made
         if moves:
             trends[measure.code] = f"{measure.name}: {', '.join(moves)}"
     placed: set[str] = set()
@@ -132,11 +140,48 @@ def add_figures(
         for indicator in objective.indicators:
             codes = [m.code for m in framework.measures if indicator.code in m.indicators]
             indicator.figures = [lines[c] for c in codes if c in lines and c not in placed]
+            indicator.charts = [drawn[c] for c in codes if c in drawn and c not in placed]
             placed.update(c for c in codes if c in lines)
             # The at-a-glance cell is short: the plan's own measures' trend (the records'
             # counts are in "the period in numbers").
             ordered = [c for c in codes if c in trends and not framework.measure(c).derived]
             indicator.figures_trend = trends[ordered[0]] if ordered else None
+
+
+def figures_chart(
+    measure: Any, shown: list, since: str, start: str, places: tuple[str, ...] = ()
+) -> FiguresChart | None:
+    """A plan measure's chart for an update: each authority's figures from ``since`` (the
+    plan's start, or the period's if earlier) to the period's end, as ``shown`` (the
+    audience's figures, to the end) holds them; None when none of them may be shown.
+    ``places``: the plan's authorities, in the order that gives each its colour.
+
+    Localities are left out (one line per authority), and so is Scotland: a comparator on
+    another scale would flatten the authorities' lines; the words give its figures."""
+    places: dict[str, dict[str, Any]] = {}  # authority -> period_to -> shown figure
+    comparator = False
+    for s in shown:
+        f = s.figure
+        if f.authority == COMPARATOR:
+            comparator = comparator or f.period_to >= start
+        elif not f.locality and f.period_to >= since:
+            places.setdefault(f.authority, {})[f.period_to] = s  # one point a date
+    series = {a: [(day, s.value) for day, s in sorted(p.items())] for a, p in places.items()}
+    values = [v for points in series.values() for _, v in points]
+    if not any(v is not None for v in values):
+        return None
+    days = sorted({day for p in places.values() for day in p})
+    said = " ".join(
+        f"{place}: {', '.join(f'{s.words} on {long_date(day)}' for day, s in sorted(p.items()))}."
+        for place, p in sorted(places.items())
+    )
+    alt = (
+        f"Line chart: {measure.name}, {long_date(days[0])} to {long_date(days[-1])}, one line "
+        f"per authority. {said}"
+    )
+    return FiguresChart(measure.code, measure.name, measure.unit, series, days[0], days[-1],
+                        alt, withheld=None in values, comparator_left_out=comparator,
+                        places=places)  # fmt: skip
 
 
 def plans_title(plans: PlanSet, plan: Plan, first_day: str) -> str:

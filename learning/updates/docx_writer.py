@@ -12,6 +12,7 @@ from __future__ import annotations
 import io
 from collections.abc import Sequence
 from functools import lru_cache
+from pathlib import Path
 
 from docx import Document
 from docx.document import Document as DocumentObject
@@ -376,7 +377,8 @@ def _chart(doc: DocumentObject, summary: Summary) -> None:
         return
     from learning.charts import evidence_bars_png
 
-    png = evidence_bars_png(summary.chart, CURRENT_COLOUR, PREVIOUS_COLOUR)
+    cache = Path(summary.chart_cache) if summary.chart_cache else None
+    png = evidence_bars_png(summary.chart, CURRENT_COLOUR, PREVIOUS_COLOUR, cache)
     doc.add_picture(io.BytesIO(png), width=Inches(5.2))
     doc.paragraphs[-1].alignment = WD_ALIGN_PARAGRAPH.CENTER
     doc.paragraphs[-1].paragraph_format.keep_with_next = True
@@ -427,9 +429,33 @@ def _indicator(doc: DocumentObject, summary: Summary, i: IndicatorSummary) -> No
     _rating(doc, i)
     if i.figures:  # one paragraph: the update stays a few pages
         _paragraph(doc, clean(". ".join(i.figures)) + ".", "Figures: ")
+    if i.charts:
+        _figures_charts(doc, summary, i)
     for q in i.quotes:
         where = f"{q.locality}, " if q.locality else ""
         _paragraph(doc, f"“{q.text}” — {where}{_date(q.date)}", style="Quote")
+
+
+# Two charts of figures side by side in the text width (174 mm), with room for the space
+# between them and for the few millimetres LibreOffice keeps either side of a picture.
+FIGURES_CHART_WIDTH = Mm(76)
+
+
+def _figures_charts(doc: DocumentObject, summary: Summary, i: IndicatorSummary) -> None:
+    """An indicator's charts of figures, two to a line, each with its figures in words as
+    its alternative text, and one caption under them."""
+    from learning.charts import update_chart
+
+    cache = Path(summary.chart_cache) if summary.chart_cache else None
+    para = doc.add_paragraph()
+    para.paragraph_format.keep_with_next = True  # with its caption
+    for n, chart in enumerate(i.charts):
+        if n:
+            para.add_run(" ")
+        png = update_chart(cache, chart.title, chart.unit, chart.series, "png", chart.places)
+        picture = para.add_run().add_picture(io.BytesIO(png), width=FIGURES_CHART_WIDTH)
+        set_picture_alt_text(picture, clean(chart.alt), title=clean(chart.title))
+    _paragraph(doc, say.figures_caption(i), style="Caption")
 
 
 def _stories(doc: DocumentObject, summary: Summary, objective: ObjectiveSummary) -> None:

@@ -2,7 +2,8 @@
 
 from __future__ import annotations
 
-from functools import lru_cache
+import base64
+from functools import lru_cache, partial
 from pathlib import Path
 
 from jinja2 import Environment, FileSystemLoader, StrictUndefined, select_autoescape
@@ -10,6 +11,7 @@ from jinja2 import Environment, FileSystemLoader, StrictUndefined, select_autoes
 from . import sentences, wording
 from .chart import CURRENT_COLOUR, PREVIOUS_COLOUR, layout
 from .intro import as_markdown
+from .sections import FiguresChart
 from .summary import Summary
 
 TEMPLATES = Path(__file__).resolve().parents[2] / "templates"
@@ -71,4 +73,17 @@ def render_markdown(summary: Summary) -> str:
 def render_html(summary: Summary) -> str:
     """The learning update as one standalone HTML page, fit to print."""
     chart = layout(summary.chart) if summary.chart else None
-    return environment().get_template(HTML_TEMPLATE).render(context(summary), chart=chart)
+    cache = Path(summary.chart_cache) if summary.chart_cache else None
+    return (
+        environment()
+        .get_template(HTML_TEMPLATE)
+        .render(context(summary), chart=chart, figures_chart=partial(figures_chart_uri, cache))
+    )
+
+
+def figures_chart_uri(cache: Path | None, chart: FiguresChart) -> str:
+    """A chart of figures as a ``data:`` address: the standalone page loads nothing."""
+    from learning.charts import update_chart
+
+    svg = update_chart(cache, chart.title, chart.unit, chart.series, "svg", chart.places)
+    return "data:image/svg+xml;base64," + base64.b64encode(svg).decode("ascii")

@@ -50,6 +50,24 @@ class Story:
     indicators: tuple[str, ...] = ()  # the objective's indicators the story speaks to
 
 
+@dataclass(frozen=True)
+class FiguresChart:
+    """A plan measure's figures over the plan so far, one line per authority, as the
+    audience may see them: a withheld value is None (a gap, never drawn); ``alt`` states
+    the figures in words, withheld ones as "fewer than N" or "not shown"."""
+
+    measure: str
+    title: str
+    unit: str
+    series: dict[str, list[tuple[str, float | None]]]  # authority -> [(period_to, value)]
+    first: str  # the dates of the first and last figure drawn
+    last: str
+    alt: str
+    withheld: bool = False  # some value is a gap
+    comparator_left_out: bool = False  # Scotland is in the words, on another scale
+    places: tuple[str, ...] = ()  # the plan's authorities: each its colour in every chart
+
+
 @dataclass
 class IndicatorSummary:
     """One indicator: how much evidence, the change, the words, the rating."""
@@ -67,6 +85,8 @@ class IndicatorSummary:
     figures_trend: str | None = None
     # Each measure's figures for the period, in words (latest, change, since the plan began).
     figures: list[str] = field(default_factory=list)
+    # ... and as charts, one per measure in ``figures`` (Word and HTML draw them).
+    charts: list[FiguresChart] = field(default_factory=list)
 
     @property
     def change(self) -> int:

@@ -200,6 +200,24 @@ def figures_cell(i: IndicatorSummary) -> str:
     return i.figures_trend or NO_FIGURES
 
 
+def figures_caption(i: IndicatorSummary) -> str:
+    """What an indicator's charts of figures show, and what they leave out."""
+    first = min(c.first for c in i.charts)
+    last = max(c.last for c in i.charts)
+    text = (
+        f"Each authority's figures from {long_date(first)} to {long_date(last)}, over the "
+        "plan so far."
+    )
+    if any(c.withheld for c in i.charts):
+        text += (
+            " A gap is a figure not shown outside the team: a small count, or one that would "
+            "give a small count away."
+        )
+    if any(c.comparator_left_out for c in i.charts):
+        text += " Scotland's figures, on another scale, are in the words above, not drawn."
+    return text
+
+
 def featured_rule(summary: Summary) -> str:
     """How the featured stories were chosen."""
     if summary.featured:

@@ -102,6 +102,9 @@ class Summary:
     annex: bool = True
     prepared_by: str = ""
     prepared_on: str = ""  # ISO date the document was made ("" when not known)
+    # Where the figures' charts are kept once drawn (the data dir's cache folder; "": a
+    # private temporary folder): not what the update says, so not compared.
+    chart_cache: str = field(default="", compare=False)
 
     @property
     def intro_blocks(self) -> list[Block]:
