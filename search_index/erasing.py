@@ -33,6 +33,7 @@ from .whoosh_private import (
     new_segment_files,
     raw_term_table,
     read_term_postings,
+    stored_copier,
 )
 
 SCORED = ("title", "body")
@@ -203,27 +204,39 @@ def _without_holes(found: array, bases: array, holes: list[int]) -> array:
 
 def _copy_per_doc(pdw, schema, reader, doccount: int, holes: set[int]) -> None:
     """Stored fields, lengths, vectors and columns of every document at its own number,
-    deleted or not; a hole gets nothing (no stored fields, lengths or column values)."""
+    deleted or not; a hole gets nothing (no stored fields, lengths or column values).
+    Stored fields are copied as the compressed bytes they are where Whoosh allows."""
     fieldnames = set(schema.names())
     cols = {}
     for fieldname in fieldnames:
         coltype = schema[fieldname].column_type
         if coltype and reader.has_column(fieldname):
             cols[fieldname] = reader.column_reader(fieldname, coltype, translate=False)
-    lengths = {name: length_getter(reader, name) for name in fieldnames}
+    copy_stored = stored_copier(reader, pdw)
+    lengths = {name: length_getter(reader, name) for name in fieldnames if schema[name].scorable}
+    vectors = [name for name in fieldnames if schema[name].vector]
     for docnum in range(doccount):
         pdw.start_doc(docnum)
         if docnum not in holes:
-            stored = reader.stored_fields(docnum)  # deleted ones too: their postings stay
-            for fieldname in fieldnames | {s for s in stored if s in schema}:
-                fieldobj = schema[fieldname]
-                length = lengths.get(fieldname)
-                if length is None:
-                    length = lengths[fieldname] = length_getter(reader, fieldname)
-                pdw.add_field(fieldname, fieldobj, stored.get(fieldname), length(docnum))
-                if fieldobj.vector and reader.has_vector(docnum, fieldname):
+            if copy_stored is not None:
+                for fieldname, length in lengths.items():
+                    pdw.add_field(fieldname, schema[fieldname], None, length(docnum))
+                copy_stored(docnum)
+            else:
+                stored = reader.stored_fields(docnum)  # deleted ones too: their postings stay
+                for fieldname in fieldnames | {s for s in stored if s in schema}:
+                    length = lengths.get(fieldname)
+                    pdw.add_field(
+                        fieldname,
+                        schema[fieldname],
+                        stored.get(fieldname),
+                        length(docnum) if length else 0,
+                    )
+            for fieldname in vectors:
+                if reader.has_vector(docnum, fieldname):
+                    fieldobj = schema[fieldname]
                     v = reader.vector(docnum, fieldname, fieldobj.vector)
                     pdw.add_vector_matcher(fieldname, fieldobj, v)
-                if fieldname in cols:
-                    pdw.add_column_value(fieldname, fieldobj.column_type, cols[fieldname][docnum])
+            for fieldname, column in cols.items():
+                pdw.add_column_value(fieldname, schema[fieldname].column_type, column[docnum])
         pdw.finish_doc()

@@ -408,8 +408,13 @@ class SearchIndex:
                 raise IndexBusy(f"the search index at {self.path} is locked by another writer")
             keys = [record_id.encode("utf-8") for record_id in record_ids]
             holding = self._holding(writer, keys)
-            for record_id in record_ids:
-                writer.delete_by_term("id", record_id)
+            docnums = self._docnums(writer, list(record_ids))
+            if docnums is None:  # the open searcher is not on the writer's commit
+                for record_id in record_ids:
+                    writer.delete_by_term("id", record_id)
+            else:
+                for docnum in docnums:
+                    writer.delete_document(docnum)
             writer.commit(mergetype=merging.rewriting(holding, keys))
 
     def _holding(self, writer, keys: list[bytes]) -> set[str]:

@@ -22,6 +22,7 @@ from __future__ import annotations
 
 from array import array
 
+from whoosh import columns
 from whoosh.codec import whoosh3
 from whoosh.formats import _INT_SIZE, loads
 from whoosh.index import FileIndex
@@ -54,6 +55,8 @@ RELIED_ON: dict[str, tuple[str, ...]] = {
     "W3FieldWriter": ("_postwriter", "_postfile", "_tindex", "_fieldid"),
     "W3TermsReader": ("_tindex", "_postfile", "_keydecoder"),
     "W3TermInfo": ("_struct",),
+    "W3PerDocWriter": ("_colwriters",),
+    "WrappedColumnWriter": ("_child",),
     "whoosh.system": ("_LONG_SIZE",),
     "W3PostingsWriter": (
         "_blocklimit",
@@ -257,6 +260,31 @@ def _term_blocks(reader, fieldname: str, tbytes: bytes):
         m._next_block()
 
 
+def stored_copier(reader, pdw):
+    """A function copying a document's stored fields from ``reader``'s segment to the
+    per-document writer ``pdw`` (between ``start_doc`` and ``finish_doc``, with no stored
+    value given to ``add_field``) as the compressed bytes they are, or None (the caller then
+    copies them through ``stored_fields``)."""
+    perdoc = getattr(reader, "_perdoc", None)
+    writers = getattr(pdw, "_colwriters", None)
+    if perdoc is None or not writers or "_stored" not in writers:
+        return None
+    target = getattr(writers["_stored"], "_child", None)
+    if not isinstance(target, columns.CompressedBytesColumn.Writer) or not perdoc.has_column(
+        "_stored"
+    ):
+        return None
+    source = perdoc.column_reader("_stored", columns.VarBytesColumn())  # the raw bytes
+    add = columns.VarBytesColumn.Writer.add
+
+    def copy(docnum: int) -> None:
+        value = source[docnum]
+        if value:
+            add(target, docnum, value)
+
+    return copy
+
+
 class SegmentFiles:
     """A new segment's per-document and field writers from the writer's codec (the codec
     interface), for a segment written beside the writer's own (:mod:`.erasing`)."""
@@ -424,4 +452,6 @@ OWNERS = {
     "W3PostingsWriter": whoosh3.W3PostingsWriter,
     "W3TermsReader": whoosh3.W3TermsReader,
     "W3TermInfo": whoosh3.W3TermInfo,
+    "W3PerDocWriter": whoosh3.W3PerDocWriter,
+    "WrappedColumnWriter": columns.WrappedColumnWriter,
 }

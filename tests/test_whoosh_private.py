@@ -128,6 +128,8 @@ def test_every_private_name_relied_on_exists_in_the_installed_whoosh(rebuilt, mo
             "W3LeafMatcher": matcher,
             "storage": reader._storage,
             "FcntlLock": writer.writelock,
+            "W3PerDocWriter": writer.perdocwriter,
+            "WrappedColumnWriter": writer.perdocwriter._colwriters["_stored"],
         }
         for owner, names in whoosh_private.RELIED_ON.items():
             if owner in (
