@@ -29,6 +29,7 @@ from . import postings
 from .whoosh_private import (
     bulk_writer,
     copy_term,
+    copy_term_without,
     length_getter,
     new_segment_files,
     raw_term_table,
@@ -107,6 +108,7 @@ def _write(writer, segment, reader, side, table, erased: list[int]):
     cursor = None
     pending = None
     lo, hi = erased[0], erased[-1]
+    gone = set(erased)
     for fieldname, tbytes, minid, maxid, value in table:
         if fieldname not in schema:
             continue
@@ -144,6 +146,9 @@ def _write(writer, segment, reader, side, table, erased: list[int]):
             touched = spans
         if not touched:
             copy_term(fw, reader, tbytes, value)
+            continue
+        done = copy_term_without(fw, reader, fieldname, tbytes, value, gone, lens.get(fieldname))
+        if done is not None:
             continue
         docs, weights, values = read_term_postings(reader, fieldname, tbytes)
         keep = [i for i, d in enumerate(docs) if d not in hole_set]

@@ -20,7 +20,13 @@ documented extension points and are used where they are needed.
 
 from __future__ import annotations
 
+import bisect
+import io
+import pickle
+import struct
+import zlib
 from array import array
+from pickle import dumps
 
 from whoosh import columns
 from whoosh.codec import whoosh3
@@ -29,6 +35,8 @@ from whoosh.index import FileIndex
 from whoosh.reading import SegmentReader
 from whoosh.system import _LONG_SIZE, pack_int, pack_long, pack_ushort, unpack_int, unpack_long
 from whoosh.util.filelock import FcntlLock
+from whoosh.util.numeric import length_to_byte
+from whoosh.util.numlists import delta_decode, delta_encode
 from whoosh.writing import SegmentWriter
 
 # The private names relied on, by owner (checked by tests/test_whoosh_private.py).
@@ -55,6 +63,7 @@ RELIED_ON: dict[str, tuple[str, ...]] = {
     "W3FieldWriter": ("_postwriter", "_postfile", "_tindex", "_fieldid"),
     "W3TermsReader": ("_tindex", "_postfile", "_keydecoder"),
     "W3TermInfo": ("_struct",),
+    "whoosh.codec.whoosh3": ("WHOOSH3_HEADER_MAGIC", "COMPRESSION_MIN_SIZE"),
     "W3PerDocWriter": ("_colwriters",),
     "WrappedColumnWriter": ("_child",),
     "whoosh.system": ("_LONG_SIZE",),
@@ -230,6 +239,138 @@ def copy_term(fw, reader, tbytes: bytes, raw: bytes) -> None:
     fw._tindex.add(
         key, raw[:size] + pack_long(start) + pack_int(length) + raw[size + _LONG_SIZE + _INT_SIZE :]
     )
+
+
+_BLOCK_LENGTH = struct.Struct("!i")
+
+
+def copy_term_without(fw, reader, fieldname: str, tbytes: bytes, raw: bytes, gone, lens):
+    """Write one term without the documents in the set ``gone``: its posting blocks that hold
+    none of them copied as bytes, the one or two that do decoded and written again without
+    them (the block format ``W3PostingsWriter._write_block`` writes), the term info's
+    statistics made from the blocks'. ``lens``: each document's field length (scored fields)
+    or None. Returns False if no posting is left (nothing written), None if the term is not
+    in the form this reads (the caller then writes it through Whoosh's writer)."""
+    size = whoosh3.W3TermInfo._struct.size
+    if raw[0]:
+        return None
+    info = whoosh3.W3TermInfo._struct.unpack_from(raw)
+    (offset,) = unpack_long(raw[size : size + _LONG_SIZE])
+    (length,) = unpack_int(raw[size + _LONG_SIZE : size + _LONG_SIZE + _INT_SIZE])
+    data = reader._terms._postfile.get(offset, length)
+    magic = whoosh3.WHOOSH3_HEADER_MAGIC
+    if data[: len(magic)] != magic:
+        return None
+    fixed = reader.schema[fieldname].format.fixed_value_size()
+    ordered = sorted(gone)
+    out = []  # (block body bytes, info tuple, first id or None if unchanged)
+    pos, previous, removed_df, removed_weight = len(magic), -1, 0, 0.0
+    first_changed = False
+    while pos < len(data):
+        (blen,) = _BLOCK_LENGTH.unpack_from(data, pos)
+        last = blen < 0
+        body = data[pos + _INT_SIZE : pos + _INT_SIZE + abs(blen)]
+        handle = io.BytesIO(body)
+        block = pickle.load(handle)
+        start = handle.tell()
+        top = block[1]
+        i = bisect.bisect_right(ordered, previous)
+        holds = i < len(ordered) and ordered[i] <= top
+        if not holds:
+            out.append((body, block))
+        else:
+            payload = body[start:]
+            if block[3]:
+                payload = zlib.decompress(payload)
+            ids, weights, values = loads(payload)
+            ids = list(delta_decode(ids))
+            n = len(ids)
+            if weights is None:
+                weights = [1.0] * n
+            elif isinstance(weights, float):
+                weights = [weights] * n
+            if fixed is None or fixed < 0:
+                values = list(values)
+            elif fixed == 0:
+                values = None
+            else:
+                values = [values[k : k + fixed] for k in range(0, len(values), fixed)]
+            keep = [k for k in range(n) if ids[k] not in gone]
+            removed_df += n - len(keep)
+            removed_weight += sum(weights[k] for k in range(n) if ids[k] in gone)
+            if not out:
+                first_changed = True
+            if keep:
+                out.append(_encode_block(ids, weights, values, keep, block, fixed, lens))
+        previous = top
+        pos += _INT_SIZE + abs(blen)
+        if last:
+            break
+    if not out:
+        return False
+    written = bytearray(magic)
+    for k, (body, _) in enumerate(out):
+        n = len(body)
+        written += _BLOCK_LENGTH.pack(-n if k == len(out) - 1 else n)
+        written += body
+    minid = info[6]
+    if first_changed:
+        body, block = out[0]
+        handle = io.BytesIO(body)
+        pickle.load(handle)
+        payload = body[handle.tell() :]
+        if block[3]:
+            payload = zlib.decompress(payload)
+        minid = next(iter(delta_decode(loads(payload)[0])))
+    blocks = [block for _, block in out]
+    stats = whoosh3.W3TermInfo._struct.pack(
+        0,
+        info[1] - removed_weight,
+        info[2] - removed_df,
+        min(b[4] for b in blocks),
+        max(b[5] for b in blocks),
+        max(b[2] for b in blocks),
+        minid,
+        blocks[-1][1],
+    )
+    start = fw._postfile.tell()
+    fw._postfile.write(bytes(written))
+    key = pack_ushort(fw._fieldid) + tbytes
+    fw._tindex.add(key, stats + pack_long(start) + pack_int(len(written)))
+    return True
+
+
+def _encode_block(ids, weights, values, keep, block, fixed, lens):
+    """One posting block of the kept postings, as ``W3PostingsWriter._write_block`` makes it."""
+    ids = [ids[k] for k in keep]
+    weights = [weights[k] for k in keep]
+    if all(w == 1.0 for w in weights):
+        mini_weights = None
+    elif all(w == weights[0] for w in weights):
+        mini_weights = weights[0]
+    else:
+        mini_weights = tuple(array("f", weights))
+    if fixed is None or fixed < 0:
+        mini_values = tuple(values[k] for k in keep)
+    elif fixed == 0:
+        mini_values = None
+    else:
+        mini_values = b"".join(values[k] for k in keep)
+    payload = dumps((tuple(delta_encode(ids)), mini_weights, mini_values), 2)
+    comp = block[3]
+    if len(payload) < whoosh3.COMPRESSION_MIN_SIZE:
+        comp = 0
+    if comp:
+        payload = zlib.compress(payload, comp)
+    if lens is not None:
+        sizes = [x for x in map(lens.__getitem__, ids) if x]
+        minlength = length_to_byte(min(sizes)) if sizes else 0
+        maxlength = length_to_byte(max(sizes)) if sizes else 0
+    else:
+        minlength, maxlength = block[4], block[5]
+    maxweight = max(array("f", weights))
+    info = (len(ids), ids[-1], maxweight, comp, minlength, maxlength)
+    return dumps(info, 2) + payload, info
 
 
 def read_term_postings(reader, fieldname: str, tbytes: bytes) -> tuple[list, list, list]:

@@ -354,3 +354,35 @@ def _same_answers(a_idx, b_idx, scores: bool) -> None:
             else:
                 assert {h.id for h in a.hits} == {h.id for h in b.hits}, query
             assert a.total == b.total and a.facets == b.facets, query
+
+
+def test_an_erasure_in_place_keeps_term_statistics_as_a_compaction_would(tmp_path, monkeypatch):
+    """Document frequency, total weight, the highest weight and the shortest and longest
+    field length of every term: the same whether the segment was rewritten in place (blocks
+    copied or written again) or compacted through Whoosh's writer."""
+    bigger = [
+        make(f"B{n}", f"Family support worker {n} came to school. " * (1 + n % 5))
+        for n in range(300)
+    ]
+    found = {}
+    for way in ("in place", "compacted"):
+        if way == "compacted":
+            monkeypatch.setattr(erasing, "rewrite", lambda writer, segment, keys: None)
+        path = tmp_path / way
+        with SearchIndex(path) as idx:
+            idx.rebuild(iter([*CORPUS, *bigger]))
+            idx.purge("B0", "B150", "B299", "P3")
+        ix = whoosh_index.open_dir(str(_folder(path)))
+        with ix.reader() as reader:
+            found[way] = {}
+            for fieldname, tbytes in reader.all_terms():
+                info = reader.term_info(fieldname, tbytes)
+                found[way][(fieldname, tbytes)] = (
+                    info.doc_frequency(),
+                    round(info.weight(), 2),
+                    info.max_weight(),
+                    info.min_length(),
+                    info.max_length(),
+                )
+        ix.close()
+    assert found["in place"] == found["compacted"]
