@@ -1,6 +1,6 @@
 """Erasure end to end on a big data dir: a record cited by a saved update and a rating.
 
-    python bench/erasure.py --data-dir /tmp/wm2u-scale-…/instance --out bench/results/erasure-100k.json
+    python bench/erasure.py --data-dir DATA_DIR --out bench/results/erasure-100k.json
 
 Uses a data dir made by ``bench/scale.py`` (records in the database, the index built).
 Saves an external learning update of one quarter (it cites that quarter's shareable
