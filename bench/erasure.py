@@ -3,7 +3,7 @@
     python bench/erasure.py --data-dir DATA_DIR --out bench/results/erasure-100k.json
 
 Uses a data dir made by ``bench/scale.py`` (records in the database, the index built).
-Saves an external learning update of one quarter (it cites that quarter's shareable
+Saves an external learning update of one week (it cites that week's shareable
 records), links a progress rating to records it cites, then erases cited records one at a
 time, as the admin's request does (``Evidence.purge``: database, the citing update made
 again from its other sources, the rating scrubbed, the index segments holding the record
@@ -33,7 +33,7 @@ from learning.web import documents  # noqa: E402
 
 
 def _save_update(ev: Evidence) -> tuple[str, list[str]]:
-    summary = documents.generate(ev, "2025-04-01", "2025-06-30", EXTERNAL, prepared_by="bench")
+    summary = documents.generate(ev, "2025-06-02", "2025-06-08", EXTERNAL, prepared_by="bench")
     record = ev.create(summary_to_record_data(summary, "bench"), "bench")
     ev.sync_index(wait=30.0)
     return record.id, list(record.fields.get("cites") or [])
@@ -46,8 +46,8 @@ def _rate(ev: Evidence, cites: list[str]) -> None:
         ev.framework,
         first.indicators[0],
         {
-            "period_from": "2025-04-01",
-            "period_to": "2025-06-30",
+            "period_from": "2025-06-02",
+            "period_to": "2025-06-08",
             "progress": "developing",
             "confidence": "medium",
             "rationale": "Families told us so in the café conversations.",

@@ -2,7 +2,8 @@
 
     python bench/figures.py --records 100000 --figures 20000 --out bench/results/figures-100k.json
 
-Builds a data dir of ``--records`` demo records (as bench/pages.py does) and ``--figures``
+Builds a data dir of ``--records`` demo records (as bench/pages.py does; or adds to the one
+``--data-dir`` names) and ``--figures``
 figures imported through `wm2u figures import` (timed, with 10,000 rows timed on their own),
 then serves it with the real server and times /measures, /measures/children_on_cpr, an
 indicator page with measures (SO3.2), the dashboard and /api/figures as an editor and a
@@ -61,6 +62,13 @@ def write_figures(path: Path, count: int, start: dt.date = dt.date(2020, 1, 31))
     return written
 
 
+def _count(data_dir: Path) -> int:
+    from learning.services import Evidence
+
+    with Evidence(data_dir) as ev:
+        return ev.store.conn.execute("SELECT count(*) FROM records").fetchone()[0]
+
+
 def timed(*command: str) -> float:
     started = time.perf_counter()
     subprocess.run(command, cwd=ROOT, check=True, stdout=subprocess.DEVNULL,
@@ -74,11 +82,20 @@ def main() -> None:
     parser.add_argument("--figures", type=int, default=20_000)
     parser.add_argument("--requests", type=int, default=30)
     parser.add_argument("--out", type=Path)
+    parser.add_argument(
+        "--data-dir",
+        type=Path,
+        help="a data dir bench/scale.py made (users editor and viewer) to add the figures to, "
+        "instead of building one of --records records",
+    )
     args = parser.parse_args()
     work = Path(tempfile.mkdtemp(prefix="wm2u-figures-"))
-    data_dir = work / "instance"
+    data_dir = args.data_dir or work / "instance"
     try:
-        pages.build(data_dir, args.records)
+        if args.data_dir is None:
+            pages.build(data_dir, args.records)
+        else:
+            args.records = _count(data_dir)
         wm2u = [sys.executable, "-m", "learning", "--data-dir", str(data_dir)]
         ten = work / "ten-thousand.csv"
         write_figures(ten, 10_000, dt.date(1990, 1, 31))

@@ -12,7 +12,7 @@ from dataclasses import replace
 from typing import Any
 
 from .model import Record
-from .names import replace_names
+from .names import may_hold, replace_names
 
 INTERNAL = "internal"
 EXTERNAL = "external"
@@ -63,9 +63,24 @@ def _redact_value(value: Any, people: list[str]) -> Any:
     return value
 
 
+def _texts(value: Any, into: list[str]) -> list[str]:
+    if isinstance(value, str):
+        into.append(value)
+    elif isinstance(value, list):
+        for v in value:
+            _texts(v, into)
+    elif isinstance(value, dict):
+        for v in value.values():
+            _texts(v, into)
+    return into
+
+
 def redact(record: Record) -> Record:
     """A copy of the record with every name in ``people`` replaced, and no people list."""
     people = record.people
+    texts = [record.title, record.body, *record.quotes, *record.tags, record.author]
+    if not may_hold(_texts(record.fields, texts), people):
+        return replace(record, people=[])  # no name of theirs is written anywhere in it
     return replace(
         record,
         title=redact_text(record.title, people),

@@ -10,6 +10,7 @@ import sqlite3
 from collections.abc import Collection
 from typing import Any
 
+from . import tally
 from .figures import Figure
 
 SOURCE = "Counted from the WM2U records"
@@ -24,10 +25,77 @@ def derived_figures(
     locality: str | None = None,
     date_from: str | None = None,
     date_to: str | None = None,
+    use_tally: bool = True,
 ) -> list[Figure]:
     """Quarterly figures of a derived ``measure`` (its ``derivation`` says what to count):
-    each locality's, and each authority's (its localities and records with no locality)."""
+    each locality's, and each authority's (its localities and records with no locality).
+    Read from the derived tally where it sums the field (``use_tally=False``: from the
+    records, as the tests compare)."""
     how = measure.derivation
+    if use_tally and (how.field is None or how.field in tally.SUMMED):
+        rows = _from_tally(conn, how, consents, authority, date_from, date_to)
+    else:
+        rows = _from_records(conn, how, consents, authority, date_from, date_to)
+    totals: dict[tuple[str, str, int], float] = {}
+    cells: list[tuple[str, str, str, int, float]] = []
+    for auth, loc, year, quarter, amount in rows:
+        amount = float(amount or 0)
+        key = (auth, year, int(quarter))
+        totals[key] = totals.get(key, 0.0) + amount
+        if loc:
+            cells.append((auth, loc, year, int(quarter), amount))
+    cells += [(auth, "", year, quarter, amount) for (auth, year, quarter), amount in totals.items()]
+    out = []
+    for auth, loc, year, quarter, amount in sorted(cells):
+        start = f"{year}-{(quarter - 1) * 3 + 1:02d}-01"
+        end = f"{year}-{_QUARTER_END[quarter]}"
+        if locality and loc != locality:
+            continue
+        if (date_from and end < date_from) or (date_to and start > date_to):
+            continue
+        out.append(Figure(measure.code, auth, loc, start, end, amount, SOURCE, "", 1, derived=True))
+    return out
+
+
+def _first_month(date_from: str) -> str:
+    """The first month of ``date_from``'s quarter (whole quarters are counted)."""
+    return f"{date_from[:5]}{(int(date_from[5:7]) - 1) // 3 * 3 + 1:02d}"
+
+
+def _last_day(date_to: str) -> str:
+    return f"{date_to[:4]}-{_QUARTER_END[(int(date_to[5:7]) + 2) // 3]}"
+
+
+def _from_tally(conn, how, consents, authority, date_from, date_to) -> list[tuple]:
+    """(authority, locality, year, quarter, amount) from the derived tally (kept by
+    triggers: see tally.py), the same as :func:`_from_records` counts."""
+    if how.balanced:
+        value, live = "sum(balanced)", "balanced > 0"
+    elif how.field is None:
+        value, live = "sum(n)", "n > 0"
+    else:
+        value, live = f"sum({how.field}) / 100.0", "n > 0"
+    sql = (
+        f"SELECT authority, locality, substr(month, 1, 4), "
+        f"(CAST(substr(month, 6, 2) AS INTEGER) + 2) / 3, {value} FROM derived_tally "
+        f"WHERE {live} AND type = ? AND consent IN ({', '.join('?' * len(consents))}) "
+        "AND authority != ''"
+    )
+    params: list[Any] = [how.record_type, *consents]
+    if authority:
+        sql += " AND authority = ?"
+        params.append(authority)
+    if date_from:
+        sql += " AND month >= ?"
+        params.append(_first_month(date_from))
+    if date_to:
+        sql += " AND month <= ?"
+        params.append(_last_day(date_to)[:7])
+    return conn.execute(sql + " GROUP BY 1, 2, 3, 4", params).fetchall()
+
+
+def _from_records(conn, how, consents, authority, date_from, date_to) -> list[tuple]:
+    """The same rows counted from the records themselves (a field the tally does not sum)."""
     value = "count(*)" if how.field is None else "sum(json_extract(fields, ?))"
     params: list[Any] = [] if how.field is None else [f"$.{how.field}"]
     sql = (
@@ -47,27 +115,8 @@ def derived_figures(
         params.append(authority)
     if date_from:  # whole quarters: from the first day of date_from's quarter
         sql += " AND date >= ?"
-        params.append(f"{date_from[:5]}{(int(date_from[5:7]) - 1) // 3 * 3 + 1:02d}-01")
+        params.append(_first_month(date_from) + "-01")
     if date_to:
         sql += " AND date <= ?"
-        params.append(f"{date_to[:4]}-{_QUARTER_END[(int(date_to[5:7]) + 2) // 3]}")
-    sql += " GROUP BY 1, 2, 3, 4"
-    totals: dict[tuple[str, str, int], float] = {}
-    cells: list[tuple[str, str, str, int, float]] = []
-    for auth, loc, year, quarter, amount in conn.execute(sql, params).fetchall():
-        amount = float(amount or 0)
-        key = (auth, year, int(quarter))
-        totals[key] = totals.get(key, 0.0) + amount
-        if loc:
-            cells.append((auth, loc, year, int(quarter), amount))
-    cells += [(auth, "", year, quarter, amount) for (auth, year, quarter), amount in totals.items()]
-    out = []
-    for auth, loc, year, quarter, amount in sorted(cells):
-        start = f"{year}-{(quarter - 1) * 3 + 1:02d}-01"
-        end = f"{year}-{_QUARTER_END[quarter]}"
-        if locality and loc != locality:
-            continue
-        if (date_from and end < date_from) or (date_to and start > date_to):
-            continue
-        out.append(Figure(measure.code, auth, loc, start, end, amount, SOURCE, "", 1, derived=True))
-    return out
+        params.append(_last_day(date_to))
+    return conn.execute(sql + " GROUP BY 1, 2, 3, 4", params).fetchall()

@@ -86,18 +86,14 @@ class _Names:
         wholes: dict[tuple[str, ...], int] = {}
         parts: dict[str, int] = {}
         for i, person in enumerate(people):
-            person = html.unescape(str(person))
-            words = _folded_words(person)
+            words, also, long_words = _person(str(person))
             if not words:
                 continue
             wholes.setdefault(words, i)
-            # A part written with an apostrophe or hyphen (O'Brien, Mary-Jane) is a whole too.
-            for part in person.split():
-                if len(folded := _folded_words(part)) > 1:
-                    wholes.setdefault(folded, i)
-            for word in words:
-                if len(word) >= MIN_PART:
-                    parts.setdefault(word, i)
+            for folded in also:
+                wholes.setdefault(folded, i)
+            for word in long_words:
+                parts.setdefault(word, i)
         single = {(w,): i for w, i in parts.items()}
         ordered = {**{k: v for k, v in wholes.items() if len(k) > 1}, **single}
         # Longest first, so that a whole name wins over its parts.
@@ -118,6 +114,16 @@ class _Names:
 
 def _folded_words(text: str) -> tuple[str, ...]:
     return tuple(w for w in (fold(m) for m in _WORD.findall(text)) if w)
+
+
+@lru_cache(maxsize=65536)
+def _person(person: str) -> tuple[tuple[str, ...], tuple[tuple[str, ...], ...], tuple[str, ...]]:
+    """One person's name folded into words; the parts written with an apostrophe or hyphen
+    (O'Brien, Mary-Jane), which are wholes too; and the words long enough to match alone."""
+    person = html.unescape(person)
+    words = _folded_words(person)
+    also = tuple(f for part in person.split() if len(f := _folded_words(part)) > 1)
+    return words, also, tuple(w for w in words if len(w) >= MIN_PART)
 
 
 @lru_cache(maxsize=16384)
@@ -150,6 +156,14 @@ def _match(
         if got != wanted:
             return None
     return j
+
+
+def may_hold(texts: Sequence[str], people: Sequence[str]) -> bool:
+    """False when no name of ``people`` can be written in any of ``texts`` (a cheap test
+    over them all at once; True means "look": :func:`find_names` decides)."""
+    if not people or not texts:
+        return False
+    return _names(tuple(people)).may_occur("\n".join(texts))
 
 
 def find_names(text: str, people: Sequence[str]) -> list[tuple[int, int, int]]:

@@ -236,3 +236,13 @@ def m010_figures(db: Database) -> None:
         "REFERENCES figures(id), revision INTEGER NOT NULL, value REAL NOT NULL, source TEXT, "
         "note TEXT, saved_at TEXT, saved_by TEXT, PRIMARY KEY (figure_id, revision))"
     )
+
+
+@migrations()
+def m011_derived_tally(db: Database) -> None:
+    # The derived measures' counts and sums per (type, consent, place, month), kept by
+    # triggers like the record tally (see tally.py): a page after a save no longer recounts
+    # them from every record.
+    from .tally import install
+
+    install(db.conn)

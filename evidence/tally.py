@@ -18,6 +18,39 @@ from typing import Any
 RECORD_KEY = "type, consent, authority, locality, month"
 INDICATOR_KEY = "code, type, consent, month"
 
+# The derived measures' sums (see derived.py), per record key: a field's total in hundredths
+# (integers, so adding and taking away never leaves a rounding residue), and the fund
+# decisions whose panel met the 50:50 minimum (families at least as many as practitioners).
+SUMMED = ("families", "practitioners", "participants", "amount_gbp")
+_BALANCED = (
+    "CAST(json_extract({row}.fields, '$.families_on_panel') AS REAL) >= "
+    "CAST(json_extract({row}.fields, '$.practitioners_on_panel') AS REAL)"
+)
+
+
+def _hundredths(row: str, field: str) -> str:
+    return (
+        f"CASE WHEN json_valid({row}.fields) THEN CAST(round(coalesce(CAST("
+        f"json_extract({row}.fields, '$.{field}') AS REAL), 0) * 100) AS INTEGER) ELSE 0 END"
+    )
+
+
+def _balanced(row: str) -> str:
+    return f"CASE WHEN json_valid({row}.fields) AND {_BALANCED.format(row=row)} THEN 1 ELSE 0 END"
+
+
+def _derived(row: str, delta: int) -> str:
+    """Add ``delta`` times ``row``'s counts and sums to the derived tally, if it is live."""
+    sums = ", ".join(f"{delta} * {_hundredths(row, f)}" for f in SUMMED)
+    updates = ", ".join(f"{f} = {f} + excluded.{f}" for f in (*SUMMED, "balanced"))
+    return (
+        f"INSERT INTO derived_tally ({RECORD_KEY}, n, {', '.join(SUMMED)}, balanced) "
+        f"SELECT {row}.type, {row}.consent, coalesce({row}.authority, ''), "
+        f"coalesce({row}.locality, ''), substr({row}.date, 1, 7), {delta}, {sums}, "
+        f"{delta} * {_balanced(row)} WHERE {row}.deleted_at IS NULL "
+        f"ON CONFLICT ({RECORD_KEY}) DO UPDATE SET n = n + excluded.n, {updates};"
+    )
+
 
 def _record(row: str, delta: int) -> str:
     """Add ``delta`` to the record tally of ``row`` (old or new) if that row is live."""
@@ -51,6 +84,12 @@ def _link(row: str, delta: int) -> str:
 
 COUNTED = "type, consent, authority, locality, date, deleted_at"
 TRIGGERS = {
+    "tally_derived_insert": f"AFTER INSERT ON records BEGIN {_derived('new', 1)} END",
+    "tally_derived_delete": f"AFTER DELETE ON records BEGIN {_derived('old', -1)} END",
+    "tally_derived_update": (
+        f"AFTER UPDATE OF {COUNTED}, fields ON records BEGIN "
+        f"{_derived('old', -1)} {_derived('new', 1)} END"
+    ),
     "tally_record_insert": f"AFTER INSERT ON records BEGIN {_record('new', 1)} END",
     # Purge deletes a record's links first; any left are counted out here.
     "tally_record_delete": (
@@ -72,6 +111,10 @@ TABLES = (
     f"CREATE TABLE IF NOT EXISTS indicator_tally (code TEXT NOT NULL, type TEXT NOT NULL, "
     f"consent TEXT NOT NULL, month TEXT NOT NULL, n INTEGER NOT NULL, "
     f"PRIMARY KEY ({INDICATOR_KEY}))",
+    f"CREATE TABLE IF NOT EXISTS derived_tally (type TEXT NOT NULL, consent TEXT NOT NULL, "
+    f"authority TEXT NOT NULL, locality TEXT NOT NULL, month TEXT NOT NULL, "
+    f"n INTEGER NOT NULL, {', '.join(f + ' INTEGER NOT NULL' for f in SUMMED)}, "
+    f"balanced INTEGER NOT NULL, PRIMARY KEY ({RECORD_KEY}))",
 )
 
 _FRESH = {
@@ -84,6 +127,13 @@ _FRESH = {
         "SELECT ri.code, r.type, r.consent, substr(r.date, 1, 7), count(*) "
         "FROM record_indicators ri JOIN records r ON r.id = ri.record_id "
         "WHERE r.deleted_at IS NULL GROUP BY 1, 2, 3, 4"
+    ),
+    "derived_tally": (
+        "SELECT r.type, r.consent, coalesce(r.authority, ''), coalesce(r.locality, ''), "
+        "substr(r.date, 1, 7), count(*), "
+        + ", ".join(f"sum({_hundredths('r', f)})" for f in SUMMED)
+        + f", sum({_balanced('r')}) FROM records r WHERE r.deleted_at IS NULL "
+        "GROUP BY 1, 2, 3, 4, 5"
     ),
 }
 

@@ -79,3 +79,27 @@ def test_erasure_keeps_the_names_a_live_record_also_holds() -> None:
     assert "Ailsa Pennycook" in names and "pennycook" in names
     assert "ailsa" not in names
     assert erasable(["Ailsa Pennycook"], ["Ailsa Pennycook"]) == []
+
+
+@pytest.mark.parametrize(("people", "written", "left"), SPELLINGS)
+def test_a_record_redacts_every_spelling_in_every_part_of_it(people, written, left) -> None:
+    """``redact`` first asks once whether a name may be written anywhere in the record (its
+    cheap test over all its texts at once); that must never let a spelling through."""
+    from evidence.consent import redact
+    from evidence.model import Record
+
+    plain = "nothing to see here"
+    for part in ("title", "quotes", "tags", "fields", "author"):
+        values = {
+            "title": written if part == "title" else plain,
+            "quotes": [plain, written] if part == "quotes" else [plain],
+            "tags": [written] if part == "tags" else [],
+            "fields": {"notes": {"words": [plain, written]}} if part == "fields" else {},
+            "author": written if part == "author" else "",
+        }
+        record = Record(id="R1", type="family_story", date="2025-01-01", consent="anonymised", indicators=["SO1.1"],
+                        people=people, **values)  # fmt: skip
+        shown = redact(record)
+        texts = [shown.title, *shown.quotes, *shown.tags, shown.author, repr(shown.fields)]
+        assert all(left not in t.casefold() for t in texts), part
+        assert shown.people == []

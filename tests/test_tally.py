@@ -9,10 +9,12 @@ from pathlib import Path
 import pytest
 
 from evidence import reading, tally
+from evidence.derived import derived_figures
 from evidence.model import ValidationError
 from evidence.store import RecordFilter, Store
 from evidence.validate import validate
 from learning import demo, framework
+from learning.measures import DERIVED
 
 FW = framework.load()
 EVIDENCE_TYPES = ["family_story", "cafe_conversation", "vble_evaluation", "event"]
@@ -30,8 +32,16 @@ FILTERS = [
 
 
 def answers(store: Store) -> list:
-    """Everything the pages count, for every filter above."""
+    """Everything the pages count, for every filter above; every derived measure's figures."""
     out = []
+    for measure in DERIVED:
+        for consents in (("internal", "anonymised", "public"), ("anonymised", "public")):
+            for window in ((None, None), ("2025-02-10", "2025-08-20")):
+                out.append(
+                    derived_figures(
+                        store.conn, measure, consents, None, None, *window, store.use_tally
+                    )
+                )
     for f in FILTERS:
         out.append(store.count(f))
         for column in ("type", "locality", "consent", "authority", "indicator", "quarter"):
@@ -61,7 +71,7 @@ def edit(store: Store, rng: random.Random) -> None:
     """One random change of the kind people make: a consent, a date, a place, indicators."""
     live = store.list(RecordFilter(), limit=None)[1]
     record = rng.choice(live)
-    change = rng.choice(["consent", "date", "place", "indicators", "type-safe"])
+    change = rng.choice(["consent", "date", "place", "indicators", "type-safe", "numbers"])
     if change == "consent":
         record = replace(record, consent=rng.choice(["internal", "anonymised", "public"]))
     elif change == "date":
@@ -71,6 +81,15 @@ def edit(store: Store, rng: random.Random) -> None:
     elif change == "indicators":
         codes = rng.sample(sorted(FW.indicators), rng.randint(1, 3))
         record = replace(record, indicators=sorted(codes))
+    elif change == "numbers":  # what the derived measures add up
+        fields = dict(record.fields)
+        for key in ("families", "practitioners", "participants", "amount_gbp"):
+            if key in fields:
+                fields[key] = rng.choice([0, 1, 3, 12, 250.5])
+        for key in ("families_on_panel", "practitioners_on_panel"):
+            if key in fields:
+                fields[key] = rng.randint(0, 6)
+        record = replace(record, fields=fields)
     else:
         record = replace(record, title=record.title + " (edited)")
     store.update(record, record.revision)
