@@ -75,16 +75,19 @@ def _texts(value: Any, into: list[str]) -> list[str]:
     return into
 
 
-def redact(record: Record) -> Record:
-    """A copy of the record with every name in ``people`` replaced, and no people list."""
+def redact(record: Record, body: bool = True) -> Record:
+    """A copy of the record with every name in ``people`` replaced, and no people list
+    (``body=False``: and no body, for a reader that never shows it)."""
     people = record.people
-    texts = [record.title, record.body, *record.quotes, *record.tags, record.author]
+    text = record.body if body else ""
+    texts = [record.title, text, *record.quotes, *record.tags, record.author]
     if not may_hold(_texts(record.fields, texts), people):
-        return replace(record, people=[])  # no name of theirs is written anywhere in it
+        # No name of theirs is written anywhere in it.
+        return replace(record, people=[], body=text) if people or not body else record
     return replace(
         record,
         title=redact_text(record.title, people),
-        body=redact_text(record.body, people),
+        body=redact_text(text, people),
         quotes=[redact_text(q, people) for q in record.quotes],
         tags=[redact_text(t, people) for t in record.tags],
         fields=_redact_value(record.fields, people),
@@ -93,14 +96,15 @@ def redact(record: Record) -> Record:
     )
 
 
-def present(record: Record, audience: str) -> Record | None:
-    """The record as ``audience`` may see it, or None if it may not see it at all."""
-    if audience == INTERNAL:
-        return record
-    if not visible(record, audience):
+def present(record: Record, audience: str, body: bool = True) -> Record | None:
+    """The record as ``audience`` may see it, or None if it may not see it at all
+    (``body=False``: without its body, for a reader that never shows it)."""
+    if audience != INTERNAL and not visible(record, audience):
         return None
-    if record.consent == "anonymised":
-        return redact(record)
+    if audience != INTERNAL and record.consent == "anonymised":
+        return redact(record, body)
+    if not body and record.body:
+        return replace(record, body="")
     return record
 
 

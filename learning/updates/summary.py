@@ -9,7 +9,7 @@ from __future__ import annotations
 
 from collections import Counter
 from collections.abc import Iterable
-from dataclasses import dataclass, field, replace
+from dataclasses import dataclass, field
 from datetime import date, timedelta
 from typing import Any
 
@@ -220,7 +220,7 @@ class _Corpus:
                 if visible(record, self.audience):
                     kept.append(record)
             # A learning update never shows a record's body, so it is not redacted for it.
-            elif (seen := present(_bodiless(record), self.audience)) is not None:
+            elif (seen := present(record, self.audience, body=False)) is not None:
                 kept.append(seen)
                 self.people.update(dict.fromkeys(record.people))
         return kept
@@ -245,10 +245,6 @@ class _Corpus:
         # targets such as "3 learning updates".
         self.earlier_updates = [r for r in current if r.type == "learning_update"]
         self.current = [r for r in current if r.type != "learning_update"]
-
-
-def _bodiless(record: Record) -> Record:
-    return replace(record, body="") if record.body else record
 
 
 def summarise(
