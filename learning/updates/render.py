@@ -6,7 +6,9 @@ import base64
 from functools import lru_cache, partial
 from pathlib import Path
 
+import markupsafe
 from jinja2 import Environment, FileSystemLoader, StrictUndefined, select_autoescape
+from markupsafe import Markup
 
 from . import sentences, wording
 from .chart import CURRENT_COLOUR, PREVIOUS_COLOUR, layout
@@ -38,6 +40,10 @@ def environment() -> Environment:
         average=wording.average,
         money=wording.money,
         change_sign=lambda pair: wording.change_sign(*pair),
+        cited_html=_cited_html,
+        cited_md=_cited_md,
+        panels_html=_panels_html,
+        panels_md=_panels_md,
     )
     env.globals.update(
         say=sentences,
@@ -47,6 +53,61 @@ def environment() -> Environment:
     return env
 
 
+def _cited_html(cited) -> Markup:
+    """The annex's rows of records cited, as HTML (tens of thousands of rows in a year at
+    100,000 records: one string each, not a template loop)."""
+    esc = markupsafe.escape
+    return Markup(
+        "".join(
+            f'      <tr><td><a href="/records/{esc(c.id)}">{esc(c.title)}</a></td>'
+            f"<td>{esc(c.type_label)}</td>"
+            f'<td class="nowrap">{esc(_long_date(c.date))}</td><td>{esc(c.locality)}</td></tr>\n'
+            for c in cited
+        )
+    )
+
+
+def _cited_md(cited) -> str:
+    """The annex's rows of records cited, as Markdown table rows (see :func:`_cited_html`)."""
+    md = wording.md_escape
+    return "".join(
+        f"| [{md(c.title)}](/records/{c.id}) | {md(c.type_label)} | {_long_date(c.date)} | "
+        f"{md(c.locality)} |\n"
+        for c in cited
+    )
+
+
+def _panels_html(panels) -> Markup:
+    """The annex's rows of fund decisions by panel, as HTML (see :func:`_cited_html`)."""
+    esc = markupsafe.escape
+    status = sentences.balance_status
+    flag = ' class="flag"'
+    return Markup(
+        "".join(
+            f"      <tr><td>{esc(p.panel)}</td>"
+            f'<td class="nowrap">{esc(_long_date(p.date))}</td><td>{esc(p.locality)}</td>'
+            f'<td class="num">{esc(wording.money(p.amount))}</td>'
+            f'<td class="num">{esc(p.balance)}</td>\n'
+            f"        <td{flag if p.below_minimum else ''}>"
+            f"{esc(status(p.below_minimum))}</td></tr>\n"
+            for p in panels
+        )
+    )
+
+
+def _panels_md(panels) -> str:
+    """The annex's rows of fund decisions by panel, as Markdown table rows."""
+    md = wording.md_escape
+    status = sentences.balance_status
+    met, short = status(False), "**" + status(True) + "**"
+    return "".join(
+        f"| {md(p.panel)} | {_long_date(p.date)} | {md(p.locality)} | {wording.money(p.amount)} "
+        f"| {p.balance} | {short if p.below_minimum else met} |\n"
+        for p in panels
+    )
+
+
+@lru_cache(maxsize=4096)
 def _long_date(value: str) -> str:
     """A record's date in words, or the text as given when it is not a date."""
     try:
