@@ -100,7 +100,7 @@ class _Names:
         self.names = sorted(ordered.items(), key=lambda item: (-len(item[0]), -len(item[0][0])))
         self.words = frozenset(w for name, _ in self.names for w in name)
         self.firsts = frozenset(name[0] for name, _ in self.names)
-        self.probes = tuple(sorted(parts))
+        self.probes = _probes(people)  # the same words may_hold looks for
 
     def may_occur(self, text: str) -> bool:
         """A cheap test: False when no name's word can be in ``text`` at all."""
@@ -163,7 +163,20 @@ def may_hold(texts: Sequence[str], people: Sequence[str]) -> bool:
     over them all at once; True means "look": :func:`find_names` decides)."""
     if not people or not texts:
         return False
-    return _names(tuple(people)).may_occur("\n".join(texts))
+    probes = _probes(tuple(people))
+    if not probes:
+        return False
+    text = "\n".join(texts)
+    if "&" in text:
+        text = html.unescape(text)
+    squashed = _NOT_WORD.sub("", fold(text))
+    return any(p in squashed for p in probes)
+
+
+@lru_cache(maxsize=16384)
+def _probes(people: tuple[str, ...]) -> tuple[str, ...]:
+    """The name words :meth:`_Names.may_occur` looks for, without building the matcher."""
+    return tuple(sorted({w for person in people for w in _person(str(person))[2]}))
 
 
 def find_names(text: str, people: Sequence[str]) -> list[tuple[int, int, int]]:
