@@ -6,13 +6,20 @@ and a segment's sets are combined into the searcher's with a shift.
 
 from __future__ import annotations
 
+from array import array
 from collections.abc import Iterable, Iterator
+
+import numpy as np
 
 _BITS = [tuple(j for j in range(8) if byte >> j & 1) for byte in range(256)]
 
 
 def from_docs(docs: Iterable[int], size: int) -> int:
     """The set of ``docs`` (document numbers below ``size``)."""
+    if isinstance(docs, array) and docs.typecode == "I" and len(docs) >= 64:
+        flags = np.zeros(size + 1, dtype=bool)
+        flags[np.frombuffer(docs, dtype=np.uint32)] = True
+        return int.from_bytes(np.packbits(flags, bitorder="little").tobytes(), "little")
     buffer = bytearray((size >> 3) + 1)
     for doc in docs:
         buffer[doc >> 3] |= 1 << (doc & 7)

@@ -14,6 +14,7 @@ from array import array
 from collections import OrderedDict
 from typing import Any
 
+import numpy as np
 from whoosh.reading import TermNotFound
 
 from . import bits, postings
@@ -25,6 +26,22 @@ _CACHED_SEGMENTS = 512  # segments whose sets are kept (a rebuild writes one per
 TERM_CACHE_BYTES = 256 * 1024 * 1024  # per-segment term data kept between searches
 K1, B = 1.2, 0.75  # BM25F, as Whoosh's default weighting
 SCORED = ("title", "body")
+
+
+VECTOR_MIN = 64  # lists at least this long are scored and sorted with numpy
+
+
+def bm25(docs: array, weights: array, lens: array, top: float, k: float, kb: float) -> array:
+    """Each posting's BM25 score, ``top * w / (w + k + kb * length)``, as float32: computed
+    in double precision either way (numpy for long lists), so the scores are the same."""
+    if len(docs) < VECTOR_MIN:
+        return array(
+            "f", [top * w / (w + k + kb * lens[d]) for d, w in zip(docs, weights, strict=True)]
+        )
+    w = np.frombuffer(weights, dtype=np.float32).astype(np.float64)
+    length = np.frombuffer(lens, dtype=np.uint32)[np.frombuffer(docs, dtype=np.uint32)]
+    found = (top * w) / ((w + k) + kb * length.astype(np.float64))
+    return array("f", found.astype(np.float32).tobytes())
 
 
 class TermData:
@@ -47,10 +64,15 @@ class TermData:
         self._dense: array | None = None
 
     def order(self) -> array:
+        """Positions in ``docs`` by descending score, ties in document order (a stable sort)."""
         if self._order is None:
-            self._order = array(
-                "I", sorted(range(len(self.docs)), key=self.scores.__getitem__, reverse=True)
-            )
+            if len(self.scores) < VECTOR_MIN:
+                ranked = sorted(range(len(self.docs)), key=self.scores.__getitem__, reverse=True)
+                self._order = array("I", ranked)
+            else:
+                negated = -np.frombuffer(self.scores, dtype=np.float32)
+                ranked = np.argsort(negated, kind="stable").astype(np.uint32)
+                self._order = array("I", ranked.tobytes())
         return self._order
 
     def dense(self) -> array:
@@ -146,7 +168,9 @@ class View:
         self.reader = searcher.reader()
         self.size = self.reader.doc_count_all()
         self.leaves = []
-        for reader, offset in self.reader.leaf_readers():
+        leaf_readers = self.reader.leaf_readers()
+        self._leaf_count = len(leaf_readers)
+        for reader, offset in leaf_readers:
             segment = reader.segment() if hasattr(reader, "segment") else None
             if segment is None:
                 continue
@@ -323,10 +347,25 @@ class View:
         key = (fieldname, term)
         found = self._stats.get(key)
         if found is None:
-            n = self.reader.doc_frequency(fieldname, term)
+            n = self._doc_frequency(fieldname, term)
             size = self.scored()
             found = self._stats[key] = math.log(size / (n + 1)) + 1 if size else 1.0
         return found
+
+    def _doc_frequency(self, fieldname: str, term: str) -> int:
+        """Whoosh's document frequency (deleted documents included), from the side files'
+        directories where every segment has one (no term-table reads from disk)."""
+        if self._leaf_count != len(self.leaves):
+            return self.reader.doc_frequency(fieldname, term)
+        tbytes = term.encode("utf-8")
+        n = 0
+        for reader, _, sets in self.leaves:
+            side = self._side(reader, sets)
+            if side:
+                n += side.count(fieldname, tbytes)
+            else:
+                n += reader.doc_frequency(fieldname, term)
+        return n
 
     def term_data(self, term: str) -> list[TermData]:
         """The word's data in each segment (cached per segment across searchers)."""
@@ -361,10 +400,7 @@ class View:
             top = self.idf(fieldname, term) * (K1 + 1)
             k = K1 * (1 - B)
             kb = K1 * B / self.avg_length(fieldname)
-            scores = array(
-                "f", [top * w / (w + k + kb * lens[d]) for d, w in zip(docs, weights, strict=True)]
-            )
-            found.append((docs, scores))
+            found.append((docs, bm25(docs, weights, lens, top, k, kb)))
         if not found:
             return TermData(array("I"), array("f"), reader.doc_count_all())
         found.sort(key=lambda f: len(f[0]), reverse=True)
