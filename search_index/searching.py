@@ -12,13 +12,15 @@ import heapq
 import re
 from dataclasses import dataclass
 
+import numpy as np
+
 from evidence.consent import EXTERNAL
 
 from . import bits, highlight, text
 from .query import And, Filter, Not, Phrase, Word, positive_words, split_filters
 from .results import FACETS, Hit, Results
 from .schema import unpack
-from .view import View
+from .view import VECTOR_MIN, View
 
 MAX_PER_PAGE = 100
 FILTER_KEYS = (
@@ -194,9 +196,22 @@ def _best_one(view: View, data, allowed: int, need: int) -> list[tuple[float, in
     """Top documents for one word: walk each segment's documents by descending score."""
     raw = allowed.to_bytes((allowed.bit_length() + 8) >> 3, "little")
     size = len(raw) << 3
+    flags = None  # the allowed set as a numpy array of booleans, made for the first long list
     found = []
     for term, (_, offset, _) in zip(data, view.leaves, strict=True):
         docs, scores = term.docs, term.scores
+        if len(docs) >= VECTOR_MIN:
+            # The same walk in numpy: the first ``need`` allowed documents by descending score.
+            if flags is None:
+                flags = np.unpackbits(np.frombuffer(raw, dtype=np.uint8), bitorder="little")
+            order = np.frombuffer(term.order(), dtype=np.uint32)
+            ids = np.frombuffer(docs, dtype=np.uint32)[order].astype(np.int64) + offset
+            inside = ids < size
+            ok = np.zeros(len(ids), dtype=bool)
+            ok[inside] = flags[ids[inside]].astype(bool)
+            for j in order[ok][:need].tolist():
+                found.append((-scores[j], docs[j] + offset))
+            continue
         taken = 0
         for j in term.order():
             g = docs[j] + offset
