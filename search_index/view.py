@@ -275,6 +275,17 @@ class View:
             sets["dates"] = found
         return found
 
+    def _date_columns(self, reader, sets) -> tuple[list[str], array]:
+        """The segment's (day, doc) pairs as two columns: days to bisect, docs to slice."""
+        found = sets.get("date_columns")
+        if found is None:
+            dated = self._segment_dates(reader, sets)
+            found = sets["date_columns"] = (
+                [day for day, _ in dated],
+                array("I", (doc for _, doc in dated)),
+            )
+        return found
+
     def between(self, first: str | None, last: str | None) -> int:
         """Live documents dated from ``first`` to ``last`` inclusive (None = open)."""
         key = (first, last)
@@ -282,11 +293,10 @@ class View:
         if found is None:
             found = 0
             for reader, offset, sets in self.leaves:
-                dated = self._segment_dates(reader, sets)
-                lo = 0 if first is None else bisect.bisect_left(dated, (first, -1))
-                hi = len(dated) if last is None else bisect.bisect_right(dated, (last, 1 << 62))
-                docs = (doc for _, doc in dated[lo:hi])
-                found |= bits.from_docs(docs, reader.doc_count_all()) << offset
+                days, docs = self._date_columns(reader, sets)
+                lo = 0 if first is None else bisect.bisect_left(days, first)
+                hi = len(days) if last is None else bisect.bisect_right(days, last)
+                found |= bits.from_docs(docs[lo:hi], reader.doc_count_all()) << offset
             found &= self.live
             self._dates[key] = found
             if len(self._dates) > 256:
