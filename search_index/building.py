@@ -55,6 +55,19 @@ SEGMENT_DOCS = 2_000  # documents per segment written by a rebuild (an erasure r
 REWRITE_COMPRESSION = 1  # zlib level of posting blocks an erasure rewrites (Whoosh's is 3)
 
 
+def write_term(fw, bulk, tbytes: bytes, docs, weights, values, lens) -> None:
+    """One term's postings through the field writer (after ``start_field``): a block at a
+    time where ``bulk`` (from :func:`bulk_writer`) is given, else posting by posting."""
+    fw.start_term(tbytes)
+    if bulk is not None:
+        bulk(docs, weights, values, lens)
+    else:
+        empty = b""
+        for d, w, v in zip(docs, weights, values, strict=True):
+            fw.add(d, w, v if v is not None else empty, lens[d] if lens else 0)
+    fw.finish_term()
+
+
 def rewrite_codec():
     """Whoosh's codec with faster block compression, for an erasure's rewrite (a reader
     honours each block's own compression flag, so segments may differ)."""
@@ -318,14 +331,7 @@ class FastWriter(BulkSegmentWriter):
                     weights = array("f", (weights[i] for i in order))
                     values = [values[i] for i in order]
                     terms[tbytes] = (docs, weights, values)
-                fw.start_term(tbytes)
-                if bulk is not None:
-                    bulk(docs, weights, values, lens)
-                else:
-                    empty = b""
-                    for d, w, v in zip(docs, weights, values, strict=True):
-                        fw.add(d, w, v if v is not None else empty, lens[d] if lens else 0)
-                fw.finish_term()
+                write_term(fw, bulk, tbytes, docs, weights, values, lens)
             fw.finish_field()
         fw.close()
 

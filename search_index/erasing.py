@@ -25,7 +25,7 @@ from array import array
 
 from whoosh.reading import SegmentReader
 
-from . import postings
+from . import building, postings
 from .whoosh_private import (
     bulk_writer,
     copy_term,
@@ -157,15 +157,7 @@ def _write(writer, segment, reader, side, table, erased: list[int]):
         docs = array("I", (docs[i] for i in keep))
         weights = array("f", (weights[i] for i in keep))
         values = [values[i] for i in keep]
-        fw.start_term(tbytes)
-        field_lens = lens.get(fieldname)
-        if bulk is not None:
-            bulk(docs, weights, values, field_lens)
-        else:
-            empty = b""
-            for d, w, v in zip(docs, weights, values, strict=True):
-                fw.add(d, w, v if v is not None else empty, field_lens[d] if field_lens else 0)
-        fw.finish_term()
+        building.write_term(fw, bulk, tbytes, docs, weights, values, lens.get(fieldname))
     if current is not None:
         fw.finish_field()
     new = files.finish(doccount)

@@ -367,18 +367,22 @@ class SearchIndex:
         with self._writer(wait) as writer:
             if writer is None:
                 return False
-            gone = list(dict.fromkeys([*deletes, *(doc["id"] for doc in docs)]))
-            docnums = self._docnums(writer, gone)
-            if docnums is None:  # the open searcher is not on the writer's commit
-                for record_id in gone:
-                    writer.delete_by_term("id", record_id)
-            else:
-                for docnum in docnums:
-                    writer.delete_document(docnum)
+            self._delete(writer, list(dict.fromkeys([*deletes, *(doc["id"] for doc in docs)])))
             for doc in docs:
                 writer.add_document(**doc)
             writer.commit(mergetype=merging.tiered)
         return True
+
+    def _delete(self, writer, record_ids: list[str]) -> None:
+        """Delete the records' live documents: by number through the open searcher, or by
+        term (Whoosh opens a searcher of its own) when it is not on the writer's commit."""
+        docnums = self._docnums(writer, record_ids)
+        if docnums is None:
+            for record_id in record_ids:
+                writer.delete_by_term("id", record_id)
+        else:
+            for docnum in docnums:
+                writer.delete_document(docnum)
 
     def _docnums(self, writer, record_ids: list[str]) -> list[int] | None:
         """The live document numbers (as the writer counts) of the records, found through the
@@ -408,13 +412,7 @@ class SearchIndex:
                 raise IndexBusy(f"the search index at {self.path} is locked by another writer")
             keys = [record_id.encode("utf-8") for record_id in record_ids]
             holding = self._holding(writer, keys)
-            docnums = self._docnums(writer, list(record_ids))
-            if docnums is None:  # the open searcher is not on the writer's commit
-                for record_id in record_ids:
-                    writer.delete_by_term("id", record_id)
-            else:
-                for docnum in docnums:
-                    writer.delete_document(docnum)
+            self._delete(writer, list(record_ids))
             writer.commit(mergetype=merging.rewriting(holding, keys))
 
     def _holding(self, writer, keys: list[bytes]) -> set[str]:

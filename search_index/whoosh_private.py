@@ -156,12 +156,17 @@ def iter_blocks(reader, skip=()):
                 yield fieldname, tbytes, (p.id(),), (p.weight(),), (p.value(),)
                 p.next()
             continue
-        while m.is_active():
-            m._read_ids()
-            m._read_weights()
-            m._read_values()
-            yield fieldname, tbytes, m._ids, m._weights, m._values
-            m._next_block()
+        yield from _blocks(m, fieldname, tbytes)
+
+
+def _blocks(m, fieldname: str, tbytes: bytes):
+    """A Whoosh 3 leaf matcher's postings a block at a time (see :func:`iter_blocks`)."""
+    while m.is_active():
+        m._read_ids()
+        m._read_weights()
+        m._read_values()
+        yield fieldname, tbytes, m._ids, m._weights, m._values
+        m._next_block()
 
 
 def length_getter(reader, name: str):
@@ -393,12 +398,7 @@ def _term_blocks(reader, fieldname: str, tbytes: bytes):
             yield fieldname, tbytes, (m.id(),), (m.weight(),), (m.value(),)
             m.next()
         return
-    while m.is_active():
-        m._read_ids()
-        m._read_weights()
-        m._read_values()
-        yield fieldname, tbytes, m._ids, m._weights, m._values
-        m._next_block()
+    yield from _blocks(m, fieldname, tbytes)
 
 
 def stored_copier(reader, pdw):
