@@ -18,6 +18,12 @@ from tests.builders import record_data
 MAPS = ["--map", "SO2-D=SO1-C", "--map", "SO2-E=SO3-C"]
 
 
+def adopt_the_review(data_dir):
+    """Adopt the August 2024 review from 2024-09-01, mapping the retired codes; it must work."""
+    adopted = run(data_dir, "framework", "adopt", "wm2u-2024-2026", "--from", "2024-09-01", *MAPS)
+    assert adopted.exit_code == 0, adopted.stderr
+
+
 def run(data_dir: Path, *args: str, input: str | None = None):
     return CliRunner().invoke(main, ["--data-dir", str(data_dir), *args], input=input)
 
@@ -142,12 +148,7 @@ def test_the_shipped_adoption_over_records_of_both_periods(old_dir):
 
 
 def test_each_record_is_judged_by_the_plan_of_its_date(old_dir):
-    assert (
-        run(
-            old_dir, "framework", "adopt", "wm2u-2024-2026", "--from", "2024-09-01", *MAPS
-        ).exit_code
-        == 0
-    )
+    adopt_the_review(old_dir)
     with Evidence(old_dir) as ev:
         # 2023: East Ayrshire and SO2-D are still right; Clackmannanshire is not yet a place.
         assert ev.create(story_2023(), "t").locality == "Barony"
@@ -270,12 +271,7 @@ def test_a_malformed_plan_file_is_refused_with_its_line(old_dir, tmp_path):
 
 
 def test_a_date_before_the_plan_in_force_is_refused(old_dir):
-    assert (
-        run(
-            old_dir, "framework", "adopt", "wm2u-2024-2026", "--from", "2024-09-01", *MAPS
-        ).exit_code
-        == 0
-    )
+    adopt_the_review(old_dir)
     before = state(old_dir)
     result = run(old_dir, "framework", "adopt", "wm2u-2023-2024", "--from", "2024-06-01")
     assert result.exit_code == 1
@@ -284,12 +280,7 @@ def test_a_date_before_the_plan_in_force_is_refused(old_dir):
 
 
 def test_init_keeps_the_plans_and_refuses_a_swap(old_dir):
-    assert (
-        run(
-            old_dir, "framework", "adopt", "wm2u-2024-2026", "--from", "2024-09-01", *MAPS
-        ).exit_code
-        == 0
-    )
+    adopt_the_review(old_dir)
     before = state(old_dir)
     assert run(old_dir, "init").exit_code == 0
     assert run(old_dir, "init", "--framework", "wm2u-2024-2026").exit_code == 0  # the same
@@ -328,12 +319,7 @@ def test_a_custom_plan_is_kept_in_the_database(tmp_path):
 
 
 def test_backup_keeps_every_plan(old_dir, tmp_path):
-    assert (
-        run(
-            old_dir, "framework", "adopt", "wm2u-2024-2026", "--from", "2024-09-01", *MAPS
-        ).exit_code
-        == 0
-    )
+    adopt_the_review(old_dir)
     copy = tmp_path / "copy.db"
     assert run(old_dir, "backup", str(copy)).exit_code == 0
     conn = sqlite3.connect(copy)
@@ -346,12 +332,7 @@ def test_backup_keeps_every_plan(old_dir, tmp_path):
 
 
 def test_import_judges_records_by_the_plans_of_the_data_dir(old_dir, tmp_path):
-    assert (
-        run(
-            old_dir, "framework", "adopt", "wm2u-2024-2026", "--from", "2024-09-01", *MAPS
-        ).exit_code
-        == 0
-    )
+    adopt_the_review(old_dir)
     exported = tmp_path / "all.json"
     assert run(old_dir, "export", "--format", "json", "--out", str(exported)).exit_code == 0
     # Into a dir whose only plan is 2024's, a 2023 East Ayrshire record is refused ...
@@ -409,12 +390,7 @@ def test_a_learning_update_reports_against_the_plan_of_its_last_day(old_dir):
             "t",
         )
         ev.create(record_data(date="2024-08-20", title="August story", activities=["SO2-D"]), "t")
-    assert (
-        run(
-            old_dir, "framework", "adopt", "wm2u-2024-2026", "--from", "2024-09-01", *MAPS
-        ).exit_code
-        == 0
-    )
+    adopt_the_review(old_dir)
     with Evidence(old_dir) as ev:
         # Under the 2023 plan: its title, and SO2-D's targets.
         old = ev.learning_update("2023-06-01", "2024-03-31").summary
