@@ -8,7 +8,6 @@ anyone outside it (viewers, external learning updates).
 from __future__ import annotations
 
 from collections.abc import Iterable
-from dataclasses import replace
 from typing import Any
 
 from .model import Record
@@ -64,14 +63,15 @@ def _redact_value(value: Any, people: list[str]) -> Any:
 
 
 def _texts(value: Any, into: list[str]) -> list[str]:
+    """Every string in ``value`` (a field's value: text, numbers, lists and dicts of them)."""
     if isinstance(value, str):
         into.append(value)
-    elif isinstance(value, list):
-        for v in value:
-            _texts(v, into)
-    elif isinstance(value, dict):
-        for v in value.values():
-            _texts(v, into)
+    elif isinstance(value, (list, dict)):
+        for v in value.values() if isinstance(value, dict) else value:
+            if isinstance(v, str):
+                into.append(v)
+            elif isinstance(v, (list, dict)):
+                _texts(v, into)
     return into
 
 
@@ -83,9 +83,8 @@ def redact(record: Record, body: bool = True) -> Record:
     texts = [record.title, text, *record.quotes, *record.tags, record.author]
     if not may_hold(_texts(record.fields, texts), people):
         # No name of theirs is written anywhere in it.
-        return replace(record, people=[], body=text) if people or not body else record
-    return replace(
-        record,
+        return record.but(people=[], body=text) if people or not body else record
+    return record.but(
         title=redact_text(record.title, people),
         body=redact_text(text, people),
         quotes=[redact_text(q, people) for q in record.quotes],
@@ -104,7 +103,7 @@ def present(record: Record, audience: str, body: bool = True) -> Record | None:
     if audience != INTERNAL and record.consent == "anonymised":
         return redact(record, body)
     if not body and record.body:
-        return replace(record, body="")
+        return record.but(body="")
     return record
 
 

@@ -111,6 +111,16 @@ class Record:
             ordered["deleted_at"] = data["deleted_at"]
         return ordered
 
+    def but(self, **changes: Any) -> Record:
+        """A copy with ``changes`` (names of fields), as ``dataclasses.replace`` makes, less
+        its checks: a year's external learning update copies tens of thousands of records."""
+        unknown = changes.keys() - self.__dataclass_fields__.keys()
+        if unknown:
+            raise TypeError(f"Record has no field {', '.join(sorted(unknown))}")
+        copy = object.__new__(Record)
+        copy.__dict__.update(self.__dict__, **changes)
+        return copy
+
     @property
     def objectives(self) -> list[str]:
         """The objectives the record's indicators belong to, in order."""

@@ -14,7 +14,7 @@ from typing import TYPE_CHECKING, Any
 from evidence.consent import INTERNAL, present_rating, visible_consents
 from evidence.figures import COMPARATOR
 from evidence.model import NotFound, Record, ValidationError
-from evidence.periods import PeriodCounts, count_period, read_ids, read_period
+from evidence.periods import PeriodCounts, collector_paused, count_period, read_ids, read_period
 from evidence.ratings import linked_people, list_ratings
 from evidence.validate import clean_text
 
@@ -35,6 +35,9 @@ class LearningUpdate:
     record: Record | None = None
 
 
+# A year's update holds tens of thousands of small records: the cycle collector's passes over
+# them (they hold no cycles) cost more than the figures read after them (evidence.periods).
+@collector_paused()
 def make(
     evidence: Evidence,
     date_from: Any,

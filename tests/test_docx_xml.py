@@ -10,6 +10,8 @@ import zipfile
 import zlib
 
 import pytest
+from hypothesis import given, settings
+from hypothesis import strategies as st
 from docx import Document
 from docx.oxml.shape import CT_Inline
 from docx.oxml.table import CT_Row
@@ -19,6 +21,7 @@ from docx.table import Table, _Row
 from docx.text.paragraph import Paragraph
 
 from learning.updates import docx_xml
+from learning.updates.wording import clean
 
 
 def png() -> bytes:
@@ -110,6 +113,34 @@ def test_table_rows_written_as_text_at_their_marker():
         assert b"wm2u-rows" not in archive.read("word/document.xml")
     with pytest.raises(ValueError, match="XML compatible"):
         docx_xml.rows_xml(table.rows[0], [("bad \ufffe", 1)])
+
+
+@settings(max_examples=60, deadline=None)
+@given(
+    st.lists(
+        st.tuples(st.text(max_size=12), st.text(max_size=12), st.integers()), max_size=8
+    ),
+    st.sampled_from([(), (2,), (0, 2)]),
+)
+def test_table_rows_read_back_as_written(rows, right):
+    """Every value comes back from the saved document as given (escaped once, in its
+    place), whatever characters it holds once cleaned as the writer cleans it: markup,
+    ampersands, percent signs."""
+    rows = [(clean(a), clean(b), c) for a, b, c in rows if docx_xml._xml_safe(a + b)]
+    doc = Document()
+    table = doc.add_table(rows=1, cols=3)
+    docx_xml.mark_rows(table, 0)
+    xml = docx_xml.rows_xml(table.rows[0], rows, right=right, style="TableSmall")
+    reopened = Document(io.BytesIO(docx_xml.save_with_rows(doc, [xml])))
+    got = [[c.text for c in row.cells] for row in reopened.tables[0].rows[1:]]
+    assert got == [[a, b, str(c)] for a, b, c in rows]
+
+
+def test_table_rows_must_all_be_as_wide():
+    doc = Document()
+    table = doc.add_table(rows=1, cols=2)
+    with pytest.raises(ValueError, match="2 cells"):
+        docx_xml.rows_xml(table.rows[0], [("a", "b"), ("c",)])
 
 
 def test_toc_field_in_the_document():

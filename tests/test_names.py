@@ -2,10 +2,14 @@
 
 from __future__ import annotations
 
+import html
+
 import pytest
+from hypothesis import given, settings
+from hypothesis import strategies as st
 
 from evidence.consent import redact_text
-from evidence.names import erasable, fold, holds_name
+from evidence.names import _NOT_WORD, _probes, _squashed, erasable, fold, holds_name, may_hold
 
 # (people, text written, what must not be left of it)
 SPELLINGS = [
@@ -103,3 +107,28 @@ def test_a_record_redacts_every_spelling_in_every_part_of_it(people, written, le
         texts = [shown.title, *shown.quotes, *shown.tags, shown.author, repr(shown.fields)]
         assert all(left not in t.casefold() for t in texts), part
         assert shown.people == []
+
+
+_PIECES = st.sampled_from(
+    ["Ailsa", "pennycook", "Strauß", "STRAUSS", "Zoë", "Zoe\u0308", "Łucja", "ｐｅｎｎｙ", "O’Brien",
+     "Eil*i*dh", "Eil&#105;dh", "Mac__Phail__", "Ail\u00adsa", " ", "-", "’", "\n", "é", "ß",
+     "the", "café", "—", "_", "&amp;", "x"]
+)  # fmt: skip
+_PEOPLE = st.lists(
+    st.sampled_from(["Ailsa Pennycook", "Anna Strauß", "Zoë Quennell", "Łucja Nowak",
+                     "Eilidh MacPhail", "Siobhan O'Brien", "Penny"]),
+    min_size=1, max_size=3,
+)  # fmt: skip
+
+
+@settings(max_examples=300, deadline=None)
+@given(st.lists(st.lists(_PIECES, max_size=12).map("".join), min_size=1, max_size=4), _PEOPLE)
+def test_the_cheap_test_never_misses_a_name_the_matcher_finds(texts, people) -> None:
+    """``may_hold`` may say "look" when there is nothing, never "no" when there is a name
+    (its fast paths for ASCII names and ASCII text included)."""
+    if any(holds_name(text, people) for text in texts):
+        assert may_hold(texts, people)
+    exact = _NOT_WORD.sub("", fold(html.unescape("\n".join(texts))))
+    for probe in _probes(tuple(people)):
+        if probe.isascii() and probe in exact:
+            assert probe in _squashed("\n".join(texts), ascii_only=True)

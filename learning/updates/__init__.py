@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+from evidence.periods import collector_paused
+
 from .record import summary_to_record_data
 from .render import render_html, render_markdown
 from .summary import Period, Summary, parse_period, scope_codes, summarise
@@ -19,6 +21,7 @@ __all__ = [
 ]
 
 
+@collector_paused()
 def render_docx(summary: Summary) -> bytes:
     """The learning update as a .docx file."""
     # python-docx (with lxml) takes a fifth of a second to import; only Word output needs it.

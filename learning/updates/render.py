@@ -10,6 +10,8 @@ import markupsafe
 from jinja2 import Environment, FileSystemLoader, StrictUndefined, select_autoescape
 from markupsafe import Markup
 
+from evidence.periods import collector_paused
+
 from . import sentences, wording
 from .chart import CURRENT_COLOUR, PREVIOUS_COLOUR, layout
 from .intro import as_markdown
@@ -126,11 +128,13 @@ def context(summary: Summary) -> dict:
     }
 
 
+@collector_paused()
 def render_markdown(summary: Summary) -> str:
     """The learning update as Markdown."""
     return environment().get_template(MARKDOWN_TEMPLATE).render(context(summary))
 
 
+@collector_paused()
 def render_html(summary: Summary) -> str:
     """The learning update as one standalone HTML page, fit to print."""
     chart = layout(summary.chart) if summary.chart else None
