@@ -310,6 +310,19 @@ class FigureStore:
         rows = self.conn.execute(sql.replace("SELECT *", f"SELECT {_COLUMNS}"), params)  # type: ignore[attr-defined]
         return [_from_row(row) for row in rows.fetchall()]
 
+    def figures_floor(self, measure: str, since: str) -> str:
+        """The earliest ``period_to`` that figures from ``since`` on need beside them: each
+        place's last one before ``since`` (a change is on the figure before), among places
+        with a figure from ``since`` on; ``since`` itself when there is none."""
+        row = self.conn.execute(  # type: ignore[attr-defined]
+            "SELECT min(last) FROM (SELECT max(period_to) AS last FROM figures AS f "
+            "WHERE measure = ? AND period_to < ? AND EXISTS (SELECT 1 FROM figures AS g "
+            "WHERE g.measure = f.measure AND g.authority = f.authority "
+            "AND g.locality = f.locality AND g.period_to >= ?) GROUP BY authority, locality)",
+            [measure, since, since],
+        ).fetchone()
+        return row[0] if row and row[0] else since
+
     def figures_signature(self) -> tuple:
         """Changes whenever a figure is added or changed (for caches of figures)."""
         return tuple(

@@ -74,6 +74,17 @@ def figures(
     ]  # fmt: skip
 
 
+def window(ev: Evidence, audience: str, m: Any, since: str, date_to: str) -> list[Shown]:
+    """A measure's figures from ``since`` to ``date_to`` as the audience may see them, with
+    each place's one before ``since`` (what a change needs), and not the history before:
+    what a learning update reads. The same figures, judged the same, as :func:`figures`
+    gives (suppression is decided per period, and whole periods are read)."""
+    if m.derived:
+        return figures(ev, audience, m.code, date_to=date_to)
+    floor = ev.store.figures_floor(m.code, since)
+    return _judged(ev, ev.store.list_figures(m.code, date_from=floor, date_to=date_to), audience)
+
+
 # A measure's judged figures per (data dir, measure, audience), kept while neither the
 # figures nor (for a derived measure) the records change: pages ask again and again.
 _CACHE: dict[tuple, tuple[tuple, list[Shown]]] = {}

@@ -107,8 +107,9 @@ def add_figures(
     lines: dict[str, str] = {}
     trends: dict[str, str] = {}
     drawn: dict[str, FiguresChart] = {}
+    look_back = min(start, began or start)  # what the charts and changes look back to
     for measure in framework.measures:
-        shown = data_project.figures(evidence, audience, measure.code, date_to=end)
+        shown = data_project.window(evidence, audience, measure, look_back, end)
         parts, moves, when = [], [], ""
         for (authority, locality), series in sorted(data_project.by_place(shown).items()):
             in_period = [s for s in series if s.figure.period_to >= start]
@@ -132,8 +133,7 @@ def add_figures(
         if parts and not measure.derived:
             head = f"{measure.name}, latest to {long_date(when)}: "
             lines[measure.code] = head + "; ".join(parts)
-            chart_from = min(start, began or start)
-            made = figures_chart(measure, shown, chart_from, start, tuple(framework.authorities))
+            made = figures_chart(measure, shown, look_back, start, tuple(framework.authorities))
             if made is not None:
                 drawn[measure.code] = made
         if moves:

@@ -281,3 +281,27 @@ def test_a_learning_update_shows_the_figures_and_withholds_small_ones_outside(ev
     assert f"{line} 4 (down 3, better" in team
     assert f"{line} fewer than 5 (not shown" in outside
     assert "Dundee 4" not in outside and "down 3" not in outside
+
+
+def test_a_learning_update_reads_from_each_places_figure_before_the_plan_not_all_history(
+    evidence,
+) -> None:
+    """The update's window holds the same figures, judged the same, as the whole history
+    from the last one each place had before the window; a place with nothing since does
+    not pull the history in."""
+    rows = []
+    for day, lochee in (("1991-03-31", 2), ("2019-03-31", 9), ("2023-03-31", 3),
+                        ("2024-06-30", 4), ("2025-03-31", 11)):  # fmt: skip
+        rows += [{**row, "period_from": day, "period_to": day} for row in _dundee(day)]
+        rows[-2]["value"] = lochee  # Lochee: small in some periods, withheld outside
+    rows.append({**_dundee()[0], "authority": "Clackmannanshire", "period_from": "1990-01-31",
+                 "period_to": "1990-01-31"})  # fmt: skip  # nothing since
+    data_project.save(evidence, rows, "ed")
+    measure = evidence.framework.measure("children_on_cpr")
+    for audience in ("internal", "external"):
+        window = data_project.window(evidence, audience, measure, "2024-01-01", "2025-12-31")
+        every = data_project.figures(evidence, audience, "children_on_cpr", date_to="2025-12-31")
+        assert {s.figure.period_to for s in window} == {"2023-03-31", "2024-06-30", "2025-03-31"}
+        assert window == [s for s in every if s.figure.period_to >= "2023-03-31"]
+    withheld = data_project.window(evidence, "external", measure, "2024-01-01", "2025-12-31")
+    assert [s.reason for s in withheld if s.figure.period_to == "2024-06-30"].count("") == 1
