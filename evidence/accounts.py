@@ -10,7 +10,6 @@ import secrets
 import sqlite3
 from dataclasses import dataclass
 
-from werkzeug.security import check_password_hash, generate_password_hash
 
 from .model import NotFound, ValidationError, utcnow
 from .store import Store
@@ -28,6 +27,20 @@ SESSION_ROWS_KEPT_DAYS = 7
 def _dummy_hash() -> str:
     """A real hash to check against when the name is unknown, so timing does not reveal names."""
     return generate_password_hash("not-a-real-password-0")
+
+
+# werkzeug (a tenth of a second to import) is needed only where a password is checked or set:
+# the command line's other commands start without it.
+def generate_password_hash(password: str) -> str:
+    from werkzeug.security import generate_password_hash as make
+
+    return make(password)
+
+
+def check_password_hash(pwhash: str, password: str) -> bool:
+    from werkzeug.security import check_password_hash as check
+
+    return check(pwhash, password)
 
 
 @dataclass(frozen=True)

@@ -16,6 +16,8 @@ import zipfile
 from dataclasses import replace
 
 import pytest
+from hypothesis import given, settings
+from hypothesis import strategies as st
 from docx import Document
 
 from evidence.consent import redact, visible_consents
@@ -301,3 +303,18 @@ def test_collector_pauses_overlap_and_resume_only_if_it_ran():
         assert not gc.isenabled()
     finally:
         gc.enable()
+
+
+_CELL = st.text(st.sampled_from([" ", "a", "\x00", "\t", "\u2603", "é", "\n"]), max_size=6)
+
+
+@settings(max_examples=300, deadline=None)
+@given(
+    st.lists(st.one_of(_CELL, st.text(max_size=6)), max_size=12),
+    st.lists(st.one_of(_CELL, st.integers(), st.none()), max_size=6),
+)
+def test_cleaning_cells_all_at_once_is_cleaning_each(texts, mixed):
+    from learning.updates.wording import clean, clean_all
+
+    assert clean_all(texts) == [clean(v) for v in texts]
+    assert clean_all(mixed) == [clean(v) for v in mixed]

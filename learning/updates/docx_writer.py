@@ -40,7 +40,7 @@ from .docx_xml import (
 from .intro import Block
 from .sections import ActivitySummary, IndicatorSummary, ObjectiveSummary
 from .summary import Summary
-from .wording import average, change_sign, clean, long_date, money, number
+from .wording import average, change_sign, clean, clean_all, long_date, money, number
 
 TABLE_STYLE = "Light List Accent 1"
 FONT = "Arial"  # in every copy of Word; LibreOffice shows a sans-serif it has of the same size
@@ -150,6 +150,15 @@ def column_widths(
     return [m + spare * e / total for m, e in zip(least, extra, strict=True)]
 
 
+def _rows_cleaned(rows: Sequence[Sequence[object]]) -> list[list[str]]:
+    """Each row's values made clean lines, all rows checked at once."""
+    width = len(rows[0]) if rows else 0
+    flat = clean_all([v for row in rows for v in row])
+    if any(len(row) != width for row in rows):
+        return [[clean(v) for v in row] for row in rows]
+    return [flat[i : i + width] for i in range(0, len(flat), width)]
+
+
 def _cleaned(value: object) -> object:
     if isinstance(value, (list, tuple)):
         return [(clean(i[0]), i[1]) if isinstance(i, tuple) else clean(i) for i in value]
@@ -177,7 +186,7 @@ def _table(
     texts = (
         [[_cleaned(v) for v in row] for row in rows]
         if multiline
-        else [[clean(v) for v in row] for row in rows]
+        else _rows_cleaned(rows)
     )
     available = width_pt or TEXT_WIDTH_PT
     widths = list(widths) if widths else column_widths(header, texts, available, size)
