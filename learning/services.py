@@ -419,7 +419,7 @@ class Evidence:
 
     def _rewrite_update(self, update: Record) -> str:
         """A saved learning update's Markdown, generated again from the records it still cites."""
-        from .updates import render_markdown
+        from .updates.record import saved_body
 
         fields = update.fields
         result = self.learning_update(
@@ -431,7 +431,7 @@ class Evidence:
             ratings_as_of=update.created_at or None,
             **saved_options(update),
         )
-        return render_markdown(result.summary)
+        return saved_body(result.summary)
 
     def import_items(
         self, items: Iterable[tuple[str, Any]], actor: str = "", batch: int = 500

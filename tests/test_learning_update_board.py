@@ -267,3 +267,34 @@ def test_a_name_added_to_a_cited_record_leaves_an_external_updates_key_messages(
     saved = evidence.get(made.record.id)
     assert "Morag" not in saved.fields["intro"] and "Strauss" not in saved.fields["intro"]
     assert "Morag" not in saved.body
+
+
+def test_an_update_whose_annex_is_too_long_to_keep_is_saved_with_its_lists_in_its_documents(
+    evidence,
+) -> None:
+    """A year at 100,000 records cites tens of thousands: the saved record keeps the update
+    and a note; its documents, made from the records it cites, still list every one."""
+    long_title = "A café conversation about the school run, the breakfast club and the bus " * 3
+    evidence.import_items(
+        (f"row {n}", record_data(title=f"{long_title[:280].strip()} {n}", people=[], quotes=[]))
+        for n in range(900)
+    )
+    full = evidence.learning_update("2025-01-01", "2025-12-31", "external")
+    from learning.updates import render_markdown
+
+    assert len(render_markdown(full.summary)) > 200_000
+    made = evidence.learning_update("2025-01-01", "2025-12-31", "external", save=True,
+                                    actor="editor")  # fmt: skip
+    assert made.record is not None
+    body = made.record.body
+    header = "| Record | Type | Date | Locality |"
+    assert "Evidence cited" not in body and header not in body
+    assert "The full lists (900 records cited) are too long to keep in this saved record" in body
+    assert "## Objective SO1" in body and made.record.fields["annex"] == "true"
+    assert len(made.record.fields["cites"]) == 900
+    from learning.web import documents
+
+    document = documents.saved_summary(evidence, evidence.get(made.record.id), "external")
+    again = render_markdown(document)
+    assert "Evidence cited" in again and header in again
+    assert again.count("| Family story | 14 March 2025 | Lochee |") == 900

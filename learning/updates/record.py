@@ -2,10 +2,23 @@
 
 from __future__ import annotations
 
+from dataclasses import replace
 from typing import Any
+
+from evidence.validate import MAX_BODY
 
 from .render import render_markdown
 from .summary import Summary
+
+
+def saved_body(summary: Summary) -> str:
+    """The Markdown a saved update keeps as its body: the update, or for one whose annex
+    would pass the body's limit (a year at 100,000 records lists tens of thousands of
+    records), the update with a note that the lists are in its documents."""
+    body = render_markdown(summary)
+    if len(body) <= MAX_BODY or not summary.annex:
+        return body
+    return render_markdown(replace(summary, annex_apart=True))
 
 
 def summary_to_record_data(summary: Summary, author: str) -> dict[str, Any]:
@@ -31,6 +44,6 @@ def summary_to_record_data(summary: Summary, author: str) -> dict[str, Any]:
         "author": author,
         "consent": "internal" if summary.audience == "internal" else "anonymised",
         "indicators": list(indicators),
-        "body": render_markdown(summary),
+        "body": saved_body(summary),
         "fields": fields,
     }

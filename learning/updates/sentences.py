@@ -18,6 +18,20 @@ ANNEX_LEFT_OUT = (
     "update; the team holds them."
 )
 
+
+
+def annex_apart(summary: Summary) -> str:
+    """Where the full lists are when a saved record keeps its update without them."""
+    decisions = len(summary.headline.fund_by_panel)
+    lists = f"{plural(len(summary.cited), 'record', 'records')} cited"
+    if decisions:
+        lists = f"{plural(decisions, 'fund decision', 'fund decisions')} by panel, {lists}"
+    return (
+        f"The full lists ({lists}) are too long to keep in this saved record. They are in "
+        "the update's documents (Word, HTML or Markdown), made from the records it cites."
+    )
+
+
 INTERNAL_NOTE = "For the WM2U team only (internal). It draws on every record, whatever its consent."
 EXTERNAL_NOTE = (
     "For sharing outside the team (external). It draws only on records whose consent allows "

@@ -100,6 +100,9 @@ class Summary:
     intro: str = ""
     featured: list[str] = field(default_factory=list)
     annex: bool = True
+    # A saved record's body whose annex would be too long to keep: the lists are left to the
+    # documents made from the record (learning.updates.record.saved_body).
+    annex_apart: bool = False
     prepared_by: str = ""
     prepared_on: str = ""  # ISO date the document was made ("" when not known)
     # Where the figures' charts are kept once drawn (the data dir's cache folder; "": a
