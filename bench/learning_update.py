@@ -4,14 +4,18 @@ Run ``.venv/bin/python bench/learning_update.py [10000 100000 ...]`` for synthet
 spread over two years (the update covers the second; the first is its previous period), or
 ``.venv/bin/python bench/learning_update.py --data-dir DIR [--runs 3]`` to time each step in
 process (the lean read, the previous period's count, summarise, each format) and then the
-``wm2u learning-update`` command itself for every format and audience, with the load average.
+``wm2u learning-update`` command itself for every format and audience, with the load average
+(``--skip-in-process`` for the command alone; ``--out FILE`` keeps its timings as JSON).
+The command runs with Python's bytecode cache on, as an installed command has it.
 """
 
 from __future__ import annotations
 
 import argparse
+import json
 import os
 import random
+import statistics
 import subprocess
 import sys
 import tempfile
@@ -153,8 +157,9 @@ def in_process(data_dir: Path) -> None:
             print(f"  cited        {len(result.summary.cites):,}")
 
 
-def command(data_dir: Path, runs: int) -> None:
+def command(data_dir: Path, runs: int, env: dict[str, str] | None = None) -> list[dict]:
     """The ``wm2u learning-update`` command, end to end, for every format and audience."""
+    timings = []
     with tempfile.TemporaryDirectory() as out:
         for _ in range(runs):
             for audience in ("internal", "external"):
@@ -167,9 +172,25 @@ def command(data_dir: Path, runs: int) -> None:
                         + ["--audience", audience, "--format", fmt, "--out", f"{out}/u.{fmt}"],
                         check=True,
                         capture_output=True,
+                        env=env,
                     )
                     took = time.perf_counter() - began
+                    size = Path(f"{out}/u.{fmt}").stat().st_size
                     print(f"  {audience:<8} {fmt:<4} {took:6.2f} s  (load {load_average:.2f})")
+                    timings.append({"audience": audience, "format": fmt, "seconds": took,
+                                    "load": load_average, "bytes": size})  # fmt: skip
+    return timings
+
+
+def _summary(timings: list[dict]) -> dict[str, dict[str, float]]:
+    """min / median / max seconds per audience and format."""
+    out: dict[str, dict[str, float]] = {}
+    for t in timings:
+        out.setdefault(f"{t['audience']} {t['format']}", []).append(t["seconds"])  # type: ignore[arg-type]
+    return {
+        key: {"min": min(v), "median": statistics.median(v), "max": max(v), "runs": len(v)}
+        for key, v in out.items()  # type: ignore[union-attr]
+    }
 
 
 def main() -> None:
@@ -177,10 +198,24 @@ def main() -> None:
     parser.add_argument("sizes", nargs="*", type=int, help="synthetic record counts")
     parser.add_argument("--data-dir", type=Path, help="time a real data dir instead")
     parser.add_argument("--runs", type=int, default=1, help="command runs per format")
+    parser.add_argument("--skip-in-process", action="store_true", help="only the command")
+    parser.add_argument("--out", type=Path, help="write the command's timings here (JSON)")
     args = parser.parse_args()
     if args.data_dir:
-        in_process(args.data_dir)
-        command(args.data_dir, args.runs)
+        if not args.skip_in_process:
+            in_process(args.data_dir)
+        # Python's bytecode cache on, as an installed command has it.
+        env = {k: v for k, v in os.environ.items() if k != "PYTHONDONTWRITEBYTECODE"}
+        timings = command(args.data_dir, args.runs, env)
+        summary = _summary(timings)
+        for key, figures in summary.items():
+            print(f"  {key:<14} min {figures['min']:.2f}  median {figures['median']:.2f}  "
+                  f"max {figures['max']:.2f} s")  # fmt: skip
+        if args.out:
+            args.out.write_text(
+                json.dumps({"period": PERIOD, "runs": timings, "summary": summary}, indent=2)
+                + "\n"
+            )
     else:
         synthetic(args.sizes or [10_000, 100_000])
 
