@@ -11,10 +11,14 @@ from __future__ import annotations
 import contextlib
 import gc
 import json
+import re
 import sqlite3
 import threading
 from collections.abc import Collection, Iterable, Iterator
 from dataclasses import dataclass, field
+from typing import Any
+
+import orjson
 
 from .model import Record
 
@@ -22,6 +26,7 @@ LEAN_COLUMNS = (
     "id, type, title, date, authority, locality, consent, indicators, activities, people, "
     "quotes, fields"
 )
+_LONG_NUMBER = re.compile(r"\d{19}")
 _CHUNK = 500  # ids per query, well under SQLite's limit on parameters
 _pause_lock = threading.Lock()
 _pause = {"count": 0, "resume": False}
@@ -62,12 +67,24 @@ def _marks(values: Collection[object]) -> str:
     return ", ".join("?" * len(values))
 
 
+def _loads(text: str) -> Any:
+    """JSON text read with orjson (twice as fast over a year's records), or with the standard
+    library where orjson reads otherwise: it refuses NaN and reads integers past 64 bits as
+    floats (a run of 19 digits or more, even in a string, is left to the standard library)."""
+    if _LONG_NUMBER.search(text):
+        return json.loads(text)
+    try:
+        return orjson.loads(text)
+    except orjson.JSONDecodeError:
+        return json.loads(text)
+
+
 def _lean(rows: Iterable[tuple]) -> list[Record]:
     """Records from rows of ``LEAN_COLUMNS``."""
     records = []
     for rid, type_, title, date, authority, locality, consent, *lists in rows:
-        # One JSON document a row: json.loads' per-call cost, not the parsing, dominates.
-        indicators, activities, people, quotes, fields = json.loads(
+        # One JSON document a row: the per-call cost, not the parsing, dominates.
+        indicators, activities, people, quotes, fields = _loads(
             f"[{lists[0] or '[]'},{lists[1] or '[]'},{lists[2] or '[]'},"
             f"{lists[3] or '[]'},{lists[4] or '{}'}]"
         )

@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import datetime as dt
 import gc
+import json
 import io
 import random
 import threading
@@ -318,3 +319,15 @@ def test_cleaning_cells_all_at_once_is_cleaning_each(texts, mixed):
 
     assert clean_all(texts) == [clean(v) for v in texts]
     assert clean_all(mixed) == [clean(v) for v in mixed]
+
+
+def test_the_lean_read_reads_what_the_standard_library_reads():
+    """orjson for speed; what it refuses (NaN, integers past 64 bits) is still read."""
+    from evidence.periods import _loads
+
+    text = '[["SO1.1"],[],["Zoë"],["a \\u2603 quote"],{"n": 123456789012345678901234567890}]'
+    assert _loads(text) == json.loads(text)
+    nan = _loads('[{"x": NaN}]')[0]["x"]
+    assert nan != nan
+    assert _loads("[18446744073709551616]") == [18446744073709551616]
+    assert _loads("[-9223372036854775809]") == [-9223372036854775809]

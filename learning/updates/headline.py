@@ -117,6 +117,8 @@ class Headline:
 
 def as_number(value: Any) -> float | None:
     """A field value as a number, or None when it is missing or not a number."""
+    if type(value) in (int, float):  # most values (bool, a kind of int, is not a number)
+        return float(value)
     if isinstance(value, bool) or value is None or value == "":
         return None
     try:

@@ -163,9 +163,11 @@ class EvidenceIndex:
         self.by_type: dict[str, list[Record]] = {}
         for record in current:
             self.by_type.setdefault(record.type, []).append(record)
-            for code in dict.fromkeys(record.indicators):
+            codes = record.indicators  # each code once, even if a record lists it twice
+            for code in codes if len(codes) < 2 else dict.fromkeys(codes):
                 self.by_indicator.setdefault(code, []).append(record)
-            for code in dict.fromkeys(record.activities):
+            codes = record.activities
+            for code in codes if len(codes) < 2 else dict.fromkeys(codes):
                 self.by_activity.setdefault(code, []).append(record)
         self.previous_counts = previous_counts
         self.by_id = {record.id: record for record in current}

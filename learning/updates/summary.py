@@ -191,6 +191,7 @@ class _Corpus:
 
     def __init__(self, framework: Framework, scope: list[str], audience: str) -> None:
         self.indicators, self.activities = scope_codes(framework, scope)
+        self._indicator_set, self._activity_set = set(self.indicators), set(self.activities)
         self.audience = audience
         self.current: list[Record] = []
         self.previous = PeriodCounts()
@@ -200,8 +201,9 @@ class _Corpus:
         self.people: dict[str, None] = {}  # everyone named in a record the update cites
 
     def in_scope(self, record: Record) -> bool:
-        return any(c in self.indicators for c in record.indicators) or any(
-            c in self.activities for c in record.activities
+        return not (
+            self._indicator_set.isdisjoint(record.indicators)
+            and self._activity_set.isdisjoint(record.activities)
         )
 
     def take(self, records: Iterable[Record], period: Period, shown: bool) -> list[Record]:
