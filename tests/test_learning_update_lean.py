@@ -322,12 +322,18 @@ def test_cleaning_cells_all_at_once_is_cleaning_each(texts, mixed):
 
 
 def test_the_lean_read_reads_what_the_standard_library_reads():
-    """orjson for speed; what it refuses (NaN, integers past 64 bits) is still read."""
+    """orjson for speed; what it reads otherwise (NaN, integers past 64 bits) is read as the
+    standard library reads it."""
     from evidence.periods import _loads
 
-    text = '[["SO1.1"],[],["Zoë"],["a \\u2603 quote"],{"n": 123456789012345678901234567890}]'
-    assert _loads(text) == json.loads(text)
-    nan = _loads('[{"x": NaN}]')[0]["x"]
+    for text in (
+        '[["SO1.1"],[],["Zoë"],["a \u2603 quote"],{"n": 123456789012345678901234567890}]',
+        '[[],[],[],[],{"n": -18446744073709551617, "m": 1.5e300, "t": "12345678901234567890"}]',
+        '[[],[],[],[],{"n": 9223372036854775807, "m": -0.0}]',
+    ):
+        assert _loads(text) == json.loads(text)
+        assert [type(v) for v in _loads(text)[-1].values()] == [
+            type(v) for v in json.loads(text)[-1].values()
+        ]
+    nan = _loads('[[],[],[],[],{"x": NaN}]')[-1]["x"]
     assert nan != nan
-    assert _loads("[18446744073709551616]") == [18446744073709551616]
-    assert _loads("[-9223372036854775809]") == [-9223372036854775809]
