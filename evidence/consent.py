@@ -64,13 +64,14 @@ def _redact_value(value: Any, people: list[str]) -> Any:
 
 def _texts(value: Any, into: list[str]) -> list[str]:
     """Every string in ``value`` (a field's value: text, numbers, lists and dicts of them)."""
-    if isinstance(value, str):
+    kind = type(value)
+    if kind is str or isinstance(value, str):
         into.append(value)
-    elif isinstance(value, (list, dict)):
+    elif kind is dict or kind is list or isinstance(value, (list, dict)):
         for v in value.values() if isinstance(value, dict) else value:
-            if isinstance(v, str):
+            if type(v) is str:
                 into.append(v)
-            elif isinstance(v, (list, dict)):
+            elif isinstance(v, (list, dict, str)):
                 _texts(v, into)
     return into
 

@@ -102,12 +102,13 @@ class _Names:
         self.words = frozenset(w for name, _ in self.names for w in name)
         self.firsts = frozenset(name[0] for name, _ in self.names)
         self.probes = _probes(people)  # the same words may_hold looks for
+        self.ascii_probes = _all_ascii(self.probes)
 
     def may_occur(self, text: str) -> bool:
         """A cheap test: False when no name's word can be in ``text`` at all."""
         if not self.probes:
             return False
-        squashed = _squashed(text, all(p.isascii() for p in self.probes))
+        squashed = _squashed(text, self.ascii_probes)
         return any(p in squashed for p in self.probes)
 
 
@@ -182,8 +183,13 @@ def may_hold(texts: Sequence[str], people: Sequence[str]) -> bool:
     probes = _probes(tuple(people))
     if not probes:
         return False
-    squashed = _squashed("\n".join(texts), all(p.isascii() for p in probes))
+    squashed = _squashed("\n".join(texts), _all_ascii(probes))
     return any(p in squashed for p in probes)
+
+
+@lru_cache(maxsize=16384)
+def _all_ascii(probes: tuple[str, ...]) -> bool:
+    return all(p.isascii() for p in probes)
 
 
 @lru_cache(maxsize=16384)
