@@ -213,8 +213,7 @@ def main() -> None:
                   f"max {figures['max']:.2f} s")  # fmt: skip
         if args.out:
             args.out.write_text(
-                json.dumps({"period": PERIOD, "runs": timings, "summary": summary}, indent=2)
-                + "\n"
+                json.dumps({"period": PERIOD, "runs": timings, "summary": summary}, indent=2) + "\n"
             )
     else:
         synthetic(args.sizes or [10_000, 100_000])

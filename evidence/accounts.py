@@ -10,7 +10,6 @@ import secrets
 import sqlite3
 from dataclasses import dataclass
 
-
 from .model import NotFound, ValidationError, utcnow
 from .store import Store
 

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from sqlite_utils import Database, Migrations
 
-migrations = Migrations("wm2u-evidence")
+migrations = Migrations("wm2u-evidence")  # evidence.store.MIGRATION_SET
 
 
 @migrations()

@@ -18,11 +18,12 @@ from dataclasses import dataclass, field, replace
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
+import search_index
 from evidence.consent import INTERNAL, present, visible_consents
 from evidence.model import NotFound, Record, ValidationError, utcnow
 from evidence.store import RecordFilter, Store
 from evidence.validate import validate
-from search_index import IndexBusy, IndexDamaged, Results, SearchIndex, inspect
+from search_index import IndexBusy, IndexDamaged, Results
 
 from . import framework as framework_mod
 from . import plans as plans_mod
@@ -30,6 +31,8 @@ from .framework import Framework
 from .plans import Plan, PlanSet
 
 if TYPE_CHECKING:
+    from search_index import SearchIndex
+
     from .reporting import LearningUpdate
 
 DB_NAME = "wm2u.db"
@@ -93,7 +96,7 @@ def initialise(data_dir: Path, framework_name: str | None = None) -> Framework:
                     actor="init",
                     shipped=plans_mod.is_shipped(framework_name),
                 )
-    SearchIndex(data_dir / INDEX_DIR).close()
+    search_index.SearchIndex(data_dir / INDEX_DIR).close()
     make_private(data_dir)
     return fw
 
@@ -276,7 +279,7 @@ class Evidence:
     @property
     def index(self) -> SearchIndex:
         if self._index is None:
-            self._index = SearchIndex(self.data_dir / INDEX_DIR)
+            self._index = search_index.SearchIndex(self.data_dir / INDEX_DIR)
         return self._index
 
     def close(self) -> None:
@@ -514,7 +517,7 @@ class Evidence:
         report.index_failure = self.store.get_meta(INDEX_FAILURE) or ""
         # A lost or cut-short index is reported as such (not opened, which would make an
         # empty one, nor listed record by record): the cure is a rebuild.
-        report.index = inspect(self.data_dir / INDEX_DIR)
+        report.index = search_index.inspect(self.data_dir / INDEX_DIR)
         if report.index is None:
             try:
                 in_index = self.index.revisions()
@@ -559,7 +562,7 @@ class Evidence:
         """Rebuild the whole index from the database and swap it in.
 
         ``progress`` is called with the number of records indexed since its last call."""
-        if inspect(self.data_dir / INDEX_DIR) is not None:
+        if search_index.inspect(self.data_dir / INDEX_DIR) is not None:
             self.index.reset()  # nothing to keep, and its live generation cannot be locked
         total = self.store.count()
         marker = utcnow()

@@ -35,6 +35,7 @@ from whoosh.writing import LockError, SegmentWriter
 from evidence.model import Record
 
 from . import building, merging, postings, searching, spelling, whoosh_private
+from .errors import IndexBusy, IndexDamaged
 from .query import parse, positive_words, split_filters
 from .results import Results
 from .schema import document, make_schema
@@ -60,14 +61,6 @@ def _abandon(writer) -> None:
 def _private_file(path: Path) -> None:
     """Make a lock file 0600 before Whoosh opens it (it would make it 0777 less the umask)."""
     os.close(os.open(path, os.O_WRONLY | os.O_CREAT, 0o600))
-
-
-class IndexBusy(RuntimeError):
-    """Another process kept the index locked for longer than we were willing to wait."""
-
-
-class IndexDamaged(RuntimeError):
-    """The index on disk is missing or cannot be read. It is a cache: rebuild it."""
 
 
 def inspect(path: str | os.PathLike) -> str | None:

@@ -10,8 +10,6 @@ import zipfile
 import zlib
 
 import pytest
-from hypothesis import given, settings
-from hypothesis import strategies as st
 from docx import Document
 from docx.oxml.shape import CT_Inline
 from docx.oxml.table import CT_Row
@@ -19,6 +17,8 @@ from docx.oxml.text.paragraph import CT_P
 from docx.shape import InlineShape
 from docx.table import Table, _Row
 from docx.text.paragraph import Paragraph
+from hypothesis import given, settings
+from hypothesis import strategies as st
 
 from learning.updates import docx_xml
 from learning.updates.wording import clean
@@ -117,9 +117,7 @@ def test_table_rows_written_as_text_at_their_marker():
 
 @settings(max_examples=60, deadline=None)
 @given(
-    st.lists(
-        st.tuples(st.text(max_size=12), st.text(max_size=12), st.integers()), max_size=8
-    ),
+    st.lists(st.tuples(st.text(max_size=12), st.text(max_size=12), st.integers()), max_size=8),
     st.sampled_from([(), (2,), (0, 2)]),
 )
 def test_table_rows_read_back_as_written(rows, right):

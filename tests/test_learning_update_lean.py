@@ -9,17 +9,17 @@ from __future__ import annotations
 
 import datetime as dt
 import gc
-import json
 import io
+import json
 import random
 import threading
 import zipfile
 from dataclasses import replace
 
 import pytest
+from docx import Document
 from hypothesis import given, settings
 from hypothesis import strategies as st
-from docx import Document
 
 from evidence.consent import redact, visible_consents
 from evidence.model import Record

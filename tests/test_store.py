@@ -216,3 +216,39 @@ def test_counts_follow_every_change_even_from_another_connection(store):
     assert store.counts_by("indicator") == {"SO1.1": 1, "SO2.1": 1}
     store.purge(first.id)
     assert store.count() == 1 and store.indicator_quarters() == {("SO2.1", "2025-Q1"): 1}
+
+
+def test_the_store_knows_the_schemas_migrations_by_name(tmp_path) -> None:
+    """Opening a data dir checks for new migrations without sqlite-utils: by the names the
+    store lists, which must be the schema's, in its order; a fresh database lacks them all
+    and a migrated one none."""
+    import sqlite3
+
+    from sqlite_utils import Database
+
+    from evidence.schema import migrations
+    from evidence.store import MIGRATION_SET, MIGRATIONS, Store
+
+    assert migrations.name == MIGRATION_SET
+    pending = migrations.pending(Database(sqlite3.connect(":memory:")))
+    assert tuple(m.name for m in pending) == MIGRATIONS
+    with Store(tmp_path / "new.db") as fresh:
+        assert fresh.pending_migrations() == list(MIGRATIONS)
+        fresh.migrate()
+        assert fresh.pending_migrations() == []
+        fresh.conn.execute("DELETE FROM _sqlite_migrations WHERE name = ?", [MIGRATIONS[-1]])
+        assert fresh.pending_migrations() == [MIGRATIONS[-1]]
+
+
+def test_the_command_line_starts_without_the_search_engine_or_sqlite_utils() -> None:
+    """A command that never searches (a learning update) does not pay for loading Whoosh,
+    numpy or sqlite-utils: a quarter of the start of every command."""
+    import subprocess
+    import sys
+
+    code = (
+        "import sys, learning.cli; "
+        "print(sorted(m for m in ('whoosh', 'numpy', 'sqlite_utils') if m in sys.modules))"
+    )
+    out = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, check=True)
+    assert out.stdout.strip() == "[]"

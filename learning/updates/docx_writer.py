@@ -183,11 +183,7 @@ def _table(
     marker (see ``docx_xml.save_with_rows``).
     """
     multiline = any(isinstance(v, (list, tuple)) for row in rows[:50] for v in row)
-    texts = (
-        [[_cleaned(v) for v in row] for row in rows]
-        if multiline
-        else _rows_cleaned(rows)
-    )
+    texts = [[_cleaned(v) for v in row] for row in rows] if multiline else _rows_cleaned(rows)
     available = width_pt or TEXT_WIDTH_PT
     widths = list(widths) if widths else column_widths(header, texts, available, size)
     table = doc.add_table(rows=1, cols=len(header))

@@ -19,7 +19,6 @@ ANNEX_LEFT_OUT = (
 )
 
 
-
 def annex_apart(summary: Summary) -> str:
     """Where the full lists are when a saved record keeps its update without them."""
     decisions = len(summary.headline.fund_by_panel)
