@@ -305,3 +305,33 @@ def test_a_learning_update_reads_from_each_places_figure_before_the_plan_not_all
         assert window == [s for s in every if s.figure.period_to >= "2023-03-31"]
     withheld = data_project.window(evidence, "external", measure, "2024-01-01", "2025-12-31")
     assert [s.reason for s in withheld if s.figure.period_to == "2024-06-30"].count("") == 1
+
+
+def test_an_update_under_an_earlier_plan_withholds_small_counts_of_a_measure_dropped_since(
+    tmp_path,
+) -> None:
+    """A measure the current plan no longer lists is not shown at all outside the team, as
+    before: never shown whole because nothing judges it (found by review)."""
+    from learning.services import initialise
+    from learning.updates import render_markdown
+
+    data_dir = tmp_path / "instance"
+    initialise(data_dir, "wm2u-2023-2024")
+    shipped = Path(framework_mod.__file__).parent / "frameworks" / "wm2u-2024-2026.yaml"
+    text = shipped.read_text(encoding="utf-8")
+    start = text.index("  - code: looked_after_children")
+    end = text.index("disclosure_threshold: 5", start) + len("disclosure_threshold: 5\n")
+    dropped = tmp_path / "without-lac.yaml"
+    dropped.write_text(text[:start] + text[end:], encoding="utf-8")
+    with Evidence(data_dir) as ev:
+        data_project.save(ev, [
+            {"measure": "looked_after_children", "authority": "Dundee", "period_from": day,
+             "period_to": day, "value": value, "source": "council"}
+            for day, value in (("2023-03-31", 9), ("2024-03-31", 2))
+        ], "ed")  # fmt: skip
+        ev.adopt(str(dropped), "2024-09-01", [], actor="t")
+        assert ev.framework.measure("looked_after_children") is None
+        outside = render_markdown(
+            ev.learning_update("2024-01-01", "2024-06-30", "external").summary
+        )
+    assert "Dundee 2" not in outside and "down 7" not in outside
