@@ -7,7 +7,9 @@ stored Markdown - which its record page, API answer and search entry show - is m
 from the records it cites, as they are now, in the same transaction as the write. The
 application hands the store the generator as ``Store.rewrite_update``; if it fails, the
 record's title, quotes and names are cut out of the update instead, so the write never
-leaves an update showing more than it may.
+leaves an update showing more than it may. A saved external update follows the data
+project's figures the same way: a new figure, or a new value, that it may show is written
+into it in the same transaction (``_refresh_for_figures``).
 """
 
 from __future__ import annotations
@@ -66,6 +68,20 @@ class Citing:
         changed = []
         for update_id in self._citing_external(conn, record_id):
             if self._refresh_update(conn, update_id, [*versions, self._source(record_id)]):
+                changed.append(update_id)
+        return changed
+
+    def _refresh_for_figures(self, conn: sqlite3.Connection, first_day: str) -> list[str]:
+        """Make again every external update whose period ends on or after ``first_day`` (the
+        first day of a figure that is new or changed value: one it may show, or that decides
+        what it withholds); return the ids changed. If the generator fails, the update keeps
+        its text: figures are not a record's words, and there is nothing of theirs to cut."""
+        changed = []
+        for update_id in self._citing_external(conn, None):
+            update = self.get(update_id, include_deleted=True)  # type: ignore[attr-defined]
+            if str(update.fields.get("period_to") or update.date) < first_day:
+                continue
+            if self._refresh_update(conn, update_id, []):
                 changed.append(update_id)
         return changed
 

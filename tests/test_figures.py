@@ -335,3 +335,33 @@ def test_an_update_under_an_earlier_plan_withholds_small_counts_of_a_measure_dro
             ev.learning_update("2024-01-01", "2024-06-30", "external").summary
         )
     assert "Dundee 2" not in outside and "down 7" not in outside
+
+
+def test_a_saved_external_update_follows_a_figure_that_changes_value(evidence) -> None:
+    """Its record (page, API, search) shows the figures as they are, withheld as they must
+    be now, in the same write; the team's own update keeps what it showed."""
+    line = "Children on the Child Protection Register, latest to 30 June 2025: Dundee"
+    for day, value in (("2025-03-31", 9), ("2025-06-30", 12)):
+        data_project.save(evidence, {"measure": "children_on_cpr", "authority": "Dundee",
+                                     "period_from": day, "period_to": day, "value": value,
+                                     "source": "council"}, "ed")  # fmt: skip
+    saved = {
+        audience: evidence.learning_update(
+            "2025-01-01", "2025-12-31", audience, save=True, actor="ed"
+        ).record
+        for audience in ("internal", "external")
+    }
+    assert all(f"{line} 12 (up 3" in r.body for r in saved.values())
+    data_project.save(evidence, {"measure": "children_on_cpr", "authority": "Dundee",
+                                 "period_from": "2025-06-30", "period_to": "2025-06-30",
+                                 "value": 3, "source": "council, corrected"}, "ed")  # fmt: skip
+    outside = evidence.get(saved["external"].id, "external")
+    assert f"{line} fewer than 5" in outside.body
+    assert "Dundee 12" not in outside.body and "Dundee 3" not in outside.body
+    assert f"{line} 12 (up 3" in evidence.get(saved["internal"].id).body
+    # A figure after the update's period is one it cannot show: the update is left alone.
+    before = evidence.get(saved["external"].id).body
+    data_project.save(evidence, {"measure": "children_on_cpr", "authority": "Dundee",
+                                 "period_from": "2026-03-31", "period_to": "2026-03-31",
+                                 "value": 2, "source": "council"}, "ed")  # fmt: skip
+    assert evidence.get(saved["external"].id).body == before
