@@ -146,14 +146,8 @@ class Plans:
                     int(shipped),
                 ],
             )
-            # The plan first: a saved learning update citing a rewritten record is made again
-            # (in this transaction) under the plans as they will be.
-            for record in adoption.records:
-                self._rewrite(conn, record, actor)  # type: ignore[attr-defined]
-            for rating_id, indicator in adoption.ratings:
-                conn.execute(
-                    "UPDATE ratings SET indicator = ? WHERE id = ?", [indicator, rating_id]
-                )
+            # The plan and the moved figures first: a saved learning update citing a rewritten
+            # record is made again (in this transaction) under the plans as they will be.
             for old, moved in adoption.figures:  # a mapped place: the figure moves with it
                 conn.execute(
                     "UPDATE figures SET authority = ?, locality = ? WHERE measure = ? AND "
@@ -161,6 +155,15 @@ class Plans:
                     [moved.authority, moved.locality, old.measure, old.authority, old.locality,
                      old.period_from, old.period_to],
                 )  # fmt: skip
+            for record in adoption.records:
+                self._rewrite(conn, record, actor)  # type: ignore[attr-defined]
+            for rating_id, indicator in adoption.ratings:
+                conn.execute(
+                    "UPDATE ratings SET indicator = ? WHERE id = ?", [indicator, rating_id]
+                )
+            # The plan in force today decides which measures an update shows and what it
+            # withholds: every saved external update follows it, as it follows the figures.
+            self._refresh_for_figures(conn, "")  # type: ignore[attr-defined]
             self._audit(  # type: ignore[attr-defined]
                 conn,
                 actor,

@@ -98,7 +98,9 @@ _CACHE_SIZE = 64
 
 def _every(ev: Evidence, audience: str, m: Any) -> list[Shown]:
     key = (str(ev.data_dir), m.code, audience)
+    # The plan in force decides what is withheld (thresholds, measures): an adoption counts.
     stamp = (ev.store.generation(),) if m.derived else ev.store.figures_signature()
+    stamp = (*stamp, ev.plans_version())
     cached = _CACHE.get(key)
     if cached is not None and cached[0] == stamp:
         return cached[1]
@@ -227,6 +229,7 @@ def save(ev: Evidence, data: Any, actor: str) -> list[Figure]:
     if errors:
         raise ValidationError(errors)
     saved, _ = ev.store.save_figures(checked, actor)
+    ev.sync_index()  # a saved external update made again (evidence/citing.py) is searched anew
     return saved
 
 
@@ -234,6 +237,7 @@ def import_csv(ev: Evidence, text: str, actor: str) -> tuple[int, int]:
     """Import a figures CSV, the whole file or nothing; returns (figures read, changed)."""
     found = read_csv(text, plan_for(ev))
     _, changed = ev.store.save_figures(found, actor)
+    ev.sync_index()
     return len(found), changed
 
 

@@ -365,3 +365,39 @@ def test_a_saved_external_update_follows_a_figure_that_changes_value(evidence) -
                                  "period_from": "2026-03-31", "period_to": "2026-03-31",
                                  "value": 2, "source": "council"}, "ed")  # fmt: skip
     assert evidence.get(saved["external"].id).body == before
+
+
+def test_adopting_a_plan_with_a_higher_threshold_withholds_more_in_saved_external_updates(
+    tmp_path,
+) -> None:
+    """The plan in force decides what is withheld: after an adoption, a saved external
+    update's record and the figures as a viewer reads them follow the new threshold."""
+    from learning.services import initialise
+    from learning.updates import render_markdown
+
+    data_dir = tmp_path / "instance"
+    initialise(data_dir, "wm2u-2024-2026")
+    shipped = Path(framework_mod.__file__).parent / "frameworks" / "wm2u-2024-2026.yaml"
+    text = shipped.read_text(encoding="utf-8")
+    start = text.index("  - code: children_on_cpr")
+    end = text.index("disclosure_threshold: 5", start)
+    stricter = tmp_path / "stricter.yaml"
+    stricter.write_text(text[:end] + "disclosure_threshold: 15" + text[end + 23 :], "utf-8")
+    line = "Children on the Child Protection Register, latest to 30 June 2025: Dundee"
+    with Evidence(data_dir) as ev:
+        data_project.save(ev, [
+            {"measure": "children_on_cpr", "authority": "Dundee", "period_from": day,
+             "period_to": day, "value": value, "source": "council"}
+            for day, value in (("2025-03-31", 9), ("2025-06-30", 12))
+        ], "ed")  # fmt: skip
+        assert [s.value for s in data_project.figures(ev, "external", "children_on_cpr")] == [9, 12]
+        made = ev.learning_update("2025-01-01", "2025-06-30", "external", save=True, actor="ed")
+        assert made.record is not None and f"{line} 12 (up 3" in made.record.body
+        ev.adopt(str(stricter), "2026-01-01", [], actor="t")
+        assert [s.value for s in data_project.figures(ev, "external", "children_on_cpr")] == [
+            None, None
+        ]
+        body = ev.get(made.record.id, "external").body
+        assert f"{line} fewer than 15" in body and "Dundee 12" not in body
+        again = render_markdown(ev.learning_update("2025-01-01", "2025-06-30", "external").summary)
+        assert f"{line} fewer than 15" in again
