@@ -395,7 +395,8 @@ def test_adopting_a_plan_with_a_higher_threshold_withholds_more_in_saved_externa
         assert made.record is not None and f"{line} 12 (up 3" in made.record.body
         ev.adopt(str(stricter), "2026-01-01", [], actor="t")
         assert [s.value for s in data_project.figures(ev, "external", "children_on_cpr")] == [
-            None, None
+            None,
+            None,
         ]
         body = ev.get(made.record.id, "external").body
         assert f"{line} fewer than 15" in body and "Dundee 12" not in body
