@@ -1,13 +1,40 @@
-"""The database schema, as sqlite-utils migrations (applied in order, each in a transaction)."""
+"""The database schema, as sqlite-utils migrations (applied in order, each in a transaction).
+
+The steps are listed here without importing sqlite-utils (a fifth of a second): opening a data
+dir compares ``NAMES`` with those applied, and only a data dir to create or upgrade builds
+sqlite-utils' ``Migrations`` from them (:func:`migrations`).
+"""
 
 from __future__ import annotations
 
-from sqlite_utils import Database, Migrations
+import functools
+from collections.abc import Callable
+from typing import TYPE_CHECKING
 
-migrations = Migrations("wm2u-evidence")  # evidence.store.MIGRATION_SET
+if TYPE_CHECKING:
+    from sqlite_utils import Database, Migrations
+
+MIGRATION_SET = "wm2u-evidence"
+_STEPS: list[Callable[[Database], None]] = []
 
 
-@migrations()
+def _step(fn: Callable[[Database], None]) -> Callable[[Database], None]:
+    _STEPS.append(fn)
+    return fn
+
+
+@functools.cache
+def migrations() -> Migrations:
+    """sqlite-utils' migrations of the schema, in order."""
+    from sqlite_utils import Migrations
+
+    found = Migrations(MIGRATION_SET)
+    for fn in _STEPS:
+        found()(fn)
+    return found
+
+
+@_step
 def m001_records(db: Database) -> None:
     db["records"].create(
         {
@@ -57,7 +84,7 @@ def m001_records(db: Database) -> None:
     )
 
 
-@migrations()
+@_step
 def m002_people(db: Database) -> None:
     db["users"].create(
         {
@@ -97,7 +124,7 @@ def m002_people(db: Database) -> None:
     db["meta"].create({"key": str, "value": str}, pk="key")
 
 
-@migrations()
+@_step
 def m003_ratings(db: Database) -> None:
     db["ratings"].create(
         {
@@ -117,7 +144,7 @@ def m003_ratings(db: Database) -> None:
     db["ratings"].create_index(["indicator", "period_to"])
 
 
-@migrations()
+@_step
 def m004_sessions(db: Database) -> None:
     # One row a login (a device); the cookie carries the random id, the table keeps its hash.
     db["sessions"].create(
@@ -135,7 +162,7 @@ def m004_sessions(db: Database) -> None:
     db["sessions"].create_index(["user_id", "ended_at"], if_not_exists=True)
 
 
-@migrations()
+@_step
 def m005_live_records_index(db: Database) -> None:
     # Browse, counts and coverage filter live records by type, consent, locality and date and
     # order by date: one index holding all of those answers them without reading the wide rows
@@ -146,7 +173,7 @@ def m005_live_records_index(db: Database) -> None:
     )
 
 
-@migrations()
+@_step
 def m006_tallies(db: Database) -> None:
     # Counts of live records kept by triggers, for the pages that count (see tally.py).
     from .tally import install
@@ -154,7 +181,7 @@ def m006_tallies(db: Database) -> None:
     install(db.conn)
 
 
-@migrations()
+@_step
 def m007_citations(db: Database) -> None:
     # Which saved learning updates cite which records, kept by triggers from each update's
     # ``fields.cites``: a write to a cited record finds the updates to bring into line with it
@@ -190,7 +217,7 @@ def m007_citations(db: Database) -> None:
     )
 
 
-@migrations()
+@_step
 def m008_rating_consent(db: Database) -> None:
     # A rating is text about families too: it has a consent level and the people it names.
     # Ratings from before: internal if they link an internal record, else anonymised.
@@ -203,7 +230,7 @@ def m008_rating_consent(db: Database) -> None:
     )
 
 
-@migrations()
+@_step
 def m009_plans(db: Database) -> None:
     # Every plan the data dir has used: the plan file's text (so a backup holds it), its name
     # and title, the date it came into force (NULL for the first: in force for every date
@@ -220,7 +247,7 @@ def m009_plans(db: Database) -> None:
     db.execute("CREATE UNIQUE INDEX IF NOT EXISTS idx_plans_from ON plans (valid_from)")
 
 
-@migrations()
+@_step
 def m010_figures(db: Database) -> None:
     # The data project's figures: one per measure, place and period; earlier values kept.
     db.execute(
@@ -238,7 +265,7 @@ def m010_figures(db: Database) -> None:
     )
 
 
-@migrations()
+@_step
 def m011_derived_tally(db: Database) -> None:
     # The derived measures' counts and sums per (type, consent, place, month), kept by
     # triggers like the record tally (see tally.py): a page after a save no longer recounts
@@ -246,3 +273,6 @@ def m011_derived_tally(db: Database) -> None:
     from .tally import install
 
     install(db.conn)
+
+
+NAMES = tuple(fn.__name__ for fn in _STEPS)  # every step, in order

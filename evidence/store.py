@@ -24,20 +24,11 @@ from .model import Conflict, Record, ValidationError, new_id, utcnow
 from .plans import Plans
 from .reading import Reading, RecordFilter
 from .rows import content_hash, record_to_row
+from .schema import MIGRATION_SET, NAMES, migrations
 from .upkeep import Upkeep
 
 if TYPE_CHECKING:
     from sqlite_utils import Database
-
-# The schema's migrations by name, in order (tests/test_store.py checks them against
-# evidence/schema.py). Opening a data dir compares them with those applied without importing
-# sqlite-utils, which takes a fifth of a second: only a data dir to create or upgrade needs it.
-MIGRATION_SET = "wm2u-evidence"
-MIGRATIONS = (
-    "m001_records", "m002_people", "m003_ratings", "m004_sessions", "m005_live_records_index",
-    "m006_tallies", "m007_citations", "m008_rating_consent", "m009_plans", "m010_figures",
-    "m011_derived_tally",
-)  # fmt: skip
 
 __all__ = ["BUSY_TIMEOUT_S", "Record", "RecordFilter", "Store", "connect", "content_hash"]
 
@@ -84,11 +75,9 @@ class Store(Reading, Erasure, Citing, FigureStore, Upkeep, Plans):
 
     def migrate(self) -> None:
         """Create or upgrade the schema; safe to run every start."""
-        from .schema import migrations
-
         with self.write():
             pass
-        migrations.apply(self.db)
+        migrations().apply(self.db)
 
     def pending_migrations(self) -> list[str]:
         """The schema's migrations not yet applied to this database, by name."""
@@ -103,7 +92,7 @@ class Store(Reading, Erasure, Citing, FigureStore, Upkeep, Plans):
                     "SELECT name FROM _sqlite_migrations WHERE migration_set = ?", [MIGRATION_SET]
                 )
             }
-        return [name for name in MIGRATIONS if name not in applied]
+        return [name for name in NAMES if name not in applied]
 
     def upgrade(self) -> None:
         """Apply migrations a newer version added (a read-only check when there are none)."""

@@ -218,26 +218,27 @@ def test_counts_follow_every_change_even_from_another_connection(store):
     assert store.count() == 1 and store.indicator_quarters() == {("SO2.1", "2025-Q1"): 1}
 
 
-def test_the_store_knows_the_schemas_migrations_by_name(tmp_path) -> None:
-    """Opening a data dir checks for new migrations without sqlite-utils: by the names the
-    store lists, which must be the schema's, in its order; a fresh database lacks them all
-    and a migrated one none."""
+def test_opening_a_data_dir_finds_the_migrations_it_lacks_by_name(tmp_path) -> None:
+    """Opening a data dir checks for new migrations without sqlite-utils, by name: a fresh
+    database lacks them all (in sqlite-utils' order), a migrated one none, and one that lost
+    the record of its last migration lacks that one."""
     import sqlite3
 
     from sqlite_utils import Database
 
-    from evidence.schema import migrations
-    from evidence.store import MIGRATION_SET, MIGRATIONS, Store
+    from evidence.schema import NAMES, migrations
 
-    assert migrations.name == MIGRATION_SET
-    pending = migrations.pending(Database(sqlite3.connect(":memory:")))
-    assert tuple(m.name for m in pending) == MIGRATIONS
+    pending = migrations().pending(Database(sqlite3.connect(":memory:")))
+    assert tuple(m.name for m in pending) == NAMES and len(NAMES) >= 11
     with Store(tmp_path / "new.db") as fresh:
-        assert fresh.pending_migrations() == list(MIGRATIONS)
+        assert fresh.pending_migrations() == list(NAMES)
         fresh.migrate()
         assert fresh.pending_migrations() == []
-        fresh.conn.execute("DELETE FROM _sqlite_migrations WHERE name = ?", [MIGRATIONS[-1]])
-        assert fresh.pending_migrations() == [MIGRATIONS[-1]]
+        with fresh.write() as conn:
+            conn.execute("DELETE FROM _sqlite_migrations WHERE name = ?", [NAMES[-1]])
+        assert fresh.pending_migrations() == [NAMES[-1]]
+        fresh.upgrade()
+        assert fresh.pending_migrations() == []
 
 
 def test_the_command_line_starts_without_the_search_engine_or_sqlite_utils() -> None:
