@@ -161,22 +161,22 @@ def figures_chart(
 
     Localities are left out (one line per authority), and so is Scotland: a comparator on
     another scale would flatten the authorities' lines; the words give its figures."""
-    places: dict[str, dict[str, Any]] = {}  # authority -> period_to -> shown figure
+    points: dict[str, dict[str, Any]] = {}  # authority -> period_to -> shown figure
     comparator = False
     for s in shown:
         f = s.figure
         if f.authority == COMPARATOR:
             comparator = comparator or f.period_to >= start
         elif not f.locality and f.period_to >= since:
-            places.setdefault(f.authority, {})[f.period_to] = s  # one point a date
-    series = {a: [(day, s.value) for day, s in sorted(p.items())] for a, p in places.items()}
-    values = [v for points in series.values() for _, v in points]
+            points.setdefault(f.authority, {})[f.period_to] = s  # one point a date
+    series = {a: [(day, s.value) for day, s in sorted(p.items())] for a, p in points.items()}
+    values = [v for line in series.values() for _, v in line]
     if not any(v is not None for v in values):
         return None
-    days = sorted({day for p in places.values() for day in p})
+    days = sorted({day for p in points.values() for day in p})
     said = " ".join(
         f"{place}: {', '.join(f'{s.words} on {long_date(day)}' for day, s in sorted(p.items()))}."
-        for place, p in sorted(places.items())
+        for place, p in sorted(points.items())
     )
     alt = (
         f"Line chart: {measure.name}, {long_date(days[0])} to {long_date(days[-1])}, one line "

@@ -81,8 +81,10 @@ def test_an_external_charts_pictures_and_words_leave_out_a_withheld_figure(regis
     descr, images = _docx_pictures(render_docx(summary))
     assert [d for d in descr if d.startswith("Line chart")] == [chart.alt]
     drawn = charts.update_chart(Path(summary.chart_cache), chart.title, chart.unit,
-                                chart.series, "png")  # fmt: skip
+                                chart.series, "png", chart.places)  # fmt: skip
     assert drawn in images
+    # Each authority has the plan's colour for it, whichever others have figures.
+    assert chart.places == tuple(register.framework.authorities)
     # HTML: the same chart as SVG in the page itself, its alt text the same words.
     html = render_html(summary)
     [(alt, svg)] = _html_charts(html)
