@@ -64,14 +64,13 @@ def _redact_value(value: Any, people: list[str]) -> Any:
 
 def _texts(value: Any, into: list[str]) -> list[str]:
     """Every string in ``value`` (a field's value: text, numbers, lists and dicts of them)."""
-    kind = type(value)
-    if kind is str or isinstance(value, str):
+    if isinstance(value, str):
         into.append(value)
-    elif kind is dict or kind is list or isinstance(value, (list, dict)):
+    elif isinstance(value, (list, dict)):
         for v in value.values() if isinstance(value, dict) else value:
-            if type(v) is str:
+            if isinstance(v, str):  # most values: no call for them
                 into.append(v)
-            elif isinstance(v, (list, dict, str)):
+            elif isinstance(v, (list, dict)):
                 _texts(v, into)
     return into
 

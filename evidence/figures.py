@@ -243,7 +243,7 @@ class FigureStore:
         now = utcnow()
         saved: list[Figure] = []
         changed = 0
-        shown_from: str | None = None  # the first day of a figure whose value is new
+        new_values: list[str] = []  # the first days of figures whose value is new
         with self.write() as conn:  # type: ignore[attr-defined]
             for figure in figures:
                 key = [figure.measure, figure.authority, figure.locality, figure.period_from,
@@ -263,7 +263,7 @@ class FigureStore:
                     )
                     saved.append(figure)
                     changed += 1
-                    shown_from = min(shown_from or figure.period_from, figure.period_from)
+                    new_values.append(figure.period_from)
                     continue
                 fid, value, source, note, revision, updated_at, updated_by = row
                 if (value, source, note) == (figure.value, figure.source, figure.note):
@@ -282,13 +282,13 @@ class FigureStore:
                 saved.append(_with_revision(figure, revision + 1))
                 changed += 1
                 if value != figure.value:
-                    shown_from = min(shown_from or figure.period_from, figure.period_from)
+                    new_values.append(figure.period_from)
             if changed:
                 self._audit(conn, actor, "figures", None, f"{changed} figure(s)")  # type: ignore[attr-defined]
-            if shown_from is not None:
+            if new_values:
                 # Saved external updates that may show these figures follow them, in this
                 # transaction, as they follow the records they cite (evidence/citing.py).
-                self._refresh_for_figures(conn, shown_from)  # type: ignore[attr-defined]
+                self._refresh_for_figures(conn, min(new_values))  # type: ignore[attr-defined]
         return saved, changed
 
     def list_figures(

@@ -102,14 +102,10 @@ class _Names:
         self.words = frozenset(w for name, _ in self.names for w in name)
         self.firsts = frozenset(name[0] for name, _ in self.names)
         self.probes = _probes(people)  # the same words may_hold looks for
-        self.ascii_probes = _all_ascii(self.probes)
 
     def may_occur(self, text: str) -> bool:
         """A cheap test: False when no name's word can be in ``text`` at all."""
-        if not self.probes:
-            return False
-        squashed = _squashed(text, self.ascii_probes)
-        return any(p in squashed for p in self.probes)
+        return _any_probe(self.probes, text)
 
 
 def _squashed(text: str, ascii_only: bool = False) -> str:
@@ -180,10 +176,14 @@ def may_hold(texts: Sequence[str], people: Sequence[str]) -> bool:
     over them all at once; True means "look": :func:`find_names` decides)."""
     if not people or not texts:
         return False
-    probes = _probes(tuple(people))
+    return _any_probe(_probes(tuple(people)), "\n".join(texts))
+
+
+def _any_probe(probes: tuple[str, ...], text: str) -> bool:
+    """Whether any of a name's words (``probes``) is in ``text``, folded and squashed."""
     if not probes:
         return False
-    squashed = _squashed("\n".join(texts), _all_ascii(probes))
+    squashed = _squashed(text, _all_ascii(probes))
     return any(p in squashed for p in probes)
 
 

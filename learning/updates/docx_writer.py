@@ -153,9 +153,9 @@ def column_widths(
 def _rows_cleaned(rows: Sequence[Sequence[object]]) -> list[list[str]]:
     """Each row's values made clean lines, all rows checked at once."""
     width = len(rows[0]) if rows else 0
-    flat = clean_all([v for row in rows for v in row])
     if any(len(row) != width for row in rows):
         return [[clean(v) for v in row] for row in rows]
+    flat = clean_all([v for row in rows for v in row])
     return [flat[i : i + width] for i in range(0, len(flat), width)]
 
 
