@@ -38,6 +38,36 @@ def _dundee(day: str = "2025-07-31") -> list[dict]:
     ]  # fmt: skip
 
 
+CPR_LINE = "Children on the Child Protection Register, latest to 30 June 2025: Dundee"
+
+
+def _series(ev, values: tuple[tuple[str, float], ...], measure: str = "children_on_cpr",
+            source: str = "council") -> None:  # fmt: skip
+    """Dundee's own figures of a measure, one per (day, value)."""
+    data_project.save(ev, [
+        {"measure": measure, "authority": "Dundee", "period_from": day, "period_to": day,
+         "value": value, "source": source}
+        for day, value in values
+    ], "ed")  # fmt: skip
+
+
+def _shipped_plan(tmp_path: Path, code: str, replace_with: str | None) -> Path:
+    """The 2024-2026 plan with measure ``code``'s entry left out (None) or its disclosure
+    threshold written as ``replace_with``."""
+    text = (Path(framework_mod.__file__).parent / "frameworks" / "wm2u-2024-2026.yaml").read_text(
+        encoding="utf-8"
+    )
+    start = text.index(f"  - code: {code}")
+    end = text.index("disclosure_threshold: 5", start)
+    if replace_with is None:
+        text = text[:start] + text[end + len("disclosure_threshold: 5\n") :]
+    else:
+        text = text[:end] + replace_with + text[end + len("disclosure_threshold: 5") :]
+    path = tmp_path / f"plan-{code}.yaml"
+    path.write_text(text, encoding="utf-8")
+    return path
+
+
 @pytest.mark.slow
 @pytest.mark.skipif(not CPR.exists(), reason=f"{CPR} is not there")
 def test_the_published_register_figures_import_as_they_are(tmp_path) -> None:
@@ -269,17 +299,13 @@ def test_an_adoption_checks_the_figures_dated_from_it_and_moves_mapped_ones(tmp_
 def test_a_learning_update_shows_the_figures_and_withholds_small_ones_outside(evidence) -> None:
     from learning.updates import render_markdown
 
-    for day, value in (("2025-03-31", 7), ("2025-06-30", 4)):
-        data_project.save(evidence, {"measure": "children_on_cpr", "authority": "Dundee",
-                                     "period_from": day, "period_to": day, "value": value,
-                                     "source": "council"}, "ed")  # fmt: skip
+    _series(evidence, (("2025-03-31", 7), ("2025-06-30", 4)))
     team = render_markdown(evidence.learning_update("2025-01-01", "2025-12-31").summary)
     outside = render_markdown(
         evidence.learning_update("2025-01-01", "2025-12-31", "external").summary
     )
-    line = "Children on the Child Protection Register, latest to 30 June 2025: Dundee"
-    assert f"{line} 4 (down 3, better" in team
-    assert f"{line} fewer than 5 (not shown" in outside
+    assert f"{CPR_LINE} 4 (down 3, better" in team
+    assert f"{CPR_LINE} fewer than 5 (not shown" in outside
     assert "Dundee 4" not in outside and "down 3" not in outside
 
 
@@ -317,18 +343,9 @@ def test_an_update_under_an_earlier_plan_withholds_small_counts_of_a_measure_dro
 
     data_dir = tmp_path / "instance"
     initialise(data_dir, "wm2u-2023-2024")
-    shipped = Path(framework_mod.__file__).parent / "frameworks" / "wm2u-2024-2026.yaml"
-    text = shipped.read_text(encoding="utf-8")
-    start = text.index("  - code: looked_after_children")
-    end = text.index("disclosure_threshold: 5", start) + len("disclosure_threshold: 5\n")
-    dropped = tmp_path / "without-lac.yaml"
-    dropped.write_text(text[:start] + text[end:], encoding="utf-8")
+    dropped = _shipped_plan(tmp_path, "looked_after_children", None)
     with Evidence(data_dir) as ev:
-        data_project.save(ev, [
-            {"measure": "looked_after_children", "authority": "Dundee", "period_from": day,
-             "period_to": day, "value": value, "source": "council"}
-            for day, value in (("2023-03-31", 9), ("2024-03-31", 2))
-        ], "ed")  # fmt: skip
+        _series(ev, (("2023-03-31", 9), ("2024-03-31", 2)), "looked_after_children")
         ev.adopt(str(dropped), "2024-09-01", [], actor="t")
         assert ev.framework.measure("looked_after_children") is None
         outside = render_markdown(
@@ -340,30 +357,22 @@ def test_an_update_under_an_earlier_plan_withholds_small_counts_of_a_measure_dro
 def test_a_saved_external_update_follows_a_figure_that_changes_value(evidence) -> None:
     """Its record (page, API, search) shows the figures as they are, withheld as they must
     be now, in the same write; the team's own update keeps what it showed."""
-    line = "Children on the Child Protection Register, latest to 30 June 2025: Dundee"
-    for day, value in (("2025-03-31", 9), ("2025-06-30", 12)):
-        data_project.save(evidence, {"measure": "children_on_cpr", "authority": "Dundee",
-                                     "period_from": day, "period_to": day, "value": value,
-                                     "source": "council"}, "ed")  # fmt: skip
+    _series(evidence, (("2025-03-31", 9), ("2025-06-30", 12)))
     saved = {
         audience: evidence.learning_update(
             "2025-01-01", "2025-12-31", audience, save=True, actor="ed"
         ).record
         for audience in ("internal", "external")
     }
-    assert all(f"{line} 12 (up 3" in r.body for r in saved.values())
-    data_project.save(evidence, {"measure": "children_on_cpr", "authority": "Dundee",
-                                 "period_from": "2025-06-30", "period_to": "2025-06-30",
-                                 "value": 3, "source": "council, corrected"}, "ed")  # fmt: skip
+    assert all(f"{CPR_LINE} 12 (up 3" in r.body for r in saved.values())
+    _series(evidence, (("2025-06-30", 3),), source="council, corrected")
     outside = evidence.get(saved["external"].id, "external")
-    assert f"{line} fewer than 5" in outside.body
+    assert f"{CPR_LINE} fewer than 5" in outside.body
     assert "Dundee 12" not in outside.body and "Dundee 3" not in outside.body
-    assert f"{line} 12 (up 3" in evidence.get(saved["internal"].id).body
+    assert f"{CPR_LINE} 12 (up 3" in evidence.get(saved["internal"].id).body
     # A figure after the update's period is one it cannot show: the update is left alone.
     before = evidence.get(saved["external"].id).body
-    data_project.save(evidence, {"measure": "children_on_cpr", "authority": "Dundee",
-                                 "period_from": "2026-03-31", "period_to": "2026-03-31",
-                                 "value": 2, "source": "council"}, "ed")  # fmt: skip
+    _series(evidence, (("2026-03-31", 2),))
     assert evidence.get(saved["external"].id).body == before
 
 
@@ -377,28 +386,18 @@ def test_adopting_a_plan_with_a_higher_threshold_withholds_more_in_saved_externa
 
     data_dir = tmp_path / "instance"
     initialise(data_dir, "wm2u-2024-2026")
-    shipped = Path(framework_mod.__file__).parent / "frameworks" / "wm2u-2024-2026.yaml"
-    text = shipped.read_text(encoding="utf-8")
-    start = text.index("  - code: children_on_cpr")
-    end = text.index("disclosure_threshold: 5", start)
-    stricter = tmp_path / "stricter.yaml"
-    stricter.write_text(text[:end] + "disclosure_threshold: 15" + text[end + 23 :], "utf-8")
-    line = "Children on the Child Protection Register, latest to 30 June 2025: Dundee"
+    stricter = _shipped_plan(tmp_path, "children_on_cpr", "disclosure_threshold: 15")
     with Evidence(data_dir) as ev:
-        data_project.save(ev, [
-            {"measure": "children_on_cpr", "authority": "Dundee", "period_from": day,
-             "period_to": day, "value": value, "source": "council"}
-            for day, value in (("2025-03-31", 9), ("2025-06-30", 12))
-        ], "ed")  # fmt: skip
+        _series(ev, (("2025-03-31", 9), ("2025-06-30", 12)))
         assert [s.value for s in data_project.figures(ev, "external", "children_on_cpr")] == [9, 12]
         made = ev.learning_update("2025-01-01", "2025-06-30", "external", save=True, actor="ed")
-        assert made.record is not None and f"{line} 12 (up 3" in made.record.body
+        assert made.record is not None and f"{CPR_LINE} 12 (up 3" in made.record.body
         ev.adopt(str(stricter), "2026-01-01", [], actor="t")
         assert [s.value for s in data_project.figures(ev, "external", "children_on_cpr")] == [
             None,
             None,
         ]
         body = ev.get(made.record.id, "external").body
-        assert f"{line} fewer than 15" in body and "Dundee 12" not in body
+        assert f"{CPR_LINE} fewer than 15" in body and "Dundee 12" not in body
         again = render_markdown(ev.learning_update("2025-01-01", "2025-06-30", "external").summary)
-        assert f"{line} fewer than 15" in again
+        assert f"{CPR_LINE} fewer than 15" in again
