@@ -7,14 +7,12 @@ Screenshots of the main pages go to ``tests/artifacts/`` (not committed).
 from __future__ import annotations
 
 import shutil
-import threading
 from pathlib import Path
 
 import pytest
 
 from learning.services import Evidence
-from learning.web import state
-from tests.web_helpers import PASSWORD, make_app
+from tests.web_helpers import PASSWORD, make_app, served
 
 pytest_plugins = ["tests.web_fixtures"]
 
@@ -56,16 +54,8 @@ pytestmark = [
 @pytest.fixture
 def server(data_copy: Path):  # noqa: F811
     """The app served by waitress on a free port of 127.0.0.1."""
-    import waitress
-
-    app = make_app(data_copy)
-    httpd = waitress.create_server(app, host="127.0.0.1", port=0, threads=4, ident="wm2u-test")
-    thread = threading.Thread(target=httpd.run, daemon=True)
-    thread.start()
-    yield f"http://127.0.0.1:{httpd.effective_port}", data_copy
-    httpd.close()
-    thread.join(timeout=5)
-    state.shutdown(app)
+    with served(make_app(data_copy), ident="wm2u-test") as base:
+        yield base, data_copy
 
 
 @pytest.fixture(scope="module")

@@ -7,7 +7,7 @@ limit, sent with a length or in chunks.
 
 from __future__ import annotations
 
-import threading
+import contextlib
 from pathlib import Path
 
 import pytest
@@ -20,9 +20,8 @@ from schemathesis.checks import not_a_server_error
 from evidence import accounts
 from learning.api.openapi import openapi_document
 from learning.services import Evidence, initialise
-from learning.web import state
 from tests.builders import record_data
-from tests.web_helpers import make_app
+from tests.web_helpers import make_app, served
 
 pytestmark = pytest.mark.slow
 EXAMPLES = 10
@@ -30,8 +29,6 @@ EXAMPLES = 10
 
 class Live:
     def __init__(self, data_dir: Path) -> None:
-        import waitress
-
         initialise(data_dir)
         with Evidence(data_dir) as ev:
             for role in ("admin", "editor"):
@@ -43,18 +40,14 @@ class Live:
             ]
             ev.learning_update("2025-01-01", "2025-12-31", save=True, actor="seed")
         self.app = make_app(data_dir, PROPAGATE_EXCEPTIONS=False, TESTING=False)
-        self.httpd = waitress.create_server(self.app, host="127.0.0.1", port=0, threads=4)
-        self.base = f"http://127.0.0.1:{self.httpd.effective_port}"
-        self.thread = threading.Thread(target=self.httpd.run, daemon=True)
-        self.thread.start()
+        self._running = contextlib.ExitStack()
+        self.base = self._running.enter_context(served(self.app))
 
     def headers(self) -> dict[str, str]:
         return {"Authorization": f"Bearer {self.token}"}
 
     def close(self) -> None:
-        self.httpd.close()
-        self.thread.join(timeout=5)
-        state.shutdown(self.app)
+        self._running.close()
 
 
 @pytest.fixture(scope="module")

@@ -9,16 +9,14 @@ shows literally. Marked ``browser``; skipped when Chromium is missing.
 from __future__ import annotations
 
 import shutil
-import threading
 from pathlib import Path
 
 import pytest
 
 from evidence import accounts
 from learning.services import Evidence, initialise
-from learning.web import state
 from tests.builders import record_data
-from tests.web_helpers import PASSWORD, make_app
+from tests.web_helpers import PASSWORD, make_app, served
 
 CHROMIUM = shutil.which("chromium") or (
     "/usr/bin/chromium" if Path("/usr/bin/chromium").exists() else None
@@ -84,7 +82,6 @@ PAYLOADS = [
 @pytest.fixture(scope="module")
 def site(tmp_path_factory):
     """A data dir full of payloads, served by waitress on 127.0.0.1."""
-    import waitress
 
     data_dir = tmp_path_factory.mktemp("xss") / "instance"
     initialise(data_dir)
@@ -131,14 +128,8 @@ def site(tmp_path_factory):
         update = ev.learning_update("2025-01-01", "2025-12-31", "external", save=True, actor="t")
         ids = {"public": public.id, "anonymised": anonymised.id, "update": update.record.id,
                "jinja": jinja.id}  # fmt: skip
-    app = make_app(data_dir)
-    httpd = waitress.create_server(app, host="127.0.0.1", port=0, threads=4)
-    thread = threading.Thread(target=httpd.run, daemon=True)
-    thread.start()
-    yield f"http://127.0.0.1:{httpd.effective_port}", ids
-    httpd.close()
-    thread.join(timeout=5)
-    state.shutdown(app)
+    with served(make_app(data_dir)) as base:
+        yield base, ids
 
 
 @pytest.fixture(scope="module")

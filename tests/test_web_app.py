@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 import json
-import threading
 import time
 import urllib.request
 from concurrent.futures import ThreadPoolExecutor
@@ -11,7 +10,7 @@ from concurrent.futures import ThreadPoolExecutor
 from evidence import accounts
 from learning.services import Evidence
 from learning.web import state
-from tests.web_helpers import csrf_token, make_app
+from tests.web_helpers import csrf_token, make_app, served
 
 pytest_plugins = ["tests.web_fixtures"]
 
@@ -49,15 +48,9 @@ def test_each_request_gets_an_evidence_of_its_own(app) -> None:
 
 
 def test_waitress_serves_many_requests_at_once(data_copy, seed) -> None:
-    import waitress
-
     app = make_app(data_copy)
     with Evidence(data_copy) as ev:
         token = accounts.create_token(ev.store, "editor")
-    server = waitress.create_server(app, host="127.0.0.1", port=0, threads=6)
-    thread = threading.Thread(target=server.run, daemon=True)
-    thread.start()
-    base = f"http://127.0.0.1:{server.effective_port}"
     headers = {"Authorization": f"Bearer {token}", "Content-Type": "application/json"}
 
     def call(i: int) -> int:
@@ -78,16 +71,12 @@ def test_waitress_serves_many_requests_at_once(data_copy, seed) -> None:
         with urllib.request.urlopen(request, timeout=30) as response:
             return response.status
 
-    try:
+    with served(app, threads=6) as base:
         with ThreadPoolExecutor(8) as pool:
             statuses = list(pool.map(call, range(40)))
         assert set(statuses) <= {200, 201} and statuses.count(201) == 10
         with Evidence(data_copy) as ev:
             assert ev.search("event", {"type": ["event"]}, per_page=50).total == 10
-    finally:
-        server.close()
-        thread.join(timeout=5)
-        state.shutdown(app)
 
 
 def test_a_huge_form_is_413(as_role) -> None:

@@ -2,8 +2,12 @@
 
 from __future__ import annotations
 
+import contextlib
+import errno
 import re
+import threading
 import time
+from collections.abc import Iterator
 from pathlib import Path
 from typing import Any
 
@@ -24,6 +28,44 @@ def make_app(data_dir: Path, **config: Any):
         **config,
     }
     return create_app(settings)
+
+
+@contextlib.contextmanager
+def served(app, threads: int = 4, **options: Any) -> Iterator[str]:
+    """The app served by the real WSGI server (waitress) on a free port of 127.0.0.1, in a
+    thread; yields its base address.
+
+    It is stopped in order: its workers first, then its sockets, closed from its own loop.
+    Closing them from this thread raced the loop's ``select``; a "bad file descriptor" in
+    the loop once shutting down has begun is that race, not a fault of the app."""
+    import waitress
+    from waitress import wasyncore
+
+    sockets: dict = {}
+    stopping = threading.Event()
+    httpd = waitress.create_server(app, map=sockets, host="127.0.0.1", port=0,
+                                   threads=threads, **options)  # fmt: skip
+
+    def run() -> None:
+        try:
+            httpd.run()
+        except OSError as exc:
+            if not (stopping.is_set() and exc.errno == errno.EBADF):
+                raise
+
+    thread = threading.Thread(target=run, daemon=True)
+    thread.start()
+    try:
+        yield f"http://127.0.0.1:{httpd.effective_port}"
+    finally:
+        stopping.set()
+        httpd.task_dispatcher.shutdown()  # the workers first: none closes a socket after
+        try:
+            httpd.trigger.pull_trigger(lambda: wasyncore.close_all(sockets))
+        except OSError:  # the loop is gone already
+            wasyncore.close_all(sockets)
+        thread.join(timeout=10)
+        state.shutdown(app)
 
 
 def csrf_token(client, path: str = "/login") -> str:
