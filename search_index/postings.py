@@ -26,6 +26,7 @@ by a save) are read through Whoosh (:func:`from_whoosh`).
 from __future__ import annotations
 
 import bisect
+import contextlib
 import os
 import pickle
 import struct
@@ -253,7 +254,7 @@ class SideFile:
             (start,) = _TAIL.unpack(self._read(size - _TAIL.size, _TAIL.size))
             directory = pickle.loads(self._read(start, size - _TAIL.size - start))
         except BaseException:
-            os.close(self._fd)
+            self.close()
             raise
         self.doccount: int = directory["doccount"]
         self.holes: list[int] = directory.get("holes", [])  # erased: numbered, no postings
@@ -402,9 +403,15 @@ class SideFile:
         return found
 
     def close(self) -> None:
-        if self._fd >= 0:
-            os.close(self._fd)
-            self._fd = -1
+        fd, self._fd = getattr(self, "_fd", -1), -1
+        if fd >= 0:
+            os.close(fd)
+
+    def __del__(self) -> None:
+        # A segment evicted from the view's cache (past _CACHED_SEGMENTS) is dropped, not
+        # closed, since a view may still read it: its file is closed once nothing holds it.
+        with contextlib.suppress(Exception):  # (at interpreter exit, os may be gone)
+            self.close()
 
 
 def open_side(storage, segment) -> SideFile | None:

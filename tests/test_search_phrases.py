@@ -173,6 +173,34 @@ def test_bulk_segments_index_pairs_of_common_words(tmp_path):
             side.close()
 
 
+def test_a_side_file_nothing_holds_any_more_lets_go_of_its_descriptor(tmp_path):
+    """A segment evicted from the view's cache is dropped, not closed (a view may still read
+    it): its file is closed when nothing holds it, and closing twice closes nothing else."""
+    import gc
+    import os
+
+    with SearchIndex(tmp_path / "index") as idx:
+        idx.rebuild(iter(CORPUS))
+        folder = tmp_path / "index" / (tmp_path / "index" / "CURRENT").read_text().strip()
+        (path,) = folder.glob("*.wmt")
+    side = postings.SideFile(str(path))
+    fd = side._fd
+    assert os.readlink(f"/proc/self/fd/{fd}") == str(path.resolve())
+    del side
+    gc.collect()
+    assert not os.path.exists(f"/proc/self/fd/{fd}") or os.readlink(f"/proc/self/fd/{fd}") != str(
+        path.resolve()
+    )
+    twice = postings.SideFile(str(path))
+    twice.close()
+    other = os.open(path, os.O_RDONLY)  # may take the number the side file had
+    try:
+        twice.close()
+        os.fstat(other)  # still open
+    finally:
+        os.close(other)
+
+
 def test_an_erasure_leaves_no_pair_or_common_word_of_the_erased_record(tmp_path):
     secret = make("S1", "Zebrafinch zebrafinch quagga quagga zebrafinch quagga.")
     with SearchIndex(tmp_path / "index") as idx:
