@@ -394,20 +394,58 @@ class View:
             self._terms[term] = found
         return found
 
+    def term_data_outside(self, term: str) -> list[TermData]:
+        """The word's data as readers outside the team score it: a document where it is a
+        masked name (``xmask``) does not hold it, and is not counted in its idf, so a name
+        they may not see moves no score (per searcher: masked names are rare words)."""
+        key = ("outside", term)
+        found = self._terms.get(key)
+        if found is None:
+            tbytes = term.encode("utf-8")
+            hidden = dict.fromkeys(SCORED, 0)
+            leaves = []
+            for reader, _, sets in self.leaves:
+                masked = list(_raw_ids(reader, "xmask", tbytes))
+                fields = []
+                for fieldname in SCORED:
+                    docs, weights = self._postings(reader, sets, fieldname, tbytes)
+                    if masked and docs:
+                        kept_docs, weights = _without(docs, weights, masked)
+                        hidden[fieldname] += len(docs) - len(kept_docs)
+                        docs = kept_docs
+                    fields.append((fieldname, docs, weights))
+                leaves.append(fields)
+
+            def idf(fieldname: str) -> float:
+                n = self._doc_frequency(fieldname, term) - hidden[fieldname]
+                size = self.scored()
+                return math.log(size / (n + 1)) + 1 if size else 1.0
+
+            found = self._terms[key] = [
+                self._scored_term(reader, sets, fields, idf)
+                for (reader, _, sets), fields in zip(self.leaves, leaves, strict=True)
+            ]
+        return found
+
+    def _postings(self, reader, sets, fieldname: str, tbytes: bytes) -> tuple[array, array]:
+        side = self._side(reader, sets)
+        if side:
+            return side.term(fieldname, tbytes)
+        return postings.from_whoosh(reader, fieldname, tbytes)
+
     def _make_term(self, reader, sets, term: str) -> TermData:
         tbytes = term.encode("utf-8")
-        side = self._side(reader, sets)
+        fields = [(f, *self._postings(reader, sets, f, tbytes)) for f in SCORED]
+        return self._scored_term(reader, sets, fields, lambda f: self.idf(f, term))
+
+    def _scored_term(self, reader, sets, fields, idf) -> TermData:
+        """One segment's TermData from each scored field's (name, docs, weights)."""
         found = []
-        for fieldname in SCORED:
-            docs, weights = (
-                side.term(fieldname, tbytes)
-                if side
-                else postings.from_whoosh(reader, fieldname, tbytes)
-            )
+        for fieldname, docs, weights in fields:
             if not docs:
                 continue
             lens = self._lengths(reader, sets, fieldname)
-            top = self.idf(fieldname, term) * (K1 + 1)
+            top = idf(fieldname) * (K1 + 1)
             k = K1 * (1 - B)
             kb = K1 * B / self.avg_length(fieldname)
             found.append((docs, bm25(docs, weights, lens, top, k, kb)))
@@ -504,6 +542,18 @@ class View:
                 )
             self._bits[("dated",)] = found
         return found
+
+
+def _without(docs: array, weights: array, masked) -> tuple[array, array]:
+    """The postings whose document is not in ``masked`` (numpy for long lists)."""
+    if len(docs) < VECTOR_MIN:
+        hidden = set(masked)
+        keep = [j for j, d in enumerate(docs) if d not in hidden]
+        return array("I", [docs[j] for j in keep]), array("f", [weights[j] for j in keep])
+    ids = np.frombuffer(docs, dtype=np.uint32)
+    keep = ~np.isin(ids, np.asarray(masked, dtype=np.uint32))
+    kept_weights = np.frombuffer(weights, dtype=np.float32)[keep]
+    return array("I", ids[keep].tobytes()), array("f", kept_weights.tobytes())
 
 
 def _phrase_side(side, fieldname: str, words: list[tuple[str, int]]) -> int:
