@@ -38,11 +38,13 @@ handle or address).
 
 from __future__ import annotations
 
+import bisect
 import html
 import re
 import unicodedata
 from collections.abc import Callable, Sequence
 from functools import lru_cache
+from itertools import accumulate
 
 VERSION = "2"  # what a text's hidden names depend on: stored redactions follow a change
 # Combining marks and invisible format characters: dropped by folding, and read as part of
@@ -146,18 +148,32 @@ class _Names:
             key=lambda ri: -len(ri[0]),
         )
         self.handle_parts = [(w, i) for w, i in parts.items() if len(w) >= HANDLE_PART]
-        # A word can hold a name glued to more only if it holds one of the name's words.
-        self.inside = re.compile("|".join(map(re.escape, self.probes))) if self.probes else None
 
     def may_occur(self, text: str) -> bool:
         """A cheap test: False when no name's word can be in ``text`` at all."""
         return _any_probe(self.probes, text)
 
+    def glued_words(self, text: str, words: list[tuple[str, int, int]]) -> set[int]:
+        """The indexes of the words holding one of the names' words glued to more letters or
+        digits (few: found with ``str.find`` over the text, lower-cased if ASCII, else over
+        its folded words)."""
+        if text.isascii():
+            scanned = text.lower()
+            hits = _glued_hits(scanned, self.probes, _ASCII_ALNUM)
+            if not hits:
+                return set()
+            starts = [s for _, s, _ in words]
+        else:
+            folded = [w for w, _, _ in words]
+            hits = _glued_hits("\x00".join(folded), self.probes, None)
+            if not hits:
+                return set()
+            starts = list(accumulate((len(w) + 1 for w in folded), initial=0))
+        return {bisect.bisect_right(starts, hit) - 1 for hit in hits}
+
     def glued(self, text: str, word: tuple[str, int, int]) -> int | None:
         """The person whose name ``word`` of ``text`` holds glued to more letters or digits."""
         folded, start, end = word
-        if self.inside is None or not self.inside.search(folded):
-            return None
         core = _DIGITS.sub("", folded)
         if core != folded and core in self.parts:
             return self.parts[core]
@@ -195,6 +211,27 @@ class _Names:
 
 
 _DIGITS = re.compile(r"^\d+|\d+$")
+_ASCII_ALNUM = frozenset("abcdefghijklmnopqrstuvwxyz0123456789")
+
+
+def _glued_hits(scanned: str, probes: tuple[str, ...], alnum: frozenset[str] | None) -> list[int]:
+    """Where a probe stands in ``scanned`` with a letter or digit beside it (``alnum``; None:
+    anything but the words' separator, NUL)."""
+    hits = []
+    last = len(scanned)
+    for probe in probes:
+        at = scanned.find(probe)
+        while at != -1:
+            end = at + len(probe)
+            before = scanned[at - 1] if at else ""
+            after = scanned[end] if end < last else ""
+            if alnum is None:
+                if before not in ("", "\x00") or after not in ("", "\x00"):
+                    hits.append(at)
+            elif before in alnum or after in alnum:
+                hits.append(at)
+            at = scanned.find(probe, at + 1)
+    return hits
 
 
 def _in_handle(text: str, start: int, end: int) -> bool:
@@ -338,10 +375,21 @@ def find_names(text: str, people: Sequence[str]) -> list[tuple[int, int, int]]:
         return []
     decoded, starts, ends = _decoded(text)
     words = _words(decoded)
+    glued = names.glued_words(decoded, words)
     found: list[tuple[int, int, int]] = []
-    i = 0
-    while i < len(words):
-        at = _name_at(names, decoded, words, i)
+    i, n = 0, len(words)
+    while i < n:
+        word = words[i][0]
+        at = None
+        if word in names.firsts or (
+            i + 1 < n
+            and _GLUE.fullmatch(decoded, words[i][2], words[i + 1][1])
+            and any(f.startswith(word) for f in names.firsts)
+        ):
+            at = _whole_at(names, decoded, words, i)
+        if at is None and i in glued:
+            person = names.glued(decoded, words[i])
+            at = None if person is None else (i + 1, person)
         if at is None:
             i += 1
             continue
@@ -354,22 +402,15 @@ def find_names(text: str, people: Sequence[str]) -> list[tuple[int, int, int]]:
     return found
 
 
-def _name_at(
+def _whole_at(
     names: _Names, text: str, words: list[tuple[str, int, int]], i: int
 ) -> tuple[int, int] | None:
-    """(index after the name's last word, person) for a name beginning at word ``i``."""
-    word = words[i][0]
-    if word in names.firsts or (
-        i + 1 < len(words)
-        and _GLUE.fullmatch(text, words[i][2], words[i + 1][1])
-        and any(f.startswith(word) for f in names.firsts)
-    ):
-        for name, person in names.names:
-            end = _match(text, words, i, name)
-            if end is not None:
-                return end, person
-    person = names.glued(text, words[i])
-    return None if person is None else (i + 1, person)
+    """(index after the name's last word, person) for a name or part beginning at word ``i``."""
+    for name, person in names.names:
+        end = _match(text, words, i, name)
+        if end is not None:
+            return end, person
+    return None
 
 
 def replace_names(text: str, people: Sequence[str], replacement: Callable[[int], str]) -> str:
