@@ -43,6 +43,8 @@ def _stock(ev: Evidence) -> dict[str, str]:
     for name in ("Fairweather", "Macallister"):  # two stories differing only in who is named
         ids[name] = _story(ev, title="A garden story", people=[f"Morven {name}"],
                            body=f"Morven {name} spoke about the lupinorra garden.")  # fmt: skip
+    ids["public"] = _story(ev, title="Cycling club", consent="public", people=[],
+                           body="The fairweather cyclists rode out together.")  # fmt: skip
     ids["author"] = _story(ev, title="Notes from the club", people=["Morven Balfour"],
                            author="Morven Balfour", body="A calm morning at the club.")  # fmt: skip
     ids["spelt"] = _story(
@@ -114,10 +116,15 @@ def test_a_masked_name_moves_no_score_for_a_viewer(site) -> None:
     both = [h for h in _scores(site, "viewer", "lupinorra OR fairweather") if h[0] in pair]
     assert len(alone) == 2 and alone[0][1] == alone[1][1]
     assert both == alone, "the masked name changed the viewer's scores or order"
-    assert _api(site, "viewer", "/api/search", q="fairweather").json()["total"] == 0
     staff = dict(_scores(site, "editor", "lupinorra OR fairweather"))
     assert staff[ids["Fairweather"]] > staff[ids["Macallister"]]
-    assert [h[0] for h in _scores(site, "editor", "fairweather")] == [ids["Fairweather"]]
+    # The word's statistics leave the masked name out too: for a viewer "fairweather" is in
+    # one record of those they may read, so it weighs more than for the team, who see two.
+    viewer = _scores(site, "viewer", "fairweather")
+    assert [h[0] for h in viewer] == [ids["public"]]
+    staff = dict(_scores(site, "editor", "fairweather"))
+    assert set(staff) == {ids["public"], ids["Fairweather"]}
+    assert viewer[0][1] > staff[ids["public"]]
 
 
 def test_the_author_filter_matches_the_author_as_a_viewer_is_shown_it(site) -> None:
