@@ -17,7 +17,7 @@ A text and a name are compared word by word after the same folding:
 
 A name matches as the whole name (its words in order, separated by spaces, hyphens,
 apostrophes or emphasis marks) or as any one of its words of two letters or more. A word
-that holds a name glued to other letters or digits is replaced whole (:func:`_glued`):
+that holds a name glued to other letters or digits is replaced whole (``_Names.glued``):
 
 - a name's words run together, in either order, anywhere in a word (``#AilsaPennycook``,
   ``tommckay82@example.org``, ``OBrien``, ``Ailsa\u00adPennycook``; inside a longer word
