@@ -11,6 +11,7 @@ that viewers and editors read; the words around the quotes stay.
 
 from __future__ import annotations
 
+import html
 import re
 import unicodedata
 from pathlib import Path
@@ -51,8 +52,8 @@ UNLINKED_RATIONALE = (
     "the other families. Attendance rose."
 )
 INTRO = (
-    "Our key message: the “qvxkite festival day” mattered. In one family's words, \"the boys "
-    'now ask to go **outside** every weekend instead of staying in". The breakfast club goes on.'
+    "Our key message: the “qvxkite festival day” mattered.\n\nIn one family's words, \"the boys "
+    'now ask to go **outside** every\nweekend instead of staying in". The breakfast club goes on.'
 )
 OTHER_YEAR_INTRO = (
     "Looking ahead: the allotment group met every Sunday afternoon, and her two boys learned "
@@ -62,9 +63,19 @@ KEPT = ("As one mum put it", "Attendance rose", "breakfast club made mornings ca
         "Looking ahead", "Our key message", "The breakfast club goes on")  # fmt: skip
 
 
+_JSON_ESCAPE = re.compile(r"\\u([0-9a-fA-F]{4})|\\[nrt\"\\/]")
+
+
+def _readable(text: str) -> str:
+    """The text with JSON escapes and HTML entities read (a line break written ``\\n`` in a
+    JSON column or answer must not glue two words into one)."""
+    text = _JSON_ESCAPE.sub(lambda m: chr(int(m.group(1), 16)) if m.group(1) else " ", text)
+    return html.unescape(text)
+
+
 def _words(text: str) -> list[str]:
     """Words folded independently of the product's matcher: lower case, no accents."""
-    text = unicodedata.normalize("NFKD", text.lower())
+    text = unicodedata.normalize("NFKD", _readable(text).lower())
     return re.findall(r"[a-z0-9]+", "".join(c for c in text if not unicodedata.combining(c)))
 
 
