@@ -85,7 +85,8 @@ class Passages:
             if word not in self.firsts:
                 continue
             for size in self.sizes:
-                if tuple(folded[i : i + size]) in self.phrases:
+                run = tuple(folded[i : i + size])
+                if len(run) == size and run in self.phrases:  # short near the end: not a run
                     covered.update(range(i, i + size))
                     break
         return covered

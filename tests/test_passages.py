@@ -58,6 +58,7 @@ BODY = "Morag told us the allotment group met every Saturday morning with the ot
         ("The “Kite day” lifted spirits.", "The “[words]” lifted spirits."),
         ('She said "listened to" twice.', 'She said "[words]" twice.'),
         ("KITE DAY AT THE LOCHEE ALLOTMENTS was fun.", "[words] was fun."),
+        ("It ended with kite day at the Lochee allotments", "It ended with [words]"),
         ("the group met every Saturday morning with the other families", "the [words]"),
         ("Morag told us the allotment group met", None),  # seven words, unquoted: kept
         ("A kite day in spring.", None),  # two words of the title, unquoted: kept
