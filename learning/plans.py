@@ -287,7 +287,8 @@ def plan_error(exc: ValidationError, plan: Plan, day: str | None) -> ValidationE
 
 
 class AdoptionRefused(ValidationError):
-    """An adoption that would leave records invalid; ``report`` says which and why."""
+    """An adoption that would leave records, ratings or figures invalid (or make two figures
+    one); ``report`` says which and why."""
 
     def __init__(self, report: AdoptionReport) -> None:
         self.report = report

@@ -15,7 +15,10 @@ from pathlib import Path
 import pytest
 import requests
 
+from evidence.ratings import add_rating
 from learning import framework as framework_mod
+from learning.services import Evidence
+from tests.builders import record_data
 from tests.test_hardening_support import PASSWORD, init_with_users, ok, wm2u
 from tests.web_helpers import CSRF_META, make_app, served
 
@@ -126,3 +129,34 @@ def test_the_admin_page_previews_the_refusal_and_adopting_answers_422(tmp_path) 
             text = re.sub(r"\s+", " ", answer.text)
             assert BARONY in text and GRANGE in text and "It would be refused" in text, action
     assert _state(data_dir) == before
+
+
+def test_places_and_codes_merge_where_nothing_must_stay_one(tmp_path) -> None:
+    """Records of two places, ratings of two indicators and figures of other periods may all
+    be mapped onto one: only figures are one per measure, place and period."""
+    data_dir = tmp_path / "instance"
+    ok(wm2u(data_dir, "init", "--framework", "wm2u-2023-2024"))
+    csv = tmp_path / "figures.csv"
+    csv.write_text(
+        "measure,authority,locality,period_from,period_to,value,source,note\n"
+        "children_on_cpr,East Ayrshire,Barony,2025-03-31,2025-03-31,7,council,\n"
+        "children_on_cpr,East Ayrshire,Grange,2025-06-30,2025-06-30,9,council,\n",
+        encoding="utf-8",
+    )
+    ok(wm2u(data_dir, "figures", "import", str(csv)))
+    with Evidence(data_dir) as ev:
+        for place in ("Barony", "Grange"):
+            ev.create(record_data(date="2025-02-01", authority="East Ayrshire", locality=place,
+                                  indicators=["SO1.1", "SO1.2"], activities=[]), "t")  # fmt: skip
+        for code in ("SO1.1", "SO1.2"):
+            add_rating(ev.store, ev.framework, {
+                "indicator": code, "period_from": "2025-01-01", "period_to": "2025-03-31",
+                "progress": "developing", "confidence": "low", "rationale": "Seen.",
+                "records": []}, "t")  # fmt: skip
+    merge = [*MERGE, "--map", "SO1.2=SO1.1"]
+    ok(_adopt(data_dir, "wm2u-2024-2026", *merge, "--dry-run"))
+    ok(_adopt(data_dir, "wm2u-2024-2026", *merge))
+    ok(wm2u(data_dir, "check"))
+    listed = json.loads(ok(wm2u(data_dir, "list", "--locality", "Alloa", "--json")).stdout)
+    assert [r["indicators"] for r in listed["records"]] == [["SO1.1"], ["SO1.1"]]
+    assert _state(data_dir)[0] == [("Alloa", 7), ("Alloa", 9)]
