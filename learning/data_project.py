@@ -78,7 +78,8 @@ def window(ev: Evidence, audience: str, m: Any, since: str, date_to: str) -> lis
     """A measure's figures from ``since`` to ``date_to`` as the audience may see them, with
     each place's one before ``since`` (what a change needs), and not the history before:
     what a learning update reads. The same figures, judged the same, as :func:`figures`
-    gives (suppression is decided per period, and whole periods are read)."""
+    gives: judged over the whole history, since a figure before the window can add up with
+    ones in it (a year and its halves)."""
     # Judged by the measure as the current plan has it, as figures() judges (a measure it no
     # longer lists would go unjudged: shown whole, small counts and all).
     m = ev.framework.measure(m.code)
@@ -87,7 +88,7 @@ def window(ev: Evidence, audience: str, m: Any, since: str, date_to: str) -> lis
     if m.derived:
         return figures(ev, audience, m.code, date_to=date_to)
     floor = ev.store.figures_floor(m.code, since)
-    return _judged(ev, ev.store.list_figures(m.code, date_from=floor, date_to=date_to), audience)
+    return figures(ev, audience, m.code, date_from=floor, date_to=date_to)
 
 
 # A measure's judged figures per (data dir, measure, audience), kept while neither the
