@@ -257,3 +257,32 @@ def test_counts_made_from_the_records_read_the_same_in_the_api_and_the_update(
         assert measures["children_on_cpr"]["disclosure_threshold"] == 5
         saved = get("/api/records", type="learning_update").json()["records"]
         assert len(saved) == 1 and "brought together 3 families" in saved[0]["body"]
+
+
+def test_an_update_saved_before_this_rule_is_made_again_on_upgrade(tmp_path: Path) -> None:
+    """A saved external update written by an earlier version ("Clackmannanshire 10 (down 3"
+    gave away a first half of 3: a year of 13 less its second half of 10) is made again under
+    this rule the first time a command opens the data dir."""
+    from learning import data_project
+    from learning.services import initialise
+
+    data_dir = tmp_path / "instance"
+    initialise(data_dir)
+    with Evidence(data_dir) as ev:
+        data_project.save(ev, [
+            {"measure": "looked_after_children", "authority": "Clackmannanshire",
+             "period_from": start, "period_to": end, "value": value, "source": "council"}
+            for start, end, value in (("2024-01-01", "2024-12-31", 13),
+                                      ("2024-01-01", "2024-06-30", 3),
+                                      ("2024-07-01", "2024-12-31", 10))
+        ], "ed")  # fmt: skip
+        update = ev.learning_update("2024-01-01", "2024-12-31", "external", save=True, actor="ed")
+        old = ("- Care-experienced children looked after, latest to 31 December 2024: "
+               "Clackmannanshire 10 (down 3, better; down 3 since 31 December 2024)")  # fmt: skip
+        with ev.store.write() as conn:  # as the earlier version left it
+            conn.execute("UPDATE records SET body = ? WHERE id = ?", [old, update.record.id])
+            conn.execute("UPDATE meta SET value = '1' WHERE key = 'saved_updates_safe'")
+    shown = json.loads(ok(wm2u(data_dir, "show", update.record.id, "--json")).stdout)
+    assert "down 3" not in shown["body"] and "Clackmannanshire 10" not in shown["body"]
+    assert "Clackmannanshire not shown" in shown["body"]
+    assert shown["revision"] == update.record.revision
