@@ -286,3 +286,27 @@ def test_an_update_saved_before_this_rule_is_made_again_on_upgrade(tmp_path: Pat
     assert "down 3" not in shown["body"] and "Clackmannanshire 10" not in shown["body"]
     assert "Clackmannanshire not shown" in shown["body"]
     assert shown["revision"] == update.record.revision
+
+
+def test_a_learning_updates_window_is_judged_with_the_figures_that_reach_into_it(
+    evidence,
+) -> None:
+    """A year that began before the window adds up with its first half, read from before it:
+    the window withholds what the whole history withholds (the fourth quarter of 2 is the
+    year of 30 less the first half of 20 and the third quarter of 8, unless one is withheld)."""
+    from learning import data_project
+
+    data_project.save(evidence, [
+        {"measure": "children_on_cpr", "authority": "Dundee", "period_from": start,
+         "period_to": end, "value": value, "source": "council"}
+        for start, end, value in (("2024-01-01", "2024-12-31", 30), ("2024-01-01", "2024-06-30", 20),
+                                  ("2024-07-01", "2024-09-30", 8), ("2024-10-01", "2024-12-31", 2))
+    ], "ed")  # fmt: skip
+    measure = evidence.framework.measure("children_on_cpr")
+    window = data_project.window(evidence, "external", measure, "2024-10-01", "2024-12-31")
+    every = data_project.figures(evidence, "external", "children_on_cpr")
+    assert window == [s for s in every if s.figure.period_to >= "2024-09-30"]
+    shown = {(s.figure.period_from, s.figure.period_to): s.value for s in every}
+    assert shown[("2024-10-01", "2024-12-31")] is None
+    assert None in (shown[("2024-01-01", "2024-12-31")], shown[("2024-01-01", "2024-06-30")],
+                    shown[("2024-07-01", "2024-09-30")])  # fmt: skip
