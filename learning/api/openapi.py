@@ -151,7 +151,11 @@ MEASURE = {
         "unit": {"type": "string", "enum": ["count", "percent", "gbp", "rate"]},
         "better": {"type": "string", "enum": ["lower", "higher"]},
         "indicators": LIST,
-        "disclosure_threshold": {"type": "integer"},
+        "disclosure_threshold": {
+            "type": "integer",
+            "description": "outside the team a count below it is withheld, with any figure that "
+            "would give it away; 0: shown as they are (the counts made from the records)",
+        },
         "derived": {"type": "boolean"},
         "latest": {"type": "array", "items": {"$ref": "#/components/schemas/Figure"}},
     },
