@@ -262,10 +262,16 @@ def _best_many(view: View, data, allowed: int, need: int) -> list[tuple[float, i
             scores = list(map(dense[0].__getitem__, docs))
         else:
             scores = [sum(x) for x in zip(*(map(d.__getitem__, docs) for d in dense), strict=True)]
-        best = heapq.nlargest(need, zip(scores, docs, strict=True))
+        # Ties go to the lower document, as the final order has them: else the hits cut at a
+        # tie differ from page to page (a record shown twice, another never).
+        best = heapq.nlargest(need, zip(scores, docs, strict=True), key=_by_score_then_doc)
         heap.extend((s, d + offset) for s, d in best)
     heap.sort(key=lambda h: (-h[0], h[1]))
     return heap[:need]
+
+
+def _by_score_then_doc(hit: tuple[float, int]) -> tuple[float, int]:
+    return hit[0], -hit[1]
 
 
 def _by_date(view: View, matched, need) -> list[tuple[float, int, int]]:
