@@ -397,35 +397,48 @@ class View:
     def term_data_outside(self, term: str) -> list[TermData]:
         """The word's data as readers outside the team score it: a document where it is a
         masked name (``xmask``) does not hold it, and is not counted in its idf, so a name
-        they may not see moves no score (per searcher: masked names are rare words)."""
+        they may not see moves no score (cached per segment, as :meth:`term_data` is)."""
         key = ("outside", term)
         found = self._terms.get(key)
         if found is None:
-            tbytes = term.encode("utf-8")
-            hidden = dict.fromkeys(SCORED, 0)
-            leaves = []
-            for reader, _, sets in self.leaves:
-                masked = list(_raw_ids(reader, "xmask", tbytes))
-                fields = []
-                for fieldname in SCORED:
-                    docs, weights = self._postings(reader, sets, fieldname, tbytes)
-                    if masked and docs:
-                        kept_docs, weights = _without(docs, weights, masked)
-                        hidden[fieldname] += len(docs) - len(kept_docs)
-                        docs = kept_docs
-                    fields.append((fieldname, docs, weights))
-                leaves.append(fields)
+            leaves = list(zip(self.leaves, self.ids, strict=True))
+            with self.shared.lock:
+                cached = [self.shared.term(segment_id, key) for _, segment_id in leaves]
+            fresh = {
+                k: self._outside_postings(reader, sets, term)
+                for k, ((reader, _, sets), _) in enumerate(leaves)
+                if cached[k] is None or ("hidden", term) not in sets
+            }
+            hidden = {
+                f: sum(sets[("hidden", term)][f] for _, _, sets in self.leaves) for f in SCORED
+            }
 
             def idf(fieldname: str) -> float:
                 n = self._doc_frequency(fieldname, term) - hidden[fieldname]
                 size = self.scored()
                 return math.log(size / (n + 1)) + 1 if size else 1.0
 
-            found = self._terms[key] = [
-                self._scored_term(reader, sets, fields, idf)
-                for (reader, _, sets), fields in zip(self.leaves, leaves, strict=True)
-            ]
+            for k, ((reader, _, sets), segment_id) in enumerate(leaves):
+                if cached[k] is None:
+                    cached[k] = self._scored_term(reader, sets, fresh[k], idf)
+                    with self.shared.lock:
+                        self.shared.keep_term(segment_id, key, cached[k])
+            found = self._terms[key] = cached
         return found
+
+    def _outside_postings(self, reader, sets, term: str) -> list[tuple[str, array, array]]:
+        """One segment's postings of the word less the documents where it is a masked name;
+        how many each field lost is kept with the segment's sets (for the idf)."""
+        tbytes = term.encode("utf-8")
+        masked = list(_raw_ids(reader, "xmask", tbytes))
+        fields, hidden = [], {}
+        for fieldname in SCORED:
+            docs, weights = self._postings(reader, sets, fieldname, tbytes)
+            kept, weights = _without(docs, weights, masked) if masked and docs else (docs, weights)
+            hidden[fieldname] = len(docs) - len(kept)
+            fields.append((fieldname, kept, weights))
+        sets[("hidden", term)] = hidden
+        return fields
 
     def _postings(self, reader, sets, fieldname: str, tbytes: bytes) -> tuple[array, array]:
         side = self._side(reader, sets)

@@ -131,22 +131,30 @@ def test_a_masked_name_scores_alike_on_every_path(tmp_path, monkeypatch):
             else:
                 for start in range(0, len(records), 100):
                     assert idx.apply(records[start : start + 100], [])
-            outside = {
-                q: {
-                    h.id: h.score
-                    for page in (1, 2, 3)
-                    for h in idx.search(q, page=page, per_page=100, audience="external").hits
-                }
-                for q in ("lupinorra", "lupinorra OR fairweather", "fairweather")
-            }
-            found[way] = outside
-            masked = {r.id for r in records if r.people == ["Morven Fairweather"]}
-            assert len(masked) >= 64  # a long list: numpy's way
-            alone, both = outside["lupinorra"], outside["lupinorra OR fairweather"]
-            assert len(alone) == len(records)
-            assert all(both[i] == alone[i] for i in masked), way
-            assert outside["fairweather"] and not masked & set(outside["fairweather"])
+            found[way] = _outside_scores(idx, records, way)
+            # A save: a new searcher reuses the bulk segments' data and adds the new one's.
+            more = [record(n) for n in range(300, 310)]
+            assert idx.apply(more, [])
+            _outside_scores(idx, records + more, way)
     assert found["numpy"] == found["plain"]
+
+
+def _outside_scores(idx, records, way: str) -> dict:
+    outside = {
+        q: {
+            h.id: h.score
+            for page in (1, 2, 3, 4)
+            for h in idx.search(q, page=page, per_page=100, audience="external").hits
+        }
+        for q in ("lupinorra", "lupinorra OR fairweather", "fairweather")
+    }
+    masked = {r.id for r in records if r.people == ["Morven Fairweather"]}
+    assert len(masked) >= 64  # a long list: numpy's way
+    alone, both = outside["lupinorra"], outside["lupinorra OR fairweather"]
+    assert len(alone) == len(records)
+    assert all(both[i] == alone[i] for i in masked), way
+    assert outside["fairweather"] and not masked & set(outside["fairweather"])
+    return outside
 
 
 def test_every_page_of_a_several_word_query_shows_each_match_once(tmp_path):
