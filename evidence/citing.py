@@ -19,6 +19,7 @@ from dataclasses import replace
 
 from .consent import redact, redact_text
 from .model import Record
+from .names import VERSION as NAMES_VERSION
 from .names import replace_names
 from .rows import record_to_row
 
@@ -26,8 +27,9 @@ UNSHOWN = ("body", "revision", "created_at", "updated_at")
 WITHDRAWN = "[withdrawn]"
 SAFE_KEY = "saved_updates_safe"
 # Raised when what a saved external update may show narrows, so that each data dir makes
-# its updates again once: 2, figures that add up (periods, places) withhold more (issue #20).
-SAFE_VERSION = "2"
+# its updates again once: 2, figures that add up (periods, places) withhold more (issue #20);
+# and whenever the name matcher finds more (its VERSION).
+SAFE_VERSION = f"2/names {NAMES_VERSION}"
 
 
 def shown_changed(before: Record, after: Record) -> bool:
@@ -122,8 +124,10 @@ class Citing:
         return True
 
     def make_saved_updates_safe(self) -> int:
-        """Once per data dir (on upgrade): every external update made again from what its
-        sources allow now. Changes no record's revision. Returns how many changed."""
+        """Once per data dir and name matcher (on upgrade): every external update made again
+        from what its sources allow now, and every anonymised record naming people queued
+        for the index (its masked names and redacted copy made by the matcher again).
+        Changes no record's revision. Returns how many updates changed."""
         if self.get_meta(SAFE_KEY) == SAFE_VERSION:  # type: ignore[attr-defined]
             return 0
         with self.write() as conn:  # type: ignore[attr-defined]
@@ -134,6 +138,12 @@ class Citing:
                 self._refresh_update(conn, update_id, [])
                 for update_id in self._citing_external(conn, None)
             )
+            named = conn.execute(
+                "SELECT id FROM records WHERE consent = 'anonymised' "
+                "AND people IS NOT NULL AND people NOT IN ('', '[]')"
+            ).fetchall()
+            for (record_id,) in named:
+                self._queue(conn, record_id)  # type: ignore[attr-defined]
             conn.execute(
                 "INSERT INTO meta (key, value) VALUES (?, ?) "
                 "ON CONFLICT(key) DO UPDATE SET value = excluded.value",
