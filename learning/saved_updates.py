@@ -49,4 +49,7 @@ def remade(evidence: Evidence, update: Record) -> Record:
     summary = reporting.make(evidence, saved_request(evidence, update))
     made = summary_to_record_data(summary, update.author)
     fields = {k: v for k, v in update.fields.items() if k not in ("featured", "intro")}
-    return update.but(body=made["body"], fields={**fields, **made["fields"]})
+    fields.update(made["fields"])
+    # As a save keeps them: an empty list or text is left out.
+    kept = {k: v for k, v in fields.items() if v not in (None, "", [])}
+    return update.but(body=made["body"], fields=kept)

@@ -166,7 +166,7 @@ def test_a_withdrawn_record_leaves_a_saved_updates_citations_and_links(site, see
 # --- 9: an update's audience decides who may read it --------------------------------------
 
 
-def test_an_internal_update_stays_the_teams_whatever_its_consent(site, seed):
+def test_an_internal_update_stays_the_teams_whatever_its_consent(site):
     update_id = site.save("internal")
     assert site.call("viewer", "GET", f"/api/records/{update_id}").status_code == 404
     wider = site.put(update_id, consent="anonymised")
@@ -257,9 +257,10 @@ def test_an_internal_update_an_earlier_version_widened_is_the_teams_again(data_c
 
 
 @pytest.mark.parametrize("objectives", [[], ["SO2", "SO3"]])
-def test_a_saved_update_keeps_its_objectives_when_made_again(site, seed, tmp_path, objectives):
-    cited = site.record(title="Osprey story", date="2025-04-01", indicators=["SO2.1"],
-                        activities=[], people=[])
+def test_a_saved_update_keeps_its_objectives_when_made_again(site, tmp_path, objectives):
+    cited = site.record(
+        title="Osprey story", date="2025-04-01", indicators=["SO2.1"], activities=[], people=[]
+    )
     args = [f"--objective={code}" for code in objectives]
     made = ok(wm2u(site.data_dir, "learning-update", "--from", YEAR["from"], "--to", YEAR["to"],
                    "--audience", "external", *args, "--format", "md",
@@ -298,3 +299,29 @@ def test_erasing_a_record_withdrawn_from_a_saved_update_leaves_no_byte_behind(tm
     assert leftovers(data_dir, secrets_of([story]))
     ok(wm2u(data_dir, "delete", record.id, "--purge"))
     assert leftovers(data_dir, secrets_of([story])) == {}
+
+
+# --- one request, read alike by every front door -----------------------------------------
+
+
+@pytest.mark.parametrize(
+    ("args", "body", "key"),
+    [
+        (["--from", "2025-06-30", "--to", "2025-01-01"],
+         {"from": "2025-06-30", "to": "2025-01-01"}, "to"),
+        (["--from", "2025-01-01", "--to", "2025-12-31", "--objective", "SO9"],
+         {**YEAR, "objectives": ["SO9"]}, "objectives"),
+        (["--from", "2025-01-01", "--to", "2025-12-31", "--featured", "no-such-record"],
+         {**YEAR, "featured": ["no-such-record"]}, "featured"),
+    ],
+)  # fmt: skip
+def test_the_command_line_and_the_api_refuse_a_bad_request_alike(site, tmp_path, args, body, key):
+    out = tmp_path / "update.md"
+    refused = wm2u(site.data_dir, "learning-update", *args, "--format", "md", "--out", str(out),
+                   "--save")  # fmt: skip
+    answer = site.call("editor", "POST", "/api/learning-updates", json={**body, "save": True})
+    assert answer.status_code == 422, answer.text[:300]
+    problem = answer.json()["error"]["fields"][key]
+    assert refused.returncode == 1 and f"{key}: {problem}" in refused.stderr, refused.stderr
+    assert not out.exists()
+    assert site.call("editor", "GET", "/api/learning-updates").json()["total"] == 0
