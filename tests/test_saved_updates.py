@@ -108,7 +108,7 @@ def evidence_line(text: str) -> tuple[int, int]:
 # --- 6: the previous period is counted with the audience's rules now ----------------------
 
 
-@pytest.mark.parametrize("change", ["internal", "soft-delete"])
+@pytest.mark.parametrize("change", ["internal", "soft-delete", "erase"])
 def test_a_saved_external_update_stops_counting_an_earlier_record_now_withheld(site, change):
     earlier = [
         site.record(title=f"Earlier kestrel story {n}", date=f"2024-06-0{n}", people=[])
@@ -119,8 +119,10 @@ def test_a_saved_external_update_stops_counting_an_earlier_record_now_withheld(s
     assert {evidence_line(text) for text in before.values() if isinstance(text, str)} == {(1, 2)}
     if change == "internal":
         assert site.put(earlier[0], consent="internal").status_code == 200
-    else:
+    elif change == "soft-delete":
         assert site.call("editor", "DELETE", f"/api/records/{earlier[0]}").status_code == 204
+    else:
+        ok(wm2u(site.data_dir, "delete", earlier[0], "--purge"))
     for role in ("viewer", "editor"):
         after = site.reads(role, update_id)
         for where in ("page", "body", "document"):
