@@ -149,14 +149,16 @@ def test_a_withdrawn_record_leaves_a_saved_updates_citations_and_links(site, see
         site.record(title=f"Ptarmigan story {n}", date=f"2025-04-0{n}", people=[])
         for n in (1, 2, 3)
     )
-    update_id = site.save("external")
-    cites = set(site.reads("viewer", update_id)["fields"]["cites"])
-    assert {kept, withdrawn, deleted, seed.anonymised} <= cites
+    update_id = site.save("external", featured=[withdrawn, deleted])
+    saved = site.reads("viewer", update_id)["fields"]
+    assert {kept, withdrawn, deleted, seed.anonymised} <= set(saved["cites"])
+    assert saved["featured"] == [withdrawn, deleted]
     assert site.put(withdrawn, consent="internal").status_code == 200
     assert site.call("editor", "DELETE", f"/api/records/{deleted}").status_code == 204
     for role in ("viewer", "editor"):
         read = site.reads(role, update_id)
         assert kept in read["fields"]["cites"], role
+        assert "featured" not in read["fields"], role
         for gone in (withdrawn, deleted):
             assert gone not in read["fields"]["cites"], role
             assert f"/records/{gone}" not in read["page"], role

@@ -11,7 +11,7 @@ from __future__ import annotations
 import datetime as dt
 import re
 from collections.abc import Iterable, Mapping
-from dataclasses import dataclass, field, replace
+from dataclasses import dataclass, replace
 from typing import Any
 
 from evidence.consent import AUDIENCES, EXTERNAL, INTERNAL
@@ -41,8 +41,8 @@ class UpdateRequest:
     annex: bool = True
     prepared_by: str = ""
     prepared_on: str = ""  # ISO date ("": the day it is made)
-    cites: tuple[str, ...] | None = field(default=None, compare=False)
-    as_of: str | None = field(default=None, compare=False)
+    cites: tuple[str, ...] | None = None
+    as_of: str | None = None
 
     def __post_init__(self) -> None:
         errors = _problems(self)
