@@ -49,6 +49,9 @@ def make(evidence: Evidence, request: UpdateRequest) -> Summary:
     # an earlier plan counts under the code its adoption mapped it to.
     plan = evidence.plan_on(request.period_to)
     framework = plan.framework
+    if request.remade:  # a plan adopted since it was saved may have dropped an objective
+        kept = tuple(code for code in request.objectives if framework.objective(code))
+        request = request.but(objectives=kept)
     dates = (request.period_from, request.period_to)
     period = parse_period(dates)
     scope = scope_codes(framework, request.objectives)  # refuses an objective it has not
@@ -228,18 +231,19 @@ def _records(
     period: Any,
     audience: str,
     ratings: list[dict[str, Any]],
-    only_ids: list[str] | None,
+    cites: tuple[str, ...] | None,
 ) -> list[Record]:
-    """The period's records the audience may see, and the rated evidence of this period
-    and the one before (whatever its consent: a rating's rationale may name its people).
+    """The period's records the audience may see (of a saved update made again: those it
+    has cited), and the rated evidence of this period and the one before (whatever its
+    consent: a rating's rationale may name its people).
 
     Lean records (``evidence.periods``): a learning update shows no record's body.
     ``period`` is a ``learning.updates.Period``.
     """
     conn = evidence.store.conn
     start, end = period.start.isoformat(), period.end.isoformat()
-    wanted = set(only_ids or [])
-    if only_ids is not None:  # a saved update, rebuilt from the evidence it cites
+    wanted = set(cites or ())
+    if cites is not None:  # a saved update, rebuilt from the evidence it cites
         consents = _consents(audience)
         current = [
             r for r in read_ids(conn, wanted, start, end) if not consents or r.consent in consents
@@ -249,7 +253,7 @@ def _records(
     known = {r.id for r in current}
     rated_ids = {str(i) for r in ratings for i in r.get("records") or []} - known
     rated = read_ids(conn, rated_ids, period.before().start.isoformat(), end)
-    if only_ids is not None:
+    if cites is not None:
         rated = [r for r in rated if r.id in wanted or r.date < start]
     return rated + current
 
