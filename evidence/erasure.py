@@ -89,6 +89,7 @@ class Erasure:
             words = erased_words(versions)
             self._scrub_ratings(conn, record_id, people, words)
             scrubbed = self._scrub_citations(conn, record_id, versions, people, words, rewrite)
+            self._refresh_counting(conn, record)  # type: ignore[attr-defined]
             scrubbed += self._scrub_quoting_updates(conn, words, scrubbed)
             self._queue(conn, record_id, "purge")
             self._audit(conn, actor, "erase", record_id, "")
@@ -111,9 +112,11 @@ class Erasure:
         """Remove an erased record's id and text from every learning update that cites it."""
         pieces = _erasable_pieces(versions)
         erased_people = [p for v in versions for p in v.people]
+        # Every update that ever cited it (citations), or names it in its fields.
         rows = conn.execute(
-            "SELECT id FROM records WHERE type = 'learning_update' AND fields LIKE ?",
-            [f"%{record_id}%"],
+            "SELECT id FROM records WHERE type = 'learning_update' AND (fields LIKE ? "
+            "OR id IN (SELECT update_id FROM citations WHERE record_id = ?))",
+            [f"%{record_id}%", record_id],
         ).fetchall()
         for (update_id,) in rows:
             update = self.get(update_id, include_deleted=True)
@@ -146,6 +149,7 @@ class Erasure:
                 self._save_revision(conn, update_id, rev, _cut_update(old, words))
             # "purge": the index rewrites the segments holding the update's earlier text.
             self._queue(conn, update_id, "purge")
+        conn.execute("DELETE FROM citations WHERE record_id = ?", [record_id])
         return [update_id for (update_id,) in rows]
 
     def _scrub_quoting_updates(

@@ -12,6 +12,7 @@ import math
 import re
 from typing import Any
 
+from .consent import widest_consent
 from .model import CONSENT_LEVELS, INPUT_KEYS, Record, ValidationError
 
 MAX_TITLE = 300
@@ -183,7 +184,15 @@ def validate(data: Any, framework: Any) -> Record:
         raise ValidationError(errors)
     out["type"] = record_type.name
     out["tags"] = list(dict.fromkeys(t.lower() for t in out["tags"]))
-    return Record(**{k: v for k, v in out.items() if k in Record.__dataclass_fields__})
+    record = Record(**{k: v for k, v in out.items() if k in Record.__dataclass_fields__})
+    widest = widest_consent(record)
+    if CONSENT_LEVELS.index(record.consent) > CONSENT_LEVELS.index(widest):
+        raise ValidationError(
+            "consent",
+            f"must be {widest}: a learning update made for the team holds the team's text "
+            "(make an external update to share one outside the team)",
+        )
+    return record
 
 
 def _check_type(value: Any, framework: Any, errors: dict[str, str]) -> Any:

@@ -455,26 +455,31 @@ def learning_update(
     ctx, date_from, date_to, audience, objectives, intro_file, featured, annex, fmt, out, save
 ) -> None:
     """Generate a learning update for a period and audience."""
+    from . import reporting, saved_updates
     from .updates import render_docx, render_html, render_markdown
+    from .updates.request import UpdateRequest
 
-    result = _evidence(ctx).learning_update(
-        date_from.date(),
-        date_to.date(),
-        audience,
-        list(objectives),
-        save=save,
-        actor="cli",
-        intro=intro_file.read() if intro_file else "",
-        featured=list(featured),
-        annex=annex,
+    request = UpdateRequest.parse(
+        {
+            "from": date_from.date(),
+            "to": date_to.date(),
+            "audience": audience,
+            "objectives": list(objectives),
+            "intro": intro_file.read() if intro_file else "",
+            "featured": list(featured),
+            "annex": annex,
+        }
     )
+    evidence = _evidence(ctx)
+    summary = reporting.make(evidence, request)
+    record = saved_updates.save(evidence, summary, "cli") if save else None
     if fmt == "docx":
-        out.write_bytes(render_docx(result.summary))
+        out.write_bytes(render_docx(summary))
     else:
         render = render_html if fmt == "html" else render_markdown
-        out.write_text(render(result.summary), encoding="utf-8")
-    if result.record is not None:
-        click.echo(result.record.id)
+        out.write_text(render(summary), encoding="utf-8")
+    if record is not None:
+        click.echo(record.id)
     click.echo(f"Wrote {out}.", err=True)
 
 

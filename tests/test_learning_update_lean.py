@@ -26,8 +26,9 @@ from evidence.model import Record
 from evidence.periods import collector_paused, count_period, read_ids, read_period
 from evidence.ratings import add_rating
 from evidence.store import RecordFilter
-from learning.reporting import shown_ratings
+from learning.reporting import make, shown_ratings
 from learning.updates import (
+    UpdateRequest,
     parse_period,
     render_docx,
     render_markdown,
@@ -135,15 +136,8 @@ def the_long_way(ev, start, end, audience, objectives=None, only_ids=None):
     ratings = shown_ratings(ev, audience)
     # The lean path dates the document today (a saved one: the day it was saved).
     today = dt.date.today().isoformat()
-    return summarise(
-        ev.framework,
-        records,
-        (start, end),
-        audience,
-        objectives,
-        ratings=ratings,
-        prepared_on=today,
-    )
+    asked = UpdateRequest(start, end, audience, tuple(objectives or ()), prepared_on=today)
+    return summarise(ev.framework, records, asked, ratings=ratings)
 
 
 PERIODS = [
@@ -169,7 +163,7 @@ def test_the_update_is_the_one_every_record_in_full_made(stocked, audience, peri
 def test_a_saved_update_rebuilt_from_its_citations_is_unchanged(stocked, audience):
     period = ("2025-01-01", "2025-06-30")
     cites = stocked.learning_update(*period, audience).summary.cites[::3]
-    lean = stocked.learning_update(*period, audience, only_ids=cites).summary
+    lean = make(stocked, UpdateRequest(*period, audience, cites=tuple(cites)))
     assert lean == the_long_way(stocked, *period, audience, only_ids=cites)
     assert set(lean.cites) <= set(cites)
 
