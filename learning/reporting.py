@@ -16,7 +16,7 @@ from evidence.figures import COMPARATOR
 from evidence.model import NotFound, Record, ValidationError
 from evidence.periods import PeriodCounts, collector_paused, count_period, read_ids, read_period
 from evidence.ratings import linked_people, list_ratings
-from evidence.validate import clean_text
+from evidence.validate import ID_PATTERN, clean_date, clean_text
 
 from .framework import Framework
 from .plans import Plan, PlanSet, long_date
@@ -231,6 +231,9 @@ def _check_featured(
     problems = []
     for record_id in dict.fromkeys(featured):
         shown = record_id[:64]
+        if not ID_PATTERN.match(record_id):  # no record has it (nor could SQLite look it up)
+            problems.append(f"{shown!r} is not a record id")
+            continue
         try:
             record = evidence.store.get(record_id, include_deleted=True)
         except NotFound:
@@ -277,9 +280,9 @@ def _checked(
     dates = {}
     for key, value in (("from", date_from), ("to", date_to)):
         try:
-            dates[key] = dt.date.fromisoformat(str(value)).isoformat()
-        except ValueError:
-            errors[key] = "must be a date written YYYY-MM-DD"
+            dates[key] = clean_date(value)  # the door's years: charts and sums handle them
+        except ValueError as problem:
+            errors[key] = str(problem)
     if not errors and dates["from"] > dates["to"]:
         errors["to"] = "must be on or after the from date"
     unknown = [o for o in objectives or [] if framework.objective(o) is None]
