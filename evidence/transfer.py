@@ -18,6 +18,7 @@ from typing import Any
 import yaml
 
 from .model import INPUT_KEYS, LIST_KEYS, Record, ValidationError
+from .validate import whole_number
 
 FRONT_MATTER_START = re.compile(r"---[ \t]*\r?\n")
 FRONT_MATTER = re.compile(r"\A\ufeff?---[ \t]*\r?\n(.*?)\r?\n---[ \t]*(?:\r?\n|\Z)(.*)\Z", re.S)
@@ -265,9 +266,8 @@ def parse_csv(text: str, source: str = "csv") -> Iterator[tuple[int, dict[str, A
             if key in LIST_KEYS or key == "fields":
                 data[key] = _json_cell(value, key, reader.line_num, source)
             elif key == "revision":
-                # digits the validator can bound; anything else it refuses, naming the field
-                digits = value.isascii() and value.isdigit() and len(value) < 19
-                data[key] = int(value) if digits else value or None
+                number = whole_number(value)  # anything else is refused, naming the field
+                data[key] = (value or None) if number is None else number
             elif value != "":
                 data[key] = value
         yield reader.line_num, data

@@ -156,6 +156,14 @@ def clean_field(spec: Any, value: Any) -> Any:
     return text
 
 
+def whole_number(text: str) -> int | None:
+    """The number ``text`` writes in ASCII digits (at most 18: within 64 bits), else None.
+
+    ``"²".isdigit()`` is true and ``int()`` refuses it; ``int()`` of 5,000 digits raises."""
+    text = text.strip()
+    return int(text) if text.isascii() and text.isdigit() and len(text) <= 18 else None
+
+
 def _fmt(n: float) -> str:
     return str(int(n)) if float(n).is_integer() else str(n)
 
