@@ -8,11 +8,16 @@ refusal changes nothing in the store.
 
 from __future__ import annotations
 
+import contextlib
+import io
 import json
+import sqlite3
 import string
+import zipfile
 from pathlib import Path
 
 import pytest
+import requests
 from hypothesis import HealthCheck, assume, given, settings
 from hypothesis import strategies as st
 
@@ -23,7 +28,7 @@ from learning import framework as framework_mod
 from learning.services import Evidence, initialise
 from learning.web import state
 from tests.builders import record_data
-from tests.web_helpers import make_app, session_login
+from tests.web_helpers import CSRF_META, make_app, served, session_login
 
 API_STATUSES = {400, 401, 403, 404, 409, 413, 422}
 FRAMEWORK = framework_mod.load()
@@ -452,3 +457,208 @@ def test_a_bearer_token_works_even_with_an_anonymous_session_cookie(world) -> No
     assert client.get("/login").status_code == 200
     answer = client.get("/api/framework", headers=world.headers("viewer"))
     assert answer.status_code == 200, answer.status_code
+
+
+# --- round 3 (issue #20, findings 10 and 12): the door -----------------------------------------
+# What a client or a file sends that cannot be stored and shown faithfully is refused where
+# it comes in, naming the field: through the real server (waitress) and the real command line.
+
+
+class Door:
+    """The app served by waitress on 127.0.0.1, with an editor's and a viewer's token."""
+
+    def __init__(self, data_dir: Path) -> None:
+        self.data_dir = data_dir
+        initialise(data_dir)
+        with Evidence(data_dir) as ev:
+            for role in ("editor", "viewer"):
+                accounts.add_user(ev.store, role, role, "correct horse 1")
+            self.tokens = {r: accounts.create_token(ev.store, r) for r in ("editor", "viewer")}
+        self.app = make_app(data_dir, PROPAGATE_EXCEPTIONS=False, TESTING=False)
+        self._running = contextlib.ExitStack()
+        self.base = self._running.enter_context(served(self.app))
+
+    def call(self, method: str, path: str, role: str = "editor", **kwargs) -> requests.Response:
+        headers = {"Authorization": f"Bearer {self.tokens[role]}", **kwargs.pop("headers", {})}
+        return requests.request(method, self.base + path, headers=headers, timeout=60, **kwargs)
+
+    def send(self, path: str, text: str) -> requests.Response:
+        """POST JSON text as written (lone surrogates, 400-digit numbers, NaN)."""
+        headers = {"Content-Type": "application/json"}
+        return self.call("POST", path, data=text.encode("utf-8"), headers=headers)
+
+    def page(self, path: str, name: str = "viewer") -> requests.Response:
+        """A page, fetched by a person logged in through the form."""
+        with requests.Session() as session:
+            form = session.get(self.base + "/login", timeout=60).text
+            token = CSRF_META.search(form).group(1)
+            session.post(self.base + "/login", timeout=60, data={
+                "name": name, "password": "correct horse 1", "csrf_token": token})  # fmt: skip
+            return session.get(self.base + path, timeout=60)
+
+    def database(self) -> sqlite3.Connection:
+        """The data folder's database, written as an older version could have left it."""
+        return sqlite3.connect(self.data_dir / "wm2u.db", isolation_level=None)
+
+    def totals(self) -> tuple[int, int]:
+        records = self.call("GET", "/api/records").json()["total"]
+        return records, self.call("GET", "/api/figures?per_page=100").json()["total"]
+
+
+@pytest.fixture(scope="module")
+def door(tmp_path_factory):
+    served_app = Door(tmp_path_factory.mktemp("door") / "instance")
+    yield served_app
+    served_app._running.close()
+
+
+def refused(answer: requests.Response, status: int = 422) -> dict[str, str]:
+    """The contract's JSON refusal; its fields."""
+    assert answer.status_code == status, (answer.status_code, answer.text[:500])
+    error = answer.json()["error"]
+    assert set(error) == {"code", "message", "fields"} and error["message"], error
+    return error["fields"]
+
+
+FIGURE = {"measure": "children_on_cpr", "authority": "Dundee", "locality": "",
+          "period_from": "2025-07-31", "period_to": "2025-07-31", "value": 7,
+          "source": "Scottish Government CPR statistics", "note": ""}  # fmt: skip
+# (field, the value as JSON text): each something JSON carries that no figure may hold.
+BAD_FIGURE_VALUES = [
+    ("value", "1" + "0" * 400),  # too large to become a float: a 500 before
+    ("value", "-" + "9" * 30),
+    ("value", "1e400"),  # Python's JSON reads it as infinity
+    ("value", "NaN"),
+    ("value", "Infinity"),
+    ("value", '"1e400"'),
+    ("source", '"\\ud800 a lone surrogate"'),  # SQLite cannot store it: a 500 before
+    ("note", '"\\udfff"'),
+    ("note", '"U+FFFF \\uffff in a note"'),  # XML, so a Word document, cannot hold it
+    ("period_to", '"9999-12-31"'),  # its chart answered 500 for everyone
+    ("period_from", '"0001-01-01"'),
+    ("authority", '["Dundee"]'),
+    ("source", "12"),
+]
+
+
+@pytest.mark.parametrize("as_list", [False, True], ids=["one", "list"])
+@pytest.mark.parametrize("field, value", BAD_FIGURE_VALUES)
+def test_a_figure_that_cannot_be_held_is_a_422_naming_it(door, field, value, as_list) -> None:
+    before = door.totals()
+    text = json.dumps({**FIGURE, field: "@@"}).replace('"@@"', value)
+    if as_list:  # a list names the item by its index: the good one first
+        text = f"[{json.dumps({**FIGURE, 'period_to': '2025-08-31'})}, {text}]"
+    fields = refused(door.send("/api/figures", text))
+    assert (f"1.{field}" if as_list else field) in fields, fields
+    assert door.totals() == before  # all or none
+
+
+FUND = {**record_data(type="fund_decision", date="2025-02-03", consent="public", people=[],
+                      fields={"panel": "Lochee panel", "amount_gbp": 100, "families_on_panel": 3,
+                              "practitioners_on_panel": 2})}  # fmt: skip
+BAD_RECORD_VALUES = [
+    ("fields.amount_gbp", "1" + "0" * 400),  # stored, then every update of its period a 500
+    ("fields.amount_gbp", "1e308"),  # two of them made the sum read 184467440737095520
+    ("fields.amount_gbp", "10000000.01"),  # over a fund decision's £10,000,000
+    ("fields.amount_gbp", "0.125"),  # pence are the smallest part the sums count
+    ("fields.amount_gbp", "NaN"),
+    ("fields.families_on_panel", "1" + "0" * 400),
+    ("title", '"A title with U+FFFF \\uffff"'),  # its update's Word download was a 500
+    ("body", '"\\ufffe"'),
+    ("people", '["\\ud800"]'),
+    ("date", '"9999-12-31"'),
+    ("date", '"1899-12-31"'),
+]
+
+
+@pytest.mark.parametrize("field, value", BAD_RECORD_VALUES)
+def test_a_record_that_cannot_be_held_is_a_422_naming_it(door, field, value) -> None:
+    before = door.totals()
+    data = json.loads(json.dumps(FUND))
+    if field.startswith("fields."):
+        data["fields"][field.split(".")[1]] = "@@"
+    else:
+        data[field] = "@@"
+    fields = refused(door.send("/api/records", json.dumps(data).replace('"@@"', value)))
+    assert field in fields, fields
+    assert door.totals() == before
+
+
+@pytest.mark.parametrize(
+    "body, field",
+    [
+        ({"featured": ["\ud800"], "save": True}, "featured"),  # a 500 before
+        ({"featured": ["../x"]}, "featured"),
+        ({"intro": "Key messages \uffff", "save": True}, "intro"),
+        ({"from": "0001-01-01"}, "from"),
+        ({"to": "9999-12-31"}, "to"),
+    ],
+)
+def test_a_learning_update_that_cannot_be_made_is_a_422_naming_it(door, body, field) -> None:
+    before = door.totals()
+    text = json.dumps({"from": "2025-01-01", "to": "2025-12-31", **body})
+    fields = refused(door.send("/api/learning-updates", text))
+    assert field in fields, fields
+    assert door.totals() == before
+
+
+def test_the_largest_sums_allowed_are_exact(door) -> None:
+    """Amounts are added in whole pence and divided once: the most a decision may be, and
+    pence that floats cannot add exactly (0.1 + 0.2), make the sum they should."""
+    for locality, amount, consent in [("Lochee", 10_000_000, "public"),
+                                      ("Lochee", 0.1, "internal"), ("Coldside", 0.2, "public")]:  # fmt: skip
+        data = {**FUND, "locality": locality, "consent": consent, "date": "2026-02-03",
+                "fields": {**FUND["fields"], "amount_gbp": amount}}  # fmt: skip
+        assert door.call("POST", "/api/records", json=data).status_code == 201
+    answer = door.call("GET", "/api/figures?measure=mihf_awarded_gbp&from=2026-01-01&to=2026-03-31")
+    values = {f["locality"]: f["value"] for f in answer.json()["figures"]}
+    assert values == {None: 10_000_000.3, "Lochee": 10_000_000.1, "Coldside": 0.2}, values
+    made = door.call(
+        "POST", "/api/learning-updates", json={"from": "2026-01-01", "to": "2026-03-31"}
+    )
+    assert made.status_code == 201 and "£10,000,000.30" in made.json()["markdown"]
+
+
+def test_a_chart_with_a_figure_dated_9999_in_the_data_folder_still_draws(door) -> None:
+    """The door refuses such a date now; one saved before must not stop the chart."""
+    with contextlib.closing(door.database()) as db:
+        for day, value in (("2024-07-31", 61), ("9999-12-31", 58)):
+            db.execute(
+                "INSERT INTO figures (measure, authority, locality, period_from, period_to, "
+                "value, source, note, revision, updated_at, updated_by) VALUES "
+                "('looked_after_children', 'Dundee', '', ?, ?, ?, 'a source', '', 1, "
+                "'2025-01-01T00:00:00Z', 'old')",
+                [day, day, value],
+            )
+    chart = door.page("/measures/looked_after_children/chart.svg")
+    assert chart.status_code == 200, chart.status_code  # a 500 for everyone before
+    assert chart.headers["Content-Type"].startswith("image/svg+xml") and b"<svg" in chart.content
+    assert door.page("/measures/looked_after_children").status_code == 200
+
+
+def test_a_title_saved_with_uffff_does_not_stop_the_word_download(door) -> None:
+    """The door refuses U+FFFF now; a title saved before must not stop a Word document."""
+    record = door.call("POST", "/api/records", json=record_data(consent="public", people=[],
+                       date="2027-05-01", title="A story from before the door"))  # fmt: skip
+    with contextlib.closing(door.database()) as db:
+        db.execute("UPDATE records SET title = ? WHERE id = ?",
+                   ["A story \uffff from before the door", record.json()["id"]])  # fmt: skip
+    update = door.call("POST", "/api/learning-updates", json={
+        "from": "2027-01-01", "to": "2027-12-31", "audience": "external", "save": True})  # fmt: skip
+    assert update.status_code == 201, update.text[:300]
+    word = door.call("GET", f"/api/learning-updates/{update.json()['id']}?format=docx", "viewer")
+    assert word.status_code == 200, word.status_code  # a 500 before
+    assert word.content[:2] == b"PK"
+    with zipfile.ZipFile(io.BytesIO(word.content)) as docx:
+        assert "A story from before the door" in docx.read("word/document.xml").decode()
+
+
+@pytest.mark.parametrize("param", ["page", "per_page"])
+@pytest.mark.parametrize("path", ["/api/records", "/api/search?q=a", "/api/figures"])
+def test_a_page_number_of_5000_digits_is_a_400(door, path, param) -> None:
+    sep = "&" if "?" in path else "?"
+    assert param in refused(door.call("GET", f"{path}{sep}{param}={'9' * 5000}"), 400)
+
+
+def test_a_page_number_of_5000_digits_on_a_page_is_the_first_page(door) -> None:
+    assert door.page(f"/records?page={'9' * 5000}", "editor").status_code == 200  # 500 before
