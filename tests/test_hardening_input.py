@@ -13,6 +13,8 @@ import io
 import json
 import sqlite3
 import string
+import subprocess
+import sys
 import zipfile
 from pathlib import Path
 
@@ -28,6 +30,7 @@ from learning import framework as framework_mod
 from learning.services import Evidence, initialise
 from learning.web import state
 from tests.builders import record_data
+from tests.test_hardening_support import ROOT, ok, wm2u
 from tests.web_helpers import CSRF_META, make_app, served, session_login
 
 API_STATUSES = {400, 401, 403, 404, 409, 413, 422}
@@ -662,3 +665,168 @@ def test_a_page_number_of_5000_digits_is_a_400(door, path, param) -> None:
 
 def test_a_page_number_of_5000_digits_on_a_page_is_the_first_page(door) -> None:
     assert door.page(f"/records?page={'9' * 5000}", "editor").status_code == 200  # 500 before
+
+
+# --- files the command line reads (finding 12), and its arguments ------------------------------
+
+FIGURES_HEADER = "measure,authority,locality,period_from,period_to,value,source,note\n"
+RECORDS_HEADER = "type,title,date,consent,indicators,body\n"
+STORY_ROW = "family_story,A story,2025-01-01,public,SO1.1,Mornings were calmer.\n"
+
+
+@pytest.fixture(scope="module")
+def cli_dir(tmp_path_factory) -> Path:
+    data_dir = tmp_path_factory.mktemp("cli-door") / "instance"
+    ok(wm2u(data_dir, "init"))
+    return data_dir
+
+
+def refused_by_cli(result, *words: str) -> str:
+    """Exit 1 with a message (no traceback) holding each of ``words``."""
+    assert result.returncode == 1, (result.returncode, result.stderr[-1500:])
+    assert "Traceback" not in result.stderr, result.stderr[-1500:]
+    for word in words:
+        assert word in result.stderr, (word, result.stderr[-1500:])
+    return result.stderr
+
+
+def nothing_changed(data_dir: Path) -> None:
+    assert json.loads(ok(wm2u(data_dir, "list", "--json")).stdout)["total"] == 0
+    figures = json.loads(ok(wm2u(data_dir, "figures", "list", "--json")).stdout)["figures"]
+    assert not [f for f in figures if not f["derived"]]
+
+
+def write(folder: Path, name: str, text: str) -> Path:
+    path = folder / name
+    path.write_text(text, encoding="utf-8")
+    return path
+
+
+FIGURE_ROW = "children_on_cpr,Dundee,,2025-07-31,2025-07-31,7,CPR statistics,\n"
+
+
+@pytest.mark.parametrize(
+    "row, words",
+    [
+        ("children_on_cpr,Dundee,,2025-08-31,2025-08-31,7," + "x" * 140_000 + ",\n",
+         ["line 3, column source", "too long"]),  # over csv's own 131,072: a traceback before
+        ("children_on_cpr,Dundee,,9999-12-31,9999-12-31,7,CPR statistics,\n",
+         ["line 3, column period_to", "1900–2199"]),
+        ("children_on_cpr,Dundee,,2025-08-31,2025-08-31,1" + "0" * 400 + ",CPR statistics,\n",
+         ["line 3, column value", "finite"]),
+    ],
+)  # fmt: skip
+def test_a_figures_file_the_store_cannot_hold_imports_nothing(cli_dir, tmp_path, row, words):
+    path = write(tmp_path, "figures.csv", FIGURES_HEADER + FIGURE_ROW + row)
+    refused_by_cli(wm2u(cli_dir, "figures", "import", str(path)), "nothing imported", *words)
+    nothing_changed(cli_dir)
+
+
+@pytest.mark.parametrize("what", ["figures", "records"])
+def test_a_csv_cell_longer_than_any_export_writes_is_refused_naming_its_line(
+    cli_dir, tmp_path, what
+) -> None:
+    from evidence.transfer import MAX_CELL
+
+    header, row, command = (
+        (FIGURES_HEADER, FIGURE_ROW, ["figures", "import"])
+        if what == "figures"
+        else (RECORDS_HEADER, STORY_ROW, ["import"])
+    )
+    long_row = row.rstrip("\n").rsplit(",", 1)[0] + ',"' + "x" * (MAX_CELL + 1) + '"\n'
+    path = write(tmp_path, f"{what}.csv", header + row + long_row)
+    refused_by_cli(wm2u(cli_dir, *command, str(path)),
+                   f"line 3: a cell is longer than {MAX_CELL:,} characters")  # fmt: skip
+    nothing_changed(cli_dir)
+
+
+def test_a_csv_export_with_the_longest_body_imports_back(tmp_path) -> None:
+    """csv's own limit (131,072 characters a cell) refused a body of 200,000 an export wrote."""
+    first, second = tmp_path / "first", tmp_path / "second"
+    ok(wm2u(first, "init"))
+    ok(wm2u(second, "init"))
+    body = ("Mornings were calmer. " * 10_000)[:200_000]
+    story = "---\ntype: family_story\ntitle: A long story\ndate: 2025-01-01\nconsent: public\n"
+    story += f"indicators: [SO1.1]\n---\n{body}\n"
+    record_id = ok(wm2u(first, "add", str(write(tmp_path, "long.md", story)))).stdout.strip()
+    ok(wm2u(first, "export", "--format", "csv", "--out", str(tmp_path / "export.csv")))
+    ok(wm2u(second, "import", str(tmp_path / "export.csv")))  # a traceback before
+    shown = json.loads(ok(wm2u(second, "show", record_id, "--json")).stdout)
+    assert shown["body"] == body
+
+
+@pytest.mark.parametrize(
+    "name, text, words",
+    [
+        ("deep.json", "[" * 100_000 + "]" * 100_000,
+         ["deep.json", "nested deeper than 100 levels (line 1, column 101)"]),
+        ("deep-records.json", '{"records":\n  ' + "[" * 100_000 + "]" * 100_000 + "}",
+         ["deep-records.json", "nested deeper than 100 levels (line 2, column 102)"]),
+        ("deep-cell.csv", RECORDS_HEADER.replace("body", "fields") + STORY_ROW.rsplit(",", 1)[0]
+         + ',"' + "[" * 5_000 + "]" * 5_000 + '"\n', ["deep-cell.csv:2", "fields", "nested"]),
+        ("revision.csv", RECORDS_HEADER.replace("body", "revision") + STORY_ROW.rsplit(",", 1)[0]
+         + "," + "9" * 5_000 + "\n", ["revision.csv:2", "revision"]),
+        ("revision.json", json.dumps([{**record_data(), "revision": 10**30}]),
+         ["revision.json#1", "revision", "1,000,000,000,000"]),
+        ("timestamp.json", json.dumps([{**record_data(), "created_at": "\ud800"}]),
+         ["timestamp.json#1", "created_at"]),
+        ("surrogate.json", json.dumps([{**record_data(), "title": "\ud800"}]),
+         ["surrogate.json#1", "title", "lone surrogate"]),
+        ("deep.md", "---\ntype: family_story\ntitle: " + "[" * 100_000 + "]" * 100_000
+         + "\n---\nBody.\n", ["deep.md", "line 3, column 107", "nested deeper than 100 levels"]),
+    ],
+)  # fmt: skip
+def test_an_import_file_nested_too_deeply_or_out_of_range_is_refused(
+    cli_dir, tmp_path, name, text, words
+) -> None:
+    result = wm2u(cli_dir, "import", str(write(tmp_path, name, text)))
+    refused_by_cli(result, *words)  # a RecursionError, ValueError or OverflowError before
+    nothing_changed(cli_dir)
+
+
+def billion_laughs(key: str) -> str:
+    """Front matter whose last line stands for 9**9 strings (387,420,489) by aliases."""
+    lines = ['a0: &a0 ["lol", "lol", "lol", "lol", "lol", "lol", "lol", "lol", "lol"]']
+    for n in range(1, 9):
+        lines.append(f"a{n}: &a{n} [{', '.join([f'*a{n - 1}'] * 9)}]")
+    return "---\n" + "\n".join(lines) + f"\n{key}: *a8\n---\nBody.\n"
+
+
+@pytest.mark.parametrize("command", ["import", "add"])
+def test_yaml_aliases_in_front_matter_are_refused_at_once(cli_dir, tmp_path, command) -> None:
+    """``type: *a8`` made the refusal's message spell out 387 million strings: 47 s and 3 GB."""
+    path = write(tmp_path, "laughs.md", billion_laughs("type"))
+    result = wm2u(cli_dir, command, str(path), timeout=30)
+    refused_by_cli(result, "laughs.md", "line 3, column", "alias")
+    nothing_changed(cli_dir)
+
+
+NOT_UTF8 = b"a\xffb".decode("utf-8", "surrogateescape")  # how Python reads such an argument
+
+
+@pytest.mark.parametrize(
+    "args, status, words",
+    [
+        (["show", NOT_UTF8], 1, ["not found"]),
+        (["delete", NOT_UTF8], 1, ["not found"]),
+        (["restore", "../x"], 1, ["not found"]),
+        (["token", "create", NOT_UTF8], 2, ["NAME", "Unicode"]),
+        (["list", "--type", NOT_UTF8], 2, ["--type", "Unicode"]),
+        (["search", "x", "--locality", NOT_UTF8], 2, ["--locality", "Unicode"]),
+        (["learning-update", "--from", "2025-01-01", "--to", "2025-12-31", "--featured",
+          NOT_UTF8, "--format", "md", "--out", "{out}"], 1, ["featured", "not a record id"]),
+        (["learning-update", "--from", "0001-01-01", "--to", "2025-12-31", "--format", "md",
+          "--out", "{out}"], 1, ["from", "1900–2199"]),
+    ],
+)  # fmt: skip
+def test_an_argument_the_store_cannot_look_up_is_refused(
+    cli_dir, tmp_path, args, status, words
+) -> None:
+    args = [a.replace("{out}", str(tmp_path / "out.md")) for a in args]
+    result = subprocess.run(
+        [sys.executable, "-m", "learning", "--data-dir", str(cli_dir), *args],
+        capture_output=True, cwd=ROOT, timeout=60,
+    )  # fmt: skip
+    stderr = result.stderr.decode("utf-8", "replace")
+    assert result.returncode == status, (result.returncode, stderr[-1500:])  # a traceback before
+    assert "Traceback" not in stderr and all(w in stderr for w in words), stderr[-1500:]
