@@ -830,3 +830,50 @@ def test_an_argument_the_store_cannot_look_up_is_refused(
     stderr = result.stderr.decode("utf-8", "replace")
     assert result.returncode == status, (result.returncode, stderr[-1500:])  # a traceback before
     assert "Traceback" not in stderr and all(w in stderr for w in words), stderr[-1500:]
+
+
+_YEARS = iter(range(2100, 2200))  # one year of its own for each example
+
+
+@pytest.fixture(scope="module")
+def ledger(tmp_path_factory):
+    data_dir = tmp_path_factory.mktemp("ledger") / "instance"
+    initialise(data_dir)
+    with Evidence(data_dir) as ev:
+        yield ev
+
+
+@settings(max_examples=25, deadline=None, suppress_health_check=list(HealthCheck))
+@given(
+    decisions=st.lists(
+        st.tuples(
+            st.sampled_from(["Lochee", "Coldside", ""]),
+            st.sampled_from(["internal", "anonymised", "public"]),
+            st.integers(min_value=0, max_value=10**9) | st.sampled_from([10**9, 10, 20, 1]),
+        ),
+        min_size=1,
+        max_size=6,
+    )
+)
+def test_any_amounts_the_door_lets_in_add_up_exactly(ledger, decisions) -> None:
+    """Pence in, pounds out: each place's sum (from the tally or from the records) is the
+    float nearest the exact sum, whatever the amounts the door allows (pence: 0 to £10m)."""
+    from decimal import Decimal
+
+    from evidence.derived import derived_figures
+
+    year = next(_YEARS)
+    exact: dict[str, Decimal] = {}
+    for locality, consent, pence in decisions:
+        amount = pence / 100 if pence % 100 else pence // 100
+        data = {**FUND, "locality": locality, "consent": consent, "date": f"{year}-02-03",
+                "fields": {**FUND["fields"], "amount_gbp": amount}}  # fmt: skip
+        ledger.store.add(ledger.validate(data), "test")  # through the door; no index needed
+        for place in {locality, ""}:
+            exact[place] = exact.get(place, Decimal(0)) + Decimal(pence) / 100
+    measure = ledger.framework.measure("mihf_awarded_gbp")
+    for use_tally in (True, False):
+        found = derived_figures(ledger.store.conn, measure, ("internal", "anonymised", "public"),
+                                date_from=f"{year}-01-01", date_to=f"{year}-12-31",
+                                use_tally=use_tally)  # fmt: skip
+        assert {f.locality: f.value for f in found} == {k: float(v) for k, v in exact.items()}
