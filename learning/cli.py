@@ -459,6 +459,14 @@ def backup(ctx: click.Context, file: Path) -> None:
     click.echo(f"Backed up to {file}.", err=True)
 
 
+def _text_of(file: Any, option: str) -> str:
+    """An option's file as text (none: empty); one that is not UTF-8 is refused, naming it."""
+    try:
+        return file.read() if file is not None else ""
+    except UnicodeDecodeError as exc:
+        raise _fail(f"{option} {file.name}: not UTF-8 text ({exc.reason})") from None
+
+
 @command(name="learning-update")
 @click.option("--from", "date_from", type=DATE, required=True, help="First day (YYYY-MM-DD).")
 @click.option("--to", "date_to", type=DATE, required=True, help="Last day (YYYY-MM-DD).")
@@ -498,7 +506,7 @@ def learning_update(
         list(objectives),
         save=save,
         actor="cli",
-        intro=intro_file.read() if intro_file else "",
+        intro=_text_of(intro_file, "--intro"),
         featured=list(featured),
         annex=annex,
     )

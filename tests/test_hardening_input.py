@@ -817,12 +817,16 @@ NOT_UTF8 = b"a\xffb".decode("utf-8", "surrogateescape")  # how Python reads such
           NOT_UTF8, "--format", "md", "--out", "{out}"], 1, ["featured", "not a record id"]),
         (["learning-update", "--from", "0001-01-01", "--to", "2025-12-31", "--format", "md",
           "--out", "{out}"], 1, ["from", "1900–2199"]),
+        (["learning-update", "--from", "2025-01-01", "--to", "2025-12-31", "--intro", "{intro}",
+          "--format", "md", "--out", "{out}"], 1, ["--intro", "not UTF-8"]),
     ],
 )  # fmt: skip
 def test_an_argument_the_store_cannot_look_up_is_refused(
     cli_dir, tmp_path, args, status, words
 ) -> None:
-    args = [a.replace("{out}", str(tmp_path / "out.md")) for a in args]
+    (tmp_path / "intro.md").write_bytes(b"Key messages \xff in Latin-1")
+    places = {"{out}": str(tmp_path / "out.md"), "{intro}": str(tmp_path / "intro.md")}
+    args = [places.get(a, a) for a in args]
     result = subprocess.run(
         [sys.executable, "-m", "learning", "--data-dir", str(cli_dir), *args],
         capture_output=True, cwd=ROOT, timeout=60,
