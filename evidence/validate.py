@@ -29,7 +29,8 @@ MAX_NUMBER = 10**12  # |a number|: exact as a float, and sums of many stay withi
 DECIMALS = 2  # a record's numbers (pounds and pence, averages): the tally sums hundredths
 FIRST_DAY, LAST_DAY = "1900-01-01", "2199-12-31"  # dates charts and date arithmetic handle
 # XML 1.0 (and so a Word document) cannot hold these; SQLite cannot store a lone surrogate.
-_NOT_TEXT = re.compile("[\ud800-\udfff\ufffe\uffff]")
+UNHOLDABLE = "\ud800-\udfff\ufffe\uffff"  # as a regular expression's character class
+_NOT_TEXT = re.compile(f"[{UNHOLDABLE}]")
 _TIMESTAMP = re.compile(r"[0-9T:.+Z -]{1,40}", re.ASCII)  # as the store writes them, or kin
 
 
@@ -61,6 +62,11 @@ def check_characters(text: str) -> None:
         raise _Problem(
             f"must be valid Unicode text (it has {what} at character {found.start() + 1})"
         )
+
+
+def without_unholdable(text: str) -> str:
+    """``text`` without what ``check_characters`` refuses (for text saved before the door)."""
+    return _NOT_TEXT.sub("", text)
 
 
 def clean_date(value: Any) -> str:

@@ -16,7 +16,7 @@ from evidence.figures import COMPARATOR
 from evidence.model import NotFound, Record, ValidationError
 from evidence.periods import PeriodCounts, collector_paused, count_period, read_ids, read_period
 from evidence.ratings import linked_people, list_ratings
-from evidence.validate import ID_PATTERN, clean_date, clean_text
+from evidence.validate import ID_PATTERN, clean_date, clean_text, without_unholdable
 
 from .framework import Framework
 from .plans import Plan, PlanSet, long_date
@@ -62,10 +62,13 @@ def make(
     # an earlier plan counts under the code its adoption mapped it to.
     plan = evidence.plan_on(_iso(date_to))
     framework = plan.framework
-    dates = _checked(framework, date_from, date_to, objectives)
+    # The door (evidence/validate.py) judges what a person asks for; a saved update is made
+    # again as it was saved, even if the door has since narrowed (its years, its characters).
+    new = only_ids is None
+    dates = _checked(framework, date_from, date_to, objectives, door=new)
     period = parse_period(dates)
-    intro = checked_intro(intro)
-    if only_ids is None:
+    intro = checked_intro(intro if new else without_unholdable(intro or ""))
+    if new:
         _check_featured(evidence, featured or [], dates, audience, objectives)
     ratings = shown_ratings(evidence, audience, ratings_as_of)
     records = _records(evidence, period, audience, ratings, only_ids)
@@ -273,16 +276,23 @@ def shown_ratings(
 
 
 def _checked(
-    framework: Framework, date_from: Any, date_to: Any, objectives: list[str] | None
+    framework: Framework,
+    date_from: Any,
+    date_to: Any,
+    objectives: list[str] | None,
+    door: bool = True,
 ) -> tuple[str, str]:
-    """The period as ISO dates; ValidationError naming each field that is wrong."""
+    """The period as ISO dates (``door``: within the door's years); ValidationError naming
+    each field that is wrong."""
     errors = {}
     dates = {}
     for key, value in (("from", date_from), ("to", date_to)):
         try:
-            dates[key] = clean_date(value)  # the door's years: charts and sums handle them
+            dates[key] = (
+                clean_date(value) if door else dt.date.fromisoformat(str(value)).isoformat()
+            )
         except ValueError as problem:
-            errors[key] = str(problem)
+            errors[key] = str(problem) if door else "must be a date written YYYY-MM-DD"
     if not errors and dates["from"] > dates["to"]:
         errors["to"] = "must be on or after the from date"
     unknown = [o for o in objectives or [] if framework.objective(o) is None]

@@ -639,21 +639,30 @@ def test_a_chart_with_a_figure_dated_9999_in_the_data_folder_still_draws(door) -
     assert door.page("/measures/looked_after_children").status_code == 200
 
 
-def test_a_title_saved_with_uffff_does_not_stop_the_word_download(door) -> None:
-    """The door refuses U+FFFF now; a title saved before must not stop a Word document."""
+def test_text_saved_with_uffff_does_not_stop_the_word_download(door) -> None:
+    """The door refuses U+FFFF now; a title or key messages saved before must not stop a
+    Word document (nor make the saved update a refusal)."""
     record = door.call("POST", "/api/records", json=record_data(consent="public", people=[],
                        date="2027-05-01", title="A story from before the door"))  # fmt: skip
+    update = door.call("POST", "/api/learning-updates", json={
+        "from": "2027-01-01", "to": "2027-12-31", "audience": "external", "save": True,
+        "intro": "Key messages from before the door"})  # fmt: skip
+    assert update.status_code == 201, update.text[:300]
     with contextlib.closing(door.database()) as db:
         db.execute("UPDATE records SET title = ? WHERE id = ?",
-                   ["A story \uffff from before the door", record.json()["id"]])  # fmt: skip
-    update = door.call("POST", "/api/learning-updates", json={
-        "from": "2027-01-01", "to": "2027-12-31", "audience": "external", "save": True})  # fmt: skip
-    assert update.status_code == 201, update.text[:300]
+                   ["A story\uffff from before the door", record.json()["id"]])  # fmt: skip
+        db.execute("UPDATE records SET fields = json_set(fields, '$.intro', ?) WHERE id = ?",
+                   ["Key messages\uffff from before the door", update.json()["id"]])  # fmt: skip
+    for fmt in ("docx", "html", "md"):
+        shown = door.call("GET", f"/api/learning-updates/{update.json()['id']}?format={fmt}",
+                          "viewer")  # fmt: skip
+        assert shown.status_code == 200, (fmt, shown.status_code)  # a 500 before
+    assert "\uffff" not in shown.text and "A story from before the door" in shown.text
+    assert "Key messages from before the door" in shown.text
     word = door.call("GET", f"/api/learning-updates/{update.json()['id']}?format=docx", "viewer")
-    assert word.status_code == 200, word.status_code  # a 500 before
-    assert word.content[:2] == b"PK"
     with zipfile.ZipFile(io.BytesIO(word.content)) as docx:
-        assert "A story from before the door" in docx.read("word/document.xml").decode()
+        xml = docx.read("word/document.xml").decode()
+    assert "A story from before the door" in xml and "Key messages from before" in xml
 
 
 @pytest.mark.parametrize("param", ["page", "per_page"])
