@@ -24,8 +24,8 @@ ID_PATTERN = re.compile(r"^[0-9A-Za-z_-]{1,64}$")
 _CONTROL = re.compile(r"[\x00-\x08\x0b\x0c\x0e-\x1f\x7f]")
 
 # The door's rules, declared once: what is let in can be stored, summed, charted and written
-# into every document faithfully (SECURITY.md, "Bad input").
-MAX_NUMBER = 10**12  # |a number|: exact as a float, and sums of many stay within 64 bits
+# into every document faithfully (SECURITY.md, "What is let in").
+MAX_NUMBER = 10**12  # |a number|: exact as a float; its hundredths fit 64 bits 90,000 times
 DECIMALS = 2  # a record's numbers (pounds and pence, averages): the tally sums hundredths
 FIRST_DAY, LAST_DAY = "1900-01-01", "2199-12-31"  # dates charts and date arithmetic handle
 # XML 1.0 (and so a Word document) cannot hold these; SQLite cannot store a lone surrogate.
@@ -237,12 +237,15 @@ def _check_type(value: Any, framework: Any, errors: dict[str, str]) -> Any:
 
 
 def _check_place(data: dict, framework: Any, out: dict, errors: dict[str, str]) -> None:
-    try:
-        authority = clean_text(data.get("authority"), MAX_SHORT)
-        locality = clean_text(data.get("locality"), MAX_SHORT)
-    except _Problem as problem:
-        errors["locality" if "authority" in data else "authority"] = str(problem)
+    place: dict[str, str] = {}
+    for key in ("authority", "locality"):
+        try:
+            place[key] = clean_text(data.get(key), MAX_SHORT)
+        except _Problem as problem:
+            errors[key] = str(problem)  # its own field: a bad authority was named locality
+    if len(place) < 2:
         return
+    authority, locality = place["authority"], place["locality"]
     if authority and authority not in framework.authorities:
         errors["authority"] = f"unknown authority {authority!r}"
         return

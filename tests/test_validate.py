@@ -92,6 +92,17 @@ def test_type_specific_fields_are_checked(record_type, fields, field, words):
     assert words in info.value.errors[field]
 
 
+@pytest.mark.parametrize(
+    ("overrides", "field"),
+    [({"authority": ["Dundee"]}, "authority"), ({"authority": "Dun\uffffdee"}, "authority"),
+     ({"locality": 5}, "locality")],
+)  # fmt: skip
+def test_a_place_that_is_not_text_names_its_own_field(overrides, field):
+    with pytest.raises(ValidationError) as info:
+        validate(record_data(**overrides), FW)
+    assert set(info.value.errors) == {field}
+
+
 @pytest.mark.parametrize("amount", [0, 0.01, 250.5, 9_999_999.99, 10_000_000])
 def test_amounts_within_the_door_are_kept_as_given(amount):
     record = validate(record_data(type="fund_decision", fields={"amount_gbp": amount}), FW)
