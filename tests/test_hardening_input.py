@@ -571,6 +571,7 @@ BAD_RECORD_VALUES = [
     ("people", '["\\ud800"]'),
     ("date", '"9999-12-31"'),
     ("date", '"1899-12-31"'),
+    ("authority", '["Dundee"]'),  # named as locality before
 ]
 
 
