@@ -16,6 +16,7 @@ from evidence.figures import COMPARATOR
 from evidence.model import NotFound, Record, ValidationError
 from evidence.periods import PeriodCounts, collector_paused, count_period, read_ids, read_period
 from evidence.ratings import linked_people, list_ratings
+from evidence.validate import ID_PATTERN
 
 from .plans import Plan, PlanSet, long_date
 from .updates import Summary, parse_period, scope_codes, summarise
@@ -188,6 +189,9 @@ def _check_featured(
     problems = []
     for record_id in dict.fromkeys(featured):
         shown = record_id[:64]
+        if not ID_PATTERN.match(record_id):  # no record has it (nor could SQLite look it up)
+            problems.append(f"{shown!r} is not a record id")
+            continue
         try:
             record = evidence.store.get(record_id, include_deleted=True)
         except NotFound:

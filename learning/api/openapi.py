@@ -4,6 +4,8 @@ from __future__ import annotations
 
 from typing import Any
 
+from evidence.validate import FIRST_DAY, LAST_DAY, MAX_NUMBER
+
 
 def _ref(name: str) -> dict[str, str]:
     return {"$ref": f"#/components/schemas/{name}"}
@@ -27,6 +29,9 @@ def _query(name: str, description: str, schema: dict[str, Any] | None = None) ->
     }
 
 
+# The door's rules (evidence/validate.py), as a client reads them.
+DAY = {"type": "string", "format": "date",
+       "description": f"YYYY-MM-DD, from {FIRST_DAY} to {LAST_DAY}"}  # fmt: skip
 ID = {"name": "record_id", "in": "path", "required": True, "schema": {"type": "string"}}
 FILTERS = [
     _query("type", "Record type (repeatable)"),
@@ -46,7 +51,7 @@ RECORD = {
         "id": {"type": "string", "readOnly": True},
         "type": {"type": "string"},
         "title": {"type": "string", "maxLength": 300},
-        "date": {"type": "string", "format": "date"},
+        "date": DAY,
         "authority": {"type": "string"},
         "locality": {"type": "string"},
         "author": {"type": "string"},
@@ -133,9 +138,15 @@ FIGURE = {
         "measure": {"type": "string"},
         "authority": {"type": "string", "description": "An authority of the plan, or Scotland"},
         "locality": {"type": "string", "nullable": True},
-        "period_from": {"type": "string", "format": "date"},
-        "period_to": {"type": "string", "format": "date"},
-        "value": {"type": "number", "nullable": True, "description": "null when suppressed"},
+        "period_from": DAY,
+        "period_to": DAY,
+        "value": {
+            "type": "number",
+            "nullable": True,
+            "description": "null when suppressed",
+            "minimum": -MAX_NUMBER,
+            "maximum": MAX_NUMBER,
+        },
         "source": {"type": "string"},
         "note": {"type": "string"},
         "revision": {"type": "integer"},

@@ -14,6 +14,7 @@ from wtforms.validators import ValidationError as CSRFValidationError
 from evidence.consent import EXTERNAL
 from evidence.model import Conflict, NotFound, ValidationError
 from evidence.store import RecordFilter
+from evidence.validate import whole_number
 from learning import reporting, saved_updates
 from learning.progress import rate, ratings_for
 from learning.updates import render_markdown
@@ -84,13 +85,14 @@ def _int_arg(name: str, default: int, highest: int) -> int:
     value = request.args.get(name)
     if value is None or value == "":
         return default
-    if not (value.isascii() and value.isdigit()) or not 1 <= int(value) <= highest:
+    number = whole_number(value)
+    if number is None or not 1 <= number <= highest:
         raise ApiError(
             400,
             f"{name} must be a whole number from 1 to {highest}",
             {name: f"must be a whole number from 1 to {highest}"},
         )
-    return int(value)
+    return number
 
 
 def _date_arg(name: str) -> str | None:
