@@ -16,7 +16,7 @@ from typing import Any
 
 from evidence.consent import AUDIENCES, EXTERNAL, INTERNAL
 from evidence.model import Record, ValidationError
-from evidence.validate import clean_date, clean_text
+from evidence.validate import clean_date, clean_text, without_unholdable
 
 MAX_INTRO = 20_000  # the editor's key messages: a page or two of Markdown
 KEYS = ("from", "to", "audience", "objectives", "intro", "featured", "annex")
@@ -78,7 +78,7 @@ class UpdateRequest:
             period_to=str(f.get("period_to") or update.date),
             audience=EXTERNAL if f.get("audience") == EXTERNAL else INTERNAL,
             objectives=saved_objectives(update),
-            intro=str(f.get("intro") or ""),
+            intro=without_unholdable(str(f.get("intro") or "")),  # saved before the door
             featured=tuple(str(i) for i in featured) if isinstance(featured, list) else (),
             annex=f.get("annex") not in (False, "false"),
             prepared_by=update.author if update.author not in ("", "cli") else "",
