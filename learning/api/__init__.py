@@ -12,7 +12,7 @@ def init_app(app: Flask) -> None:
     """Register the API blueprint, its JSON errors, and exempt it from form CSRF."""
     from learning.web.security import csrf
 
-    from . import figures  # noqa: F401 - its routes join the API blueprint
+    from . import codes, figures  # noqa: F401 - their routes join the API blueprint
     from .routes import bp
 
     # Forms' CSRF does not fit JSON; routes.check_csrf asks session writes for a header instead.

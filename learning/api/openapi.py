@@ -242,10 +242,159 @@ def _figure_paths() -> dict[str, Any]:
     }
 
 
+# --- Passages and the codebook (#21) ---------------------------------------------------------
+# One block for the codes' and excerpts' routes and schemas (learning/api/codes.py).
+
+CODE = {
+    "type": "object",
+    "required": ["id", "name"],
+    "properties": {
+        "id": {"type": "string", "pattern": "^[0-9A-Za-z_-]{1,64}$",
+               "description": "Not agreement, export or import; the plan's codes are its own"},
+        "guid": {"type": "string", "format": "uuid", "readOnly": True,
+                 "description": "Kept for ever; the plan's codes' guids are the same everywhere"},
+        "name": {"type": "string", "maxLength": 200},
+        "description": {"type": "string", "maxLength": 5000},
+        "colour": {"type": "string", "nullable": True, "pattern": "^#[0-9A-Fa-f]{6}$"},
+        "parent": {"type": "string", "nullable": True},
+        "codable": {"type": "boolean"},
+        "excerpts": {"type": "integer", "readOnly": True,
+                     "description": "How many excerpts the reader may see"},
+    },
+}  # fmt: skip
+EXCERPT = {
+    "type": "object",
+    "properties": {
+        "id": {"type": "string"},
+        "record": {"description": "The record's id (in /api/excerpts: id, title, type, date, "
+                   "locality)"},
+        "source": {"type": "string", "enum": ["body"]},
+        "start": {"type": "integer", "nullable": True, "minimum": 0,
+                  "description": "Code points from 0 of the text the reader sees"},
+        "end": {"type": "integer", "nullable": True, "minimum": 0},
+        "text": {"type": "string"},
+        "codes": {"type": "array", "items": {"type": "string"}},
+        "memo": {"type": "string", "nullable": True, "description": "The team's only"},
+        "author": {"type": "string"},
+        "status": {"type": "string", "enum": ["exact", "moved", "changed", "detached"]},
+        "created_at": {"type": "string"},
+        "updated_at": {"type": "string"},
+    },
+}  # fmt: skip
+CODE_ID = {"name": "code_id", "in": "path", "required": True, "schema": {"type": "string"}}
+EXCERPT_ID = {"name": "excerpt_id", "in": "path", "required": True, "schema": {"type": "string"}}
+
+
+def _coding_paths() -> dict[str, Any]:
+    code, excerpt = _json(_ref("Code"), "The code"), _json(_ref("Excerpt"), "The excerpt")
+    codes = {"type": "object", "properties": {"codes": {"type": "array", "items": _ref("Code")}}}
+    listed = {
+        "type": "object",
+        "properties": {"excerpts": {"type": "array", "items": _ref("Excerpt")}},
+    }
+    page = {
+        "type": "object",
+        "properties": {
+            "total": {"type": "integer"},
+            "page": {"type": "integer"},
+            "per_page": {"type": "integer"},
+            "excerpts": {"type": "array", "items": _ref("Excerpt")},
+        },
+    }
+    body = {"required": True, "content": {"application/json": {"schema": _ref("Code")}}}
+    passage = {"required": True, "content": {"application/json": {"schema": _ref("Excerpt")}}}
+    merge = {
+        "required": True,
+        "content": {
+            "application/json": {
+                "schema": {
+                    "type": "object",
+                    "required": ["into"],
+                    "properties": {"into": {"type": "string"}},
+                }
+            }
+        },
+    }
+    writes = _errors(400, 401, 403, 404, 413, 422)
+    return {
+        "/api/codes": {
+            "get": {"summary": "The codebook: the plan's codes and the team's, with counts",
+                    "operationId": "listCodes", "responses": {"200": _json(codes, "The codes"),
+                                                              **_errors(401)}},
+            "post": {"summary": "Add a code (editor)", "operationId": "addCode",
+                     "requestBody": body, "responses": {"201": code, **writes}},
+        },
+        "/api/codes/{code_id}": {
+            "parameters": [CODE_ID],
+            "get": {"summary": "One code", "operationId": "getCode",
+                    "responses": {"200": code, **_errors(401, 404)}},
+            "put": {"summary": "Rename, describe, recolour or move a team code (editor)",
+                    "operationId": "changeCode", "requestBody": body,
+                    "responses": {"200": code, **writes}},
+            "delete": {"summary": "Delete a team code no excerpt uses (editor; 409 with the "
+                       "count while used)", "operationId": "deleteCode",
+                       "responses": {"204": {"description": "Deleted"},
+                                     **_errors(401, 403, 404, 409, 422)}},
+        },
+        "/api/codes/{code_id}/merge": {
+            "parameters": [CODE_ID],
+            "post": {"summary": "Merge a team code into another (its excerpts move; audited)",
+                     "operationId": "mergeCode", "requestBody": merge,
+                     "responses": {"200": code, **writes}},
+        },
+        "/api/records/{record_id}/excerpts": {
+            "parameters": [ID],
+            "get": {"summary": "A record's excerpts as the reader may see them",
+                    "operationId": "recordExcerpts",
+                    "responses": {"200": _json(listed, "The excerpts"), **_errors(401, 404)}},
+            "post": {"summary": "Code a passage of the record's body (editor)",
+                     "operationId": "codePassage", "requestBody": passage,
+                     "responses": {"201": excerpt, **writes}},
+        },
+        "/api/excerpts": {
+            "get": {"summary": "Excerpts the reader may see (code= includes its children)",
+                    "operationId": "listExcerpts",
+                    "parameters": [
+                        _query("code", "A code (and the codes under it)"),
+                        _query("indicator", "The record's indicator (repeatable)"),
+                        _query("record", "A record's id"),
+                        _query("locality", "Locality (repeatable)"),
+                        _query("from", "Earliest record date", {"type": "string",
+                                                                 "format": "date"}),
+                        _query("to", "Latest record date", {"type": "string", "format": "date"}),
+                        _query("q", "Words within the excerpt's text"),
+                        _query("coder", "The coder's user name"),
+                        _query("status", "exact, moved, changed or detached"),
+                        _query("page", "Page number", {"type": "integer", "minimum": 1}),
+                        _query("per_page", "Excerpts per page (at most 100)",
+                               {"type": "integer", "minimum": 1, "maximum": 100}),
+                    ],
+                    "responses": {"200": _json(page, "One page of excerpts"),
+                                  **_errors(400, 401)}},
+        },
+        "/api/excerpts/{excerpt_id}": {
+            "parameters": [EXCERPT_ID],
+            "get": {"summary": "One excerpt", "operationId": "getExcerpt",
+                    "responses": {"200": excerpt, **_errors(401, 404)}},
+            "put": {"summary": "Change an excerpt's codes, memo or passage (editor)",
+                    "operationId": "changeExcerpt", "requestBody": passage,
+                    "responses": {"200": excerpt, **writes}},
+            "delete": {"summary": "Delete an excerpt and its memo (editor)",
+                       "operationId": "deleteExcerpt",
+                       "responses": {"204": {"description": "Deleted"},
+                                     **_errors(401, 403, 404)}},
+        },
+    }  # fmt: skip
+
+
+# --- end of passages and the codebook --------------------------------------------------------
+
+
 def _paths() -> dict[str, Any]:
     record = _json(_ref("Record"), "The record")
     return {
         **_figure_paths(),
+        **_coding_paths(),
         "/api/framework": {
             "get": {
                 "summary": "The plan in force today, or on the day given",
@@ -571,6 +720,8 @@ def openapi_document() -> dict[str, Any]:
                         },
                     },
                 },
+                "Code": CODE,  # passages and the codebook
+                "Excerpt": EXCERPT,
                 "Error": ERROR,
             },
             "responses": {
