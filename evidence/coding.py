@@ -124,10 +124,10 @@ def _refuse_cycle(
     conn: sqlite3.Connection, code_id: str, parent: str | None, name: str = "parent"
 ) -> None:
     """Refuse a parent that is the code itself or one of its descendants."""
-    seen = set()
+    seen, asked = set(), parent
     while parent is not None and parent not in seen:
         if parent == code_id:
-            raise ValidationError(name, f"{parent} is {code_id} itself or one of its own codes")
+            raise ValidationError(name, f"{asked} is {code_id} itself or one of its own codes")
         seen.add(parent)
         row = conn.execute("SELECT parent FROM codes WHERE id = ?", [parent]).fetchone()
         parent = row[0] if row else None
