@@ -26,10 +26,10 @@ ROOT = Path(__file__).resolve().parents[1]
 sys.path.insert(0, str(ROOT))
 
 from evidence.consent import EXTERNAL  # noqa: E402
+from learning.http import documents  # noqa: E402
 from learning.progress import rate  # noqa: E402
 from learning.services import Evidence  # noqa: E402
 from learning.updates import summary_to_record_data  # noqa: E402
-from learning.web import documents  # noqa: E402
 
 
 def _save_update(ev: Evidence) -> tuple[str, list[str]]:

@@ -11,7 +11,7 @@ import pytest
 
 from evidence import accounts
 from learning.cli import main
-from learning.web import state
+from learning.http import state
 from tests.web_helpers import make_app
 
 README = Path(__file__).resolve().parents[1] / "README.md"

@@ -20,8 +20,8 @@ from evidence import accounts
 from evidence.model import Record, ValidationError
 from evidence.validate import validate
 from learning import framework as framework_mod
+from learning.http import state
 from learning.services import Evidence, initialise
-from learning.web import state
 from tests.builders import record_data
 from tests.web_helpers import make_app, session_login
 

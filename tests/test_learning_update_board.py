@@ -292,7 +292,7 @@ def test_an_update_whose_annex_is_too_long_to_keep_is_saved_with_its_lists_in_it
     assert "The full lists (900 records cited) are too long to keep in this saved record" in body
     assert "## Objective SO1" in body and made.record.fields["annex"] == "true"
     assert len(made.record.fields["cites"]) == 900
-    from learning.web import documents
+    from learning.http import documents
 
     document = documents.saved_summary(evidence, evidence.get(made.record.id), "external")
     again = render_markdown(document)

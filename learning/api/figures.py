@@ -7,11 +7,11 @@ from flask_login import current_user
 
 from evidence.model import ValidationError
 from learning import data_project
-from learning.web.auth import audience
-from learning.web.state import evidence
+from learning.http.access import audience, require
+from learning.http.errors import ApiError
+from learning.http.state import evidence
 
-from .errors import ApiError
-from .routes import MAX_PER_PAGE, _int_arg, bp, json_body, require
+from .routes import MAX_PER_PAGE, _int_arg, bp, json_body
 
 
 @bp.route("/measures")

@@ -14,14 +14,14 @@ from wtforms.validators import ValidationError as CSRFValidationError
 from evidence.consent import EXTERNAL
 from evidence.model import Conflict, NotFound, ValidationError
 from evidence.store import RecordFilter
+from evidence.validate import ID_PATTERN
+from learning.http import documents
+from learning.http.access import audience, require
+from learning.http.errors import ApiError, api_error
+from learning.http.state import evidence
 from learning.progress import rate, ratings_for
 from learning.updates import render_markdown, summary_to_record_data
-from learning.web import documents
-from learning.web.auth import audience
-from learning.web.common import ID_PATTERN
-from learning.web.state import evidence
 
-from .errors import ApiError, api_error
 from .openapi import openapi_document
 
 bp = Blueprint("api", __name__, url_prefix="/api")
@@ -47,17 +47,6 @@ def check_csrf() -> None:
             "(or use Authorization: Bearer TOKEN).",
             code="csrf",
         ) from None
-
-
-def require(role: str) -> None:
-    if not current_user.can(role):
-        evidence().store.audit(
-            current_user.name,
-            "denied",
-            (request.view_args or {}).get("record_id"),
-            f"{request.method} {request.path}"[:200],
-        )
-        raise ApiError(403, f"This needs the {role} role (you are {current_user.role})")
 
 
 def json_body() -> Any:

@@ -9,12 +9,12 @@ from flask_login import current_user
 
 from evidence.model import ValidationError
 from evidence.store import RecordFilter
+from learning.http import documents
+from learning.http.access import audience, role_required
+from learning.http.state import evidence
 from learning.updates import render_markdown, summary_to_record_data
 
-from . import documents
-from .auth import audience, role_required
 from .common import Pagination, page_number, per_page
-from .state import evidence
 
 bp = Blueprint("learning", __name__)
 
