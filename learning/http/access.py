@@ -126,8 +126,9 @@ class TokenRequestsHaveNoSession(SecureCookieSessionInterface):
 
 def login_required_everywhere() -> Any:
     """Before every request: only the login page and static files are open to anyone."""
-    if request.endpoint in ("static", login_manager.login_view):
-        return None
+    endpoint = request.endpoint
+    if endpoint is not None and endpoint in ("static", login_manager.login_view):
+        return None  # (an address that matches no route is not open: endpoint is None)
     if current_user.is_authenticated:
         return None
     return current_app.login_manager.unauthorized()
