@@ -26,15 +26,15 @@ ROOT = Path(__file__).resolve().parents[1]
 sys.path.insert(0, str(ROOT))
 
 from evidence.consent import EXTERNAL  # noqa: E402
-from learning.http import documents  # noqa: E402
+from learning import reporting, saved_updates  # noqa: E402
 from learning.progress import rate  # noqa: E402
 from learning.services import Evidence  # noqa: E402
-from learning.updates import summary_to_record_data  # noqa: E402
+from learning.updates.request import UpdateRequest  # noqa: E402
 
 
 def _save_update(ev: Evidence) -> tuple[str, list[str]]:
-    summary = documents.generate(ev, "2025-06-02", "2025-06-08", EXTERNAL, prepared_by="bench")
-    record = ev.create(summary_to_record_data(summary, "bench"), "bench")
+    asked = UpdateRequest("2025-06-02", "2025-06-08", EXTERNAL, prepared_by="bench")
+    record = saved_updates.save(ev, reporting.make(ev, asked), "bench")
     ev.sync_index(wait=30.0)
     return record.id, list(record.fields.get("cites") or [])
 

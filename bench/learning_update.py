@@ -29,6 +29,7 @@ from datetime import date, timedelta  # noqa: E402
 from evidence.model import Record  # noqa: E402
 from learning.framework import Framework, load  # noqa: E402
 from learning.updates import render_docx, render_html, render_markdown, summarise  # noqa: E402
+from learning.updates.request import UpdateRequest  # noqa: E402
 
 PERIOD = ("2025-01-01", "2025-12-31")
 NAMES = ["Sarah McKay", "Tom Reid", "Aisha Khan", "Jamie Fraser", "Morag Bell"]
@@ -118,10 +119,8 @@ def synthetic(sizes: list[int]) -> None:
         in_period = sum(PERIOD[0] <= r.date <= PERIOD[1] for r in records)
         for audience in ("internal", "external"):
             print(f"{size:,} records ({in_period:,} in {PERIOD[0]}..{PERIOD[1]}), {audience}:")
-            summary = timed(
-                "summarise", summarise, framework, records, PERIOD, audience, None, None, None,
-                None, INTRO,
-            )  # fmt: skip
+            asked = UpdateRequest(*PERIOD, audience, intro=INTRO)
+            summary = timed("summarise", summarise, framework, records, asked)
             for name, render in RENDERERS.items():
                 timed(name, render, summary)
             print(f"  cited        {len(summary.cites):,}")
@@ -131,6 +130,7 @@ def in_process(data_dir: Path) -> None:
     """Each step of a year's update, in this process."""
     from evidence.consent import visible_consents
     from evidence.periods import count_period, read_period
+    from learning.reporting import make
     from learning.services import Evidence
     from learning.updates import parse_period, scope_codes
 
@@ -149,12 +149,11 @@ def in_process(data_dir: Path) -> None:
                 consents,
                 *scope_codes(ev.framework, None),
             )
-            result = timed(
-                "update", ev.learning_update, *PERIOD, audience, None, False, "", None, None, INTRO
-            )
+            asked = UpdateRequest(*PERIOD, audience, intro=INTRO)
+            summary = timed("update", make, ev, asked)
             for name, render in RENDERERS.items():
-                timed(name, render, result.summary)
-            print(f"  cited        {len(result.summary.cites):,}")
+                timed(name, render, summary)
+            print(f"  cited        {len(summary.cites):,}")
 
 
 def command(data_dir: Path, runs: int, env: dict[str, str] | None = None) -> list[dict]:

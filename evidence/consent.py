@@ -24,10 +24,27 @@ def audience_for_role(role: str | None) -> str:
     return ROLE_AUDIENCE.get(role or "", EXTERNAL)
 
 
+def widest_consent(record: Record) -> str:
+    """The widest consent a record may have: a learning update made for the team holds the
+    team's text whatever its consent says, so its audience decides (``internal``); any other
+    record may be public."""
+    if record.type == "learning_update" and record.fields.get("audience") != EXTERNAL:
+        return INTERNAL
+    return "public"
+
+
 def visible(record: Record | dict, audience: str) -> bool:
-    """Whether the audience may see the record at all."""
-    consent = record["consent"] if isinstance(record, dict) else record.consent
-    return audience == INTERNAL or consent in ("anonymised", "public")
+    """Whether the audience may see the record at all (a learning update made for the team
+    is the team's alone, whatever its consent)."""
+    if audience == INTERNAL:
+        return True
+    if isinstance(record, dict):
+        consent, kind, fields = record["consent"], record.get("type"), record.get("fields") or {}
+    else:
+        consent, kind, fields = record.consent, record.type, record.fields
+    if kind == "learning_update" and fields.get("audience") != EXTERNAL:
+        return False
+    return consent in ("anonymised", "public")
 
 
 def visible_consents(audience: str) -> tuple[str, ...]:

@@ -36,17 +36,21 @@ def derived_figures(
         rows = _from_tally(conn, how, consents, authority, date_from, date_to)
     else:
         rows = _from_records(conn, how, consents, authority, date_from, date_to)
-    totals: dict[tuple[str, str, int], float] = {}
-    cells: list[tuple[str, str, str, int, float]] = []
+    # A field is summed in hundredths (whole numbers, added exactly), divided once, at the
+    # end: within the door's limits (evidence/validate.py) that is the nearest float to the
+    # exact pounds and pence.
+    scale = 100 if how.field is not None and not how.balanced else 1
+    totals: dict[tuple[str, str, int], int] = {}
+    cells: list[tuple[str, str, str, int, int]] = []
     for auth, loc, year, quarter, amount in rows:
-        amount = float(amount or 0)
         key = (auth, year, int(quarter))
-        totals[key] = totals.get(key, 0.0) + amount
+        totals[key] = totals.get(key, 0) + (amount or 0)
         if loc:
-            cells.append((auth, loc, year, int(quarter), amount))
+            cells.append((auth, loc, year, int(quarter), amount or 0))
     cells += [(auth, "", year, quarter, amount) for (auth, year, quarter), amount in totals.items()]
     out = []
-    for auth, loc, year, quarter, amount in sorted(cells):
+    for auth, loc, year, quarter, summed in sorted(cells):
+        amount = summed / scale
         start = f"{year}-{(quarter - 1) * 3 + 1:02d}-01"
         end = f"{year}-{_QUARTER_END[quarter]}"
         if locality and loc != locality:
@@ -74,7 +78,7 @@ def _from_tally(conn, how, consents, authority, date_from, date_to) -> list[tupl
     elif how.field is None:
         value, live = "sum(n)", "n > 0"
     else:
-        value, live = f"sum({how.field}) / 100.0", "n > 0"
+        value, live = f"sum({how.field})", "n > 0"  # hundredths: divided once, at the end
     sql = (
         f"SELECT authority, locality, substr(month, 1, 4), "
         f"(CAST(substr(month, 6, 2) AS INTEGER) + 2) / 3, {value} FROM derived_tally "
@@ -96,8 +100,8 @@ def _from_tally(conn, how, consents, authority, date_from, date_to) -> list[tupl
 
 def _from_records(conn, how, consents, authority, date_from, date_to) -> list[tuple]:
     """The same rows counted from the records themselves (a field the tally does not sum)."""
-    value = "count(*)" if how.field is None else "sum(json_extract(fields, ?))"
-    params: list[Any] = [] if how.field is None else [f"$.{how.field}"]
+    value = "count(*)" if how.field is None else f"sum({tally.hundredths('records', how.field)})"
+    params: list[Any] = []
     sql = (
         f"SELECT authority, coalesce(locality, ''), substr(date, 1, 4), "
         f"(CAST(substr(date, 6, 2) AS INTEGER) + 2) / 3, {value} FROM records "

@@ -1,4 +1,10 @@
-"""Erasure: a record, its revisions and every trace of its text, gone for good."""
+"""Erasure: a record, its revisions and every trace of its text, gone for good.
+
+Besides the record itself, erasure takes its words out of every text made from records:
+progress ratings' rationales and saved learning updates (key messages, body, earlier
+versions), whether or not they link or cite it (``evidence/passages.py`` says what counts
+as its words), and its people's names out of those that linked or cited it.
+"""
 
 from __future__ import annotations
 
@@ -6,10 +12,12 @@ import json
 import sqlite3
 from collections.abc import Callable
 from dataclasses import replace
+from typing import Any
 
 from .consent import redact
 from .model import Record
 from .names import erasable, holds_name, replace_names
+from .passages import Passages
 from .rows import record_to_row
 
 ERASED = "[erased]"
@@ -25,8 +33,32 @@ def _erasable_pieces(versions: list[Record]) -> list[str]:
     return sorted((p for p in pieces if p and len(p) >= 3), key=len, reverse=True)
 
 
-def _cut(text: str, pieces: list[str], names: list[str]) -> str:
-    """The text without any piece an erased record said, nor any form of its people's names."""
+def _strings(value: Any) -> list[str]:
+    """Every string in a field's value (text, or lists and mappings of text)."""
+    if isinstance(value, str):
+        return [value]
+    if isinstance(value, dict):
+        value = list(value.values())
+    if isinstance(value, list):
+        return [s for v in value for s in _strings(v)]
+    return []
+
+
+def erased_words(versions: list[Record]) -> Passages:
+    """An erased record's own words, every version as written and as shown redacted."""
+    texts: list[str] = []
+    quotable: list[str] = []
+    for version in versions:
+        for v in (version, redact(version)):
+            quotable += [v.title, *v.quotes]
+            texts += [v.title, v.body, *v.quotes, *_strings(v.fields)]
+    return Passages(texts, quotable)
+
+
+def _cut(text: str, pieces: list[str], names: list[str], words: Passages) -> str:
+    """The text without the erased record's words, any piece it said, nor any form of its
+    people's names."""
+    text = words.cut(text)  # before the names: a passage is found with its names in it
     for piece in pieces:
         text = text.replace(piece, ERASED)
     return replace_names(text, names, lambda _person: ERASED)
@@ -54,8 +86,11 @@ class Erasure:
             conn.execute("DELETE FROM revisions WHERE record_id = ?", [record_id])
             conn.execute("DELETE FROM records WHERE id = ?", [record_id])
             people = [p for v in versions for p in v.people]
-            self._scrub_ratings(conn, record_id, people)
-            scrubbed = self._scrub_citations(conn, record_id, versions, people, rewrite)
+            words = erased_words(versions)
+            self._scrub_ratings(conn, record_id, people, words)
+            scrubbed = self._scrub_citations(conn, record_id, versions, people, words, rewrite)
+            self._refresh_counting(conn, record)  # type: ignore[attr-defined]
+            scrubbed += self._scrub_quoting_updates(conn, words, scrubbed)
             self._queue(conn, record_id, "purge")
             self._audit(conn, actor, "erase", record_id, "")
         self.checkpoint()
@@ -71,14 +106,17 @@ class Erasure:
         record_id: str,
         versions: list[Record],
         people: list[str],
+        words: Passages,
         rewrite: Callable[[Record], str] | None,
     ) -> list[str]:
         """Remove an erased record's id and text from every learning update that cites it."""
         pieces = _erasable_pieces(versions)
         erased_people = [p for v in versions for p in v.people]
+        # Every update that ever cited it (citations), or names it in its fields.
         rows = conn.execute(
-            "SELECT id FROM records WHERE type = 'learning_update' AND fields LIKE ?",
-            [f"%{record_id}%"],
+            "SELECT id FROM records WHERE type = 'learning_update' AND (fields LIKE ? "
+            "OR id IN (SELECT update_id FROM citations WHERE record_id = ?))",
+            [f"%{record_id}%", record_id],
         ).fetchall()
         for (update_id,) in rows:
             update = self.get(update_id, include_deleted=True)
@@ -88,22 +126,19 @@ class Erasure:
             names = erasable(erased_people, kept)
             # The editor's key messages and featured stories: the erased record cut out too.
             if isinstance(fields.get("intro"), str):
-                fields["intro"] = _cut(fields["intro"].replace(record_id, ERASED), pieces, names)
+                intro = fields["intro"].replace(record_id, ERASED)
+                fields["intro"] = _cut(intro, pieces, names, words)
             if isinstance(fields.get("featured"), list):
                 fields["featured"] = [i for i in fields["featured"] if i != record_id]
-            update = replace(update, fields=fields)
+            update = replace(update, title=words.cut(update.title), fields=fields)
             body = update.body
             if rewrite is not None:
                 try:
                     body = rewrite(update)
                 except Exception:  # noqa: BLE001 - erasure must go ahead; fall back to cutting
                     body = update.body
-            body = _cut(body.replace(record_id, ERASED), pieces, names)
-            row = record_to_row(replace(update, body=body))
-            conn.execute(
-                "UPDATE records SET body = ?, fields = ?, content_hash = ? WHERE id = ?",
-                [row["body"], row["fields"], row["content_hash"], update_id],
-            )
+            body = _cut(body.replace(record_id, ERASED), pieces, names, words)
+            self._save_update(conn, replace(update, body=body))
             # Earlier versions of the update quoted the erased record too: they now read
             # as the update does after the erasure.
             for rev, data in conn.execute(
@@ -111,37 +146,99 @@ class Erasure:
             ).fetchall():
                 old = json.loads(data)
                 old.update(body=body, fields=fields)
-                conn.execute(
-                    "UPDATE revisions SET data = ? WHERE record_id = ? AND revision = ?",
-                    [json.dumps(old, ensure_ascii=False), update_id, rev],
-                )
+                self._save_revision(conn, update_id, rev, _cut_update(old, words))
             # "purge": the index rewrites the segments holding the update's earlier text.
             self._queue(conn, update_id, "purge")
+        conn.execute("DELETE FROM citations WHERE record_id = ?", [record_id])
         return [update_id for (update_id,) in rows]
+
+    def _scrub_quoting_updates(
+        self, conn: sqlite3.Connection, words: Passages, done: list[str]
+    ) -> list[str]:
+        """Cut the erased record's words out of the saved learning updates that do not cite
+        it (key messages may quote any record) and out of their earlier versions."""
+        changed = []
+        rows = conn.execute("SELECT id FROM records WHERE type = 'learning_update'").fetchall()
+        for (update_id,) in rows:
+            if update_id in done:
+                continue
+            update = self.get(update_id, include_deleted=True)
+            before = update.to_dict()
+            cut = _cut_update(before, words)
+            if cut != before:
+                self._save_update(
+                    conn,
+                    replace(update, title=cut["title"], body=cut["body"], fields=cut["fields"]),
+                )
+            earlier = False
+            for rev, data in conn.execute(
+                "SELECT revision, data FROM revisions WHERE record_id = ?", [update_id]
+            ).fetchall():
+                old = json.loads(data)
+                if (new := _cut_update(old, words)) != old:
+                    self._save_revision(conn, update_id, rev, new)
+                    earlier = True
+            if earlier or cut != before:
+                self._queue(conn, update_id, "purge")
+                changed.append(update_id)
+        return changed
+
+    def _save_update(self, conn: sqlite3.Connection, update: Record) -> None:
+        """An update's text rewritten in place (erasure adds no revision)."""
+        row = record_to_row(update)
+        conn.execute(
+            "UPDATE records SET title = ?, body = ?, fields = ?, content_hash = ? WHERE id = ?",
+            [row["title"], row["body"], row["fields"], row["content_hash"], update.id],
+        )
+
+    def _save_revision(self, conn: sqlite3.Connection, record_id: str, rev: int, data: dict):
+        conn.execute(
+            "UPDATE revisions SET data = ? WHERE record_id = ? AND revision = ?",
+            [json.dumps(data, ensure_ascii=False), record_id, rev],
+        )
 
     def _live_people(self, ids: list[str]) -> list[str]:
         """The people the records ``ids`` list (a name they hold is not only the erased one's)."""
         return [p for _, people in self.people_of(ids).values() for p in people]  # type: ignore[attr-defined]
 
-    def _scrub_ratings(self, conn: sqlite3.Connection, record_id: str, people: list[str]) -> None:
-        """Unlink an erased record from progress ratings, and erase its people's names there:
-        every form of them (``names.replace_names``), in the rationale and the rating's own
-        people, except the names the rating's other records hold too."""
-        rows = conn.execute(
-            "SELECT id, records, rationale, people FROM ratings WHERE records LIKE ?",
-            [f"%{record_id}%"],
-        ).fetchall()
+    def _scrub_ratings(
+        self, conn: sqlite3.Connection, record_id: str, people: list[str], words: Passages
+    ) -> None:
+        """Cut an erased record's words out of every rating's rationale; unlink it from the
+        ratings that linked it, and erase its people's names there: every form of them
+        (``names.replace_names``), in the rationale and the rating's own people, except the
+        names the rating's other records hold too."""
+        rows = conn.execute("SELECT id, records, rationale, people FROM ratings").fetchall()
         for rating_id, linked, rationale, own in rows:
-            kept = [i for i in json.loads(linked or "[]") if i != record_id]
-            names = erasable(people, self._live_people(kept))
-            rationale = replace_names(rationale or "", names, lambda _person: ERASED)
-            own_people = [p for p in json.loads(own or "[]") if not holds_name(p, names)]
+            ids = json.loads(linked or "[]")
+            kept = [i for i in ids if i != record_id]
+            new_rationale = words.cut(rationale or "")
+            own_people = json.loads(own or "[]")
+            if kept != ids:
+                names = erasable(people, self._live_people(kept))
+                new_rationale = replace_names(new_rationale, names, lambda _person: ERASED)
+                own_people = [p for p in own_people if not holds_name(p, names)]
+            elif new_rationale == (rationale or ""):
+                continue
             conn.execute(
                 "UPDATE ratings SET records = ?, rationale = ?, people = ? WHERE id = ?",
                 [
                     json.dumps(kept),
-                    rationale,
+                    new_rationale,
                     json.dumps(own_people, ensure_ascii=False),
                     rating_id,
                 ],
             )
+
+
+def _cut_update(data: dict, words: Passages) -> dict:
+    """A learning update's JSON (as saved, or an earlier version) without the erased
+    record's words in its title, body or key messages."""
+    out = dict(data)
+    for key in ("title", "body"):
+        if isinstance(data.get(key), str):
+            out[key] = words.cut(data[key])
+    fields = data.get("fields")
+    if isinstance(fields, dict) and isinstance(fields.get("intro"), str):
+        out["fields"] = {**fields, "intro": words.cut(fields["intro"])}
+    return out

@@ -9,14 +9,14 @@ same value changes nothing. A list is saved all or none.
 from __future__ import annotations
 
 import csv
-import datetime as dt
 import io
-import math
 from collections.abc import Iterable
 from dataclasses import dataclass
 from typing import Any
 
 from .model import ValidationError, utcnow
+from .transfer import csv_rows
+from .validate import _Problem, clean_date, clean_number, clean_text
 
 COLUMNS = (
     "measure",
@@ -68,40 +68,41 @@ class Figure:
         }
 
 
-def _date(value: Any) -> str:
-    if isinstance(value, dt.date):
-        return value.isoformat()
-    try:
-        return dt.date.fromisoformat(str(value).strip()).isoformat()
-    except ValueError:
-        raise ValueError("must be a date written YYYY-MM-DD") from None
-
-
 def _number(value: Any) -> float:
-    if isinstance(value, bool):
-        raise ValueError("must be a number")
-    if isinstance(value, (int, float)):
-        number = float(value)
-    else:
-        text = str(value or "").strip().replace(",", "")
+    """A figure's value: a number, or text a spreadsheet wrote (``1,234``), within the
+    door's limits (any decimals: a rate or a percentage keeps its own)."""
+    if isinstance(value, str):
+        text = value.strip().replace(",", "")
         if not text:
-            raise ValueError("is required")
+            raise _Problem("is required")
         try:
-            number = float(text)
+            value = float(text)
         except ValueError:
-            raise ValueError(f"must be a number, not {str(value)[:30]!r}") from None
-    if not math.isfinite(number):
-        raise ValueError("must be a finite number")
-    return number
+            raise _Problem(f"must be a number, not {value.strip()[:30]!r}") from None
+    elif value is None:
+        raise _Problem("is required")
+    return float(clean_number(value, decimals=None))
 
 
-def _text(value: Any, required: bool = False) -> str:
-    text = "" if value is None else str(value).strip()
-    if required and not text:
-        raise ValueError("is required: say where the figure comes from")
-    if len(text) > MAX_TEXT:
-        raise ValueError(f"is longer than {MAX_TEXT} characters")
+def _source(value: Any) -> str:
+    text = clean_text(value, MAX_TEXT)
+    if not text:
+        raise _Problem("is required: say where the figure comes from")
     return text
+
+
+def _note(value: Any) -> str:
+    return clean_text(value, MAX_TEXT)
+
+
+def _name(value: Any) -> str:
+    """A measure's code or a place's name (text; what it must be is checked against the plan)."""
+    return clean_text(value, MAX_TEXT)
+
+
+_CLEANERS = {"period_from": clean_date, "period_to": clean_date, "measure": _name,
+             "authority": _name, "locality": _name, "value": _number, "source": _source,
+             "note": _note}  # fmt: skip
 
 
 def validate_figure(data: Any, plan_for: Any) -> Figure:
@@ -116,57 +117,57 @@ def validate_figure(data: Any, plan_for: Any) -> Figure:
     for key in unknown:
         errors[key] = "is not a figure field"
     out: dict[str, Any] = {}
-    for key in ("period_from", "period_to"):
+    for key, clean in _CLEANERS.items():
         try:
-            out[key] = _date(data.get(key))
-        except ValueError as exc:
-            errors[key] = str(exc)
+            out[key] = clean(data.get(key))
+        except _Problem as problem:
+            errors[key] = str(problem)
     if "period_from" in out and "period_to" in out and out["period_to"] < out["period_from"]:
         errors["period_to"] = "must be on or after period_from"
     plan = plan_for(out.get("period_to"))
-    code = str(data.get("measure") or "").strip()
-    measure = plan.measure(code) if code else None
-    if not code:
-        errors["measure"] = "is required"
-    elif measure is None:
-        errors["measure"] = f"unknown measure {code[:40]!r} in {plan.title}"
-    elif measure.derived:
-        errors["measure"] = f"{code} is counted from the records and cannot be typed in"
-    authority = str(data.get("authority") or "").strip()
-    locality = str(data.get("locality") or "").strip()
-    if authority != COMPARATOR and authority not in plan.authorities:
-        errors["authority"] = (
-            f"unknown place {authority[:40]!r}: one of {', '.join(plan.authorities)} or "
-            f"{COMPARATOR}"
-            if authority
-            else "is required"
-        )
-    elif locality and locality not in plan.authorities.get(authority, ()):
-        errors["locality"] = f"{locality[:40]!r} is not a locality of {authority}"
-    try:
-        out["value"] = _number(data.get("value"))
-        if measure is not None and measure.unit == "count" and out["value"] < 0:
-            errors["value"] = "a count cannot be below 0"
-    except ValueError as exc:
-        errors["value"] = str(exc)
-    for key, required in (("source", True), ("note", False)):
-        try:
-            out[key] = _text(data.get(key), required)
-        except ValueError as exc:
-            errors[key] = str(exc)
+    errors.update(_against_plan(out, plan))
     if errors:
         raise ValidationError(errors)
     return Figure(
-        code, authority, locality, out["period_from"], out["period_to"], out["value"],
-        out["source"], out["note"],
+        out["measure"], out["authority"], out["locality"], out["period_from"], out["period_to"],
+        out["value"], out["source"], out["note"],
     )  # fmt: skip
+
+
+def _place(plan: Any, authority: str, locality: str) -> dict[str, str]:
+    if authority != COMPARATOR and authority not in plan.authorities:
+        known = f"one of {', '.join(plan.authorities)} or {COMPARATOR}"
+        problem = f"unknown place {authority[:40]!r}: {known}" if authority else "is required"
+        return {"authority": problem}
+    if locality and locality not in plan.authorities.get(authority, ()):
+        return {"locality": f"{locality[:40]!r} is not a locality of {authority}"}
+    return {}
+
+
+def _against_plan(out: dict[str, Any], plan: Any) -> dict[str, str]:
+    """The measure (known, not derived), the place (the plan's or Scotland), and a count's
+    value (not below 0), each problem by its field."""
+    errors: dict[str, str] = {}
+    code, authority, locality = (out.get(k) for k in ("measure", "authority", "locality"))
+    measure = plan.measure(code) if code else None
+    if code == "":
+        errors["measure"] = "is required"
+    elif code is not None and measure is None:
+        errors["measure"] = f"unknown measure {code[:40]!r} in {plan.title}"
+    elif measure is not None and measure.derived:
+        errors["measure"] = f"{code} is counted from the records and cannot be typed in"
+    if authority is not None and locality is not None:  # else not text, and named already
+        errors.update(_place(plan, authority, locality))
+    if measure is not None and measure.unit == "count" and out.get("value", 0) < 0:
+        errors["value"] = "a count cannot be below 0"
+    return errors
 
 
 def read_csv(text: str, plan_for: Any) -> list[Figure]:
     """Every figure of a CSV file (exactly the contract's columns), or ValidationError naming
     each problem by line and column. A byte-order mark is allowed."""
     text = text.removeprefix("\ufeff")
-    reader = csv.reader(io.StringIO(text))
+    reader = csv_rows(csv.reader(io.StringIO(text)))
     header = next(reader, None)
     if header is None:
         raise ValidationError("file", "is empty: it needs the header " + ",".join(COLUMNS))

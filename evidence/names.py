@@ -6,45 +6,77 @@ erasure's scrubbing all call :func:`replace_names`; nothing else compares text w
 A text and a name are compared word by word after the same folding:
 
 - HTML entities are decoded first (``Eil&#105;dh`` is ``Eilidh``);
-- Unicode compatibility forms, accents and invisible format characters (soft hyphens,
-  zero-width spaces) are dropped, and case is fully folded (``Zoë`` = ``Zoë`` = ``zoe``,
-  ``Strauß`` = ``STRAUSS``, ``ﬁ`` = ``fi``);
-- a word is a run of letters and digits: ``_``, ``*``, apostrophes (straight or curly),
-  hyphens and all other punctuation are boundaries, so ``_Eilidh_``, ``eilidh_macphail``,
-  ``O’Brien`` and ``Pennycook's`` all hold the name;
+- Unicode compatibility forms, accents and invisible characters (soft hyphens, zero-width
+  spaces, word joiners, variation selectors) are dropped, and case is fully folded
+  (``Zoë`` = ``Zoë`` = ``zoe``, ``Strauß`` = ``STRAUSS``, ``ﬁ`` = ``fi``);
+- a word is a run of letters and digits: ``_``, ``*``, apostrophes (straight, curly or the
+  modifier letters ``ʼ`` ``ʻ`` ``ʹ``), hyphens and all other punctuation are boundaries, so
+  ``_Eilidh_``, ``eilidh_macphail``, ``O’Brien`` and ``Pennycookʼs`` all hold the name;
 - Markdown emphasis inside a word (``Eil*i*dh``, ``Mac__Phail__``) is read as the word it
   renders as.
 
 A name matches as the whole name (its words in order, separated by spaces, hyphens,
-apostrophes or emphasis marks) or as any one of its words of two letters or more. Knowingly
-not matched: nicknames and other names for the same person (``Liz`` for ``Elizabeth``), a
-possessive written without an apostrophe (``Ailsas``), misspellings, and a name split by
-anything but emphasis (``Ail-sa``).
+apostrophes or emphasis marks) or as any one of its words of two letters or more. A word
+that holds a name glued to other letters or digits is replaced whole (``_Names.glued``):
+
+- a name's words run together, in either order, anywhere in a word (``#AilsaPennycook``,
+  ``tommckay82@example.org``, ``OBrien``, ``Ailsa\u00adPennycook``; inside a longer word
+  only when run together they are six letters or more);
+- one of its words with digits glued on (``ailsa82``);
+- one of its words between capitals (``#TeamPennycook``, ``AilsaP``, ``TMcKay``);
+- in a hashtag, handle, address or link (after ``#``, ``@`` or ``/``, or before ``@``): the
+  first name with the last name's initial or the other way round (``#ailsap``,
+  ``tmckay@example.org``), or a word beginning or ending with one of four letters or more
+  (``@teampennycook``).
+
+Knowingly not matched: nicknames and other names for the same person (``Liz`` for
+``Elizabeth``), a possessive written without an apostrophe (``Ailsas``), misspellings,
+look-alike letters from other alphabets, a name split by anything but emphasis or invisible
+characters (``Ail-sa``), and initials glued to a name in running text (``tmckay`` outside a
+handle or address).
 """
 
 from __future__ import annotations
 
+import bisect
 import html
 import re
 import unicodedata
 from collections.abc import Callable, Sequence
 from functools import lru_cache
+from itertools import accumulate
 
+VERSION = "2"  # what a text's hidden names depend on: stored redactions follow a change
 # Combining marks and invisible format characters: dropped by folding, and read as part of
 # the word they sit in.
 _MARKS = "\u0300-\u036f\u1ab0-\u1aff\u1dc0-\u1dff\u20d0-\u20ff\ufe20-\ufe2f"
-_FORMAT = "\u00ad\u034f\u061c\u180e\u200b-\u200f\u202a-\u202e\u2060-\u2064\ufeff"
+# Invisible: format characters (soft hyphen, zero-width space and joiners, bidirectional
+# controls, word joiner, tags) and variation selectors.
+_FORMAT = (
+    "\u00ad\u034f\u061c\u180b-\u180f\u200b-\u200f\u202a-\u202e\u2060-\u2064\u2066-\u206f"
+    "\ufe00-\ufe0f\ufeff\ufff9-\ufffb\U0001bca0-\U0001bca3\U0001d173-\U0001d17a"
+    "\U000e0001\U000e0020-\U000e007f\U000e0100-\U000e01ef"
+)
 _IGNORED = re.compile(f"[{_MARKS}{_FORMAT}]+")
+# Modifier letters used as apostrophes (ʹ ʺ ʻ ʼ ʽ ʾ ʿ ˈ ˊ ˋ ˮ, the saltillo): Unicode counts
+# them as letters, which would glue "Ailsaʼs" into one word.
+_APOSTROPHES = "\u02b9-\u02bf\u02c8\u02ca\u02cb\u02ee\ua78b\ua78c"
+# Letters drawn in circles (Ⓐⓘⓛⓢⓐ): symbols to Unicode, letters once folded.
+_CIRCLED = "\u24b6-\u24e9"
 # A word: letters and digits, with any marks or format characters inside it.
-_WORD = re.compile(rf"(?:[^\W_]|[{_MARKS}{_FORMAT}])+")
+_WORD = re.compile(rf"(?:[^\W_{_APOSTROPHES}]|[{_MARKS}{_FORMAT}{_CIRCLED}])+")
 _ENTITY = re.compile(r"&(?:#[0-9]{1,7}|#[xX][0-9a-fA-F]{1,6}|[A-Za-z][A-Za-z0-9]{1,31});?")
 # What may stand inside one word without breaking it (Markdown emphasis and code marks).
 _GLUE = re.compile(r"[*_~`]{1,3}")
 # What may stand between the words of one name.
-_BETWEEN = re.compile(r"[\s'’‘`*_~\-‐‑.]{1,6}")
+_BETWEEN = re.compile(rf"[\s'’‘`*_~\-‐‑.{_APOSTROPHES}]{{1,6}}")
 _NOT_WORD = re.compile(r"[\W_]+")
 _ASCII_NOT_WORD = bytes(c for c in range(128) if not chr(c).isalnum())
 MIN_PART = 2
+RUN_INSIDE = 6  # a name run together is found inside a longer word from this many letters
+HANDLE_PART = 4  # in a handle, a word beginning or ending with a name this long holds it
+_HANDLE_BEFORE = "#@/"  # what a hashtag, a handle or a link's path begins with
+_HANDLE_AFTER = "@"  # what follows an address's own part
 
 
 def fold(text: str) -> str:
@@ -102,10 +134,129 @@ class _Names:
         self.words = frozenset(w for name, _ in self.names for w in name)
         self.firsts = frozenset(name[0] for name, _ in self.names)
         self.probes = _probes(people)  # the same words may_hold looks for
+        self.parts = parts
+        self.runs: dict[str, int] = {}
+        self.handles: dict[str, int] = {}
+        for i, person in enumerate(people):
+            runs, handles = _glued_forms(str(person))
+            for run in runs:
+                self.runs.setdefault(run, i)
+            for handle in handles:
+                self.handles.setdefault(handle, i)
+        self.long_runs = sorted(
+            ((r, i) for r, i in self.runs.items() if len(r) >= RUN_INSIDE),
+            key=lambda ri: -len(ri[0]),
+        )
+        self.handle_parts = [(w, i) for w, i in parts.items() if len(w) >= HANDLE_PART]
 
     def may_occur(self, text: str) -> bool:
         """A cheap test: False when no name's word can be in ``text`` at all."""
         return _any_probe(self.probes, text)
+
+    def glued_words(self, text: str, words: list[tuple[str, int, int]]) -> set[int]:
+        """The indexes of the words holding one of the names' words glued to more letters or
+        digits (few: found with ``str.find`` over the text, lower-cased if ASCII, else over
+        its folded words)."""
+        if text.isascii():
+            scanned = text.lower()
+            hits = _glued_hits(scanned, self.probes, _ASCII_ALNUM)
+            if not hits:
+                return set()
+            starts = [s for _, s, _ in words]
+        else:
+            folded = [w for w, _, _ in words]
+            hits = _glued_hits("\x00".join(folded), self.probes, None)
+            if not hits:
+                return set()
+            starts = list(accumulate((len(w) + 1 for w in folded), initial=0))
+        return {bisect.bisect_right(starts, hit) - 1 for hit in hits}
+
+    def glued(self, text: str, word: tuple[str, int, int]) -> int | None:
+        """The person whose name ``word`` of ``text`` holds glued to more letters or digits."""
+        folded, start, end = word
+        core = _DIGITS.sub("", folded)
+        if core != folded and core in self.parts:
+            return self.parts[core]
+        if core in self.runs:
+            return self.runs[core]
+        for run, person in self.long_runs:
+            if run in folded:
+                return person
+        written = text[start:end]
+        if not (written.islower() or written.isupper() or written.istitle()):
+            person = self._between_capitals(written)
+            if person is not None:
+                return person
+        if _in_handle(text, start, end):
+            if core in self.handles:
+                return self.handles[core]
+            for part, person in self.handle_parts:
+                if core.startswith(part) or core.endswith(part):
+                    return person
+        return None
+
+    def _between_capitals(self, written: str) -> int | None:
+        """The person one of whose words (or run-together names) is a run of the word's
+        pieces between capitals (``#TeamMcKay``: Team, Mc, Kay)."""
+        pieces = [fold(p) for p in _pieces(written)]
+        for k in range(len(pieces)):
+            joined = ""
+            for piece in pieces[k : k + 3]:
+                joined += piece
+                if joined in self.parts:
+                    return self.parts[joined]
+                if joined in self.runs:
+                    return self.runs[joined]
+        return None
+
+
+_DIGITS = re.compile(r"^\d+|\d+$")
+_ASCII_ALNUM = frozenset("abcdefghijklmnopqrstuvwxyz0123456789")
+
+
+def _glued_hits(scanned: str, probes: tuple[str, ...], alnum: frozenset[str] | None) -> list[int]:
+    """Where a probe stands in ``scanned`` with a letter or digit beside it (``alnum``; None:
+    anything but the words' separator, NUL)."""
+    hits = []
+    last = len(scanned)
+    for probe in probes:
+        at = scanned.find(probe)
+        while at != -1:
+            end = at + len(probe)
+            before = scanned[at - 1] if at else ""
+            after = scanned[end] if end < last else ""
+            if alnum is None:
+                if before not in ("", "\x00") or after not in ("", "\x00"):
+                    hits.append(at)
+            elif before in alnum or after in alnum:
+                hits.append(at)
+            at = scanned.find(probe, at + 1)
+    return hits
+
+
+def _in_handle(text: str, start: int, end: int) -> bool:
+    """Whether the word at ``start:end`` is a hashtag, a handle, a link's path or an address."""
+    return (start > 0 and text[start - 1] in _HANDLE_BEFORE) or text[end : end + 1] == _HANDLE_AFTER
+
+
+def _pieces(word: str) -> list[str]:
+    """A word cut where a capital follows a small letter, where a capital begins a piece
+    after capitals (``TMcKay``: T, Mc, Kay) and where letters and digits meet."""
+    pieces: list[str] = []
+    start, last = 0, ""
+    letters = [(k, c) for k, c in enumerate(word) if c.isalnum()]
+    for n, (k, char) in enumerate(letters):
+        following = letters[n + 1][1] if n + 1 < len(letters) else ""
+        if last and (
+            (last.islower() and char.isupper())
+            or (last.isdigit() != char.isdigit())
+            or (last.isupper() and char.isupper() and following.islower())
+        ):
+            pieces.append(word[start:k])
+            start = k
+        last = char
+    pieces.append(word[start:])
+    return pieces
 
 
 def _squashed(text: str, ascii_only: bool = False) -> str:
@@ -137,6 +288,23 @@ def _person(person: str) -> tuple[tuple[str, ...], tuple[tuple[str, ...], ...], 
     words = _folded_words(person)
     also = tuple(f for part in person.split() if len(f := _folded_words(part)) > 1)
     return words, also, tuple(w for w in words if len(w) >= MIN_PART)
+
+
+@lru_cache(maxsize=65536)
+def _glued_forms(person: str) -> tuple[tuple[str, ...], tuple[str, ...]]:
+    """One person's name run together - the whole in either order, first and last name, and
+    each part written with an apostrophe or hyphen (``OBrien``, ``MaryJane``) - and as
+    handles: the first name with the last name's initial, the first name's initial with the
+    last name (``ailsap``, ``apennycook``; four letters or more)."""
+    person = html.unescape(person)
+    groups = [g for g in ("".join(_folded_words(part)) for part in person.split()) if g]
+    runs = {"".join(w) for part in person.split() if len(w := _folded_words(part)) > 1}
+    handles = set()
+    if len(groups) > 1:
+        first, last = groups[0], groups[-1]
+        runs.update(("".join(groups), "".join(reversed(groups)), first + last, last + first))
+        handles.update(h for h in (first + last[0], first[0] + last) if len(h) >= HANDLE_PART)
+    return tuple(sorted(runs)), tuple(sorted(handles))
 
 
 @lru_cache(maxsize=16384)
@@ -207,26 +375,42 @@ def find_names(text: str, people: Sequence[str]) -> list[tuple[int, int, int]]:
         return []
     decoded, starts, ends = _decoded(text)
     words = _words(decoded)
+    glued = names.glued_words(decoded, words)
     found: list[tuple[int, int, int]] = []
-    i = 0
-    while i < len(words):
+    i, n = 0, len(words)
+    while i < n:
         word = words[i][0]
-        end = None
+        at = None
         if word in names.firsts or (
-            i + 1 < len(words)
+            i + 1 < n
             and _GLUE.fullmatch(decoded, words[i][2], words[i + 1][1])
             and any(f.startswith(word) for f in names.firsts)
         ):
-            for name, person in names.names:
-                end = _match(decoded, words, i, name)
-                if end is not None:
-                    start, stop = words[i][1], words[end - 1][2]
-                    if starts is not None and ends is not None:
-                        start, stop = starts[start], ends[stop - 1]
-                    found.append((start, stop, person))
-                    break
-        i = end if end is not None else i + 1
+            at = _whole_at(names, decoded, words, i)
+        if at is None and i in glued:
+            person = names.glued(decoded, words[i])
+            at = None if person is None else (i + 1, person)
+        if at is None:
+            i += 1
+            continue
+        end, person = at
+        start, stop = words[i][1], words[end - 1][2]
+        if starts is not None and ends is not None:
+            start, stop = starts[start], ends[stop - 1]
+        found.append((start, stop, person))
+        i = end
     return found
+
+
+def _whole_at(
+    names: _Names, text: str, words: list[tuple[str, int, int]], i: int
+) -> tuple[int, int] | None:
+    """(index after the name's last word, person) for a name or part beginning at word ``i``."""
+    for name, person in names.names:
+        end = _match(text, words, i, name)
+        if end is not None:
+            return end, person
+    return None
 
 
 def replace_names(text: str, people: Sequence[str], replacement: Callable[[int], str]) -> str:

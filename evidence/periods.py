@@ -9,6 +9,7 @@ timestamps (left empty), and the previous period is counted in SQL.
 from __future__ import annotations
 
 import contextlib
+import datetime as dt
 import gc
 import json
 import sqlite3
@@ -101,6 +102,17 @@ def _lean(rows: Iterable[tuple]) -> list[Record]:
     return records
 
 
+def period_before(date_from: str, date_to: str) -> tuple[str, str]:
+    """The period of the same length that ends the day before ``date_from`` (ISO dates): the
+    one a learning update compares with. Near year 1, the first day twice."""
+    start, end = dt.date.fromisoformat(date_from[:10]), dt.date.fromisoformat(date_to[:10])
+    try:
+        last = start - dt.timedelta(days=1)
+        return (last - (end - start)).isoformat(), last.isoformat()
+    except OverflowError:  # a period near year 1 has no full period before it
+        return dt.date.min.isoformat(), dt.date.min.isoformat()
+
+
 def read_period(
     conn: sqlite3.Connection, date_from: str, date_to: str, consents: Collection[str] = ()
 ) -> list[Record]:
@@ -142,14 +154,17 @@ def count_period(
     indicators: Collection[str],
     activities: Collection[str],
     skip_types: Collection[str] = (),
+    made_by: str | None = None,
 ) -> PeriodCounts:
     """Count live records dated ``date_from``..``date_to``, tagged with any of ``indicators``
-    or ``activities``, not of ``skip_types`` (and, given ``consents``, of those consent levels):
-    in all and per indicator.
+    or ``activities``, not of ``skip_types`` (and, given ``consents``, of those consent levels;
+    given ``made_by``, created by then): in all and per indicator.
     """
     if not (indicators or activities):
         return PeriodCounts()
     where, params = _counted(date_from, date_to, consents, indicators, activities, skip_types)
+    if made_by:
+        where, params = f"{where} AND created_at <= ?", [*params, made_by]
     sql = (
         f"WITH period AS (SELECT id FROM records WHERE {where}) "
         "SELECT NULL, count(*) FROM period UNION ALL "

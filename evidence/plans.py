@@ -148,13 +148,7 @@ class Plans:
             )
             # The plan and the moved figures first: a saved learning update citing a rewritten
             # record is made again (in this transaction) under the plans as they will be.
-            for old, moved in adoption.figures:  # a mapped place: the figure moves with it
-                conn.execute(
-                    "UPDATE figures SET authority = ?, locality = ? WHERE measure = ? AND "
-                    "authority = ? AND locality = ? AND period_from = ? AND period_to = ?",
-                    [moved.authority, moved.locality, old.measure, old.authority, old.locality,
-                     old.period_from, old.period_to],
-                )  # fmt: skip
+            _move_figures(conn, adoption.figures)
             for record in adoption.records:
                 self._rewrite(conn, record, actor)  # type: ignore[attr-defined]
             for rating_id, indicator in adoption.ratings:
@@ -177,6 +171,27 @@ class Plans:
                 print("adoption: inside the transaction", flush=True)
                 time.sleep(float(pause))
         return adoption
+
+
+def _move_figures(conn: sqlite3.Connection, moves: list[tuple[Figure, Figure]]) -> None:
+    """Move each figure of a mapped place to its new place. Two steps, so that places that
+    swap or follow each other (A=B, B=C) never hold two figures at once in between; the check
+    before has refused any map that makes two figures one."""
+    ids = []
+    for old, _ in moves:
+        row = conn.execute(
+            "SELECT id FROM figures WHERE measure = ? AND authority = ? AND locality = ? "
+            "AND period_from = ? AND period_to = ?",
+            [old.measure, old.authority, old.locality, old.period_from, old.period_to],
+        ).fetchone()
+        ids.append(row[0])
+    for figure_id in ids:  # out of the way first: a place no plan can name
+        conn.execute("UPDATE figures SET locality = '(moving) ' || id WHERE id = ?", [figure_id])
+    for figure_id, (_, moved) in zip(ids, moves, strict=True):
+        conn.execute(
+            "UPDATE figures SET authority = ?, locality = ? WHERE id = ?",
+            [moved.authority, moved.locality, figure_id],
+        )
 
 
 def _map_text(mapping: dict[str, str]) -> str:

@@ -275,4 +275,21 @@ def m011_derived_tally(db: Database) -> None:
     install(db.conn)
 
 
+@_step
+def m012_citations_kept(db: Database) -> None:
+    # A saved update's citations become every record it has cited since it was saved (its
+    # ``fields.cites`` are those it cites now): a record withdrawn, then allowed again, is
+    # cited again, and erasure finds every update that ever quoted a record. A citation goes
+    # with its update (deleted, or no longer a learning update) and with an erased record.
+    db.execute("DROP TRIGGER IF EXISTS citations_update")
+    db.execute(
+        "CREATE TRIGGER citations_update AFTER UPDATE OF fields, type ON records "
+        "WHEN OLD.type = 'learning_update' OR NEW.type = 'learning_update' BEGIN "
+        "DELETE FROM citations WHERE update_id = OLD.id AND NEW.type != 'learning_update'; "
+        "INSERT OR IGNORE INTO citations (record_id, update_id) "
+        "SELECT CAST(value AS TEXT), NEW.id FROM json_each(NEW.fields, '$.cites') "
+        "WHERE NEW.type = 'learning_update' AND json_valid(NEW.fields); END"
+    )
+
+
 NAMES = tuple(fn.__name__ for fn in _STEPS)  # every step, in order

@@ -17,7 +17,7 @@ from dataclasses import replace
 from pathlib import Path
 from typing import TYPE_CHECKING
 
-from .citing import Citing, shown_changed
+from .citing import Citing, refuse_audience_change, shown_changed
 from .erasure import Erasure
 from .figures import FigureStore
 from .model import Conflict, Record, ValidationError, new_id, utcnow
@@ -53,9 +53,9 @@ class Store(Reading, Erasure, Citing, FigureStore, Upkeep, Plans):
     def __init__(self, path: str | Path) -> None:
         self.path = Path(path)
         self.conn = connect(self.path)
-        # Makes a saved learning update's Markdown again from what its sources allow now
-        # (the application's generator; the store knows nothing of it). See citing.py.
-        self.rewrite_update: Callable[[Record], str] | None = None
+        # Makes a saved learning update again from what its sources allow now (the
+        # application's generator; the store knows nothing of it). See citing.py.
+        self.remake_update: Callable[[Record], Record] | None = None
 
     def close(self) -> None:
         self.conn.close()
@@ -223,6 +223,7 @@ class Store(Reading, Erasure, Citing, FigureStore, Upkeep, Plans):
             current = self.get(record.id)
             if current.revision != expected_revision:
                 raise Conflict(record.id, expected_revision, current.revision)
+            refuse_audience_change(current, record)
             return self._replace(conn, current, replace(record, deleted_at=None), actor)
 
     def _rewrite(self, conn: sqlite3.Connection, record: Record, actor: str = "") -> Record:

@@ -28,7 +28,8 @@ _BALANCED = (
 )
 
 
-def _hundredths(row: str, field: str) -> str:
+def hundredths(row: str, field: str) -> str:
+    """SQL for ``row``'s ``field`` in hundredths (what the tally sums; derived.py too)."""
     return (
         f"CASE WHEN json_valid({row}.fields) THEN CAST(round(coalesce(CAST("
         f"json_extract({row}.fields, '$.{field}') AS REAL), 0) * 100) AS INTEGER) ELSE 0 END"
@@ -41,7 +42,7 @@ def _balanced(row: str) -> str:
 
 def _derived(row: str, delta: int) -> str:
     """Add ``delta`` times ``row``'s counts and sums to the derived tally, if it is live."""
-    sums = ", ".join(f"{delta} * {_hundredths(row, f)}" for f in SUMMED)
+    sums = ", ".join(f"{delta} * {hundredths(row, f)}" for f in SUMMED)
     updates = ", ".join(f"{f} = {f} + excluded.{f}" for f in (*SUMMED, "balanced"))
     return (
         f"INSERT INTO derived_tally ({RECORD_KEY}, n, {', '.join(SUMMED)}, balanced) "
@@ -131,7 +132,7 @@ _FRESH = {
     "derived_tally": (
         "SELECT r.type, r.consent, coalesce(r.authority, ''), coalesce(r.locality, ''), "
         "substr(r.date, 1, 7), count(*), "
-        + ", ".join(f"sum({_hundredths('r', f)})" for f in SUMMED)
+        + ", ".join(f"sum({hundredths('r', f)})" for f in SUMMED)
         + f", sum({_balanced('r')}) FROM records r WHERE r.deleted_at IS NULL "
         "GROUP BY 1, 2, 3, 4, 5"
     ),

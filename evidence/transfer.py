@@ -18,6 +18,7 @@ from typing import Any
 import yaml
 
 from .model import INPUT_KEYS, LIST_KEYS, Record, ValidationError
+from .validate import whole_number
 
 FRONT_MATTER_START = re.compile(r"---[ \t]*\r?\n")
 FRONT_MATTER = re.compile(r"\A\ufeff?---[ \t]*\r?\n(.*?)\r?\n---[ \t]*(?:\r?\n|\Z)(.*)\Z", re.S)
@@ -25,10 +26,34 @@ CSV_COLUMNS = INPUT_KEYS  # the API's keys, in the contract's order
 # Spreadsheet programs run cells that start with these as formulas.
 FORMULA_PREFIXES = ("=", "+", "-", "@", "\t", "\r")
 MAX_FILE_BYTES = 1024 * 1024 * 1024  # an export of a whole authority's years of evidence fits
+# The longest CSV cell read: an export's longest (a learning update citing 200,000 records)
+# fits; Python's default, 131,072, refused a body of 200,000 characters an export wrote.
+MAX_CELL = 16 * 1024 * 1024
+MAX_DEPTH = 100  # how deeply JSON or front matter may nest (a record needs four levels)
 
 
 class _PlainLoader(yaml.SafeLoader):
-    """Safe YAML that keeps dates as text the validator checks itself."""
+    """Safe YAML that keeps dates as text the validator checks itself, and refuses what
+    would take the reader's memory or stack: aliases (a few lines can stand for billions
+    of values) and nesting deeper than ``MAX_DEPTH``."""
+
+    depth = 0
+
+    def compose_node(self, parent: Any, index: Any) -> Any:
+        event = self.peek_event()
+        if isinstance(event, yaml.AliasEvent):
+            raise yaml.composer.ComposerError(
+                None, None, "uses an alias (*name): write the value out", event.start_mark
+            )
+        if self.depth >= MAX_DEPTH:
+            raise yaml.composer.ComposerError(
+                None, None, f"is nested deeper than {MAX_DEPTH} levels", event.start_mark
+            )
+        self.depth += 1
+        try:
+            return super().compose_node(parent, index)
+        finally:
+            self.depth -= 1
 
 
 _PlainLoader.yaml_implicit_resolvers = {
@@ -46,7 +71,7 @@ def parse_markdown(text: str, source: str = "record") -> dict[str, Any]:
         meta = yaml.load(match.group(1), Loader=_PlainLoader)  # noqa: S506 - SafeLoader subclass
     except yaml.YAMLError as exc:
         mark = getattr(exc, "problem_mark", None)
-        where = f" (line {mark.line + 2})" if mark else ""
+        where = f" (line {mark.line + 2}, column {mark.column + 1})" if mark else ""
         problem = getattr(exc, "problem", None) or "cannot be read"
         raise ValidationError(source, f"front matter is not valid YAML{where}: {problem}") from None
     if meta is None:
@@ -142,9 +167,11 @@ def _read_text(path: Path) -> str:
 def parse_json(text: str, source: str = "json") -> list[dict[str, Any]]:
     """A JSON export: a list of records, or ``{"records": [...]}``."""
     try:
-        data = json.loads(text)
+        data = load_json(text)
     except json.JSONDecodeError as exc:
         raise ValidationError(source, f"is not valid JSON (line {exc.lineno}: {exc.msg})") from None
+    except ValueError as exc:
+        raise ValidationError(source, str(exc)) from None
     if isinstance(data, dict) and isinstance(data.get("records"), list):
         data = data["records"]
     if isinstance(data, dict):
@@ -152,6 +179,47 @@ def parse_json(text: str, source: str = "json") -> list[dict[str, Any]]:
     if not isinstance(data, list) or not all(isinstance(d, dict) for d in data):
         raise ValidationError(source, "must hold a list of record objects")
     return data
+
+
+_JSON_TOKEN = re.compile(r'"(?:[^"\\]|\\.)*"|[\[\]{}]')
+
+
+def load_json(text: str) -> Any:
+    """``json.loads``, with JSON nested too deeply to read refused (ValueError) at the line
+    and column where it passes ``MAX_DEPTH``, not a RecursionError."""
+    try:
+        return json.loads(text)
+    except RecursionError:
+        pass
+    depth = 0
+    for token in _JSON_TOKEN.finditer(text):  # strings are skipped whole
+        depth += {"[": 1, "{": 1, "]": -1, "}": -1}.get(token.group(), 0)
+        if depth > MAX_DEPTH:
+            line = text.count("\n", 0, token.start()) + 1
+            column = token.start() - text.rfind("\n", 0, token.start())
+            raise ValueError(f"is nested deeper than {MAX_DEPTH} levels (line {line}, "
+                             f"column {column})")  # fmt: skip
+    raise ValueError("is nested too deeply to read")
+
+
+def csv_rows(reader: Any, source: str = "") -> Iterator[Any]:
+    """The rows of a ``csv`` reader, a cell longer than ``MAX_CELL`` or a malformed row
+    refused (ValidationError naming the line) instead of a ``csv.Error``."""
+    csv.field_size_limit(MAX_CELL)  # the module's own limit is one for the whole process
+    while True:
+        try:
+            row = next(reader)
+        except StopIteration:
+            return
+        except csv.Error as exc:
+            problem = (
+                f"a cell is longer than {MAX_CELL:,} characters"
+                if "field larger than field limit" in str(exc)
+                else f"cannot be read as CSV ({exc})"
+            )
+            where = f"line {reader.line_num}"
+            raise ValidationError(f"{source}: {where}" if source else where, problem) from None
+        yield row
 
 
 def defuse(cell: str) -> str:
@@ -181,20 +249,25 @@ def to_csv(records: Iterable[Record]) -> str:
 
 def parse_csv(text: str, source: str = "csv") -> Iterator[tuple[int, dict[str, Any]]]:
     """Rows of a CSV export (list and field columns hold JSON); yields (line, data)."""
-    reader = csv.DictReader(io.StringIO(text.removeprefix("\ufeff")))
-    missing = {"type", "title"} - set(reader.fieldnames or [])
+    reader = csv.reader(io.StringIO(text.removeprefix("\ufeff")))
+    rows = csv_rows(reader, source)
+    fieldnames = next(rows, [])
+    missing = {"type", "title"} - set(fieldnames)
     if missing:
         raise ValidationError(source, f"has no column {', '.join(sorted(missing))}")
-    for row in reader:
+    for cells in rows:
+        if not cells:
+            continue
         data: dict[str, Any] = {}
-        for key, value in row.items():
-            if key is None or key not in CSV_COLUMNS:
+        for key, value in zip(fieldnames, cells, strict=False):
+            if key not in CSV_COLUMNS:
                 continue
             value = undefuse(value or "")
             if key in LIST_KEYS or key == "fields":
                 data[key] = _json_cell(value, key, reader.line_num, source)
             elif key == "revision":
-                data[key] = int(value) if value.isdigit() else None
+                number = whole_number(value)  # anything else is refused, naming the field
+                data[key] = (value or None) if number is None else number
             elif value != "":
                 data[key] = value
         yield reader.line_num, data
@@ -204,11 +277,13 @@ def _json_cell(value: str, key: str, line: int, source: str) -> Any:
     if not value.strip():
         return {} if key == "fields" else []
     try:
-        return json.loads(value)
+        return load_json(value)
     except json.JSONDecodeError:
         if key != "fields":  # a hand-made sheet may use "a; b" for lists
             return [v.strip() for v in value.split(";") if v.strip()]
         raise ValidationError(f"{source}:{line}", f"{key} is not valid JSON") from None
+    except ValueError as exc:
+        raise ValidationError(f"{source}:{line}", f"{key} {exc}") from None
 
 
 def to_json(records: Iterable[Record]) -> str:

@@ -12,6 +12,7 @@ import math
 import re
 from typing import Any
 
+from .consent import widest_consent
 from .model import CONSENT_LEVELS, INPUT_KEYS, Record, ValidationError
 
 MAX_TITLE = 300
@@ -23,8 +24,18 @@ MAX_IDS = 200_000  # a learning update may cite a year of evidence
 ID_PATTERN = re.compile(r"^[0-9A-Za-z_-]{1,64}$")
 _CONTROL = re.compile(r"[\x00-\x08\x0b\x0c\x0e-\x1f\x7f]")
 
+# The door's rules, declared once: what is let in can be stored, summed, charted and written
+# into every document faithfully (SECURITY.md, "What is let in").
+MAX_NUMBER = 10**12  # |a number|: exact as a float; its hundredths fit 64 bits 90,000 times
+DECIMALS = 2  # a record's numbers (pounds and pence, averages): the tally sums hundredths
+FIRST_DAY, LAST_DAY = "1900-01-01", "2199-12-31"  # dates charts and date arithmetic handle
+# XML 1.0 (and so a Word document) cannot hold these; SQLite cannot store a lone surrogate.
+UNHOLDABLE = "\ud800-\udfff\ufffe\uffff"  # as a regular expression's character class
+_NOT_TEXT = re.compile(f"[{UNHOLDABLE}]")
+_TIMESTAMP = re.compile(r"[0-9T:.+Z -]{1,40}", re.ASCII)  # as the store writes them, or kin
 
-class _Problem(Exception):
+
+class _Problem(ValueError):
     """One field's problem, raised by a validator and gathered by ``validate``."""
 
 
@@ -34,10 +45,7 @@ def clean_text(value: Any, limit: int, multiline: bool = False) -> str:
         return ""
     if not isinstance(value, str):
         raise _Problem("must be text")
-    try:
-        value.encode("utf-8")
-    except UnicodeEncodeError:
-        raise _Problem("must be valid Unicode text (it has a lone surrogate)") from None
+    check_characters(value)
     value = value.replace("\r\n", "\n").replace("\r", "\n")
     if not multiline:
         value = value.replace("\n", " ")
@@ -47,18 +55,54 @@ def clean_text(value: Any, limit: int, multiline: bool = False) -> str:
     return value
 
 
+def check_characters(text: str) -> None:
+    """Refuse text with a character no document can hold (a lone surrogate, U+FFFE, U+FFFF)."""
+    found = _NOT_TEXT.search(text)
+    if found:
+        what = "a lone surrogate" if found.group() < "\ue000" else f"U+{ord(found.group()):04X}"
+        raise _Problem(
+            f"must be valid Unicode text (it has {what} at character {found.start() + 1})"
+        )
+
+
+def without_unholdable(text: str) -> str:
+    """``text`` without what ``check_characters`` refuses (for text saved before the door)."""
+    return _NOT_TEXT.sub("", text)
+
+
 def clean_date(value: Any) -> str:
-    """An ISO date (YYYY-MM-DD) that exists on the calendar."""
+    """An ISO date (YYYY-MM-DD) that exists on the calendar, from 1900 to 2199."""
     if isinstance(value, dt.datetime):
         value = value.date()
     if isinstance(value, dt.date):
-        return value.isoformat()
+        value = value.isoformat()
     if not isinstance(value, str) or not re.fullmatch(r"\d{4}-\d{2}-\d{2}", value.strip()):
         raise _Problem("must be a date written YYYY-MM-DD")
     try:
-        return dt.date.fromisoformat(value.strip()).isoformat()
+        day = dt.date.fromisoformat(value.strip()).isoformat()
     except ValueError:
         raise _Problem(f"{value.strip()} is not a date on the calendar") from None
+    if not FIRST_DAY <= day <= LAST_DAY:
+        raise _Problem(f"{day} is outside the years {FIRST_DAY[:4]}–{LAST_DAY[:4]}")
+    return day
+
+
+def clean_number(value: Any, whole: bool = False, decimals: int | None = DECIMALS) -> int | float:
+    """A finite number within ±MAX_NUMBER (``whole``: an integer; ``decimals``: at most so
+    many decimal places), checked before anything converts it."""
+    if isinstance(value, bool) or not isinstance(value, (int, float)):
+        raise _Problem("must be a whole number" if whole else "must be a number")
+    if isinstance(value, float) and not math.isfinite(value):
+        raise _Problem("must be a finite number")
+    if abs(value) > MAX_NUMBER:  # an int of 400 digits cannot even become a float
+        raise _Problem(f"is too large (at most {MAX_NUMBER:,} either side of 0)")
+    if whole:
+        if isinstance(value, float) and not value.is_integer():
+            raise _Problem("must be a whole number")
+        return int(value)
+    if decimals is not None and isinstance(value, float) and round(value, decimals) != value:
+        raise _Problem(f"must have at most {decimals} decimal places")
+    return value
 
 
 def clean_list(value: Any, limit: int = MAX_ITEM, max_items: int = MAX_LIST) -> list[str]:
@@ -97,7 +141,7 @@ def clean_field(spec: Any, value: Any) -> Any:
             raise _Problem("is required")
         return [] if spec.type in ("list", "ids") else None
     if spec.type in ("integer", "number"):
-        value = _number(value, spec.type)
+        value = clean_number(value, whole=spec.type == "integer")
         if spec.min is not None and value < spec.min:
             raise _Problem(f"must be at least {_fmt(spec.min)}")
         if spec.max is not None and value > spec.max:
@@ -118,18 +162,12 @@ def clean_field(spec: Any, value: Any) -> Any:
     return text
 
 
-def _number(value: Any, kind: str) -> int | float:
-    if isinstance(value, bool) or not isinstance(value, (int, float)):
-        raise _Problem("must be a whole number" if kind == "integer" else "must be a number")
-    if isinstance(value, float) and not math.isfinite(value):
-        raise _Problem("must be a finite number")
-    if kind == "integer":
-        if isinstance(value, float) and not value.is_integer():
-            raise _Problem("must be a whole number")
-        value = int(value)
-        if abs(value) > 10**12:
-            raise _Problem("is too large")
-    return value
+def whole_number(text: str) -> int | None:
+    """The number ``text`` writes in ASCII digits (at most 18: within 64 bits), else None.
+
+    ``"²".isdigit()`` is true and ``int()`` refuses it; ``int()`` of 5,000 digits raises."""
+    text = text.strip()
+    return int(text) if text.isascii() and text.isdigit() and len(text) <= 18 else None
 
 
 def _fmt(n: float) -> str:
@@ -183,7 +221,15 @@ def validate(data: Any, framework: Any) -> Record:
         raise ValidationError(errors)
     out["type"] = record_type.name
     out["tags"] = list(dict.fromkeys(t.lower() for t in out["tags"]))
-    return Record(**{k: v for k, v in out.items() if k in Record.__dataclass_fields__})
+    record = Record(**{k: v for k, v in out.items() if k in Record.__dataclass_fields__})
+    widest = widest_consent(record)
+    if CONSENT_LEVELS.index(record.consent) > CONSENT_LEVELS.index(widest):
+        raise ValidationError(
+            "consent",
+            f"must be {widest}: a learning update made for the team holds the team's text "
+            "(make an external update to share one outside the team)",
+        )
+    return record
 
 
 def _check_type(value: Any, framework: Any, errors: dict[str, str]) -> Any:
@@ -192,18 +238,23 @@ def _check_type(value: Any, framework: Any, errors: dict[str, str]) -> Any:
         return None
     if not isinstance(value, str) or value not in framework.record_types:
         names = ", ".join(framework.record_types)
-        errors["type"] = f"unknown record type {str(value)[:60]!r} (one of {names})"
+        # Not str() of anything else: a list can stand for billions of values (YAML aliases).
+        shown = repr(value[:60]) if isinstance(value, str) else f"(a {type(value).__name__})"
+        errors["type"] = f"unknown record type {shown} (one of {names})"
         return None
     return framework.record_types[value]
 
 
 def _check_place(data: dict, framework: Any, out: dict, errors: dict[str, str]) -> None:
-    try:
-        authority = clean_text(data.get("authority"), MAX_SHORT)
-        locality = clean_text(data.get("locality"), MAX_SHORT)
-    except _Problem as problem:
-        errors["locality" if "authority" in data else "authority"] = str(problem)
+    place: dict[str, str] = {}
+    for key in ("authority", "locality"):
+        try:
+            place[key] = clean_text(data.get(key), MAX_SHORT)
+        except _Problem as problem:
+            errors[key] = str(problem)  # its own field: a bad authority was named locality
+    if len(place) < 2:
         return
+    authority, locality = place["authority"], place["locality"]
     if authority and authority not in framework.authorities:
         errors["authority"] = f"unknown authority {authority!r}"
         return
@@ -253,13 +304,15 @@ def _check_meta(data: dict, out: dict, errors: dict[str, str]) -> None:
     for key in ("created_at", "updated_at"):
         value = data.get(key)
         if value not in (None, ""):
-            if not isinstance(value, str) or len(value) > 40:
+            if not isinstance(value, str) or not _TIMESTAMP.fullmatch(value):
                 errors[key] = "must be an ISO 8601 timestamp"
             else:
                 out[key] = value
     revision = data.get("revision")
     if revision is not None:
-        if isinstance(revision, bool) or not isinstance(revision, int) or revision < 0:
+        if isinstance(revision, bool) or not isinstance(revision, int):
             errors["revision"] = "must be a whole number, 0 or more"
+        elif not 0 <= revision <= MAX_NUMBER:
+            errors["revision"] = f"must be a whole number from 0 to {MAX_NUMBER:,}"
         else:
             out["revision"] = revision

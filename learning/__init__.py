@@ -85,8 +85,10 @@ class ConfigError(ValueError):
 
 def _trusted_proxies(value: Any) -> int:
     """``TRUSTED_PROXIES`` as a whole number of proxies, 0 or more."""
-    if isinstance(value, str) and value.strip().isdigit():
-        value = int(value.strip())
+    from evidence.validate import whole_number  # "²" is a digit to isdigit(), not to int()
+
+    if isinstance(value, str) and whole_number(value) is not None:
+        value = whole_number(value)
     if isinstance(value, bool) or not isinstance(value, int) or value < 0:
         raise ConfigError(
             "WM2U_TRUSTED_PROXIES (the TRUSTED_PROXIES setting) must be a whole number, 0 or "

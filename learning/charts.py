@@ -21,6 +21,8 @@ import threading
 from collections.abc import Callable, Sequence
 from pathlib import Path
 
+from evidence.validate import FIRST_DAY, LAST_DAY
+
 _lock = threading.Lock()  # pyplot's state is global; one chart is drawn at a time
 COLOURS = ("#1d70b8", "#d4351c", "#00703c", "#4c2c92", "#f47738", "#5694ca", "#912b88",
            "#85994b", "#6f72af", "#b58840")  # fmt: skip
@@ -41,8 +43,19 @@ def _pyplot(cache: Path | None):
     return plt
 
 
+def _charted(series: Series) -> Series:
+    """The points dated within the door's years (evidence/validate.py): matplotlib places no
+    date past 9999, and its margins around a figure of 9999-12-31 went there (a 500 for
+    everyone, from a figure saved before the door refused it)."""
+    kept = {
+        p: [(d, v) for d, v in points if FIRST_DAY <= d <= LAST_DAY] for p, points in series.items()
+    }
+    return {place: points for place, points in kept.items() if points}
+
+
 def chart(cache: Path, title: str, unit: str, series: Series, fmt: str = "svg") -> bytes:
     """The chart of ``series`` as SVG or PNG bytes (from the cache when already drawn)."""
+    series = _charted(series)
     return _cached(cache, [title, unit, series, fmt], fmt,
                    lambda: _draw(cache, title, unit, series, fmt))  # fmt: skip
 
@@ -58,6 +71,7 @@ def update_chart(
     """A learning update's small chart of one measure (half a page wide: two sit side by
     side), one line per place, as PNG for Word or SVG for HTML (from the cache when drawn).
     ``places`` gives each place its colour, the same in every chart of the update."""
+    series = _charted(series)
     order = [*places, *sorted(set(series) - set(places))]
     return _cached(cache, ["update", title, unit, series, fmt, order], fmt,
                    lambda: _draw_small(cache, title, unit, series, fmt, order))  # fmt: skip

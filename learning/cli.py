@@ -18,12 +18,42 @@ import click
 from evidence import accounts, transfer
 from evidence.model import Conflict, NotFound, ValidationError
 from evidence.store import RecordFilter
+from evidence.validate import ID_PATTERN, check_characters
 
 from . import framework as framework_mod
 from . import plans as plans_mod
 from .services import Evidence, IndexDamaged, NotInitialised, initialise, resolve_data_dir
 
 DATE = click.DateTime(formats=["%Y-%m-%d"])
+
+
+class _Text(click.ParamType):
+    """An argument that reaches the store: valid Unicode text (bytes that are not UTF-8 reach
+    Python as lone surrogates, which SQLite cannot look up: a traceback, before)."""
+
+    name = "text"
+
+    def convert(self, value: Any, param: Any, ctx: Any) -> str:
+        try:
+            check_characters(value)
+        except ValueError as problem:
+            self.fail(str(problem), param, ctx)
+        return value
+
+
+class _RecordId(click.ParamType):
+    """A record id: one the contract cannot write (1–64 letters, digits, '-', '_') is not
+    found (exit 1), without asking SQLite, which cannot look up a lone surrogate."""
+
+    name = "id"
+
+    def convert(self, value: Any, param: Any, ctx: Any) -> str:
+        if not ID_PATTERN.match(value):
+            raise _fail(f"record {value[:64]!r} not found (an id is 1–64 letters, digits, - or _)")
+        return value
+
+
+TEXT, RECORD_ID = _Text(), _RecordId()
 
 
 def _fail(message: str) -> click.ClickException:
@@ -188,7 +218,7 @@ def add(ctx: click.Context, files: tuple[str, ...], author: str) -> None:
 
 
 @command()
-@click.argument("record_id")
+@click.argument("record_id", type=RECORD_ID)
 @click.option("--json", "as_json", is_flag=True, help="Print the record as the API does.")
 @click.pass_context
 def show(ctx: click.Context, record_id: str, as_json: bool) -> None:
@@ -213,9 +243,13 @@ def _filters(type_, indicator, locality, date_from, date_to) -> RecordFilter:
 def filter_options(fn):
     for opt in reversed(
         [
-            click.option("--type", "type_", multiple=True, help="Record type (repeatable)."),
-            click.option("--indicator", multiple=True, help="Indicator code, e.g. SO1.2."),
-            click.option("--locality", multiple=True, help="Locality name."),
+            click.option(
+                "--type", "type_", multiple=True, type=TEXT, help="Record type (repeatable)."
+            ),
+            click.option(
+                "--indicator", multiple=True, type=TEXT, help="Indicator code, e.g. SO1.2."
+            ),
+            click.option("--locality", multiple=True, type=TEXT, help="Locality name."),
             click.option("--from", "date_from", type=DATE, help="From date (YYYY-MM-DD)."),
             click.option("--to", "date_to", type=DATE, help="To date (YYYY-MM-DD)."),
             click.option("--limit", type=click.IntRange(min=0), help="At most N."),
@@ -288,7 +322,7 @@ def _results_dict(results, hits) -> dict[str, Any]:
 
 
 @command()
-@click.argument("record_id")
+@click.argument("record_id", type=RECORD_ID)
 @click.option("--purge", is_flag=True, help="Erase: leave no trace of the record's text.")
 @click.pass_context
 def delete(ctx: click.Context, record_id: str, purge: bool) -> None:
@@ -303,7 +337,7 @@ def delete(ctx: click.Context, record_id: str, purge: bool) -> None:
 
 
 @command()
-@click.argument("record_id")
+@click.argument("record_id", type=RECORD_ID)
 @click.pass_context
 def restore(ctx: click.Context, record_id: str) -> None:
     """Restore a soft-deleted record."""
@@ -425,6 +459,14 @@ def backup(ctx: click.Context, file: Path) -> None:
     click.echo(f"Backed up to {file}.", err=True)
 
 
+def _text_of(file: Any, option: str) -> str:
+    """An option's file as text (none: empty); one that is not UTF-8 is refused, naming it."""
+    try:
+        return file.read() if file is not None else ""
+    except UnicodeDecodeError as exc:
+        raise _fail(f"{option} {file.name}: not UTF-8 text ({exc.reason})") from None
+
+
 @command(name="learning-update")
 @click.option("--from", "date_from", type=DATE, required=True, help="First day (YYYY-MM-DD).")
 @click.option("--to", "date_to", type=DATE, required=True, help="Last day (YYYY-MM-DD).")
@@ -455,26 +497,31 @@ def learning_update(
     ctx, date_from, date_to, audience, objectives, intro_file, featured, annex, fmt, out, save
 ) -> None:
     """Generate a learning update for a period and audience."""
+    from . import reporting, saved_updates
     from .updates import render_docx, render_html, render_markdown
+    from .updates.request import UpdateRequest
 
-    result = _evidence(ctx).learning_update(
-        date_from.date(),
-        date_to.date(),
-        audience,
-        list(objectives),
-        save=save,
-        actor="cli",
-        intro=intro_file.read() if intro_file else "",
-        featured=list(featured),
-        annex=annex,
+    request = UpdateRequest.parse(
+        {
+            "from": date_from.date(),
+            "to": date_to.date(),
+            "audience": audience,
+            "objectives": list(objectives),
+            "intro": _text_of(intro_file, "--intro"),
+            "featured": list(featured),
+            "annex": annex,
+        }
     )
+    evidence = _evidence(ctx)
+    summary = reporting.make(evidence, request)
+    record = saved_updates.save(evidence, summary, "cli") if save else None
     if fmt == "docx":
-        out.write_bytes(render_docx(result.summary))
+        out.write_bytes(render_docx(summary))
     else:
         render = render_html if fmt == "html" else render_markdown
-        out.write_text(render(result.summary), encoding="utf-8")
-    if result.record is not None:
-        click.echo(result.record.id)
+        out.write_text(render(summary), encoding="utf-8")
+    if record is not None:
+        click.echo(record.id)
     click.echo(f"Wrote {out}.", err=True)
 
 
@@ -521,7 +568,7 @@ def token() -> None:
 
 
 @token.command(name="create")
-@click.argument("name")
+@click.argument("name", type=TEXT)
 @data_dir_option
 @click.pass_context
 @refusals

@@ -78,7 +78,7 @@ def window(ev: Evidence, audience: str, m: Any, since: str, date_to: str) -> lis
     """A measure's figures from ``since`` to ``date_to`` as the audience may see them, with
     each place's one before ``since`` (what a change needs), and not the history before:
     what a learning update reads. The same figures, judged the same, as :func:`figures`
-    gives (suppression is decided per period, and whole periods are read)."""
+    gives: judged with every figure that can add up with them (:func:`_reaching`)."""
     # Judged by the measure as the current plan has it, as figures() judges (a measure it no
     # longer lists would go unjudged: shown whole, small counts and all).
     m = ev.framework.measure(m.code)
@@ -87,7 +87,32 @@ def window(ev: Evidence, audience: str, m: Any, since: str, date_to: str) -> lis
     if m.derived:
         return figures(ev, audience, m.code, date_to=date_to)
     floor = ev.store.figures_floor(m.code, since)
-    return _judged(ev, ev.store.list_figures(m.code, date_from=floor, date_to=date_to), audience)
+    found = _reaching(ev, m.code, floor, date_to)
+    if found is None:
+        return figures(ev, audience, m.code, date_from=floor, date_to=date_to)
+    return [
+        s for s in _judged(ev, found, audience)
+        if s.figure.period_to >= floor and s.figure.period_from <= date_to
+    ]  # fmt: skip
+
+
+def _reaching(ev: Evidence, code: str, first: str, last: str, tries: int = 8) -> list | None:
+    """The figures over ``first``..``last`` and every figure that reaches into them, again
+    until none does: a figure that ends before the day before the earliest start, or starts
+    after the day after the latest end, shares no day with them and so no sum
+    (evidence/sums.py). None if that takes more than ``tries`` reads (a long chain)."""
+    for _ in range(tries):
+        found = ev.store.list_figures(code, date_from=_next(first, -1), date_to=_next(last, 1))
+        wider = (min([first, *(f.period_from for f in found)]),
+                 max([last, *(f.period_to for f in found)]))  # fmt: skip
+        if wider == (first, last):
+            return found
+        first, last = wider
+    return None
+
+
+def _next(day: str, days: int) -> str:
+    return (dt.date.fromisoformat(day) + dt.timedelta(days=days)).isoformat()
 
 
 # A measure's judged figures per (data dir, measure, audience), kept while neither the

@@ -30,7 +30,7 @@ class Derivation:
 
 @dataclass(frozen=True)
 class Measure:
-    """One measure; ``disclosure_threshold`` applies to counts of people only."""
+    """One measure; ``disclosure_threshold`` applies to counts only (0: shown as they are)."""
 
     code: str
     name: str
@@ -39,13 +39,13 @@ class Measure:
     indicators: tuple[str, ...] = ()
     disclosure_threshold: int = DEFAULT_THRESHOLD
     derived: bool = False
-    of_people: bool = True
     derivation: Derivation | None = field(default=None, compare=False)
 
     @property
     def suppressible(self) -> bool:
-        """Whether small values are withheld outside the team (counts of people)."""
-        return self.unit == "count" and self.of_people
+        """Whether small values are withheld outside the team: the one rule, per measure,
+        that every page, answer, chart, export and learning update follows."""
+        return self.unit == "count" and self.disclosure_threshold > 0
 
     def to_dict(self) -> dict[str, Any]:
         return {
@@ -59,11 +59,16 @@ class Measure:
         }
 
 
-def _derived(code, name, unit, indicators, derivation, of_people=True) -> Measure:
+# Counts made from the records are shown as they are (threshold 0): each adds up a field of
+# records the reader may read whole (a café's families, an event's participants), so
+# withholding the sum would protect nothing and contradict the records beside it.
+SHOWN_AS_THEY_ARE = 0
+
+
+def _derived(code, name, unit, indicators, derivation) -> Measure:
     return Measure(
-        code, name, unit, "higher", tuple(indicators), DEFAULT_THRESHOLD, True, of_people,
-        derivation,
-    )  # fmt: skip
+        code, name, unit, "higher", tuple(indicators), SHOWN_AS_THEY_ARE, True, derivation
+    )
 
 
 DERIVED = (
@@ -85,15 +90,15 @@ DERIVED = (
     ),
     _derived(
         "mihf_decisions", "Make it Happen Fund decisions", "count", ("SO1.1", "SO3.1"),
-        Derivation("fund_decision"), of_people=False,
+        Derivation("fund_decision"),
     ),
     _derived(
         "mihf_awarded_gbp", "Make it Happen Fund awarded (£)", "gbp", ("SO3.1",),
-        Derivation("fund_decision", "amount_gbp"), of_people=False,
+        Derivation("fund_decision", "amount_gbp"),
     ),
     _derived(
         "mihf_decisions_meeting_balance", "Fund decisions by panels meeting the 50:50 minimum",
-        "count", ("SO1.1",), Derivation("fund_decision", balanced=True), of_people=False,
+        "count", ("SO1.1",), Derivation("fund_decision", balanced=True),
     ),
 )  # fmt: skip
 DERIVED_CODES = frozenset(m.code for m in DERIVED)

@@ -287,7 +287,8 @@ def plan_error(exc: ValidationError, plan: Plan, day: str | None) -> ValidationE
 
 
 class AdoptionRefused(ValidationError):
-    """An adoption that would leave records invalid; ``report`` says which and why."""
+    """An adoption that would leave records, ratings or figures invalid (or make two figures
+    one); ``report`` says which and why."""
 
     def __init__(self, report: AdoptionReport) -> None:
         self.report = report
@@ -495,31 +496,68 @@ def prepare_adoption(
 
 def _check_figures(report, adoption, new: Framework, mapping: dict[str, str], figures) -> None:
     """Figures dated (by ``period_to``) from the adoption must fit the new plan too: a known
-    measure and place, a mapped place moving the figure with it."""
-    from evidence.figures import COMPARATOR, validate_figure
+    measure and place, a mapped place moving the figure with it, and no two figures becoming
+    one (one figure per measure, place and period)."""
+    from evidence.figures import validate_figure
 
+    landing: dict[tuple[str, ...], list[Any]] = {}  # where each figure is after the adoption
     for figure in figures:
         if figure.period_to < report.valid_from:
             continue
         report.checked += 1
-        authority = mapping.get(figure.authority, figure.authority)
-        locality = mapping.get(figure.locality, figure.locality) if figure.locality else ""
-        if locality and locality != figure.locality and authority != COMPARATOR:
-            authority = new.authority_of(locality) or authority
-        data = {**figure.to_dict(), "authority": authority, "locality": locality}
+        data = {**figure.to_dict(), **_mapped_place(figure, mapping, new)}
         for key in ("revision", "suppressed", "derived"):
             data.pop(key, None)
-        label = f"figure {figure.measure} {figure.place} {figure.period_to}"
         try:
             moved = validate_figure(data, lambda _day: new)
         except ValidationError as exc:
             for key, message in exc.errors.items():
-                report.problems.append(Problem(label, key, message))
+                report.problems.append(Problem(_figure_label(figure), key, message))
             continue
+        landing.setdefault(_figure_key(moved), []).append(figure)
         if (moved.authority, moved.locality) != (figure.authority, figure.locality):
             adoption.figures.append((figure, moved))
-            report.rewrites.append(Rewrite(label, "figure", [f"place: {figure.place} → "
-                                                              f"{moved.place}"]))  # fmt: skip
+            change = f"place: {figure.place} → {moved.place}"
+            name = _figure_label(figure).removeprefix("figure ")  # the kind is printed before it
+            report.rewrites.append(Rewrite(name, "figure", [change]))
+    for key, together in landing.items():
+        if len(together) > 1:
+            report.problems.append(_merged_figures(key, together, new))
+
+
+def _mapped_place(figure: Any, mapping: dict[str, str], new: Framework) -> dict[str, str]:
+    """A figure's authority and locality with the map applied (a comparator stays one)."""
+    from evidence.figures import COMPARATOR
+
+    authority = mapping.get(figure.authority, figure.authority)
+    locality = mapping.get(figure.locality, figure.locality) if figure.locality else ""
+    if locality and locality != figure.locality and authority != COMPARATOR:
+        authority = new.authority_of(locality) or authority
+    return {"authority": authority, "locality": locality}
+
+
+def _figure_key(figure: Any) -> tuple[str, ...]:
+    """What the figures table keeps unique: one figure per measure, place and period."""
+    return (figure.measure, figure.authority, figure.locality, figure.period_from,
+            figure.period_to)  # fmt: skip
+
+
+def _figure_label(figure: Any) -> str:
+    """How a report names a figure: ``figure children_on_cpr Barony 2025-03-31``."""
+    return f"figure {figure.measure} {figure.place} {figure.period_to}"
+
+
+def _merged_figures(key: tuple[str, ...], together: list[Any], new: Framework) -> Problem:
+    """The refusal when the map makes several figures one: adding them up is not generally
+    right (a rate, a percentage, a count withheld), so the admin decides."""
+    _, authority, locality, _, period_to = key
+    others = ", ".join(_figure_label(f) for f in together[:-1])
+    message = (
+        f"would become {locality or authority}'s, as would {others}: a place has one figure "
+        f"per measure and period, and figures are not added up; map these places to "
+        f"different ones of {new.name}, or adopt the plan from a day after {period_to}"
+    )
+    return Problem(_figure_label(together[-1]), "locality" if locality else "authority", message)
 
 
 def _value(record: Record, key: str) -> str:

@@ -16,12 +16,12 @@ from evidence.figures import COMPARATOR
 from evidence.model import NotFound, Record, ValidationError
 from evidence.periods import PeriodCounts, collector_paused, count_period, read_ids, read_period
 from evidence.ratings import linked_people, list_ratings
-from evidence.validate import clean_text
+from evidence.validate import ID_PATTERN
 
-from .framework import Framework
 from .plans import Plan, PlanSet, long_date
 from .updates import Summary, parse_period, scope_codes, summarise
-from .updates.sections import FiguresChart
+from .updates.request import UpdateRequest
+from .updates.sections import FiguresChart, MeasureFigures
 
 if TYPE_CHECKING:
     from .services import Evidence
@@ -38,77 +38,62 @@ class LearningUpdate:
 # A year's update holds tens of thousands of small records: the cycle collector's passes over
 # them (they hold no cycles) cost more than the figures read after them (evidence.periods).
 @collector_paused()
-def make(
-    evidence: Evidence,
-    date_from: Any,
-    date_to: Any,
-    audience: str = INTERNAL,
-    objectives: list[str] | None = None,
-    only_ids: list[str] | None = None,
-    ratings_as_of: str | None = None,
-    intro: str = "",
-    featured: list[str] | None = None,
-    annex: bool = True,
-    prepared_by: str = "",
-    prepared_on: str = "",
-) -> Summary:
-    """The summary of a period for an audience (``only_ids``: just the evidence it cites;
-    ``ratings_as_of``: only the ratings made by then, for a saved update made again).
+def make(evidence: Evidence, request: UpdateRequest) -> Summary:
+    """The learning update ``request`` asks for, as its audience may see it: everything it
+    reads gathered first (records, ratings, the previous period's counts, the plan's
+    figures), then summarised.
 
-    ``featured`` ids are checked for a new update (a saved one made again passes over what
+    A new request's ``featured`` ids are checked (a saved update made again passes over what
     its sources no longer allow): each must be a live record of the period, in scope, that
     the audience may see; otherwise a ValidationError on ``featured`` names it."""
     # The plan in force on the period's last day is the one reported against; a record of
     # an earlier plan counts under the code its adoption mapped it to.
-    plan = evidence.plan_on(_iso(date_to))
+    plan = evidence.plan_on(request.period_to)
     framework = plan.framework
-    dates = _checked(framework, date_from, date_to, objectives)
+    if request.remade:  # a plan adopted since it was saved may have dropped an objective
+        kept = tuple(code for code in request.objectives if framework.objective(code))
+        request = request.but(objectives=kept)
+    dates = (request.period_from, request.period_to)
     period = parse_period(dates)
-    intro = checked_intro(intro)
-    if only_ids is None:
-        _check_featured(evidence, featured or [], dates, audience, objectives)
-    ratings = shown_ratings(evidence, audience, ratings_as_of)
-    records = _records(evidence, period, audience, ratings, only_ids)
+    scope = scope_codes(framework, request.objectives)  # refuses an objective it has not
+    if not request.remade:
+        _check_featured(evidence, list(request.featured), dates, request.audience,
+                        request.objectives)  # fmt: skip
+    ratings = shown_ratings(evidence, request.audience, request.as_of)
+    records = _records(evidence, period, request.audience, ratings, request.cites)
     if len(evidence.plans) > 1:
         records = [evidence.plans.forward(r, plan) for r in records]
     # Reading and summarising each pause the cycle collector (evidence.periods) themselves.
-    summary = summarise(
+    return summarise(
         framework,
         records,
-        dates,
-        audience,
-        objectives or None,
+        request.but(prepared_on=request.prepared_on or dt.date.today().isoformat()),
         ratings=ratings,
-        previous_counts=_previous_counts(evidence, framework, plan, period, audience, objectives),
-        intro=intro,
-        featured=featured or (),
-        annex=annex,
-        prepared_by=prepared_by,
-        prepared_on=prepared_on or dt.date.today().isoformat(),
+        previous_counts=_previous_counts(evidence, plan, period, request, scope),
+        figures=gather_figures(evidence, framework, request.audience, dates),
+        framework_title=plans_title(evidence.plans, plan, dates[0]),
+        chart_cache=str(evidence.data_dir / "cache"),
     )
-    summary.framework_title = plans_title(evidence.plans, plan, dates[0])
-    summary.chart_cache = str(evidence.data_dir / "cache")
-    add_figures(evidence, summary, framework, audience, dates)
-    return summary
 
 
-def add_figures(
-    evidence: Evidence, summary: Summary, framework: Any, audience: str, dates: tuple[str, str]
-) -> None:
-    """Each indicator's measures for the period in words, as the audience may see them (small
-    counts withheld outside the team): one line for each of the plan's own measures, under
-    the first indicator in scope it speaks to, with each authority's latest figure, its change
-    on the one before and since the plan began, and a chart of its figures over the plan so
-    far; and the trend for the at-a-glance table (a plan measure's)."""
+def gather_figures(
+    evidence: Evidence, framework: Any, audience: str, dates: tuple[str, str]
+) -> list[MeasureFigures]:
+    """Each of the plan's own measures for the period, as the audience may see it (small
+    counts withheld outside the team): in words, each authority's latest figure with its
+    change on the one before and since the plan began; a chart of its figures over the plan
+    so far; and its trend for the at-a-glance table. The records' own counts (derived
+    measures) are in "the period in numbers" already: the update adds the plan's figures,
+    beside the stories."""
     from . import data_project
 
     start, end = dates
     began = str(framework.period_from or "")[:10]
-    lines: dict[str, str] = {}
-    trends: dict[str, str] = {}
-    drawn: dict[str, FiguresChart] = {}
     look_back = min(start, began or start)  # what the charts and changes look back to
+    gathered = []
     for measure in framework.measures:
+        if measure.derived:
+            continue
         shown = data_project.window(evidence, audience, measure, look_back, end)
         parts, moves, when = [], [], ""
         for (authority, locality), series in sorted(data_project.by_place(shown).items()):
@@ -122,33 +107,24 @@ def add_figures(
             part = f"{authority} {last.words} ({data_project.change(upto)}"
             part += f", {direction})" if direction else ")"
             since = [s for s in upto if began and s.figure.period_to >= began]
-            if not measure.derived and len(since) > 1 and since[0] is not last:
+            if len(since) > 1 and since[0] is not last:
                 part = part[:-1] + f"; {data_project.change([since[0], last])} since "
                 part += f"{long_date(since[0].figure.period_to)})"
             parts.append(part)
             if direction:
                 moves.append(f"{authority} {direction}")
-        # The records' own counts are in "the period in numbers" already: the body adds the
-        # plan's figures, beside the stories.
-        if parts and not measure.derived:
-            head = f"{measure.name}, latest to {long_date(when)}: "
-            lines[measure.code] = head + "; ".join(parts)
-            made = figures_chart(measure, shown, look_back, start, tuple(framework.authorities))
-            if made is not None:
-                drawn[measure.code] = made
-        if moves:
-            trends[measure.code] = f"{measure.name}: {', '.join(moves)}"
-    placed: set[str] = set()
-    for objective in summary.objectives:
-        for indicator in objective.indicators:
-            codes = [m.code for m in framework.measures if indicator.code in m.indicators]
-            indicator.figures = [lines[c] for c in codes if c in lines and c not in placed]
-            indicator.charts = [drawn[c] for c in codes if c in drawn and c not in placed]
-            placed.update(c for c in codes if c in lines)
-            # The at-a-glance cell is short: the plan's own measures' trend (the records'
-            # counts are in "the period in numbers").
-            ordered = [c for c in codes if c in trends and not framework.measure(c).derived]
-            indicator.figures_trend = trends[ordered[0]] if ordered else None
+        if not parts:
+            continue
+        gathered.append(
+            MeasureFigures(
+                measure.code,
+                tuple(measure.indicators),
+                words=f"{measure.name}, latest to {long_date(when)}: " + "; ".join(parts),
+                chart=figures_chart(measure, shown, look_back, start, tuple(framework.authorities)),
+                trend=f"{measure.name}: {', '.join(moves)}" if moves else None,
+            )
+        )
+    return gathered
 
 
 def figures_chart(
@@ -198,30 +174,12 @@ def plans_title(plans: PlanSet, plan: Plan, first_day: str) -> str:
     )
 
 
-def _iso(value: Any) -> str | None:
-    try:
-        return dt.date.fromisoformat(str(value)).isoformat()
-    except ValueError:
-        return None  # refused by _checked, naming the field
-
-
-MAX_INTRO = 20_000  # the editor's key messages: a page or two of Markdown
-
-
-def checked_intro(text: Any) -> str:
-    """The key messages as text the document can hold; ValidationError on ``intro``."""
-    try:
-        return clean_text(text or "", MAX_INTRO, multiline=True)
-    except Exception as problem:  # noqa: BLE001 - clean_text's one-field problem
-        raise ValidationError("intro", str(problem)) from None
-
-
 def _check_featured(
     evidence: Evidence,
     featured: list[str],
     dates: tuple[str, str],
     audience: str,
-    objectives: list[str] | None,
+    objectives: tuple[str, ...],
 ) -> None:
     """Refuse a featured id that is unknown, deleted, outside the period, out of scope, not
     evidence, or (for an external update) internal, naming it."""
@@ -231,6 +189,9 @@ def _check_featured(
     problems = []
     for record_id in dict.fromkeys(featured):
         shown = record_id[:64]
+        if not ID_PATTERN.match(record_id):  # no record has it (nor could SQLite look it up)
+            problems.append(f"{shown!r} is not a record id")
+            continue
         try:
             record = evidence.store.get(record_id, include_deleted=True)
         except NotFound:
@@ -269,44 +230,24 @@ def shown_ratings(
     return [r for r in shown if r is not None]
 
 
-def _checked(
-    framework: Framework, date_from: Any, date_to: Any, objectives: list[str] | None
-) -> tuple[str, str]:
-    """The period as ISO dates; ValidationError naming each field that is wrong."""
-    errors = {}
-    dates = {}
-    for key, value in (("from", date_from), ("to", date_to)):
-        try:
-            dates[key] = dt.date.fromisoformat(str(value)).isoformat()
-        except ValueError:
-            errors[key] = "must be a date written YYYY-MM-DD"
-    if not errors and dates["from"] > dates["to"]:
-        errors["to"] = "must be on or after the from date"
-    unknown = [o for o in objectives or [] if framework.objective(o) is None]
-    if unknown:
-        errors["objectives"] = f"unknown objective {', '.join(map(str, unknown))}"
-    if errors:
-        raise ValidationError(errors)
-    return dates["from"], dates["to"]
-
-
 def _records(
     evidence: Evidence,
     period: Any,
     audience: str,
     ratings: list[dict[str, Any]],
-    only_ids: list[str] | None,
+    cites: tuple[str, ...] | None,
 ) -> list[Record]:
-    """The period's records the audience may see, and the rated evidence of this period
-    and the one before (whatever its consent: a rating's rationale may name its people).
+    """The period's records the audience may see (of a saved update made again: those it
+    has cited), and the rated evidence of this period and the one before (whatever its
+    consent: a rating's rationale may name its people).
 
     Lean records (``evidence.periods``): a learning update shows no record's body.
     ``period`` is a ``learning.updates.Period``.
     """
     conn = evidence.store.conn
     start, end = period.start.isoformat(), period.end.isoformat()
-    wanted = set(only_ids or [])
-    if only_ids is not None:  # a saved update, rebuilt from the evidence it cites
+    wanted = set(cites or ())
+    if cites is not None:  # a saved update, rebuilt from the evidence it cites
         consents = _consents(audience)
         current = [
             r for r in read_ids(conn, wanted, start, end) if not consents or r.consent in consents
@@ -316,30 +257,28 @@ def _records(
     known = {r.id for r in current}
     rated_ids = {str(i) for r in ratings for i in r.get("records") or []} - known
     rated = read_ids(conn, rated_ids, period.before().start.isoformat(), end)
-    if only_ids is not None:
+    if cites is not None:
         rated = [r for r in rated if r.id in wanted or r.date < start]
     return rated + current
 
 
 def _previous_counts(
     evidence: Evidence,
-    framework: Framework,
     plan: Plan,
     period: Any,
-    audience: str,
-    objectives: list[str] | None,
+    request: UpdateRequest,
+    scope: tuple[frozenset[str], frozenset[str]],
 ) -> PeriodCounts:
-    """The period before ``period``, counted as the update compares with it."""
+    """The period before ``period``, counted as the update compares with it: the records the
+    audience may see now (for a saved update made again, those made by its save)."""
     before = period.before()
     dates = before.start.isoformat(), before.end.isoformat()
-    indicators, activities = scope_codes(framework, objectives or None)
     # Earlier plans' codes that map into the scope are in it too.
-    scope = (
-        frozenset(evidence.plans.mapped_into(indicators, plan)),
-        frozenset(evidence.plans.mapped_into(activities, plan)),
-    )
+    indicators = frozenset(evidence.plans.mapped_into(scope[0], plan))
+    activities = frozenset(evidence.plans.mapped_into(scope[1], plan))
     skip = ("learning_update",)  # earlier updates count towards targets, not as evidence
-    return count_period(evidence.store.conn, *dates, _consents(audience), *scope, skip_types=skip)
+    return count_period(evidence.store.conn, *dates, _consents(request.audience), indicators,
+                        activities, skip_types=skip, made_by=request.as_of)  # fmt: skip
 
 
 def _consents(audience: str) -> tuple[str, ...]:

@@ -240,7 +240,7 @@ class Evidence:
         self._index: SearchIndex | None = None
         # Saved external learning updates follow their sources (evidence/citing.py); those
         # an earlier version saved are made safe once, without a new revision.
-        self.store.rewrite_update = self._rewrite_update
+        self.store.remake_update = self._remake_update
         self.store.make_saved_updates_safe()
 
     @property
@@ -420,21 +420,15 @@ class Evidence:
         self.store.purge(record_id, actor, rewrite=self._rewrite_update)
         self.sync_index(wait=30.0)
 
-    def _rewrite_update(self, update: Record) -> str:
-        """A saved learning update's Markdown, generated again from the records it still cites."""
-        from .updates.record import saved_body
+    def _remake_update(self, update: Record) -> Record:
+        """A saved learning update made again from what its sources allow now."""
+        from . import saved_updates
 
-        fields = update.fields
-        result = self.learning_update(
-            fields.get("period_from") or update.date,
-            fields.get("period_to") or update.date,
-            fields.get("audience") or INTERNAL,
-            update.objectives or None,
-            only_ids=list(fields.get("cites") or []),
-            ratings_as_of=update.created_at or None,
-            **saved_options(update),
-        )
-        return saved_body(result.summary)
+        return saved_updates.remade(self, update)
+
+    def _rewrite_update(self, update: Record) -> str:
+        """A saved learning update's Markdown, made again (for erasure, which sets its fields)."""
+        return self._remake_update(update).body
 
     def import_items(
         self, items: Iterable[tuple[str, Any]], actor: str = "", batch: int = 500
@@ -582,38 +576,20 @@ class Evidence:
         objectives: list[str] | None = None,
         save: bool = False,
         actor: str = "",
-        only_ids: list[str] | None = None,
-        ratings_as_of: str | None = None,
-        intro: str = "",
-        featured: list[str] | None = None,
-        annex: bool = True,
-        prepared_by: str = "",
-        prepared_on: str = "",
+        **options: Any,
     ) -> LearningUpdate:
-        """Summarise a period for an audience; optionally save it as a learning_update record.
+        """For scripts and tests: the update these describe (``options``: ``intro``,
+        ``featured``, ``annex``, as ``UpdateRequest.parse`` reads them), made and, with
+        ``save``, saved as the command line, the web form and the API do."""
+        from . import reporting, saved_updates  # paid for only by those who make updates
+        from .updates.request import UpdateRequest
 
-        ``intro``: the editor's key messages (Markdown); ``featured``: ids of records to
-        feature; ``annex``: whether the full lists (fund decisions, records cited) are added.
-        """
-        from . import reporting  # the generator's imports are only paid by those who use it
-        from .updates import summary_to_record_data
-
-        made = reporting.make(
-            self,
-            date_from,
-            date_to,
-            audience,
-            objectives,
-            only_ids,
-            ratings_as_of,
-            intro=intro,
-            featured=featured,
-            annex=annex,
-            prepared_by=prepared_by or ("" if actor in ("", "cli") else actor),
-            prepared_on=prepared_on,
-        )
-        saved = self.create(summary_to_record_data(made, actor), actor) if save else None
-        return reporting.LearningUpdate(made, saved)
+        asked = {"from": date_from, "to": date_to, "audience": audience, "objectives": objectives}
+        prepared_by = "" if actor in ("", "cli") else actor
+        request = UpdateRequest.parse({**asked, **options}, prepared_by=prepared_by)
+        summary = reporting.make(self, request)
+        record = saved_updates.save(self, summary, actor) if save else None
+        return reporting.LearningUpdate(summary, record)
 
     # --- reading ---------------------------------------------------------------------------
 
@@ -696,17 +672,3 @@ def _allowed(requested: str | list[str] | None, audience: str) -> list[str]:
         return allowed
     wanted = [requested] if isinstance(requested, str) else list(requested)
     return [c for c in wanted if c in allowed] or ["\x00"]
-
-
-def saved_options(update: Record) -> dict[str, Any]:
-    """A saved learning update's own choices (key messages, featured stories, annex, who
-    made it and when), to make its document again as it was made."""
-    fields = update.fields
-    featured = fields.get("featured")
-    return {
-        "intro": str(fields.get("intro") or ""),
-        "featured": [str(i) for i in featured] if isinstance(featured, list) else [],
-        "annex": fields.get("annex") not in (False, "false"),
-        "prepared_by": update.author if update.author not in ("", "cli") else "",
-        "prepared_on": (update.created_at or update.updated_at or "")[:10],
-    }

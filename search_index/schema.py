@@ -3,7 +3,7 @@
 ``title`` and ``body`` hold the text as written. A record whose consent is ``anonymised``
 and whose redacted text differs also gets ``xmask`` (the terms redaction removes: the
 names, in whatever spelling the text has them), ``xadd`` (the terms it adds: "person"),
-``xtag`` and the flag ``redacted:1``. An
+``xtag`` and ``xauthor`` (the tags and author as shown) and the flag ``redacted:1``. An
 external query reads a term ``t`` as ``(t AND NOT xmask:t) OR xadd:t`` - only for the few
 terms that occur in ``xmask``/``xadd`` at all - so a name listed in ``people`` is never
 matched or counted outside the team, without indexing the text twice. Snippets for
@@ -39,6 +39,7 @@ KEY_FIELDS = (
     "tag",
     "xtag",
     "author",
+    "xauthor",
     "redacted",
     "xmask",
     "xadd",
@@ -165,7 +166,8 @@ def document(record: Record) -> dict[str, Any]:
     if record.consent == "anonymised" and record.people:
         shown = redact(record)
         xbody = body_text(shown)
-        if shown.title != title or xbody != body or shown.tags != record.tags:
+        changed = shown.title != title or xbody != body or shown.tags != record.tags
+        if changed or shown.author != record.author:
             # The terms redaction removes - every spelling of a name the one matcher found
             # (Strauß, eilidh_macphail, Eil&#105;dh's pieces) - are masked for outside
             # readers; the ones it adds (the labels' "person") are added for them.
@@ -177,6 +179,7 @@ def document(record: Record) -> dict[str, Any]:
                 xmask=sorted(names),
                 xadd=sorted(shown_terms - written),
                 xtag=list(shown.tags),
+                xauthor=shown.author,
             )
             hit.update(xtitle=shown.title, xtext=xbody)
     doc = {k: v for k, v in doc.items() if k == "rev" or v not in ("", [], None)}

@@ -52,11 +52,17 @@ def parts(view: View, audience: str) -> list[Part]:
     return [Part(shareable, external=True)]
 
 
-def _tags(view: View, part: Part, values: list[str]) -> int:
-    if not part.external:
-        return view.any_of("tag", values)
+# Filters on what redaction changes: outside the team a redacted record matches its tags and
+# author as shown ("Person A"), never as written.
+SHOWN = {"tag": "xtag", "author": "xauthor"}
+
+
+def _shown(view: View, part: Part, key: str, values: list[str]) -> int:
+    """Documents whose ``key`` holds one of ``values`` as the part's audience is shown it."""
+    if not part.external or key not in SHOWN:
+        return view.any_of(key, values)
     redacted = view.bits("redacted", "1")
-    return (view.any_of("tag", values) & ~redacted) | (view.any_of("xtag", values) & redacted)
+    return (view.any_of(key, values) & ~redacted) | (view.any_of(SHOWN[key], values) & redacted)
 
 
 def filter_bits(view: View, part: Part, filters: dict | None, nodes: list[Filter]) -> int:
@@ -66,17 +72,15 @@ def filter_bits(view: View, part: Part, filters: dict | None, nodes: list[Filter
         values = [value] if isinstance(value, str) else [v for v in (value or []) if v]
         if not values or key not in FILTER_KEYS:
             continue
-        allowed &= _tags(view, part, values) if key == "tag" else view.any_of(key, values)
+        allowed &= _shown(view, part, key, values)
     first, last = _valid_day((filters or {}).get("from")), _valid_day((filters or {}).get("to"))
     if first or last:
         allowed &= view.between(first, last)
     for node in nodes:
         if node.name == "date":
             allowed &= view.between(*node.value)
-        elif node.name == "tag":
-            allowed &= _tags(view, part, [node.value])
         else:
-            allowed &= view.any_of(node.name, [node.value])
+            allowed &= _shown(view, part, node.name, [node.value])
     return allowed
 
 
@@ -95,6 +99,14 @@ def word_bits(view: View, part: Part, term: str) -> int:
         if term in view.values("xadd"):
             found |= view.bits("xadd", term)
     return found
+
+
+def term_data(view: View, part: Part, term: str):
+    """A word's scores as the part's audience reads the documents: outside the team a masked
+    name is not there, so it adds nothing to a score nor to its word's idf."""
+    if part.external and term in view.values("xmask"):
+        return view.term_data_outside(term)
+    return view.term_data(term)
 
 
 def phrase_bits(view: View, part: Part, terms: list[tuple[str, int]]) -> int:
@@ -126,9 +138,7 @@ def evaluate(node, view: View, part: Part) -> int | None:
     if isinstance(node, Filter):
         if node.name == "date":
             return view.between(*node.value)
-        if node.name == "tag":
-            return _tags(view, part, [node.value])
-        return view.any_of(node.name, [node.value])
+        return _shown(view, part, node.name, [node.value])
     if isinstance(node, Not):
         inner = evaluate(node.item, view, part)
         return view.live & ~inner if inner is not None else None
@@ -164,7 +174,10 @@ def run(
         everything |= found
     need = page * per_page
     by_score = sort != "date" and bool(terms)
-    ranked = _by_score(view, terms, matched, need) if by_score else _by_date(view, matched, need)
+    if by_score:
+        ranked = _by_score(view, terms, matched, need, searched)
+    else:
+        ranked = _by_date(view, matched, need)
     start = (page - 1) * per_page
     hits = [_hit(view, doc, score, searched[i], terms) for score, doc, i in ranked[start:need]]
     return Results(
@@ -176,17 +189,18 @@ def run(
     )
 
 
-def _by_score(view: View, terms, matched, need) -> list[tuple[float, int, int]]:
+def _by_score(view: View, terms, matched, need, searched) -> list[tuple[float, int, int]]:
     """The ``need`` best matches by BM25F over the query's positive words."""
     found = []
     terms = sorted(terms)
     for i, allowed in enumerate(matched):
         if not allowed:
             continue
+        data = [term_data(view, searched[i], t) for t in terms]
         if len(terms) == 1:
-            best = _best_one(view, view.term_data(terms[0]), allowed, need)
+            best = _best_one(view, data[0], allowed, need)
         else:
-            best = _best_many(view, [view.term_data(t) for t in terms], allowed, need)
+            best = _best_many(view, data, allowed, need)
         found.extend((score, doc, i) for score, doc in best)
     found.sort(key=lambda h: (-h[0], h[1]))
     return found
@@ -248,10 +262,16 @@ def _best_many(view: View, data, allowed: int, need: int) -> list[tuple[float, i
             scores = list(map(dense[0].__getitem__, docs))
         else:
             scores = [sum(x) for x in zip(*(map(d.__getitem__, docs) for d in dense), strict=True)]
-        best = heapq.nlargest(need, zip(scores, docs, strict=True))
+        # Ties go to the lower document, as the final order has them: else the hits cut at a
+        # tie differ from page to page (a record shown twice, another never).
+        best = heapq.nlargest(need, zip(scores, docs, strict=True), key=_by_score_then_doc)
         heap.extend((s, d + offset) for s, d in best)
     heap.sort(key=lambda h: (-h[0], h[1]))
     return heap[:need]
+
+
+def _by_score_then_doc(hit: tuple[float, int]) -> tuple[float, int]:
+    return hit[0], -hit[1]
 
 
 def _by_date(view: View, matched, need) -> list[tuple[float, int, int]]:

@@ -394,20 +394,71 @@ class View:
             self._terms[term] = found
         return found
 
+    def term_data_outside(self, term: str) -> list[TermData]:
+        """The word's data as readers outside the team score it: a document where it is a
+        masked name (``xmask``) does not hold it, and is not counted in its idf, so a name
+        they may not see moves no score (cached per segment, as :meth:`term_data` is)."""
+        key = ("outside", term)
+        found = self._terms.get(key)
+        if found is None:
+            leaves = list(zip(self.leaves, self.ids, strict=True))
+            with self.shared.lock:
+                cached = [self.shared.term(segment_id, key) for _, segment_id in leaves]
+            fresh = {
+                k: self._outside_postings(reader, sets, term)
+                for k, ((reader, _, sets), _) in enumerate(leaves)
+                if cached[k] is None or ("hidden", term) not in sets
+            }
+            hidden = {
+                f: sum(sets[("hidden", term)][f] for _, _, sets in self.leaves) for f in SCORED
+            }
+
+            def idf(fieldname: str) -> float:
+                n = self._doc_frequency(fieldname, term) - hidden[fieldname]
+                size = self.scored()
+                return math.log(size / (n + 1)) + 1 if size else 1.0
+
+            for k, ((reader, _, sets), segment_id) in enumerate(leaves):
+                if cached[k] is None:
+                    cached[k] = self._scored_term(reader, sets, fresh[k], idf)
+                    with self.shared.lock:
+                        self.shared.keep_term(segment_id, key, cached[k])
+            found = self._terms[key] = cached
+        return found
+
+    def _outside_postings(self, reader, sets, term: str) -> list[tuple[str, array, array]]:
+        """One segment's postings of the word less the documents where it is a masked name;
+        how many each field lost is kept with the segment's sets (for the idf)."""
+        tbytes = term.encode("utf-8")
+        masked = list(_raw_ids(reader, "xmask", tbytes))
+        fields, hidden = [], {}
+        for fieldname in SCORED:
+            docs, weights = self._postings(reader, sets, fieldname, tbytes)
+            kept, weights = _without(docs, weights, masked) if masked and docs else (docs, weights)
+            hidden[fieldname] = len(docs) - len(kept)
+            fields.append((fieldname, kept, weights))
+        sets[("hidden", term)] = hidden
+        return fields
+
+    def _postings(self, reader, sets, fieldname: str, tbytes: bytes) -> tuple[array, array]:
+        side = self._side(reader, sets)
+        if side:
+            return side.term(fieldname, tbytes)
+        return postings.from_whoosh(reader, fieldname, tbytes)
+
     def _make_term(self, reader, sets, term: str) -> TermData:
         tbytes = term.encode("utf-8")
-        side = self._side(reader, sets)
+        fields = [(f, *self._postings(reader, sets, f, tbytes)) for f in SCORED]
+        return self._scored_term(reader, sets, fields, lambda f: self.idf(f, term))
+
+    def _scored_term(self, reader, sets, fields, idf) -> TermData:
+        """One segment's TermData from each scored field's (name, docs, weights)."""
         found = []
-        for fieldname in SCORED:
-            docs, weights = (
-                side.term(fieldname, tbytes)
-                if side
-                else postings.from_whoosh(reader, fieldname, tbytes)
-            )
+        for fieldname, docs, weights in fields:
             if not docs:
                 continue
             lens = self._lengths(reader, sets, fieldname)
-            top = self.idf(fieldname, term) * (K1 + 1)
+            top = idf(fieldname) * (K1 + 1)
             k = K1 * (1 - B)
             kb = K1 * B / self.avg_length(fieldname)
             found.append((docs, bm25(docs, weights, lens, top, k, kb)))
@@ -504,6 +555,18 @@ class View:
                 )
             self._bits[("dated",)] = found
         return found
+
+
+def _without(docs: array, weights: array, masked) -> tuple[array, array]:
+    """The postings whose document is not in ``masked`` (numpy for long lists)."""
+    if len(docs) < VECTOR_MIN:
+        hidden = set(masked)
+        keep = [j for j, d in enumerate(docs) if d not in hidden]
+        return array("I", [docs[j] for j in keep]), array("f", [weights[j] for j in keep])
+    ids = np.frombuffer(docs, dtype=np.uint32)
+    keep = ~np.isin(ids, np.asarray(masked, dtype=np.uint32))
+    kept_weights = np.frombuffer(weights, dtype=np.float32)[keep]
+    return array("I", ids[keep].tobytes()), array("f", kept_weights.tobytes())
 
 
 def _phrase_side(side, fieldname: str, words: list[tuple[str, int]]) -> int:

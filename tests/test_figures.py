@@ -6,11 +6,7 @@ import json
 from pathlib import Path
 
 import pytest
-from hypothesis import given, settings
-from hypothesis import strategies as st
 
-from evidence.disclosure import PRIMARY, suppressed
-from evidence.figures import Figure
 from learning import data_project
 from learning import framework as framework_mod
 from learning.services import Evidence
@@ -141,29 +137,6 @@ def test_outside_the_team_a_small_count_and_one_that_gives_it_away_are_withheld(
     # A place filter cannot undo it: the group is judged whole first.
     alone = data_project.figures(evidence, "external", "children_on_cpr", "Dundee", "Coldside")
     assert [s.value for s in alone] == [outside["Coldside"].value]
-
-
-CELL = st.integers(min_value=0, max_value=40)
-
-
-@settings(max_examples=300, deadline=None)
-@given(total=CELL, localities=st.lists(CELL, min_size=0, max_size=8), threshold=st.integers(1, 10))
-def test_no_withheld_cell_can_be_worked_out_from_the_shown_ones(total, localities, threshold):
-    """Property: primary cells are withheld; a group with a total has none withheld or at
-    least two, so no sum of the shown cells gives a withheld one."""
-    from learning.measures import Measure
-
-    measure = Measure("m", "M", "count", "lower", (), threshold)
-    cells = [Figure("m", "Dundee", "", "2025-01-01", "2025-03-31", float(total), "s")]
-    cells += [Figure("m", "Dundee", f"L{i}", "2025-01-01", "2025-03-31", float(v), "s")
-              for i, v in enumerate(localities)]  # fmt: skip
-    out = suppressed(cells, lambda code: measure)
-    for i, cell in enumerate(cells):
-        if cell.value < threshold:
-            assert out.get(i) == PRIMARY
-    assert len(out) == 0 or len(out) >= 2 or len(cells) == 1
-    shown = [c.value for i, c in enumerate(cells) if i not in out]
-    assert all(v >= threshold for v in shown)
 
 
 def test_derived_counts_use_only_the_records_a_reader_may_see(evidence) -> None:

@@ -70,20 +70,35 @@ def secrets_of(all_versions: list[dict]) -> set[str]:
     return {w for w in words if len(w) >= 6}
 
 
+def _inflated(raw: bytes) -> list[bytes]:
+    """What every zlib stream inside ``raw`` inflates to."""
+    out = []
+    start = 0
+    while (at := raw.find(b"\x78", start)) != -1:
+        start = at + 1
+        if raw[at + 1 : at + 2] not in (b"\x01", b"\x5e", b"\x9c", b"\xda"):
+            continue
+        try:
+            out.append(zlib.decompressobj().decompress(raw[at:], 1 << 22))
+        except zlib.error:
+            continue
+    return out
+
+
 def file_texts(data_dir: Path) -> dict[str, bytes]:
-    """Every file's bytes, plus what any zlib stream inside it inflates to (stored fields)."""
+    """Every file's bytes, plus what the zlib streams inside it inflate to, two levels deep.
+
+    A search document's stored hit (titles and text) is a compressed pickle, kept by Whoosh
+    inside its own compressed pickle of the stored fields, where a bytes value is written as
+    Latin-1 text encoded in UTF-8: each level is read back that way too."""
     out = {}
     for path in sorted(p for p in data_dir.rglob("*") if p.is_file()):
-        raw = path.read_bytes()
-        inflated = []
-        start = 0
-        while (at := raw.find(b"\x78\x01", start)) != -1:
-            start = at + 1
-            try:
-                inflated.append(zlib.decompressobj().decompress(raw[at:], 1 << 22))
-            except zlib.error:
-                continue
-        out[str(path.relative_to(data_dir))] = raw + b"\n".join(inflated)
+        layers = frontier = [path.read_bytes()]
+        for _ in range(2):
+            frontier = [x for f in frontier for x in _inflated(f)]
+            frontier += [f.decode("utf-8", "ignore").encode("latin-1", "ignore") for f in frontier]
+            layers = [*layers, *frontier]
+        out[str(path.relative_to(data_dir))] = b"\n".join(layers)
     return out
 
 

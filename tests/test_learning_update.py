@@ -17,6 +17,7 @@ from docx.oxml.ns import qn
 from evidence.model import Record, ValidationError
 from learning.framework import parse
 from learning.updates import (
+    UpdateRequest,
     render_docx,
     render_html,
     render_markdown,
@@ -257,8 +258,15 @@ RATINGS = [
 ]
 
 
+# What the request holds (the rest of ``kw`` is what was gathered for the summary).
+ASKED = ("intro", "featured", "annex", "prepared_by", "prepared_on")
+
+
 def make(framework, records, audience="internal", objectives=None, **kw):
-    return summarise(framework, records, PERIOD, audience, objectives, **kw)
+    asked = {k: tuple(v) if isinstance(v, list) else v for k, v in kw.items() if k in ASKED}
+    request = UpdateRequest(*PERIOD, audience, tuple(objectives or ()), **asked)
+    gathered = {k: v for k, v in kw.items() if k not in ASKED}
+    return summarise(framework, records, request, **gathered)
 
 
 def indicator(summary, code):
@@ -312,13 +320,13 @@ def test_previous_records_may_be_given_apart(framework, records):
 
 def test_bad_input_is_refused_with_the_field(framework, records):
     with pytest.raises(ValidationError) as err:
-        summarise(framework, records, ("2025-06-30", "2025-04-01"), "internal", None)
+        summarise(framework, records, UpdateRequest("2025-06-30", "2025-04-01"))
     assert err.value.field == "to"
     with pytest.raises(ValidationError) as err:
-        summarise(framework, records, PERIOD, "everyone", None)
+        summarise(framework, records, UpdateRequest(*PERIOD, "everyone"))
     assert err.value.field == "audience"
     with pytest.raises(ValidationError) as err:
-        summarise(framework, records, PERIOD, "internal", ["SO9"])
+        summarise(framework, records, UpdateRequest(*PERIOD, "internal", ("SO9",)))
     assert err.value.field == "objectives"
 
 
@@ -679,6 +687,7 @@ def test_record_data(framework, records):
         "period_from": "2025-04-01",
         "period_to": "2025-06-30",
         "audience": "external",
+        "objectives": ["SO1", "SO2"],  # every objective of the plan: none were named
         "cites": summary.cites,
         "annex": "true",
     }

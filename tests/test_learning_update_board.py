@@ -231,11 +231,12 @@ def test_saved_options_come_back_for_the_saved_document(evidence) -> None:
     )  # fmt: skip
     assert made.record is not None
     assert json.loads(json.dumps(made.record.fields))["intro"].startswith("## What we heard")
-    from learning.services import saved_options
+    from learning.updates import UpdateRequest
 
-    options = saved_options(made.record)
-    assert options["annex"] is False and options["featured"] == [story.id]
-    assert options["prepared_by"] == "editor" and options["prepared_on"]
+    asked = UpdateRequest.from_saved(made.record)
+    assert asked.annex is False and asked.featured == (story.id,)
+    assert asked.prepared_by == "editor" and asked.prepared_on
+    assert asked.intro == made.record.fields["intro"] and asked.audience == "external"
 
 
 def test_erasure_cuts_the_erased_record_out_of_the_key_messages(evidence) -> None:
@@ -292,9 +293,9 @@ def test_an_update_whose_annex_is_too_long_to_keep_is_saved_with_its_lists_in_it
     assert "The full lists (900 records cited) are too long to keep in this saved record" in body
     assert "## Objective SO1" in body and made.record.fields["annex"] == "true"
     assert len(made.record.fields["cites"]) == 900
-    from learning.http import documents
+    from learning import saved_updates
 
-    document = documents.saved_summary(evidence, evidence.get(made.record.id), "external")
+    document = saved_updates.document(evidence, evidence.get(made.record.id), "external")
     again = render_markdown(document)
     assert "Evidence cited" in again and header in again
     assert again.count("| Family story | 14 March 2025 | Lochee |") == 900

@@ -141,6 +141,7 @@ def test_purge_scrubs_learning_updates_that_cite_it(store):
         make(
             type="learning_update",
             title="Learning update",
+            consent="internal",  # a team's update is the team's
             people=[],
             body=f"- Gordon's garden ({cited.id})\n> The garden brought us out.",
             fields={

@@ -75,12 +75,38 @@ def test_bad_input_names_the_field(overrides, field, words):
         ("fund_decision", {"amount_gbp": "lots"}, "fields.amount_gbp", "number"),
         ("learning_update", {"period_from": "soon"}, "fields.period_from", "YYYY-MM-DD"),
         ("learning_update", {"cites": ["ok", "not ok!"]}, "fields.cites", "record ids"),
+        # The door's rules (evidence/validate.py): what the store, sums and charts hold.
+        ("fund_decision", {"amount_gbp": 10**400}, "fields.amount_gbp", "too large"),
+        ("fund_decision", {"amount_gbp": 1e308}, "fields.amount_gbp", "too large"),
+        ("fund_decision", {"amount_gbp": 10_000_000.01}, "fields.amount_gbp", "at most 10000000"),
+        ("fund_decision", {"amount_gbp": 0.125}, "fields.amount_gbp", "2 decimal places"),
+        ("fund_decision", {"amount_gbp": 0.1 + 0.2}, "fields.amount_gbp", "2 decimal places"),
+        ("event", {"rating": float("inf")}, "fields.rating", "finite"),
+        ("learning_update", {"period_to": "2200-01-01"}, "fields.period_to", "1900–2199"),
+        ("family_story", {"what_changed": "\ufffe"}, "fields.what_changed", "U+FFFE"),
     ],
 )
 def test_type_specific_fields_are_checked(record_type, fields, field, words):
     with pytest.raises(ValidationError) as info:
         validate(record_data(type=record_type, fields=fields), FW)
     assert words in info.value.errors[field]
+
+
+@pytest.mark.parametrize(
+    ("overrides", "field"),
+    [({"authority": ["Dundee"]}, "authority"), ({"authority": "Dun\uffffdee"}, "authority"),
+     ({"locality": 5}, "locality")],
+)  # fmt: skip
+def test_a_place_that_is_not_text_names_its_own_field(overrides, field):
+    with pytest.raises(ValidationError) as info:
+        validate(record_data(**overrides), FW)
+    assert set(info.value.errors) == {field}
+
+
+@pytest.mark.parametrize("amount", [0, 0.01, 250.5, 9_999_999.99, 10_000_000])
+def test_amounts_within_the_door_are_kept_as_given(amount):
+    record = validate(record_data(type="fund_decision", fields={"amount_gbp": amount}), FW)
+    assert record.fields["amount_gbp"] == amount
 
 
 def test_every_problem_is_reported_at_once():

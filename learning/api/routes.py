@@ -14,13 +14,15 @@ from wtforms.validators import ValidationError as CSRFValidationError
 from evidence.consent import EXTERNAL
 from evidence.model import Conflict, NotFound, ValidationError
 from evidence.store import RecordFilter
-from evidence.validate import ID_PATTERN
+from evidence.validate import ID_PATTERN, whole_number
+from learning import reporting, saved_updates
 from learning.http import documents
 from learning.http.access import audience, require
 from learning.http.errors import ApiError, api_error
 from learning.http.state import evidence
 from learning.progress import rate, ratings_for
-from learning.updates import render_markdown, summary_to_record_data
+from learning.updates import render_markdown
+from learning.updates.request import UpdateRequest
 
 from .openapi import described, openapi_document
 from .schemas import DATE, DOCUMENT_FORMAT, DOCUMENT_TYPES, FILTERS, PAGE, parameter
@@ -72,13 +74,14 @@ def _int_arg(name: str, default: int, highest: int) -> int:
     value = request.args.get(name)
     if value is None or value == "":
         return default
-    if not (value.isascii() and value.isdigit()) or not 1 <= int(value) <= highest:
+    number = whole_number(value)
+    if number is None or not 1 <= number <= highest:
         raise ApiError(
             400,
             f"{name} must be a whole number from 1 to {highest}",
             {name: f"must be a whole number from 1 to {highest}"},
         )
-    return int(value)
+    return number
 
 
 def _date_arg(name: str) -> str | None:
@@ -336,9 +339,6 @@ def list_learning_updates():
     )
 
 
-MAX_INTRO = 20_000  # the editor's key messages: a page or two of Markdown
-
-
 @bp.route("/learning-updates", methods=["POST"])
 @described(
     "Generate a learning update, and save it if asked (editor)",
@@ -357,47 +357,20 @@ MAX_INTRO = 20_000  # the editor's key messages: a page or two of Markdown
 def create_learning_update():
     require("editor")
     body = json_body()
-    if not isinstance(body, dict):
-        raise ApiError(422, "The body must be a JSON object", {"body": "must be a JSON object"})
-    keys = {"from", "to", "audience", "objectives", "save", "intro", "featured", "annex"}
-    unknown = sorted(set(body) - keys)
-    if unknown:
-        raise ApiError(
-            422, "Unknown keys", {k[:60]: "is not a learning-update key" for k in unknown}
-        )
-    for key in ("save", "annex"):
-        if not isinstance(body.get(key, False), bool):
-            raise ApiError(422, f"{key} must be true or false", {key: "must be true or false"})
-    intro = body.get("intro") or ""
-    if not isinstance(intro, str) or len(intro) > MAX_INTRO:
-        problem = f"must be Markdown text of at most {MAX_INTRO:,} characters"
-        raise ApiError(422, f"intro {problem}", {"intro": problem})
-    featured = body.get("featured") or []
-    if not isinstance(featured, list) or not all(isinstance(i, str) for i in featured):
-        raise ApiError(
-            422,
-            "featured must be a list of record ids",
-            {"featured": "must be a list of record ids"},
-        )
+    save = body.pop("save", False) if isinstance(body, dict) else False
+    if not isinstance(save, bool):
+        raise ApiError(422, "save must be true or false", {"save": "must be true or false"})
+    asked = UpdateRequest.parse(body, prepared_by=current_user.name)
     ev = evidence()
-    summary = documents.generate(
-        ev,
-        body.get("from"),
-        body.get("to"),
-        body.get("audience", "internal"),
-        body.get("objectives"),
-        intro=intro,
-        featured=featured,
-        annex=body.get("annex", True),
-        prepared_by=current_user.name,
-    )
+    summary = reporting.make(ev, asked)
     answer: dict[str, Any] = {"markdown": render_markdown(summary)}
+    location = None
+    if save:
+        answer["id"] = saved_updates.save(ev, summary, current_user.name).id
+        location = url_for("api.get_learning_update", record_id=answer["id"])
     response = jsonify(answer)
-    if body.get("save"):
-        record = ev.create(summary_to_record_data(summary, current_user.name), current_user.name)
-        answer["id"] = record.id
-        response = jsonify(answer)
-        response.headers["Location"] = url_for("api.get_learning_update", record_id=record.id)
+    if location:
+        response.headers["Location"] = location
     response.status_code = 201
     return response
 
@@ -419,7 +392,7 @@ def get_learning_update(record_id: str):
     update = ev.get(record_id_or_404(record_id), reader)
     if update.type != "learning_update":
         raise ApiError(404, f"No learning update {record_id}")
-    summary = documents.saved_summary(ev, update, reader)
+    summary = saved_updates.document(ev, update, reader)
     ev.store.audit(
         current_user.name,
         "export",

@@ -11,13 +11,15 @@ from typing import Any
 from evidence.consent import AUDIENCES
 from evidence.model import CONSENT_LEVELS
 from evidence.ratings import CONFIDENCE_LEVELS, PROGRESS_LEVELS
-from evidence.validate import MAX_TITLE
+from evidence.validate import FIRST_DAY, LAST_DAY, MAX_NUMBER, MAX_TITLE
 from learning.http import documents
 from learning.measures import BETTER, UNITS
-from learning.reporting import MAX_INTRO
+from learning.updates.request import MAX_INTRO
 
 LIST = {"type": "array", "items": {"type": "string"}}
 DATE = {"type": "string", "format": "date"}
+# The door's rules (evidence/validate.py), as a client reads them.
+DAY = {**DATE, "description": f"YYYY-MM-DD, from {FIRST_DAY} to {LAST_DAY}"}
 CONSENT = {"type": "string", "enum": list(CONSENT_LEVELS)}
 # The documents a saved learning update is served as (media types without their charset).
 DOCUMENT_TYPES = tuple(mimetype.split(";")[0] for mimetype, _ in documents.FORMATS.values())
@@ -75,7 +77,7 @@ RECORD = {
         "id": {"type": "string", "readOnly": True},
         "type": {"type": "string"},
         "title": {"type": "string", "maxLength": MAX_TITLE},
-        "date": DATE,
+        "date": DAY,
         "authority": {"type": "string"},
         "locality": {"type": "string"},
         "author": {"type": "string"},
@@ -154,9 +156,15 @@ FIGURE = {
         "measure": {"type": "string"},
         "authority": {"type": "string", "description": "An authority of the plan, or Scotland"},
         "locality": {"type": "string", "nullable": True},
-        "period_from": DATE,
-        "period_to": DATE,
-        "value": {"type": "number", "nullable": True, "description": "null when suppressed"},
+        "period_from": DAY,
+        "period_to": DAY,
+        "value": {
+            "type": "number",
+            "nullable": True,
+            "description": "null when suppressed",
+            "minimum": -MAX_NUMBER,
+            "maximum": MAX_NUMBER,
+        },
         "source": {"type": "string"},
         "note": {"type": "string"},
         "revision": {"type": "integer"},
@@ -172,7 +180,11 @@ MEASURE = {
         "unit": {"type": "string", "enum": list(UNITS)},
         "better": {"type": "string", "enum": list(BETTER)},
         "indicators": LIST,
-        "disclosure_threshold": {"type": "integer"},
+        "disclosure_threshold": {
+            "type": "integer",
+            "description": "outside the team a count below it is withheld, with any figure that "
+            "would give it away; 0: shown as they are (the counts made from the records)",
+        },
         "derived": {"type": "boolean"},
         "latest": {"type": "array", "items": "Figure"},
     },

@@ -6,11 +6,13 @@ from evidence.periods import collector_paused
 
 from .record import summary_to_record_data
 from .render import render_html, render_markdown
+from .request import UpdateRequest
 from .summary import Period, Summary, parse_period, scope_codes, summarise
 
 __all__ = [
     "Period",
     "Summary",
+    "UpdateRequest",
     "parse_period",
     "render_docx",
     "render_html",

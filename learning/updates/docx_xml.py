@@ -26,6 +26,8 @@ from docx.table import Table, _Row
 from docx.text.paragraph import Paragraph
 from lxml import etree
 
+from evidence.validate import UNHOLDABLE
+
 # The private names relied on, by owner (checked by tests/test_docx_xml.py).
 RELIED_ON: dict[str, tuple[str, ...]] = {
     "Paragraph": ("_p",),
@@ -38,7 +40,7 @@ RELIED_ON: dict[str, tuple[str, ...]] = {
 }
 
 _NS_DECLARATION = re.compile(r'\s+xmlns:\w+="[^"]*"')
-_NOT_XML = re.compile("[\ud800-\udfff\ufffe\uffff]")  # what XML forbids
+_NOT_XML = re.compile(f"[{UNHOLDABLE}]")  # what XML forbids
 # Where a table's rows go in the saved document: an XML comment, which no text can make.
 _MARKER = "wm2u-rows-{}"
 _MARKERS = re.compile(rb"<!--wm2u-rows-(\d+)-->")

@@ -28,6 +28,9 @@ def summary_to_record_data(summary: Summary, author: str) -> dict[str, Any]:
         "period_from": summary.period.start.isoformat(),
         "period_to": summary.period.end.isoformat(),
         "audience": summary.audience,
+        # The objectives it was made for (every one of the plan's, when none were named), so
+        # that it is made again for them, not for those its evidence speaks to.
+        "objectives": list(summary.objective_codes),
         "cites": list(summary.cites),
         "annex": "true" if summary.annex else "false",
     }

@@ -68,6 +68,19 @@ class FiguresChart:
     places: tuple[str, ...] = ()  # the plan's authorities: each its colour in every chart
 
 
+@dataclass(frozen=True)
+class MeasureFigures:
+    """One of the plan's measures for an update, as its audience may see it, gathered before
+    the update is summarised: its figures in words, its chart, its trend for the at-a-glance
+    table (each None when there is nothing to show)."""
+
+    code: str
+    indicators: tuple[str, ...]
+    words: str | None = None
+    chart: FiguresChart | None = None
+    trend: str | None = None
+
+
 @dataclass
 class IndicatorSummary:
     """One indicator: how much evidence, the change, the words, the rating."""
@@ -365,3 +378,18 @@ def _same(actual: Any, wanted: Any) -> bool:
     if left is not None and right is not None:
         return left == right
     return str(actual or "").strip().casefold() == str(wanted).strip().casefold()
+
+
+def place_figures(objectives: list[ObjectiveSummary], measures: Iterable[MeasureFigures]) -> None:
+    """Each measure's words and chart under the first indicator in scope it speaks to; each
+    indicator's at-a-glance trend from the first of its measures that has one."""
+    measures = list(measures)
+    placed: set[str] = set()
+    for objective in objectives:
+        for indicator in objective.indicators:
+            mine = [m for m in measures if indicator.code in m.indicators]
+            fresh = [m for m in mine if m.words and m.code not in placed]
+            indicator.figures = [m.words for m in fresh if m.words]
+            indicator.charts = [m.chart for m in fresh if m.chart is not None]
+            placed.update(m.code for m in fresh)
+            indicator.figures_trend = next((m.trend for m in mine if m.trend), None)

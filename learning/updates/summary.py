@@ -10,19 +10,20 @@ from __future__ import annotations
 from collections import Counter
 from collections.abc import Iterable
 from dataclasses import dataclass, field
-from datetime import date, timedelta
+from datetime import date
 from typing import Any
 
-from evidence.consent import AUDIENCES, INTERNAL, present, redact_text, visible
+from evidence.consent import INTERNAL, present, redact_text, visible
 from evidence.model import Record, ValidationError
 from evidence.names import find_names
-from evidence.periods import PeriodCounts, collector_paused
+from evidence.periods import PeriodCounts, collector_paused, period_before
 from learning.framework import Framework
 
 from . import sections
 from .headline import Headline, build_headline, type_label
 from .intro import Block, parse_intro
-from .sections import IndicatorSummary, ObjectiveSummary
+from .request import UpdateRequest
+from .sections import IndicatorSummary, MeasureFigures, ObjectiveSummary, place_figures
 from .wording import period_between, period_range
 
 
@@ -39,11 +40,8 @@ class Period:
 
     def before(self) -> Period:
         """The period of the same length that ends the day before this one starts."""
-        try:
-            end = self.start - timedelta(days=1)
-            return Period(end - timedelta(days=self.days - 1), end)
-        except OverflowError:  # a period near year 1 has no full period before it
-            return Period(date.min, date.min)
+        start, end = period_before(self.start.isoformat(), self.end.isoformat())
+        return Period(date.fromisoformat(start), date.fromisoformat(end))
 
     def contains(self, iso: str) -> bool:
         """Whether an ISO date (or date-time) falls inside, both ends included."""
@@ -255,36 +253,33 @@ class _Corpus:
 def summarise(
     framework: Framework,
     records: Iterable[Record],
-    period: tuple[str, str],
-    audience: str,
-    objectives: list[str] | None = None,
-    previous_records: Iterable[Record] | None = None,
+    request: UpdateRequest,
+    *,
     ratings: list[dict[str, Any]] | None = None,
     previous_counts: PeriodCounts | None = None,
-    intro: str = "",
-    featured: Iterable[str] = (),
-    annex: bool = True,
-    prepared_by: str = "",
-    prepared_on: str = "",
+    previous_records: Iterable[Record] | None = None,
+    figures: Iterable[MeasureFigures] = (),
+    framework_title: str = "",
+    chart_cache: str = "",
 ) -> Summary:
-    """Summarise a period's evidence for an audience, objective by objective.
+    """Summarise a period's evidence for the request's audience, objective by objective.
 
     The previous period, for comparison, is counted from ``records`` unless its records come
     apart (``previous_records``) or are already counted (``previous_counts``: records in
     scope that the audience may see, learning updates left out, as ``count_previous`` does).
-    Rated evidence is looked up among all the records given.
+    Rated evidence is looked up among all the records given. ``figures``: the plan's
+    measures as the audience may see them, gathered beforehand; ``framework_title``: the
+    plan's title as the update names it (default: the plan's own).
 
-    ``intro`` is the editor's key messages (Markdown), shown as written except that for an
-    external audience every name listed in a record the update cites is replaced.
-    ``featured`` are ids of records to feature (those the audience may not see, or not of
-    the period, are passed over: ``learning.reporting`` refuses them first); an indicator
-    the editor featured nothing for features stories by ``sections.FEATURED_RULE``.
+    The key messages are shown as written except that for an external audience every name
+    listed in a record the update cites is replaced. Featured ids the audience may not see,
+    or not of the period, are passed over (``learning.reporting`` refuses them first); an
+    indicator the editor featured nothing for features stories by ``sections.FEATURED_RULE``.
     """
-    if audience not in AUDIENCES:
-        raise ValidationError("audience", f"must be one of {', '.join(AUDIENCES)}")
-    this = parse_period(period)
+    audience = request.audience
+    this = parse_period((request.period_from, request.period_to))
     before = this.before()
-    scope = _scope(framework, objectives)
+    scope = _scope(framework, request.objectives)
     ratings = list(ratings or [])
     with collector_paused():
         corpus = _Corpus(framework, scope, audience)
@@ -293,13 +288,17 @@ def summarise(
         rated = sections.RatingContext(ratings, corpus.by_id, audience, this.end)
         index = sections.EvidenceIndex(corpus.current, corpus.previous.by_indicator)
         index.by_type["learning_update"] = corpus.earlier_updates
-        index.chosen = [str(i) for i in dict.fromkeys(featured or ())]
+        index.chosen = list(dict.fromkeys(request.featured))
         parts = [sections.build_objective(framework.objective(c), index, rated) for c in scope]
-        summary = _assemble(framework, this, before, audience, scope, corpus, parts, objectives)
-    summary.intro = _intro(intro, audience, list(corpus.people))
+        place_figures(parts, figures)
+        summary = _assemble(framework, this, before, audience, scope, corpus, parts,
+                            request.objectives)  # fmt: skip
+    summary.framework_title = framework_title or framework.title
+    summary.chart_cache = chart_cache
+    summary.intro = _intro(request.intro, audience, list(corpus.people))
     summary.featured = [i for i in index.chosen if i in index.by_id]
-    summary.annex = bool(annex)
-    summary.prepared_by, summary.prepared_on = prepared_by, prepared_on
+    summary.annex = request.annex
+    summary.prepared_by, summary.prepared_on = request.prepared_by, request.prepared_on
     return summary
 
 
@@ -321,7 +320,7 @@ def _assemble(
     scope: list[str],
     corpus: _Corpus,
     objectives: list[ObjectiveSummary],
-    asked: list[str] | None,
+    asked: tuple[str, ...],
 ) -> Summary:
     """Put the parts of a Summary together."""
     indicators = [i for o in objectives for i in o.indicators]

@@ -6,6 +6,8 @@ import re
 from datetime import date
 from functools import lru_cache
 
+from evidence.validate import UNHOLDABLE
+
 MONTHS = (
     "January",
     "February",
@@ -23,7 +25,9 @@ MONTHS = (
 _MD_SPECIAL = re.compile(r"([\\`*_\[\]|#])")
 _LINE_START = re.compile(r"^(\d+)\.(?=\s|$)|^([-+>])")
 _PLAIN = re.compile(r"(?![-+>]|\d+\.(?:\s|$))[^\\`*_\[\]|#<]*")
-_CONTROL = re.compile(r"[\x00-\x08\x0b\x0c\x0e-\x1f\x7f]")
+# Control characters, and what XML (so Word) cannot hold: text saved before the door
+# refused them (evidence/validate.py) must not stop a document.
+_CONTROL = re.compile(f"[\x00-\x08\x0b\x0c\x0e-\x1f\x7f{UNHOLDABLE}]")
 
 
 @lru_cache(maxsize=4096)  # the appendix writes the same few hundred dates again and again

@@ -13,7 +13,7 @@ from flask_login import current_user
 from evidence.consent import visible_consents
 from evidence.model import NotFound, Record
 from evidence.store import RecordFilter
-from evidence.validate import ID_PATTERN
+from evidence.validate import ID_PATTERN, whole_number
 from learning.http.access import audience
 from learning.http.state import evidence
 
@@ -60,9 +60,8 @@ class Pagination:
 
 def page_number() -> int:
     """The ``page`` query parameter (1 when absent or not a sensible number)."""
-    value = request.args.get("page", "1")
-    digits = value.isascii() and value.isdigit()  # "²" is a digit to isdigit(), not to int()
-    return min(int(value), MAX_PAGE) if digits and int(value) >= 1 else 1
+    number = whole_number(request.args.get("page", "1"))
+    return min(number, MAX_PAGE) if number is not None and number >= 1 else 1
 
 
 def iso_date(value: str | None) -> str | None:

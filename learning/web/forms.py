@@ -13,6 +13,7 @@ from typing import Any
 from werkzeug.datastructures import MultiDict
 
 from evidence.model import Record
+from evidence.validate import whole_number
 from learning.framework import FieldSpec, RecordType
 
 TEXT_KEYS = ("title", "date", "authority", "locality", "author", "consent", "body")
@@ -72,7 +73,8 @@ def record_data(values: dict[str, Any], record_type: RecordType) -> dict[str, An
     data["fields"] = {k: v for k, v in data["fields"].items() if v not in (None, "", [])}
     revision = str(values.get("revision", "")).strip()
     if revision:
-        data["revision"] = int(revision) if revision.isascii() and revision.isdigit() else revision
+        number = whole_number(revision)
+        data["revision"] = revision if number is None else number
     return data
 
 

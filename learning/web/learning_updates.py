@@ -9,10 +9,12 @@ from flask_login import current_user
 
 from evidence.model import ValidationError
 from evidence.store import RecordFilter
+from learning import reporting, saved_updates
 from learning.http import documents
 from learning.http.access import audience, role_required
 from learning.http.state import evidence
-from learning.updates import render_markdown, summary_to_record_data
+from learning.updates import render_markdown
+from learning.updates.request import UpdateRequest
 
 from .common import Pagination, page_number, per_page
 
@@ -30,9 +32,6 @@ def index():
         updates=updates,
         pagination=Pagination(page, size, total, "learning.index", {}),
     )
-
-
-MAX_INTRO = 20_000
 
 
 def featured_ids(text: str) -> list[str]:
@@ -80,25 +79,16 @@ def new():
     action = request.form.get("action", "preview")
     ev = evidence()
     try:
-        if len(values["intro"]) > MAX_INTRO:
-            raise ValidationError("intro", f"must be at most {MAX_INTRO:,} characters")
-        summary = documents.generate(
-            ev,
-            values["from"],
-            values["to"],
-            values["audience"],
-            values["objectives"] or None,
-            intro=values["intro"],
-            featured=featured_ids(values["featured"]),
-            annex=values["annex"],
-            prepared_by=current_user.name,
+        asked = UpdateRequest.parse(
+            {**values, "featured": featured_ids(values["featured"])}, prepared_by=current_user.name
         )
+        summary = reporting.make(ev, asked)
     except ValidationError as exc:
         return render_template(
             "learning/new.html", values=values, errors=exc.errors, framework=framework, preview=None
         ), 422
     if action == "save":
-        record = ev.create(summary_to_record_data(summary, current_user.name), current_user.name)
+        record = saved_updates.save(ev, summary, current_user.name)
         flash("The learning update has been saved as a record.", "success")
         return redirect(url_for("records.show", record_id=record.id))
     if action in documents.FORMATS:

@@ -62,7 +62,7 @@ def plans():
     except AdoptionRefused as exc:
         return _page(
             values,
-            {"map": "the adoption would leave records invalid"},
+            {"map": "the adoption would be refused: the problems are listed below"},
             exc.report,
             diff,
             status=422,
