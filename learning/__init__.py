@@ -66,8 +66,9 @@ def create_app(config: dict[str, Any] | None = None):
     proxies = _trusted_proxies(app.config["TRUSTED_PROXIES"])
     app.config["TRUSTED_PROXIES"] = proxies
 
-    from learning import api, web
+    from learning import api, http, web
 
+    http.init_app(app)  # the request layer both share; neither web nor api imports the other
     web.init_app(app)
     api.init_app(app)
     if proxies:

@@ -7,7 +7,7 @@ import re
 import pytest
 
 from evidence import accounts
-from learning.web.state import evidence
+from learning.http.state import evidence
 from tests.web_helpers import csrf_token
 
 pytest_plugins = ["tests.web_fixtures"]

@@ -8,13 +8,17 @@ from pathlib import Path
 
 import click
 import pytest
+import requests
+import schemathesis
 
 from evidence import accounts
 from learning.cli import main
-from learning.web import state
-from tests.web_helpers import make_app
+from learning.http import state
+from tests.builders import record_data
+from tests.web_helpers import CSRF_META, PASSWORD, make_app, served
 
 README = Path(__file__).resolve().parents[1] / "README.md"
+METHODS = ("get", "put", "post", "delete", "patch")
 
 
 def _commands(group: click.Group, prefix: str = "") -> list[str]:
@@ -60,7 +64,7 @@ def test_every_api_route_is_in_the_openapi_document(app, evidence):
         (re.sub(r"\{[^{}]+\}", "{}", path), method.upper())
         for path, item in document["paths"].items()
         for method in item
-        if method in ("get", "put", "post", "delete", "patch")
+        if method in METHODS
     }
     routes = [
         (_template(rule.rule), method)
@@ -71,3 +75,101 @@ def test_every_api_route_is_in_the_openapi_document(app, evidence):
     assert ("/api/records/{}", "PUT") in routes  # the walk sees the routes
     missing = [route for route in routes if route not in described]
     assert missing == [], f"API routes the OpenAPI document does not describe: {missing}"
+
+
+def _refs(node) -> list[str]:
+    if isinstance(node, dict):
+        return [node["$ref"]] if "$ref" in node else [r for v in node.values() for r in _refs(v)]
+    return [r for v in node for r in _refs(v)] if isinstance(node, list) else []
+
+
+def test_the_openapi_document_is_valid_openapi_3(app, evidence):
+    accounts.add_user(evidence.store, "reader", "viewer", PASSWORD)
+    token = accounts.create_token(evidence.store, "reader")
+    headers = {"Authorization": f"Bearer {token}"}
+    document = app.test_client().get("/api/openapi.json", headers=headers).get_json()
+    schemathesis.openapi.from_dict(document).validate()  # raises, naming what is wrong
+    missing = []
+    for ref in set(_refs(document)):
+        node = document
+        for key in ref.removeprefix("#/").split("/"):
+            node = node.get(key) if isinstance(node, dict) else None
+        if node is None:
+            missing.append(ref)
+    assert missing == [], f"references to nothing: {missing}"
+
+
+# A valid body for each route that creates something (201): a new one must be added here.
+CREATED = {
+    "/api/records": record_data(consent="public"),
+    "/api/indicators/{code}/ratings": {
+        "period_from": "2025-01-01",
+        "period_to": "2025-03-31",
+        "progress": "emerging",
+        "confidence": "low",
+        "rationale": "Families say the café is theirs now.",
+    },
+    "/api/learning-updates": {"from": "2025-01-01", "to": "2025-12-31", "save": True},
+    "/api/figures": {
+        "measure": "children_on_cpr",
+        "authority": "Dundee",
+        "period_from": "2025-03-31",
+        "period_to": "2025-03-31",
+        "value": 120,
+        "source": "Dundee City Council",
+    },
+    "/api/codes": {"id": "listened-to", "name": "Listened to"},
+    "/api/records/{record_id}/excerpts": {"start": 0, "end": 10, "text": "Sarah Kerr",
+                                          "codes": ["SO1.1"]},  # fmt: skip
+}
+
+
+def _session(base: str, name: str) -> requests.Session:
+    """A browser's session: logged in through the form, so API writes need X-CSRFToken."""
+    browser = requests.Session()
+    page = browser.get(f"{base}/login", timeout=30).text
+    form = {"name": name, "password": PASSWORD, "csrf_token": CSRF_META.search(page).group(1)}
+    assert browser.post(f"{base}/login", data=form, timeout=30).status_code == 200
+    return browser
+
+
+def test_what_the_served_api_answers_is_described(data_dir, evidence):
+    """Every status and Location header the real server answers is in the description."""
+    for name, role in (("editor", "editor"), ("reader", "viewer")):
+        accounts.add_user(evidence.store, name, role, PASSWORD)
+    as_editor = {"Authorization": f"Bearer {accounts.create_token(evidence.store, 'editor')}"}
+    as_viewer = {"Authorization": f"Bearer {accounts.create_token(evidence.store, 'reader')}"}
+    record = evidence.create(record_data(consent="public"), "seed")
+    to_create, undescribed = dict(CREATED), []
+    with served(make_app(data_dir)) as base:
+        document = requests.get(f"{base}/api/openapi.json", headers=as_editor, timeout=30).json()
+        browser = _session(base, "editor")
+        for path, item in document["paths"].items():
+            url = base + path.format(
+                record_id=record.id, code="SO1.1", code_id="SO1.1", excerpt_id="NOPE"
+            )
+            for method, operation in item.items():
+                if method not in METHODS:
+                    continue  # the path's own parameters
+                described = operation["responses"]
+                write = {"json": {}} if method != "get" else {}
+                answers = [
+                    requests.request(method, url, timeout=30, **write),  # nobody: 401
+                    requests.request(method, url, headers=as_viewer, timeout=30, **write),
+                ]
+                if method != "get":  # a session write without the CSRF header: 400
+                    answers.append(browser.request(method, url, timeout=30, **write))
+                if method == "post" and "201" in described:
+                    created = requests.post(url, json=to_create.pop(path), headers=as_editor,
+                                            timeout=30)  # fmt: skip
+                    assert created.status_code == 201, (path, created.text[:300])
+                    if "Location" not in described["201"].get("headers", {}):
+                        undescribed.append(f"{method.upper()} {path}: Location")
+                    answers.append(created)
+                undescribed += [
+                    f"{method.upper()} {path}: {answer.status_code}"
+                    for answer in answers
+                    if str(answer.status_code) not in described
+                ]
+    assert to_create == {}, f"routes in CREATED that create nothing: {sorted(to_create)}"
+    assert undescribed == [], f"answers the OpenAPI document does not describe: {undescribed}"

@@ -27,8 +27,8 @@ from evidence import accounts
 from evidence.model import Record, ValidationError
 from evidence.validate import validate
 from learning import framework as framework_mod
+from learning.http import state
 from learning.services import Evidence, initialise
-from learning.web import state
 from tests.builders import record_data
 from tests.test_hardening_support import ROOT, ok, wm2u
 from tests.web_helpers import CSRF_META, make_app, served, session_login

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import pytest
 
-from learning.web import state
+from learning.http import state
 from tests.web_helpers import make_app, session_login
 
 pytest_plugins = ["tests.web_fixtures"]

@@ -8,8 +8,8 @@ import urllib.request
 from concurrent.futures import ThreadPoolExecutor
 
 from evidence import accounts
+from learning.http import state
 from learning.services import Evidence
-from learning.web import state
 from tests.web_helpers import csrf_token, make_app, served
 
 pytest_plugins = ["tests.web_fixtures"]

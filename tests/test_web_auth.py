@@ -8,8 +8,8 @@ import stat
 import pytest
 
 from evidence import accounts
+from learning.http import state
 from learning.services import Evidence
-from learning.web import state
 from tests.web_helpers import PASSWORD, csrf_token, login, make_app, post_form
 
 pytest_plugins = ["tests.web_fixtures"]

@@ -9,8 +9,8 @@ from __future__ import annotations
 
 import pytest
 
+from learning.http import state
 from learning.services import Evidence
-from learning.web import state
 from tests.web_helpers import PASSWORD, csrf_token, login, make_app
 
 pytest_plugins = ["tests.web_fixtures"]

@@ -5,9 +5,9 @@ from __future__ import annotations
 import re
 
 from evidence import accounts
+from learning.http.state import evidence
 from learning.web.coverage import quarter_end, quarter_start, quarters_between
 from learning.web.learning_updates import last_quarter
-from learning.web.state import evidence
 from tests.web_helpers import csrf_token
 
 pytest_plugins = ["tests.web_fixtures"]

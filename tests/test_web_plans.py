@@ -8,8 +8,8 @@ from pathlib import Path
 import pytest
 
 from evidence import accounts
+from learning.http import state
 from learning.services import Evidence, initialise
-from learning.web import state
 from tests.builders import record_data
 from tests.web_helpers import PASSWORD, csrf_token, make_app, session_login
 

@@ -14,7 +14,7 @@ import pytest
 import requests
 
 from learning import ConfigError
-from learning.web import state
+from learning.http import state
 from tests.test_hardening_support import PASSWORD, Server, free_port, init_with_users, wm2u
 from tests.web_helpers import csrf_token, make_app
 

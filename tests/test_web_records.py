@@ -5,7 +5,7 @@ from __future__ import annotations
 import re
 
 from evidence.consent import INTERNAL
-from learning.web.state import evidence
+from learning.http.state import evidence
 from tests.web_helpers import csrf_token
 
 pytest_plugins = ["tests.web_fixtures"]

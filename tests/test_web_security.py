@@ -6,8 +6,8 @@ from html.parser import HTMLParser
 
 import pytest
 
+from learning.http.state import evidence
 from learning.web.markup import render_markdown
-from learning.web.state import evidence
 from tests.web_helpers import login
 
 pytest_plugins = ["tests.web_fixtures"]

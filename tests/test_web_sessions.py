@@ -3,8 +3,8 @@
 from __future__ import annotations
 
 from evidence import accounts
+from learning.http import state
 from learning.services import Evidence
-from learning.web import state
 from tests.web_helpers import login, post_form
 
 pytest_plugins = ["tests.web_fixtures"]

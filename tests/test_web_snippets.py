@@ -29,7 +29,7 @@ def test_snippets_lose_markdown_markers_only(escaped: str, shown: str) -> None:
 
 
 def test_the_search_page_shows_snippets_without_bold_markers(app, as_role) -> None:
-    from learning.web.state import evidence
+    from learning.http.state import evidence
 
     editor = as_role("editor")
     with app.app_context():

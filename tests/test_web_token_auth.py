@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 from evidence import accounts
-from learning.web import state
+from learning.http import state
 from tests.web_helpers import csrf_token
 
 pytest_plugins = ["tests.web_fixtures"]

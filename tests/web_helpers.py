@@ -13,7 +13,7 @@ from typing import Any
 
 from evidence import accounts
 from learning import create_app
-from learning.web import state
+from learning.http import state
 
 PASSWORD = "correct horse 1"
 CSRF_META = re.compile(r'<meta name="csrf-token" content="([^"]+)">')

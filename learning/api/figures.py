@@ -7,20 +7,42 @@ from flask_login import current_user
 
 from evidence.model import ValidationError
 from learning import data_project
-from learning.web.auth import audience
-from learning.web.state import evidence
+from learning.http.access import audience, require
+from learning.http.errors import ApiError
+from learning.http.state import evidence
 
-from .errors import ApiError
-from .routes import MAX_PER_PAGE, _int_arg, bp, json_body, require
+from .openapi import described
+from .routes import MAX_PER_PAGE, _int_arg, bp, json_body
+from .schemas import DATES, PAGE, parameter
 
 
 @bp.route("/measures")
+@described(
+    "Every measure of the plan with its latest figure per place",
+    {
+        200: (
+            {"type": "object", "properties": {"measures": {"type": "array", "items": "Measure"}}},
+            "The measures",
+        )
+    },
+)
 def list_measures():
     """Every measure with its latest figure per place (small counts withheld outside the team)."""
     return jsonify({"measures": data_project.measures(evidence(), audience())})
 
 
 @bp.route("/figures")
+@described(
+    "Figures whose period overlaps from..to (small counts suppressed outside the team)",
+    {200: ("FigureList", "One page of figures")},
+    query=[
+        parameter("measure", "Measure code"),
+        parameter("authority", "Authority, or Scotland"),
+        parameter("locality", "Locality"),
+        *DATES,
+        *PAGE,
+    ],
+)
 def list_figures():
     page = _int_arg("page", 1, 10**6)
     per_page = _int_arg("per_page", 50, MAX_PER_PAGE)
@@ -44,6 +66,17 @@ def list_figures():
 
 
 @bp.route("/figures", methods=["POST"])
+@described(
+    "Add or correct figures (editor): one figure or a list, all or none",
+    {
+        201: (
+            {"type": "object", "properties": {"figures": {"type": "array", "items": "Figure"}}},
+            "The figures as saved",
+        )
+    },
+    body={"oneOf": ["Figure", {"type": "array", "items": "Figure"}]},
+    role="editor",
+)
 def add_figures():
     """One figure or a list, saved all or none (editors)."""
     require("editor")

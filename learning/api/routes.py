@@ -14,18 +14,18 @@ from wtforms.validators import ValidationError as CSRFValidationError
 from evidence.consent import EXTERNAL
 from evidence.model import Conflict, NotFound, ValidationError
 from evidence.store import RecordFilter
-from evidence.validate import whole_number
+from evidence.validate import ID_PATTERN, whole_number
 from learning import reporting, saved_updates
+from learning.http import documents
+from learning.http.access import audience, require
+from learning.http.errors import ApiError, api_error
+from learning.http.state import evidence
 from learning.progress import rate, ratings_for
 from learning.updates import render_markdown
 from learning.updates.request import UpdateRequest
-from learning.web import documents
-from learning.web.auth import audience
-from learning.web.common import ID_PATTERN
-from learning.web.state import evidence
 
-from .errors import ApiError, api_error
-from .openapi import openapi_document
+from .openapi import described, openapi_document
+from .schemas import DATE, DOCUMENT_FORMAT, DOCUMENT_TYPES, FILTERS, PAGE, parameter
 
 bp = Blueprint("api", __name__, url_prefix="/api")
 MAX_PER_PAGE = 100
@@ -50,17 +50,6 @@ def check_csrf() -> None:
             "(or use Authorization: Bearer TOKEN).",
             code="csrf",
         ) from None
-
-
-def require(role: str) -> None:
-    if not current_user.can(role):
-        evidence().store.audit(
-            current_user.name,
-            "denied",
-            (request.view_args or {}).get("record_id"),
-            f"{request.method} {request.path}"[:200],
-        )
-        raise ApiError(403, f"This needs the {role} role (you are {current_user.role})")
 
 
 def json_body() -> Any:
@@ -133,22 +122,45 @@ def _filters() -> dict[str, Any]:
 
 
 @bp.route("/framework")
+@described(
+    "The plan in force today, or on the day given",
+    {
+        200: (
+            {"type": "object"},
+            "The plan (framework), with `in_force`: {from, to} (from null for the first plan, "
+            "to null for the plan in force)",
+        )
+    },
+    query=[parameter("date", "The plan in force on this day, YYYY-MM-DD (default: today)", DATE)],
+    operation_id="getFramework",
+)
 def framework():
     """The plan in force today, or on ``?date=``."""
     return jsonify(evidence().plan_on(_date_arg("date")).framework_dict())
 
 
 @bp.route("/frameworks")
+@described(
+    "Every plan this data dir has held, with the dates each was in force",
+    {200: ("PlanList", "The plans, oldest first")},
+    operation_id="listFrameworks",
+)
 def frameworks():
     return jsonify({"plans": [p.to_dict() for p in evidence().plans]})
 
 
 @bp.route("/openapi.json")
+@described("This description", {200: ({"type": "object"}, "OpenAPI 3 document")})
 def openapi():
     return jsonify(openapi_document())
 
 
 @bp.route("/records")
+@described(
+    "Records you may see, newest first",
+    {200: ("RecordList", "One page of records")},
+    query=FILTERS,
+)
 def list_records():
     chosen = _filters()
     page = _int_arg("page", 1, 10**6)
@@ -174,6 +186,9 @@ def list_records():
 
 
 @bp.route("/records", methods=["POST"])
+@described(
+    "Log a new record (editor)", {201: ("Record", "The record")}, body="Record", role="editor"
+)
 def create_record():
     require("editor")
     data = json_body()
@@ -187,11 +202,19 @@ def create_record():
 
 
 @bp.route("/records/<record_id>")
+@described("One record", {200: ("Record", "The record")})
 def get_record(record_id: str):
     return jsonify(evidence().get(record_id_or_404(record_id), audience()).to_dict())
 
 
 @bp.route("/records/<record_id>", methods=["PUT"])
+@described(
+    "Replace a record, sending the revision you read (editor)",
+    {200: ("Record", "The record")},
+    body="Record",
+    role="editor",
+    errors=[409],
+)
 def replace_record(record_id: str):
     require("editor")
     ev = evidence()
@@ -201,6 +224,12 @@ def replace_record(record_id: str):
 
 
 @bp.route("/records/<record_id>", methods=["DELETE"])
+@described(
+    "Delete (restorable), or erase with purge=1 (admin)",
+    {204: (None, "Deleted")},
+    query=[parameter("purge", "1 to erase for good (admins only)")],
+    role="editor",
+)
 def delete_record(record_id: str):
     require("editor")
     record_id_or_404(record_id)
@@ -214,6 +243,12 @@ def delete_record(record_id: str):
 
 
 @bp.route("/records/<record_id>/revisions")
+@described(
+    "Earlier versions of a record, newest first (editor)",
+    {200: ({"type": "object"}, "Revisions")},
+    role="editor",
+    operation_id="listRevisions",
+)
 def revisions(record_id: str):
     require("editor")
     ev = evidence()
@@ -224,6 +259,15 @@ def revisions(record_id: str):
 
 
 @bp.route("/search")
+@described(
+    "Full-text search over the records you may see",
+    {200: ("SearchResults", "One page of hits")},
+    query=[
+        parameter("q", 'Words, "phrases", AND/OR/NOT, field:value'),
+        *FILTERS,
+        parameter("sort", "relevance or date", {"type": "string", "enum": ["relevance", "date"]}),
+    ],
+)
 def search():
     chosen = {k: v for k, v in _filters().items() if v}
     page = _int_arg("page", 1, 10**4)
@@ -245,12 +289,19 @@ def _indicator_or_404(code: str) -> str:
 
 
 @bp.route("/indicators/<code>/ratings")
+@described("An indicator's progress ratings, newest first", {200: ("RatingList", "The ratings")})
 def list_ratings(code: str):
     shown = ratings_for(evidence().store, _indicator_or_404(code), audience())
     return jsonify({"indicator": code, "ratings": [r.to_dict() for r in shown]})
 
 
 @bp.route("/indicators/<code>/ratings", methods=["POST"])
+@described(
+    "Rate an indicator's progress for a period (editor)",
+    {201: ("Rating", "The rating as saved")},
+    body="RatingInput",
+    role="editor",
+)
 def create_rating(code: str):
     require("editor")
     ev = evidence()
@@ -264,6 +315,11 @@ def create_rating(code: str):
 
 
 @bp.route("/learning-updates")
+@described(
+    "Saved learning updates you may read",
+    {200: ("RecordList", "One page of learning updates")},
+    query=PAGE,
+)
 def list_learning_updates():
     page = _int_arg("page", 1, 10**6)
     per_page = _int_arg("per_page", 20, MAX_PER_PAGE)
@@ -284,6 +340,20 @@ def list_learning_updates():
 
 
 @bp.route("/learning-updates", methods=["POST"])
+@described(
+    "Generate a learning update, and save it if asked (editor)",
+    {
+        201: (
+            {
+                "type": "object",
+                "properties": {"id": {"type": "string"}, "markdown": {"type": "string"}},
+            },
+            "The document",
+        )
+    },
+    body="LearningUpdateRequest",
+    role="editor",
+)
 def create_learning_update():
     require("editor")
     body = json_body()
@@ -306,6 +376,11 @@ def create_learning_update():
 
 
 @bp.route("/learning-updates/<record_id>")
+@described(
+    "A saved learning update as a document",
+    {200: (DOCUMENT_TYPES, "The document")},
+    query=[DOCUMENT_FORMAT],
+)
 def get_learning_update(record_id: str):
     fmt = request.args.get("format", "md")
     if fmt not in documents.FORMATS:

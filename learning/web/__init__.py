@@ -1,4 +1,7 @@
-"""The web UI: one blueprint per area, and the pieces every page shares."""
+"""The web UI: one blueprint per area, and the pieces every page shares.
+
+The request layer (data dir, logins, headers, errors) is ``learning.http``'s, set up first.
+"""
 
 from __future__ import annotations
 
@@ -16,8 +19,6 @@ from . import (
     ratings,
     records,
     search,
-    security,
-    state,
 )
 
 BLUEPRINTS = (
@@ -33,9 +34,7 @@ BLUEPRINTS = (
 
 
 def init_app(app: Flask) -> None:
-    """Set up the data dir, login, security headers, filters and every page blueprint."""
-    state.init_app(app)
-    security.init_app(app)
+    """Set up the login page, filters and every page blueprint."""
     auth.init_app(app)
     markup.init_app(app)
     common.init_app(app)

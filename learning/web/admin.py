@@ -7,10 +7,10 @@ from flask_login import current_user
 
 from evidence import accounts
 from evidence.model import NotFound, ValidationError
+from learning.http.access import role_required
+from learning.http.state import evidence
 
-from .auth import role_required
 from .common import Pagination, page_number
-from .state import evidence
 
 bp = Blueprint("admin", __name__, url_prefix="/admin")
 AUDIT_PER_PAGE = 50

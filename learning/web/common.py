@@ -4,7 +4,6 @@ from __future__ import annotations
 
 import datetime as dt
 import math
-import re
 from dataclasses import dataclass
 from typing import Any
 
@@ -14,12 +13,10 @@ from flask_login import current_user
 from evidence.consent import visible_consents
 from evidence.model import NotFound, Record
 from evidence.store import RecordFilter
-from evidence.validate import whole_number
+from evidence.validate import ID_PATTERN, whole_number
+from learning.http.access import audience
+from learning.http.state import evidence
 
-from .auth import audience
-from .state import evidence
-
-ID_PATTERN = re.compile(r"^[0-9A-Za-z_-]{1,64}$")
 FILTER_KEYS = ("type", "indicator", "locality", "consent", "from", "to")
 MAX_PAGE = 10_000
 

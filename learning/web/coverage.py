@@ -7,12 +7,12 @@ from typing import Any
 from flask import Blueprint, abort, render_template
 
 from evidence.store import RecordFilter
+from learning.http.access import audience
+from learning.http.state import evidence
 
 from . import ratings
-from .auth import audience
 from .common import Pagination, evidence_types, page_number, per_page
 from .measures import measure_rows
-from .state import evidence
 
 bp = Blueprint("framework", __name__)
 RECENT = 8

@@ -10,13 +10,13 @@ from flask_login import current_user
 from evidence.model import ValidationError
 from evidence.store import RecordFilter
 from learning import reporting, saved_updates
+from learning.http import documents
+from learning.http.access import audience, role_required
+from learning.http.state import evidence
 from learning.updates import render_markdown
 from learning.updates.request import UpdateRequest
 
-from . import documents
-from .auth import audience, role_required
 from .common import Pagination, page_number, per_page
-from .state import evidence
 
 bp = Blueprint("learning", __name__)
 

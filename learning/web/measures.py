@@ -11,10 +11,10 @@ from flask_login import current_user
 from evidence.figures import COMPARATOR
 from evidence.model import ValidationError
 from learning import charts, data_project
+from learning.http.access import audience, role_required
+from learning.http.state import evidence
 
-from .auth import audience, role_required
 from .common import Pagination, iso_date, page_number
-from .state import evidence
 
 bp = Blueprint("measures", __name__)
 FIGURE_KEYS = ("authority", "locality", "period_from", "period_to", "value", "source", "note")

@@ -12,11 +12,11 @@ from evidence.model import ValidationError
 from learning import framework as framework_mod
 from learning import plandiff
 from learning.framework import FrameworkError
+from learning.http.access import role_required
+from learning.http.state import evidence
 from learning.plans import AdoptionRefused, load_plan_file
 
-from .auth import role_required
 from .forms import field_id
-from .state import evidence
 
 bp = Blueprint("plans", __name__, url_prefix="/admin")
 

@@ -16,6 +16,8 @@ from werkzeug.datastructures import MultiDict
 from evidence.consent import INTERNAL
 from evidence.model import NotFound, Record, ValidationError
 from evidence.store import RecordFilter
+from learning.http.access import audience, role_required
+from learning.http.state import evidence
 from learning.progress import (
     CONFIDENCE_LEVELS,
     CONSENT_LEVELS,
@@ -25,11 +27,9 @@ from learning.progress import (
     ratings_for,
 )
 
-from .auth import audience, role_required
 from .common import evidence_types
 from .forms import field_id, lines
 from .learning_updates import last_quarter
-from .state import evidence
 
 bp = Blueprint("ratings", __name__)
 RECENT_TO_TICK = 10

@@ -10,9 +10,10 @@ from flask_login import current_user
 from evidence.consent import INTERNAL
 from evidence.model import Conflict, NotFound, Record, ValidationError
 from learning.framework import RecordType
+from learning.http.access import audience, role_required
+from learning.http.state import evidence
 
 from . import forms
-from .auth import audience, role_required
 from .common import (
     Pagination,
     chosen_filters,
@@ -22,7 +23,6 @@ from .common import (
     record_filter,
 )
 from .history import changed_keys, describe_history
-from .state import evidence
 
 bp = Blueprint("records", __name__)
 FACETS = ("type", "indicator", "locality", "consent")

@@ -4,10 +4,11 @@ from __future__ import annotations
 
 from flask import Blueprint, render_template, request
 
-from .auth import audience
+from learning.http.access import audience
+from learning.http.state import evidence
+
 from .common import Pagination, chosen_filters, page_number, per_page
 from .markup import plain_snippet
-from .state import evidence
 
 bp = Blueprint("search", __name__)
 SORTS = ("relevance", "date")
