@@ -11,7 +11,7 @@ from collections.abc import Iterable
 from typing import Any
 
 from .model import Record
-from .names import may_hold, replace_names
+from .names import find_names, may_hold, replace_names
 
 INTERNAL = "internal"
 EXTERNAL = "external"
@@ -122,6 +122,51 @@ def present(record: Record, audience: str, body: bool = True) -> Record | None:
     if not body and record.body:
         return record.but(body="")
     return record
+
+
+def present_excerpt(
+    excerpt: dict[str, Any], record: Record, audience: str
+) -> dict[str, Any] | None:
+    """An excerpt (its API dict) as ``audience`` may see it, or None where its record is not
+    shown: outside the team names are replaced as in the record, ``text``, ``start`` and
+    ``end`` refer to the text that reader sees, and the memo (the team's analysis) is left out."""
+    if record.deleted_at or (audience != INTERNAL and not visible(record, audience)):
+        return None
+    if audience == INTERNAL:
+        return excerpt
+    shown = {k: v for k, v in excerpt.items() if k != "memo"}
+    if record.consent == "anonymised" and record.people:
+        shown["author"] = redact_text(str(excerpt.get("author") or ""), record.people)
+        shown.update(_redacted_passage(record.body, record.people, excerpt))
+    return shown
+
+
+def _redacted_passage(body: str, people: list[str], excerpt: dict[str, Any]) -> dict[str, Any]:
+    """The passage's words and place in the body as redacted (``redact_text`` of the body,
+    from the same matcher's spans: a name cut by the passage's edge is taken whole)."""
+    start, end = excerpt.get("start"), excerpt.get("end")
+    if start is None or end is None:  # detached: only its words are left
+        return {"text": redact_text(str(excerpt.get("text") or ""), people)}
+    spans = find_names(body, people)
+    shown = replace_names(body, people, label) if spans else body
+    new_start, new_end = _moved(start, spans, "start"), _moved(end, spans, "end")
+    return {"start": new_start, "end": new_end, "text": shown[new_start:new_end]}
+
+
+def _moved(position: int, spans: list[tuple[int, int, int]], side: str) -> int:
+    """Where ``position`` of the body lands in the body with each name span replaced by its
+    label (inside a name: at the label's start for a passage's start, its end for its end)."""
+    shift = 0
+    for start, end, person in spans:
+        if end <= position or (side == "end" and start < position < end):
+            shift += len(label(person)) - (end - start)
+            if end > position:  # an end inside a name: after its label
+                return end + shift
+        elif start < position:  # a start inside a name: at its label
+            return start + shift
+        else:
+            break
+    return position + shift
 
 
 def present_rating(

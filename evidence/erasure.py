@@ -1,9 +1,10 @@
 """Erasure: a record, its revisions and every trace of its text, gone for good.
 
-Besides the record itself, erasure takes its words out of every text made from records:
-progress ratings' rationales and saved learning updates (key messages, body, earlier
-versions), whether or not they link or cite it (``evidence/passages.py`` says what counts
-as its words), and its people's names out of those that linked or cited it.
+Besides the record itself (its excerpts and their memos too), erasure takes its words out of
+every text made from records: excerpts' memos, progress ratings' rationales and saved
+learning updates (key messages, body, earlier versions), whether or not they link or cite it
+(``evidence/passages.py`` says what counts as its words), and its people's names out of those
+that linked or cited it.
 """
 
 from __future__ import annotations
@@ -14,6 +15,7 @@ from collections.abc import Callable
 from dataclasses import replace
 from typing import Any
 
+from .coding import erase_excerpts
 from .consent import redact
 from .model import Record
 from .names import erasable, holds_name, replace_names
@@ -82,11 +84,13 @@ class Erasure:
         with self.write() as conn:
             record = self.get(record_id, include_deleted=True)
             versions = [record, *self._earlier_versions(conn, record_id)]
+            words = erased_words(versions)
+            # Its excerpts and their memos go with it; its words leave other excerpts' memos.
+            erase_excerpts(conn, record_id, words)
             conn.execute("DELETE FROM record_indicators WHERE record_id = ?", [record_id])
             conn.execute("DELETE FROM revisions WHERE record_id = ?", [record_id])
             conn.execute("DELETE FROM records WHERE id = ?", [record_id])
             people = [p for v in versions for p in v.people]
-            words = erased_words(versions)
             self._scrub_ratings(conn, record_id, people, words)
             scrubbed = self._scrub_citations(conn, record_id, versions, people, words, rewrite)
             self._refresh_counting(conn, record)  # type: ignore[attr-defined]

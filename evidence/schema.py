@@ -292,4 +292,35 @@ def m012_citations_kept(db: Database) -> None:
     )
 
 
+@_step
+def m013_coding(db: Database) -> None:
+    # The codebook (the team's codes; the plan's objectives and indicators are codes too, read
+    # from the plans) and excerpts: passages of a record's text coded with codes. ``start``
+    # and ``end`` count code points of ``source`` (``body``, later ``attachment:ID``); a
+    # detached excerpt has them NULL and keeps its words.
+    db.execute(
+        "CREATE TABLE IF NOT EXISTS codes (id TEXT PRIMARY KEY, guid TEXT NOT NULL UNIQUE, "
+        "name TEXT NOT NULL, description TEXT NOT NULL DEFAULT '', colour TEXT, parent TEXT, "
+        "codable INTEGER NOT NULL DEFAULT 1, created_at TEXT NOT NULL, updated_at TEXT NOT NULL)"
+    )
+    db.execute("CREATE INDEX IF NOT EXISTS idx_codes_parent ON codes (parent)")
+    db.execute(
+        "CREATE TABLE IF NOT EXISTS excerpts (id TEXT PRIMARY KEY, record_id TEXT NOT NULL "
+        "REFERENCES records(id), source TEXT NOT NULL DEFAULT 'body', start INTEGER, "
+        "\"end\" INTEGER, text TEXT NOT NULL, prefix TEXT NOT NULL DEFAULT '', "
+        "suffix TEXT NOT NULL DEFAULT '', status TEXT NOT NULL DEFAULT 'exact', memo TEXT, "
+        "author TEXT NOT NULL DEFAULT '', created_at TEXT NOT NULL, updated_at TEXT NOT NULL)"
+    )
+    db.execute("CREATE INDEX IF NOT EXISTS idx_excerpts_record ON excerpts (record_id, start)")
+    db.execute("CREATE INDEX IF NOT EXISTS idx_excerpts_author ON excerpts (author)")
+    db.execute(
+        "CREATE TABLE IF NOT EXISTS excerpt_codes (excerpt_id TEXT NOT NULL "
+        "REFERENCES excerpts(id), code_id TEXT NOT NULL, PRIMARY KEY (excerpt_id, code_id)) "
+        "WITHOUT ROWID"
+    )
+    db.execute(
+        "CREATE INDEX IF NOT EXISTS idx_excerpt_codes_code ON excerpt_codes (code_id, excerpt_id)"
+    )
+
+
 NAMES = tuple(fn.__name__ for fn in _STEPS)  # every step, in order

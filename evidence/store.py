@@ -17,6 +17,7 @@ from dataclasses import replace
 from pathlib import Path
 from typing import TYPE_CHECKING
 
+from . import coding
 from .citing import Citing, refuse_audience_change, shown_changed
 from .erasure import Erasure
 from .figures import FigureStore
@@ -263,6 +264,8 @@ class Store(Reading, Erasure, Citing, FigureStore, Upkeep, Plans):
             "INSERT INTO record_indicators (record_id, code) VALUES (?, ?)",
             [(record.id, code) for code in updated.indicators],
         )
+        # Its excerpts follow its text in this same write (an edit, an adoption's rewrite).
+        coding.reanchor(conn, record.id, current.body, updated.body)
         self._queue(conn, record.id)
         if shown_changed(current, updated):
             self._refresh_citing(conn, record.id, current)

@@ -683,4 +683,5 @@ def framework_diff(ctx: click.Context, first: str, second: str, as_json: bool) -
         click.echo(line)
 
 
-from . import cli_figures  # noqa: E402, F401 - registers `wm2u figures`
+# Register `wm2u codes`, `wm2u code` and `wm2u excerpts`, and `wm2u figures`.
+from . import cli_codes, cli_figures  # noqa: E402, F401

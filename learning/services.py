@@ -19,6 +19,7 @@ from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
 import search_index
+from evidence.coding import record_codes
 from evidence.consent import INTERNAL, present, visible_consents
 from evidence.model import NotFound, Record, ValidationError, utcnow
 from evidence.store import RecordFilter, Store
@@ -480,7 +481,7 @@ class Evidence:
                 # erased record, and of the updates that quoted it); the live ones go back in.
                 if purges:
                     self.index.purge(*purges)
-                ok = self.index.apply(upserts, deletes, wait=wait)
+                ok = self.index.apply(_coded(self.store, upserts), deletes, wait=wait)
             except IndexBusy:  # another writer holds the index: the work stays queued
                 return applied
             except Exception as exc:  # noqa: BLE001 - an index failure must never lose a save
@@ -561,7 +562,8 @@ class Evidence:
         total = self.store.count()
         marker = utcnow()
         pending = self.store.pending(10**9)
-        count = self.index.rebuild(self.store.iter_records(), total=total, progress=progress)
+        records = _coded_all(self.store, self.store.iter_records())
+        count = self.index.rebuild(records, total=total, progress=progress)
         self.store.done(pending, marker)
         self.sync_index(wait=5.0)
         return count
@@ -647,11 +649,32 @@ class Evidence:
         audience: str = INTERNAL,
         sort: str = "relevance",
     ) -> Results:
-        """Full-text search as the audience may see it (consent applied inside the query)."""
+        """Full-text search as the audience may see it (consent applied inside the query);
+        ``code:ID`` finds the code and the codes under it."""
+        from .coding.codebook import family
+
         self.sync_index()
         return self.index.search(
-            query or "", filters or {}, page=page, per_page=per_page, audience=audience, sort=sort
-        )
+            query or "", filters or {}, page=page, per_page=per_page, audience=audience,
+            sort=sort, expand={"code": lambda code: family(self, code)},
+        )  # fmt: skip
+
+
+def _coded(store: Store, records: list[Record]) -> list[Record]:
+    """The records with the codes of their excerpts, for their search documents."""
+    codes = record_codes(store.conn, [r.id for r in records])
+    return [r.but(codes=codes[r.id]) if r.id in codes else r for r in records]
+
+
+def _coded_all(store: Store, records: Iterable[Record], batch: int = 1000) -> Iterable[Record]:
+    """``_coded``, a batch at a time (a rebuild reads every record once)."""
+    chunk: list[Record] = []
+    for record in records:
+        chunk.append(record)
+        if len(chunk) >= batch:
+            yield from _coded(store, chunk)
+            chunk = []
+    yield from _coded(store, chunk)
 
 
 def _without_server_keys(data: Any) -> Any:

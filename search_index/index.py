@@ -36,9 +36,10 @@ from evidence.model import Record
 
 from . import building, merging, postings, searching, spelling, whoosh_private
 from .errors import IndexBusy, IndexDamaged
+from .query import expand as expand_filter
 from .query import parse, positive_words, split_filters
 from .results import Results
-from .schema import document, make_schema
+from .schema import document, fitted, make_schema
 from .view import SegmentSets, View
 
 POINTER = "CURRENT"
@@ -87,12 +88,15 @@ def inspect(path: str | os.PathLike) -> str | None:
         ix = storage.open_index()
         with ix.reader() as reader:
             reader.doc_count_all()
+        lacking = sorted(set(make_schema().names()) - set(ix.schema.names()))
         for side in folder.glob(f"*{postings.EXT}"):
             postings.SideFile(str(side)).close()
     except whoosh_index.EmptyIndexError:
         return "the index's live generation is empty (its table of contents is gone)"
     except Exception as exc:  # noqa: BLE001 - whatever Whoosh raises, the cache is unreadable
         return f"the index cannot be read ({_describe(exc)})"
+    if lacking:
+        return f"the index was made by an earlier version (it has no field {', '.join(lacking)})"
     return None
 
 
@@ -268,9 +272,13 @@ class SearchIndex:
         per_page: int = 20,
         audience: str = "internal",
         sort: str = "relevance",
+        expand: dict[str, Callable[[str], Iterable[str]]] | None = None,
     ) -> Results:
-        """One page of the records the audience may see that match ``query`` and ``filters``."""
+        """One page of the records the audience may see that match ``query`` and ``filters``
+        (``expand``: per field, the values a filter's value matches as well)."""
         tree = parse(query)
+        for name, more in (expand or {}).items():
+            tree = expand_filter(tree, name, more)
         with self._shared.read_lock:
             view = self._view()
             results = searching.run(view, tree, filters, page, per_page, audience, sort)
@@ -362,7 +370,7 @@ class SearchIndex:
                 return False
             self._delete(writer, list(dict.fromkeys([*deletes, *(doc["id"] for doc in docs)])))
             for doc in docs:
-                writer.add_document(**doc)
+                writer.add_document(**fitted(doc, writer.schema))
             writer.commit(mergetype=merging.tiered)
         return True
 

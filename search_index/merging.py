@@ -16,7 +16,7 @@ from collections import defaultdict
 from whoosh.reading import SegmentReader
 
 from . import erasing
-from .schema import stored_document
+from .schema import fitted, stored_document
 
 FANOUT = 5  # segments of one size tier merged together
 LARGE = FANOUT**2  # segments this big are never merged by a save
@@ -45,7 +45,7 @@ def _reindex(writer, segment) -> None:
     finally:
         reader.close()
     for doc in docs:
-        writer.add_document(**doc)
+        writer.add_document(**fitted(doc, writer.schema))
 
 
 def tiered(writer, segments):

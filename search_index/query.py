@@ -10,6 +10,7 @@ from __future__ import annotations
 import calendar
 import re
 import unicodedata
+from collections.abc import Callable, Iterable
 from dataclasses import dataclass
 from datetime import date
 
@@ -34,6 +35,8 @@ FIELDS = {
     "consent": "consent",
     "author": "author",
     "date": "date",
+    "code": "code",
+    "codes": "code",
 }
 
 
@@ -49,10 +52,17 @@ class Phrase:
 
 @dataclass(frozen=True)
 class Filter:
-    """A field filter; for ``date`` the value is ``(first, last)`` ISO dates (None = open)."""
+    """A field filter; for ``date`` the value is ``(first, last)`` ISO dates (None = open);
+    ``alternatives``: values that match as well (a code's children, given by the caller)."""
 
     name: str
     value: str | tuple[str | None, str | None]
+    alternatives: tuple[str, ...] = ()
+
+    @property
+    def values(self) -> list[str]:
+        """Every value that matches (not for ``date``)."""
+        return [self.value, *self.alternatives]  # type: ignore[list-item]
 
 
 @dataclass(frozen=True)
@@ -245,6 +255,18 @@ class _Parser:
         if kind in ("word", "phrase", "field"):
             return self.take()[1]
         raise ParseError(f"unexpected {kind}")
+
+
+def expand(node, name: str, more: Callable[[str], Iterable[str]]):
+    """The tree with each ``name:`` filter matching ``more(value)`` as well (the search layer
+    knows nothing of what a value stands for: the caller says)."""
+    if isinstance(node, Filter) and node.name == name:
+        return Filter(name, node.value, tuple(v for v in more(node.value) if v != node.value))
+    if isinstance(node, And | Or):
+        return type(node)(tuple(expand(item, name, more) for item in node.items))
+    if isinstance(node, Not):
+        return Not(expand(node.item, name, more))
+    return node
 
 
 def positive_words(node) -> list[str]:

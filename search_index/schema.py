@@ -43,6 +43,7 @@ KEY_FIELDS = (
     "redacted",
     "xmask",
     "xadd",
+    "code",  # the codes of the record's excerpts
 )
 
 
@@ -162,6 +163,7 @@ def document(record: Record) -> dict[str, Any]:
         "objective": record.objectives,
         "activity": list(record.activities),
         "tag": list(record.tags),
+        "code": sorted(set(record.codes)),
     }
     if record.consent == "anonymised" and record.people:
         shown = redact(record)
@@ -187,6 +189,12 @@ def document(record: Record) -> dict[str, Any]:
     hit["doc"] = {k: v for k, v in doc.items() if k not in ("title", "body")}
     doc["hit"] = pack(hit)
     return doc
+
+
+def fitted(doc: dict[str, Any], schema: fields.Schema) -> dict[str, Any]:
+    """``doc`` without the fields an index made by an earlier version lacks (it still takes
+    the saves; ``inspect`` reports it, and a rebuild gives it the new fields)."""
+    return {k: v for k, v in doc.items() if k in schema}
 
 
 def stored_document(stored: dict[str, Any]) -> dict[str, Any] | None:

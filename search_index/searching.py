@@ -80,7 +80,7 @@ def filter_bits(view: View, part: Part, filters: dict | None, nodes: list[Filter
         if node.name == "date":
             allowed &= view.between(*node.value)
         else:
-            allowed &= _shown(view, part, node.name, [node.value])
+            allowed &= _shown(view, part, node.name, node.values)
     return allowed
 
 
@@ -138,7 +138,7 @@ def evaluate(node, view: View, part: Part) -> int | None:
     if isinstance(node, Filter):
         if node.name == "date":
             return view.between(*node.value)
-        return _shown(view, part, node.name, [node.value])
+        return _shown(view, part, node.name, node.values)
     if isinstance(node, Not):
         inner = evaluate(node.item, view, part)
         return view.live & ~inner if inner is not None else None

@@ -118,6 +118,9 @@ CREATED = {
         "value": 120,
         "source": "Dundee City Council",
     },
+    "/api/codes": {"id": "listened-to", "name": "Listened to"},
+    "/api/records/{record_id}/excerpts": {"start": 0, "end": 10, "text": "Sarah Kerr",
+                                          "codes": ["SO1.1"]},  # fmt: skip
 }
 
 
@@ -142,7 +145,9 @@ def test_what_the_served_api_answers_is_described(data_dir, evidence):
         document = requests.get(f"{base}/api/openapi.json", headers=as_editor, timeout=30).json()
         browser = _session(base, "editor")
         for path, item in document["paths"].items():
-            url = base + path.format(record_id=record.id, code="SO1.1")
+            url = base + path.format(
+                record_id=record.id, code="SO1.1", code_id="SO1.1", excerpt_id="NOPE"
+            )
             for method, operation in item.items():
                 if method not in METHODS:
                     continue  # the path's own parameters

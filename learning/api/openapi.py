@@ -152,7 +152,7 @@ def _spec() -> APISpec:
 
 def openapi_document() -> dict[str, Any]:
     """The whole OpenAPI 3.0 document, from every described route of the API blueprint."""
-    from . import figures, routes  # noqa: F401 - here, since routes serves this document
+    from . import codes, figures, routes  # noqa: F401 - here, since routes serves this document
 
     app = Flask(__name__)  # the blueprint alone: its rules as the app serves them
     app.register_blueprint(routes.bp)

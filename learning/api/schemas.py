@@ -250,6 +250,46 @@ ERROR = {
     },
 }
 
+# --- Passages and the codebook (#21): the codes' and excerpts' components -------------------
+CODE = {
+    "type": "object",
+    "required": ["id", "name"],
+    "properties": {
+        "id": {"type": "string", "pattern": "^[0-9A-Za-z_-]{1,64}$",
+               "description": "Not agreement, export or import, nor a code of a plan"},
+        "guid": {"type": "string", "format": "uuid", "readOnly": True,
+                 "description": "Kept for ever; a plan's code's guid is the same everywhere"},
+        "name": {"type": "string", "maxLength": 200},
+        "description": {"type": "string", "maxLength": 5000},
+        "colour": {"type": "string", "nullable": True, "pattern": "^#[0-9A-Fa-f]{6}$"},
+        "parent": {"type": "string", "nullable": True},
+        "codable": {"type": "boolean"},
+        "excerpts": {"type": "integer", "readOnly": True,
+                     "description": "How many excerpts the reader may see"},
+    },
+}  # fmt: skip
+EXCERPT = {
+    "type": "object",
+    "properties": {
+        "id": {"type": "string", "readOnly": True},
+        "record": {"description": "The record's id (in /api/excerpts: its id, title, type, "
+                   "date and locality)", "readOnly": True},
+        "source": {"type": "string", "enum": ["body"]},
+        "start": {"type": "integer", "nullable": True, "minimum": 0,
+                  "description": "Code points from 0 of the text the reader sees"},
+        "end": {"type": "integer", "nullable": True, "minimum": 0},
+        "text": {"type": "string"},
+        "codes": {"type": "array", "items": {"type": "string"}},
+        "memo": {"type": "string", "nullable": True, "description": "The team's only"},
+        "author": {"type": "string", "readOnly": True},
+        "status": {"type": "string", "enum": ["exact", "moved", "changed", "detached"],
+                   "readOnly": True},
+        "created_at": {"type": "string", "readOnly": True},
+        "updated_at": {"type": "string", "readOnly": True},
+    },
+}  # fmt: skip
+# --- end of passages and the codebook --------------------------------------------------------
+
 SCHEMAS: dict[str, dict[str, Any]] = {
     "Record": RECORD,
     "RecordList": page_of("records", "Record"),
@@ -268,6 +308,9 @@ SCHEMAS: dict[str, dict[str, Any]] = {
     "Measure": MEASURE,
     "PlanList": {"type": "object", "properties": {"plans": {"type": "array", "items": PLAN}}},
     "LearningUpdateRequest": LEARNING_UPDATE_REQUEST,
+    "Code": CODE,  # passages and the codebook
+    "Excerpt": EXCERPT,
+    "ExcerptPage": page_of("excerpts", "Excerpt"),
     "Error": ERROR,
 }
 # Every error answer has the ``Error`` shape; these say when each status is given.

@@ -1,0 +1,456 @@
+"""The codebook and excerpts in the store: SQL only, each write one transaction.
+
+The team's codes live in ``codes``; the plan's objectives and indicators are codes too, but
+the plans own them (the application adds them to the codebook). An excerpt is a passage of a
+record's text (``source``: ``body`` for now) coded with codes (``excerpt_codes``). Every read
+joins the excerpt's record: a soft-deleted record's excerpts are not read, and the reader's
+consent levels decide the rest, in this one counting path. Coding a passage queues its record
+for the search index (the codes of its excerpts are searched) in the same transaction.
+"""
+
+from __future__ import annotations
+
+import sqlite3
+from collections.abc import Iterable, Sequence
+from dataclasses import dataclass, field
+from typing import TYPE_CHECKING, Any
+
+from .anchoring import Anchor, reanchor_all
+from .model import NotFound, Record, ValidationError, new_id, utcnow
+
+if TYPE_CHECKING:
+    from .passages import Passages
+    from .store import Store
+
+EXCERPT_COLUMNS = ("id", "record_id", "source", "start", "end", "text", "prefix", "suffix",
+                   "status", "memo", "author", "created_at", "updated_at")  # fmt: skip
+_SELECT = ", ".join(f'e."{c}"' for c in EXCERPT_COLUMNS)
+
+
+@dataclass
+class Code:
+    """One of the team's codes (the plan's codes are made by the application)."""
+
+    id: str
+    name: str
+    guid: str = ""
+    description: str = ""
+    colour: str | None = None
+    parent: str | None = None
+    codable: bool = True
+
+
+@dataclass
+class Excerpt:
+    """A passage of a record's text with its codes and memo, as stored."""
+
+    id: str
+    record: str
+    text: str
+    codes: list[str]
+    source: str = "body"
+    start: int | None = None
+    end: int | None = None
+    prefix: str = ""
+    suffix: str = ""
+    status: str = "exact"
+    memo: str | None = None
+    author: str = ""
+    created_at: str = ""
+    updated_at: str = ""
+
+    def to_dict(self) -> dict[str, Any]:
+        """The excerpt as the API shows it to the team, keys in the contract's order."""
+        keys = ("id", "record", "source", "start", "end", "text", "codes", "memo", "author",
+                "status", "created_at", "updated_at")  # fmt: skip
+        return {key: getattr(self, key) for key in keys}
+
+
+@dataclass
+class ExcerptFilter:
+    """Which excerpts to read; every list is "any of", ``None`` or empty is "any"."""
+
+    codes: list[str] | None = None
+    indicator: list[str] | None = None
+    record: str | None = None
+    locality: list[str] | None = None
+    date_from: str | None = None
+    date_to: str | None = None
+    coder: str | None = None
+    status: str | None = None
+    consents: Sequence[str] = field(default_factory=lambda: ("internal", "anonymised", "public"))
+
+
+class CodeInUse(Exception):
+    """A code still used by excerpts cannot be deleted (merge it instead)."""
+
+    def __init__(self, code: str, count: int) -> None:
+        self.code = code
+        self.count = count
+        super().__init__(
+            f"code {code} is used by {count} excerpt(s); merge it into another code, or "
+            "uncode them first"
+        )
+
+
+# --- the codebook ---------------------------------------------------------------------------
+
+
+def team_codes(store: Store) -> list[Code]:
+    """Every code the team made, in the order made."""
+    rows = store.conn.execute(
+        "SELECT id, name, guid, description, colour, parent, codable FROM codes "
+        "ORDER BY created_at, id"
+    )
+    return [Code(*row[:6], codable=bool(row[6])) for row in rows]
+
+
+def get_code(store: Store, code_id: str) -> Code:
+    """One of the team's codes; NotFound if there is none."""
+    for code in _codes_where(store.conn, "id = ?", [code_id]):
+        return code
+    raise NotFound(f"code {code_id}")
+
+
+def _codes_where(conn: sqlite3.Connection, where: str, params: list[Any]) -> list[Code]:
+    rows = conn.execute(
+        f"SELECT id, name, guid, description, colour, parent, codable FROM codes WHERE {where}",
+        params,
+    )
+    return [Code(*row[:6], codable=bool(row[6])) for row in rows]
+
+
+def _refuse_cycle(
+    conn: sqlite3.Connection, code_id: str, parent: str | None, name: str = "parent"
+) -> None:
+    """Refuse a parent that is the code itself or one of its descendants."""
+    seen, asked = set(), parent
+    while parent is not None and parent not in seen:
+        if parent == code_id:
+            raise ValidationError(name, f"{asked} is {code_id} itself or one of its own codes")
+        seen.add(parent)
+        row = conn.execute("SELECT parent FROM codes WHERE id = ?", [parent]).fetchone()
+        parent = row[0] if row else None
+
+
+def add_code(store: Store, code: Code, guid: str, actor: str = "") -> Code:
+    """Save a new code of the team's; refused if its id is taken."""
+    now = utcnow()
+    with store.write() as conn:
+        if conn.execute("SELECT 1 FROM codes WHERE id = ?", [code.id]).fetchone():
+            raise ValidationError("id", f"a code with id {code.id} already exists")
+        conn.execute(
+            "INSERT INTO codes (id, guid, name, description, colour, parent, codable, "
+            "created_at, updated_at) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?)",
+            [code.id, guid, code.name, code.description, code.colour, code.parent,
+             int(code.codable), now, now],
+        )  # fmt: skip
+        store._audit(conn, actor, "code-add", None, code.id)
+    return get_code(store, code.id)
+
+
+def change_code(store: Store, code: Code, actor: str = "") -> Code:
+    """Rename, describe, recolour or move a code of the team's (its guid stays)."""
+    with store.write() as conn:
+        current = get_code(store, code.id)
+        _refuse_cycle(conn, code.id, code.parent)
+        conn.execute(
+            "UPDATE codes SET name = ?, description = ?, colour = ?, parent = ?, codable = ?, "
+            "updated_at = ? WHERE id = ?",
+            [code.name, code.description, code.colour, code.parent, int(code.codable),
+             utcnow(), code.id],
+        )  # fmt: skip
+        if not code.codable and current.codable and _uses(conn, code.id):
+            raise ValidationError("codable", f"{code.id} codes excerpts: it must stay codable")
+        store._audit(conn, actor, "code-change", None, code.id)
+    return get_code(store, code.id)
+
+
+def _uses(conn: sqlite3.Connection, code_id: str) -> int:
+    row = conn.execute("SELECT count(*) FROM excerpt_codes WHERE code_id = ?", [code_id])
+    return row.fetchone()[0]
+
+
+def _queue_records_of(store: Store, conn: sqlite3.Connection, code_id: str) -> None:
+    """Queue for the index every record with an excerpt coded ``code_id``."""
+    rows = conn.execute(
+        "SELECT DISTINCT e.record_id FROM excerpt_codes c JOIN excerpts e ON e.id = c.excerpt_id "
+        "WHERE c.code_id = ?",
+        [code_id],
+    ).fetchall()
+    for (record_id,) in rows:
+        store._queue(conn, record_id)
+
+
+def merge_code(store: Store, code_id: str, into: str, actor: str = "") -> int:
+    """Move a team code's excerpts and child codes to ``into`` and delete it; return how
+    many excerpts moved."""
+    with store.write() as conn:
+        get_code(store, code_id)
+        _refuse_cycle(conn, code_id, into, "into")
+        moved = _uses(conn, code_id)
+        _queue_records_of(store, conn, code_id)
+        conn.execute(
+            "INSERT OR IGNORE INTO excerpt_codes (excerpt_id, code_id) "
+            "SELECT excerpt_id, ? FROM excerpt_codes WHERE code_id = ?",
+            [into, code_id],
+        )
+        conn.execute("DELETE FROM excerpt_codes WHERE code_id = ?", [code_id])
+        conn.execute("UPDATE codes SET parent = ? WHERE parent = ?", [into, code_id])
+        conn.execute("DELETE FROM codes WHERE id = ?", [code_id])
+        store._audit(conn, actor, "code-merge", None, f"{code_id} into {into} ({moved} excerpts)")
+    return moved
+
+
+def delete_code(store: Store, code_id: str, actor: str = "") -> None:
+    """Delete a team code no excerpt uses (its child codes move up to its parent)."""
+    with store.write() as conn:
+        code = get_code(store, code_id)
+        used = _uses(conn, code_id)
+        if used:
+            raise CodeInUse(code_id, used)
+        conn.execute("UPDATE codes SET parent = ? WHERE parent = ?", [code.parent, code_id])
+        conn.execute("DELETE FROM codes WHERE id = ?", [code_id])
+        store._audit(conn, actor, "code-delete", None, code_id)
+
+
+def count_by_code(store: Store, consents: Sequence[str]) -> dict[str, int]:
+    """How many excerpts of live records of these consent levels each code has."""
+    marks = ", ".join("?" * len(consents))
+    rows = store.conn.execute(
+        "SELECT c.code_id, count(*) FROM excerpt_codes c JOIN excerpts e ON e.id = c.excerpt_id "
+        "JOIN records r ON r.id = e.record_id "
+        f"WHERE r.deleted_at IS NULL AND r.consent IN ({marks}) GROUP BY c.code_id",
+        list(consents),
+    )
+    return dict(rows.fetchall())
+
+
+def codes_in_use(store: Store) -> set[str]:
+    """Every code any excerpt holds."""
+    return {row[0] for row in store.conn.execute("SELECT DISTINCT code_id FROM excerpt_codes")}
+
+
+# --- excerpts -------------------------------------------------------------------------------
+
+
+def _row_excerpt(row: Sequence[Any], codes: list[str]) -> Excerpt:
+    data = dict(zip(EXCERPT_COLUMNS, row, strict=True))
+    data["record"] = data.pop("record_id")
+    return Excerpt(codes=codes, **data)
+
+
+def _codes_of(conn: sqlite3.Connection, excerpt_ids: list[str]) -> dict[str, list[str]]:
+    found: dict[str, list[str]] = {i: [] for i in excerpt_ids}
+    for chunk in _chunks(excerpt_ids, 500):
+        rows = conn.execute(
+            "SELECT excerpt_id, code_id FROM excerpt_codes "
+            f"WHERE excerpt_id IN ({', '.join('?' * len(chunk))}) ORDER BY code_id",
+            chunk,
+        )
+        for excerpt_id, code_id in rows:
+            found[excerpt_id].append(code_id)
+    return found
+
+
+def _chunks(items: list[str], size: int) -> Iterable[list[str]]:
+    for i in range(0, len(items), size):
+        yield items[i : i + size]
+
+
+def get_excerpt(store: Store, excerpt_id: str) -> Excerpt:
+    """One excerpt by id, whatever its record's state; NotFound if there is none."""
+    row = store.conn.execute(
+        f"SELECT {_SELECT} FROM excerpts e WHERE e.id = ?", [excerpt_id]
+    ).fetchone()
+    if row is None:
+        raise NotFound(f"excerpt {excerpt_id}")
+    return _row_excerpt(row, _codes_of(store.conn, [excerpt_id])[excerpt_id])
+
+
+def _where(f: ExcerptFilter) -> tuple[str, list[Any]]:
+    clauses = ["r.deleted_at IS NULL", f"r.consent IN ({', '.join('?' * len(f.consents))})"]
+    params: list[Any] = list(f.consents)
+    if f.codes is not None:
+        codes = list(f.codes) or ["\x00"]
+        clauses.append(
+            "e.id IN (SELECT excerpt_id FROM excerpt_codes "
+            f"WHERE code_id IN ({', '.join('?' * len(codes))}))"
+        )
+        params += codes
+    if f.indicator:
+        clauses.append(
+            "e.record_id IN (SELECT record_id FROM record_indicators "
+            f"WHERE code IN ({', '.join('?' * len(f.indicator))}))"
+        )
+        params += list(f.indicator)
+    if f.locality:
+        clauses.append(f"r.locality IN ({', '.join('?' * len(f.locality))})")
+        params += list(f.locality)
+    for clause, value in (("e.record_id = ?", f.record), ("r.date >= ?", f.date_from),
+                          ("r.date <= ?", f.date_to), ("e.author = ?", f.coder),
+                          ("e.status = ?", f.status)):  # fmt: skip
+        if value:
+            clauses.append(clause)
+            params.append(value)
+    return " AND ".join(clauses), params
+
+
+def find_excerpts(
+    store: Store, f: ExcerptFilter, limit: int | None = None, offset: int = 0
+) -> tuple[int, list[Excerpt]]:
+    """Excerpts of live records matching ``f`` (newest records first) and how many match."""
+    where, params = _where(f)
+    joined = f"FROM excerpts e JOIN records r ON r.id = e.record_id WHERE {where}"
+    total = store.conn.execute(f"SELECT count(*) {joined}", params).fetchone()[0]
+    page = "" if limit is None else f" LIMIT {int(limit)} OFFSET {int(offset)}"
+    rows = store.conn.execute(
+        f"SELECT {_SELECT} {joined} ORDER BY r.date DESC, e.record_id, e.start, e.id{page}",
+        params,
+    ).fetchall()
+    codes = _codes_of(store.conn, [row[0] for row in rows])
+    return total, [_row_excerpt(row, codes[row[0]]) for row in rows]
+
+
+def _with_record(
+    store: Store,
+    conn: sqlite3.Connection,
+    record: Record | None,
+    revision: int | None,
+    actor: str,
+) -> None:
+    """Save the record's new revision (an indicator added by coding) in this transaction."""
+    if record is None:
+        return
+    current = store.get(record.id)
+    if revision is not None and current.revision != revision:
+        from .model import Conflict
+
+        raise Conflict(record.id, revision, current.revision)
+    store._replace(conn, current, record, actor)
+
+
+def _write_codes(conn: sqlite3.Connection, excerpt_id: str, codes: Iterable[str]) -> None:
+    conn.execute("DELETE FROM excerpt_codes WHERE excerpt_id = ?", [excerpt_id])
+    conn.executemany(
+        "INSERT OR IGNORE INTO excerpt_codes (excerpt_id, code_id) VALUES (?, ?)",
+        [(excerpt_id, code) for code in codes],
+    )
+
+
+def add_excerpt(
+    store: Store,
+    excerpt: Excerpt,
+    record: Record | None = None,
+    revision: int | None = None,
+    actor: str = "",
+) -> Excerpt:
+    """Save a new excerpt (and ``record``, its record with indicators the coding added, as a
+    new revision from ``revision``), and queue its record for the index: one transaction."""
+    now = utcnow()
+    excerpt_id = excerpt.id or new_id()
+    with store.write() as conn:
+        _with_record(store, conn, record, revision, actor)
+        conn.execute(
+            f"INSERT INTO excerpts ({', '.join(map(_quoted, EXCERPT_COLUMNS))}) "
+            f"VALUES ({', '.join('?' * len(EXCERPT_COLUMNS))})",
+            [excerpt_id, excerpt.record, excerpt.source, excerpt.start, excerpt.end,
+             excerpt.text, excerpt.prefix, excerpt.suffix, excerpt.status, excerpt.memo,
+             excerpt.author, now, now],
+        )  # fmt: skip
+        _write_codes(conn, excerpt_id, excerpt.codes)
+        store._queue(conn, excerpt.record)
+    return get_excerpt(store, excerpt_id)
+
+
+def _quoted(column: str) -> str:
+    return f'"{column}"'
+
+
+def change_excerpt(
+    store: Store,
+    excerpt: Excerpt,
+    record: Record | None = None,
+    revision: int | None = None,
+    actor: str = "",
+) -> Excerpt:
+    """Save an excerpt's new codes, memo or passage (and its record, as ``add_excerpt``)."""
+    with store.write() as conn:
+        get_excerpt(store, excerpt.id)
+        _with_record(store, conn, record, revision, actor)
+        conn.execute(
+            'UPDATE excerpts SET start = ?, "end" = ?, text = ?, prefix = ?, suffix = ?, '
+            "status = ?, memo = ?, updated_at = ? WHERE id = ?",
+            [excerpt.start, excerpt.end, excerpt.text, excerpt.prefix, excerpt.suffix,
+             excerpt.status, excerpt.memo, utcnow(), excerpt.id],
+        )  # fmt: skip
+        _write_codes(conn, excerpt.id, excerpt.codes)
+        store._queue(conn, excerpt.record)
+    return get_excerpt(store, excerpt.id)
+
+
+def delete_excerpt(store: Store, excerpt_id: str, actor: str = "") -> None:
+    """Delete an excerpt and its memo for good; its record is indexed again."""
+    with store.write() as conn:
+        excerpt = get_excerpt(store, excerpt_id)
+        conn.execute("DELETE FROM excerpt_codes WHERE excerpt_id = ?", [excerpt_id])
+        conn.execute("DELETE FROM excerpts WHERE id = ?", [excerpt_id])
+        store._queue(conn, excerpt.record)
+        store._audit(conn, actor, "excerpt-delete", excerpt.record, excerpt_id)
+
+
+def record_codes(conn: sqlite3.Connection, record_ids: Sequence[str]) -> dict[str, list[str]]:
+    """The codes of each record's excerpts (for its search document)."""
+    found: dict[str, list[str]] = {}
+    for chunk in _chunks(list(record_ids), 500):
+        rows = conn.execute(
+            "SELECT DISTINCT e.record_id, c.code_id FROM excerpts e "
+            "JOIN excerpt_codes c ON c.excerpt_id = e.id "
+            f"WHERE e.record_id IN ({', '.join('?' * len(chunk))}) ORDER BY c.code_id",
+            chunk,
+        )
+        for record_id, code_id in rows:
+            found.setdefault(record_id, []).append(code_id)
+    return found
+
+
+# --- the record's text changes, or the record goes ------------------------------------------
+
+
+def reanchor(conn: sqlite3.Connection, record_id: str, old_body: str, new_body: str) -> None:
+    """Find each excerpt of a record's body again in its new text (the caller's transaction)."""
+    if old_body == new_body:
+        return
+    rows = conn.execute(
+        'SELECT id, start, "end", text, prefix, suffix, status FROM excerpts '
+        "WHERE record_id = ? AND source = 'body' ORDER BY id",
+        [record_id],
+    ).fetchall()
+    if not rows:
+        return
+    anchors = [Anchor(*row[1:]) for row in rows]
+    now = utcnow()
+    for (excerpt_id, *_), found in zip(
+        rows, reanchor_all(old_body, new_body, anchors), strict=True
+    ):
+        conn.execute(
+            'UPDATE excerpts SET start = ?, "end" = ?, text = ?, prefix = ?, suffix = ?, '
+            "status = ?, updated_at = ? WHERE id = ?",
+            [found.start, found.end, found.text, found.prefix, found.suffix, found.status,
+             now, excerpt_id],
+        )  # fmt: skip
+
+
+def erase_excerpts(conn: sqlite3.Connection, record_id: str, words: Passages) -> None:
+    """Erasure: a record's excerpts and their memos go; its words leave other excerpts' memos."""
+    conn.execute(
+        "DELETE FROM excerpt_codes WHERE excerpt_id IN "
+        "(SELECT id FROM excerpts WHERE record_id = ?)",
+        [record_id],
+    )
+    conn.execute("DELETE FROM excerpts WHERE record_id = ?", [record_id])
+    rows = conn.execute("SELECT id, memo FROM excerpts WHERE memo IS NOT NULL AND memo != ''")
+    for excerpt_id, memo in rows.fetchall():
+        cut = words.cut(memo)
+        if cut != memo:
+            conn.execute("UPDATE excerpts SET memo = ? WHERE id = ?", [cut, excerpt_id])

@@ -1,0 +1,147 @@
+"""`wm2u codes ...`, `wm2u code` and `wm2u excerpts`: the codebook and coded passages from the
+command line (the team's view: the command line has no roles, so memos are shown)."""
+
+from __future__ import annotations
+
+import click
+
+from evidence.coding import CodeInUse
+from evidence.consent import INTERNAL
+
+from .cli import RECORD_ID, TEXT, _evidence, _json_out, command, data_dir_option, main, refusals
+from .coding import codebook, excerpts
+
+
+def _in_use(fn):
+    """A code still used is refused (exit 1) with the count, as the API's 409."""
+
+    def wrapper(*args, **kwargs):
+        try:
+            return fn(*args, **kwargs)
+        except CodeInUse as exc:
+            raise click.ClickException(f"id: {exc}") from None
+
+    wrapper.__name__, wrapper.__doc__ = fn.__name__, fn.__doc__
+    return wrapper
+
+
+@main.group(name="codes")
+def codes_group() -> None:
+    """The codebook: the plan's objectives and indicators, and the team's codes."""
+
+
+def _codes_command(name: str):
+    def decorate(fn):
+        return codes_group.command(name=name)(data_dir_option(click.pass_context(refusals(fn))))
+
+    return decorate
+
+
+@_codes_command("list")
+@click.option("--json", "as_json", is_flag=True)
+def codes_list(ctx: click.Context, as_json: bool) -> None:
+    """List the codebook as a tree, with how many excerpts use each code."""
+    codes = codebook.codebook(_evidence(ctx), INTERNAL)
+    if as_json:
+        _json_out({"codes": codes})
+        return
+    children: dict[str | None, list[dict]] = {}
+    for code in codes:
+        children.setdefault(code["parent"], []).append(code)
+
+    def show(parent: str | None, depth: int) -> None:
+        for code in children.get(parent, []):
+            mark = "" if code["codable"] else " (folder)"
+            click.echo(f"{'  ' * depth}{code['id']}\t{code['name']}{mark}\t{code['excerpts']}")
+            show(code["id"], depth + 1)
+
+    show(None, 0)
+
+
+@_codes_command("add")
+@click.argument("code_id", type=TEXT)
+@click.option("--name", required=True, type=TEXT)
+@click.option("--parent", type=TEXT)
+@click.option("--colour", type=TEXT)
+@click.option("--description", type=TEXT)
+@click.option("--folder", is_flag=True, help="A folder that only groups codes (not codable).")
+def codes_add(ctx, code_id, name, parent, colour, description, folder) -> None:
+    """Add a code of the team's; prints its id."""
+    data = {"id": code_id, "name": name, "parent": parent, "colour": colour,
+            "description": description, "codable": not folder}  # fmt: skip
+    click.echo(codebook.create(_evidence(ctx), data, "cli")["id"])
+
+
+@_codes_command("rename")
+@click.argument("code_id", type=TEXT)
+@click.argument("name", type=TEXT)
+def codes_rename(ctx, code_id, name) -> None:
+    """Rename a code of the team's (its guid stays)."""
+    codebook.edit(_evidence(ctx), code_id, "cli", name=name)
+
+
+@_codes_command("move")
+@click.argument("code_id", type=TEXT)
+@click.option("--parent", required=True, type=TEXT, help="The new parent ('' for the top).")
+def codes_move(ctx, code_id, parent) -> None:
+    """Move a code of the team's under another code."""
+    codebook.edit(_evidence(ctx), code_id, "cli", parent=parent or None)
+
+
+@_codes_command("merge")
+@click.argument("code_id", type=TEXT)
+@click.option("--into", required=True, type=TEXT)
+def codes_merge(ctx, code_id, into) -> None:
+    """Merge a code of the team's into another: its excerpts move, it goes (audited)."""
+    codebook.merge(_evidence(ctx), code_id, into, "cli")
+
+
+@_codes_command("delete")
+@click.argument("code_id", type=TEXT)
+@_in_use
+def codes_delete(ctx, code_id) -> None:
+    """Delete a code of the team's that no excerpt uses."""
+    codebook.delete(_evidence(ctx), code_id, "cli")
+
+
+@command(name="code")
+@click.argument("record_id", type=RECORD_ID)
+@click.option("--text", "words", required=True, type=TEXT, help="The exact words to code.")
+@click.option("--occurrence", type=click.IntRange(min=1), help="Which time the words occur.")
+@click.option("--code", "codes", required=True, multiple=True, type=TEXT)
+@click.option("--memo", type=TEXT)
+@click.option("--coder", default="cli", show_default=True, type=TEXT)
+@click.pass_context
+def code_passage(ctx, record_id, words, occurrence, codes, memo, coder) -> None:
+    """Code a passage of a record's text; prints the excerpt's id."""
+    ev = _evidence(ctx)
+    passage = excerpts.find_words(ev.store.get(record_id).body, words, occurrence)
+    data = {**passage, "codes": list(codes), "memo": memo}
+    click.echo(excerpts.code_passage(ev, record_id, data, coder)["id"])
+
+
+@command(name="excerpts")
+@click.option("--code")
+@click.option("--indicator", multiple=True)
+@click.option("--record")
+@click.option("--locality", multiple=True)
+@click.option("--from", "date_from")
+@click.option("--to", "date_to")
+@click.option("--q")
+@click.option("--coder")
+@click.option("--status")
+@click.option("--json", "as_json", is_flag=True)
+@click.pass_context
+def excerpts_list(ctx, code, indicator, record, locality, date_from, date_to, q, coder, status,
+                  as_json) -> None:  # fmt: skip
+    """List coded passages (every match), newest records first."""
+    args = {"code": code, "indicator": list(indicator), "record": record,
+            "locality": list(locality), "from": date_from, "to": date_to, "q": q,
+            "coder": coder, "status": status}  # fmt: skip
+    found = excerpts.find(_evidence(ctx), excerpts.ExcerptQuery.parse(args, True), INTERNAL)
+    if as_json:
+        _json_out(found)
+        return
+    for e in found["excerpts"]:
+        where = "detached" if e["start"] is None else f"{e['start']}-{e['end']}"
+        click.echo(f"{e['id']}\t{e['record']['id']}\t{where}\t{','.join(e['codes'])}\t{e['text']}")
