@@ -280,7 +280,8 @@ def _table(
         if mine:
             name = codes[code_id].name if code_id in codes else code_id
             lines.append(("– " * depth + name, name, mine))
-    total = len(lines) != 1  # one code's row is every passage already
+    # One code's row may be every passage already; else a row counts each passage once.
+    total = len(lines) != 1 or len(lines[0][2]) != len(passages)
     if total:
         lines.append((f"All of {code.name}" if lines else code.name, "Total", list(passages)))
     if len(places) > LOCALITY_COLUMNS and len(lines) <= len(places):
