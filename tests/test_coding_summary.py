@@ -439,3 +439,11 @@ class Page(HTMLParser):
     def handle_data(self, data):
         if "url(" in data or "@import" in data:
             self.references.append(data.strip()[:80])
+
+
+def test_the_tables_note_names_the_code_only_when_it_has_a_row_of_its_own():
+    own = render_markdown(summarise())
+    assert "Trust counts the passages coded with it, each sub-code its own; the last row" in own
+    folder = render_markdown(summarise([PASSAGES[2], PASSAGES[4]]))  # sub-codes' passages only
+    assert "Each sub-code counts its own passages; the last row counts every passage" in folder
+    assert "Trust counts" not in folder

@@ -414,12 +414,11 @@ def table_note(s: CodeSummary) -> str:
         return note
     by_code = s.table.corner == "Code"
     codes = [row.label for row in s.table.rows] if by_code else list(s.table.columns)
-    if len(codes) > 1 and codes[-1] != codes[0]:
+    if len(codes) > 1:
+        own = f"{s.code.name} counts the passages coded with it, each sub-code its own"
+        first = own if codes[0] == s.code.name else "Each sub-code counts its own passages"
         last = "the last row" if by_code else "the Total column"
-        note += (
-            f" {codes[0].lstrip('– ')} counts the passages coded with it, each sub-code its own;"
-            f" {last} counts every passage once, even one with several of these codes."
-        )
+        note += f" {first}; {last} counts every passage once, even one with several codes."
     return note
 
 
