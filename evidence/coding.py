@@ -414,6 +414,67 @@ def record_codes(conn: sqlite3.Connection, record_ids: Sequence[str]) -> dict[st
     return found
 
 
+# --- passages quoted in a learning update ---------------------------------------------------
+
+# A code with more passages than this (in all periods) is found by walking the period's
+# records newest first (its passages are dense); a sparser one by its own index.
+_DENSE = 3000
+_BY_CODE = (
+    f"SELECT c.code_id, {_SELECT} FROM excerpt_codes c CROSS JOIN excerpts e "
+    "CROSS JOIN records r WHERE c.code_id = ? AND e.id = c.excerpt_id AND r.id = e.record_id"
+)
+_BY_DATE = (
+    f"SELECT c.code_id, {_SELECT} FROM records r CROSS JOIN excerpts e "
+    "CROSS JOIN excerpt_codes c WHERE e.record_id = r.id AND c.excerpt_id = e.id "
+    "AND c.code_id = ?"
+)
+
+
+def coded_passages(
+    conn: sqlite3.Connection,
+    codes: Sequence[str],
+    date_from: str,
+    date_to: str,
+    consents: Sequence[str],
+    made_by: str | None = None,
+    per_code: int = 12,
+) -> list[tuple[str, Excerpt]]:
+    """Up to ``per_code`` passages coded with each of ``codes`` (its code, the excerpt), of
+    live records dated ``date_from``..``date_to`` of these consent levels (none: any), newest
+    records first, coded by ``made_by`` if given: one read, each code by its cheaper path."""
+    codes = sorted(set(codes))
+    if not codes:
+        return []
+    dense = _dense_codes(conn, codes)
+    where = "r.deleted_at IS NULL AND r.date >= ? AND r.date <= ? AND r.type != 'learning_update'"
+    params: list[Any] = [date_from, date_to]
+    if consents:
+        where += f" AND r.consent IN ({', '.join('?' * len(consents))})"
+        params += list(consents)
+    if made_by:
+        where += " AND e.created_at <= ?"
+        params.append(made_by)
+    parts, values = [], []
+    for code in codes:
+        walk = _BY_DATE if code in dense else _BY_CODE
+        parts.append(f"SELECT * FROM ({walk} AND {where} ORDER BY r.date DESC, r.id DESC, "
+                     f"e.start LIMIT {int(per_code)})")  # fmt: skip
+        values += [code, *params]
+    rows = conn.execute(" UNION ALL ".join(parts), values).fetchall()
+    return [(row[0], _row_excerpt(row[1:], [row[0]])) for row in rows]
+
+
+def _dense_codes(conn: sqlite3.Connection, codes: list[str]) -> set[str]:
+    """The codes with more than ``_DENSE`` passages (counted no further, on the index)."""
+    counts = " UNION ALL ".join(
+        f"SELECT ?, (SELECT count(*) FROM (SELECT 1 FROM excerpt_codes WHERE code_id = ? "
+        f"LIMIT {_DENSE + 1}))"
+        for _ in codes
+    )
+    rows = conn.execute(counts, [v for code in codes for v in (code, code)]).fetchall()
+    return {code for code, count in rows if count > _DENSE}
+
+
 # --- the record's text changes, or the record goes ------------------------------------------
 
 

@@ -11,7 +11,7 @@ from __future__ import annotations
 
 import json
 import sqlite3
-from collections.abc import Callable
+from collections.abc import Callable, Collection
 from dataclasses import replace
 from typing import Any
 
@@ -85,13 +85,16 @@ class Erasure:
             record = self.get(record_id, include_deleted=True)
             versions = [record, *self._earlier_versions(conn, record_id)]
             words = erased_words(versions)
-            # Its excerpts and their memos go with it; its words leave other excerpts' memos.
+            # Its excerpts and their memos go with it (and ratings stop citing them); its
+            # words leave other excerpts' memos.
+            rows = conn.execute("SELECT id FROM excerpts WHERE record_id = ?", [record_id])
+            passages = {row[0] for row in rows.fetchall()}
             erase_excerpts(conn, record_id, words)
             conn.execute("DELETE FROM record_indicators WHERE record_id = ?", [record_id])
             conn.execute("DELETE FROM revisions WHERE record_id = ?", [record_id])
             conn.execute("DELETE FROM records WHERE id = ?", [record_id])
             people = [p for v in versions for p in v.people]
-            self._scrub_ratings(conn, record_id, people, words)
+            self._scrub_ratings(conn, record_id, people, words, passages)
             scrubbed = self._scrub_citations(conn, record_id, versions, people, words, rewrite)
             self._refresh_counting(conn, record)  # type: ignore[attr-defined]
             scrubbed += self._scrub_quoting_updates(conn, words, scrubbed)
@@ -206,30 +209,42 @@ class Erasure:
         return [p for _, people in self.people_of(ids).values() for p in people]  # type: ignore[attr-defined]
 
     def _scrub_ratings(
-        self, conn: sqlite3.Connection, record_id: str, people: list[str], words: Passages
+        self,
+        conn: sqlite3.Connection,
+        record_id: str,
+        people: list[str],
+        words: Passages,
+        passages: Collection[str] = (),
     ) -> None:
-        """Cut an erased record's words out of every rating's rationale; unlink it from the
-        ratings that linked it, and erase its people's names there: every form of them
-        (``names.replace_names``), in the rationale and the rating's own people, except the
-        names the rating's other records hold too."""
-        rows = conn.execute("SELECT id, records, rationale, people FROM ratings").fetchall()
-        for rating_id, linked, rationale, own in rows:
+        """Cut an erased record's words out of every rating's rationale; unlink it (and its
+        ``passages``, the excerpts erased with it) from the ratings that linked it, and erase
+        its people's names there: every form of them (``names.replace_names``), in the
+        rationale and the rating's own people, except the names the rating's other records
+        hold too."""
+        rows = conn.execute(
+            "SELECT id, records, rationale, people, excerpts FROM ratings"
+        ).fetchall()
+        for rating_id, linked, rationale, own, cited in rows:
             ids = json.loads(linked or "[]")
             kept = [i for i in ids if i != record_id]
+            cited_before = json.loads(cited or "[]")
+            cited_now = [i for i in cited_before if i not in passages]
             new_rationale = words.cut(rationale or "")
             own_people = json.loads(own or "[]")
             if kept != ids:
                 names = erasable(people, self._live_people(kept))
                 new_rationale = replace_names(new_rationale, names, lambda _person: ERASED)
                 own_people = [p for p in own_people if not holds_name(p, names)]
-            elif new_rationale == (rationale or ""):
+            elif new_rationale == (rationale or "") and cited_now == cited_before:
                 continue
             conn.execute(
-                "UPDATE ratings SET records = ?, rationale = ?, people = ? WHERE id = ?",
+                "UPDATE ratings SET records = ?, rationale = ?, people = ?, excerpts = ? "
+                "WHERE id = ?",
                 [
                     json.dumps(kept),
                     new_rationale,
                     json.dumps(own_people, ensure_ascii=False),
+                    json.dumps(cited_now),
                     rating_id,
                 ],
             )

@@ -5,9 +5,10 @@ from __future__ import annotations
 import json
 from typing import Any
 
-from .model import ValidationError, utcnow
+from .coding import get_excerpt
+from .model import NotFound, ValidationError, utcnow
 from .store import Store
-from .validate import MAX_BODY, _Problem, clean_date, clean_list, clean_text
+from .validate import ID_PATTERN, MAX_BODY, _Problem, clean_date, clean_list, clean_text
 
 PROGRESS_LEVELS = ("emerging", "developing", "established")
 CONFIDENCE_LEVELS = ("low", "medium", "high")
@@ -23,6 +24,7 @@ _KEYS = (
     "records",
     "consent",
     "people",
+    "excerpts",
 )
 
 
@@ -64,6 +66,7 @@ def validate_rating(data: Any, framework: Any, store: Store) -> dict[str, Any]:
             errors["records"] = f"no record with id {', '.join(missing[:5])}"
     except _Problem as problem:
         errors["records"] = str(problem)
+    _cited_passages(data.get("excerpts"), store, out, errors)
     consent = data.get("consent")
     if consent in (None, ""):
         out["consent"] = DEFAULT_CONSENT
@@ -80,6 +83,30 @@ def validate_rating(data: Any, framework: Any, store: Store) -> dict[str, Any]:
     return out
 
 
+def _cited_passages(value: Any, store: Store, out: dict[str, Any], errors: dict[str, str]) -> None:
+    """Check the excerpts a rating cites: each a live record's passage. Their records join
+    ``records`` (a passage is evidence of its record), so consent and erasure follow them."""
+    try:
+        out["excerpts"] = clean_list(value, 64)
+    except _Problem as problem:
+        errors["excerpts"] = str(problem)
+        return
+    problems, records = [], []
+    for excerpt_id in out["excerpts"]:
+        try:
+            if not ID_PATTERN.match(excerpt_id):
+                raise NotFound(excerpt_id)
+            record = store.get(get_excerpt(store, excerpt_id).record)
+        except NotFound:  # no such excerpt, or its record is soft-deleted
+            problems.append(f"no excerpt with id {excerpt_id[:64]} (of a record not deleted)")
+            continue
+        records.append(record.id)
+    if problems:
+        errors["excerpts"] = "; ".join(problems[:5])
+    elif "records" in out:
+        out["records"] = list(dict.fromkeys([*out["records"], *records]))
+
+
 def add_rating(store: Store, framework: Any, data: Any, actor: str) -> dict[str, Any]:
     """Record a progress rating; returns it as stored."""
     rating = validate_rating(data, framework, store)
@@ -89,6 +116,7 @@ def add_rating(store: Store, framework: Any, data: Any, actor: str) -> dict[str,
             **rating,
             "records": json.dumps(rating["records"]),
             "people": json.dumps(rating["people"], ensure_ascii=False),
+            "excerpts": json.dumps(rating["excerpts"]),
         }
         cursor = conn.execute(
             f"INSERT INTO ratings ({', '.join(row)}) VALUES ({', '.join('?' * len(row))})",
@@ -112,6 +140,7 @@ def list_ratings(store: Store, indicator: str | None = None) -> list[dict[str, A
         rating = dict(zip(names, row, strict=True))
         rating["records"] = json.loads(rating["records"] or "[]")
         rating["people"] = json.loads(rating.get("people") or "[]")
+        rating["excerpts"] = json.loads(rating.get("excerpts") or "[]")
         rating["consent"] = rating.get("consent") or "internal"
         ratings.append(rating)
     return ratings

@@ -323,4 +323,11 @@ def m013_coding(db: Database) -> None:
     )
 
 
+@_step
+def m014_rating_excerpts(db: Database) -> None:
+    # A rating may cite coded passages (excerpt ids, JSON) beside the records it links.
+    if "excerpts" not in db["ratings"].columns_dict:  # run again, it changes nothing
+        db.execute("ALTER TABLE ratings ADD COLUMN excerpts TEXT NOT NULL DEFAULT '[]'")
+
+
 NAMES = tuple(fn.__name__ for fn in _STEPS)  # every step, in order

@@ -1,17 +1,20 @@
 """Progress ratings as a reader may see them, and recording one (the pages and API share this).
 
-A rating links to the records behind it, and has a consent level of its own. Outside the
-team a reader sees only the ratings and linked records it may see: the rationale goes through
-``present_rating`` (the same rule as in learning updates), the records through ``present``.
+A rating links to the records behind it, may cite coded passages of them (excerpts), and has
+a consent level of its own. Outside the team a reader sees only the ratings, linked records
+and passages it may see: the rationale goes through ``present_rating`` (the same rule as in
+learning updates), the records through ``present``, the passages through ``present_excerpt``.
 """
 
 from __future__ import annotations
 
+from collections.abc import Iterable
 from dataclasses import dataclass, field
 from datetime import date
 from typing import Any
 
-from evidence.consent import INTERNAL, present, present_rating
+from evidence.coding import get_excerpt
+from evidence.consent import INTERNAL, present, present_excerpt, present_rating
 from evidence.model import NotFound, Record, ValidationError
 from evidence.ratings import (
     CONFIDENCE_LEVELS,
@@ -28,12 +31,23 @@ from .updates.wording import period_range
 
 __all__ = [
     "CONFIDENCE_LEVELS",
+    "CitedPassage",
     "CONSENT_LEVELS",
     "PROGRESS_LEVELS",
     "ShownRating",
     "rate",
     "ratings_for",
 ]
+
+
+@dataclass(frozen=True)
+class CitedPassage:
+    """A passage a rating cites, as the reader may see it, with its record's shown title."""
+
+    id: str
+    text: str
+    record_id: str
+    record_title: str
 
 
 @dataclass(frozen=True)
@@ -53,6 +67,7 @@ class ShownRating:
     records: list[Record] = field(default_factory=list)
     consent: str = "anonymised"
     people: list[str] = field(default_factory=list)
+    excerpts: list[CitedPassage] = field(default_factory=list)
 
     @property
     def period(self) -> str:
@@ -64,7 +79,7 @@ class ShownRating:
         return period_range(start, end)
 
     def to_dict(self) -> dict[str, Any]:
-        """The API's shape: record ids only, and only those the reader may see."""
+        """The API's shape: record and excerpt ids only, and only those the reader may see."""
         return {
             "id": self.id,
             "indicator": self.indicator,
@@ -74,6 +89,7 @@ class ShownRating:
             "confidence": self.confidence,
             "rationale": self.rationale,
             "records": [r.id for r in self.records],
+            "excerpts": [e.id for e in self.excerpts],
             "consent": self.consent,
             "people": list(self.people),
             "rated_by": self.rated_by,
@@ -82,9 +98,12 @@ class ShownRating:
         }
 
 
-def _linked(store: Store, ratings: list[dict[str, Any]]) -> dict[str, Record]:
-    """Every record the ratings link to, deleted ones included, as written (one query each)."""
-    ids = sorted({str(i) for r in ratings for i in r["records"]})
+def _linked(
+    store: Store, ratings: list[dict[str, Any]], also: Iterable[str] = ()
+) -> dict[str, Record]:
+    """Every record the ratings link to (and ``also``), deleted ones included, as written
+    (one query each)."""
+    ids = sorted({str(i) for r in ratings for i in r["records"]} | set(also))
     if not ids:
         return {}
     found: dict[str, Record] = {}
@@ -94,12 +113,41 @@ def _linked(store: Store, ratings: list[dict[str, Any]]) -> dict[str, Record]:
     return found
 
 
+def _cited(store: Store, ratings: list[dict[str, Any]]) -> dict[str, Any]:
+    """Every excerpt the ratings cite that is still there, by id."""
+    found = {}
+    for excerpt_id in {str(i) for r in ratings for i in r.get("excerpts") or []}:
+        try:
+            found[excerpt_id] = get_excerpt(store, excerpt_id)
+        except NotFound:  # deleted since: the rating no longer shows it
+            continue
+    return found
+
+
+def _passages(
+    rating: dict[str, Any], cited: dict[str, Any], linked: dict[str, Record], audience: str
+) -> list[CitedPassage]:
+    """The passages a rating cites, as ``audience`` may see them (names replaced)."""
+    shown = []
+    for excerpt_id in rating.get("excerpts") or []:
+        excerpt = cited.get(str(excerpt_id))
+        record = linked.get(excerpt.record) if excerpt else None
+        if excerpt is None or record is None:
+            continue
+        seen = present_excerpt(excerpt.to_dict(), record, audience)
+        heading = present(record, audience, body=False)
+        if seen is not None and heading is not None:
+            shown.append(CitedPassage(excerpt.id, str(seen["text"]), record.id, heading.title))
+    return shown
+
+
 def _shown(
     rating: dict[str, Any],
     previous: dict[str, Any] | None,
     linked: dict[str, Record],
     people: dict[str, tuple[str, list[str]]],
     audience: str,
+    cited: dict[str, Any] | None = None,
 ) -> ShownRating | None:
     links = [str(i) for i in rating["records"]]
     seen = present_rating(rating, [people[i] for i in links if i in people], audience)
@@ -121,6 +169,7 @@ def _shown(
         records=shown,
         consent=str(seen.get("consent") or "anonymised"),
         people=list(seen.get("people") or []),
+        excerpts=_passages(rating, cited or {}, linked, audience),
     )
 
 
@@ -130,10 +179,11 @@ def ratings_for(store: Store, indicator: str, audience: str) -> list[ShownRating
     ratings.sort(key=lambda r: (str(r["period_to"]), str(r.get("rated_at") or ""), r["id"]))
     if audience != INTERNAL:  # a reader outside the team never learns of an internal rating
         ratings = [r for r in ratings if r.get("consent") in ("anonymised", "public")]
-    linked = _linked(store, ratings)
+    cited = _cited(store, ratings)
+    linked = _linked(store, ratings, (e.record for e in cited.values()))
     people = linked_people(store, ratings)
     shown = [
-        _shown(rating, ratings[i - 1] if i else None, linked, people, audience)
+        _shown(rating, ratings[i - 1] if i else None, linked, people, audience, cited)
         for i, rating in enumerate(ratings)
     ]
     return [s for s in shown if s is not None][::-1]

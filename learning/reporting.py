@@ -2,7 +2,8 @@
 
 The generator (`learning.updates`) is pure; this module reads what it needs from the store:
 the period's records without their bodies (an update shows none), the evidence behind
-progress ratings, and the previous period as counts made in SQL.
+progress ratings, the previous period as counts made in SQL, and a few passages coded with
+each indicator, as the audience may see them.
 """
 
 from __future__ import annotations
@@ -11,17 +12,19 @@ import datetime as dt
 from dataclasses import dataclass
 from typing import TYPE_CHECKING, Any
 
-from evidence.consent import INTERNAL, present_rating, visible_consents
+from evidence.coding import coded_passages
+from evidence.consent import INTERNAL, present_excerpt, present_rating, visible_consents
 from evidence.figures import COMPARATOR
 from evidence.model import NotFound, Record, ValidationError
 from evidence.periods import PeriodCounts, collector_paused, count_period, read_ids, read_period
 from evidence.ratings import linked_people, list_ratings
+from evidence.store import RecordFilter
 from evidence.validate import ID_PATTERN
 
 from .plans import Plan, PlanSet, long_date
 from .updates import Summary, parse_period, scope_codes, summarise
 from .updates.request import UpdateRequest
-from .updates.sections import FiguresChart, MeasureFigures
+from .updates.sections import FiguresChart, MeasureFigures, Passage
 
 if TYPE_CHECKING:
     from .services import Evidence
@@ -73,7 +76,33 @@ def make(evidence: Evidence, request: UpdateRequest) -> Summary:
         figures=gather_figures(evidence, framework, request.audience, dates),
         framework_title=plans_title(evidence.plans, plan, dates[0]),
         chart_cache=str(evidence.data_dir / "cache"),
+        passages=gather_passages(evidence, scope[0], dates, request),
     )
+
+
+def gather_passages(
+    evidence: Evidence, indicators: frozenset[str], dates: tuple[str, str], request: UpdateRequest
+) -> list[Passage]:
+    """A few passages coded with each indicator, of the period's records the audience may
+    see (made by a remade update's save), newest first, names replaced as in their record
+    (``present_excerpt``, on the text that reader sees)."""
+    found = coded_passages(evidence.store.conn, sorted(indicators), *dates,
+                           _consents(request.audience), request.as_of)  # fmt: skip
+    by_id: dict[str, Record] = {}
+    if request.audience != INTERNAL and found:  # their records' texts, to replace names
+        _, records = evidence.store.list(RecordFilter(ids=sorted({e.record for _, e in found})))
+        by_id = {r.id: r for r in records}
+    passages = []
+    for code, excerpt in found:
+        text = excerpt.text
+        if request.audience != INTERNAL:
+            record = by_id.get(excerpt.record)
+            seen = present_excerpt(excerpt.to_dict(), record, request.audience) if record else None
+            if seen is None:
+                continue
+            text = str(seen["text"])
+        passages.append(Passage(excerpt.id, code, excerpt.record, text))
+    return passages
 
 
 def gather_figures(

@@ -101,7 +101,7 @@ def test_api_ratings_shapes(as_role, seed) -> None:
     rating = created.json
     assert set(rating) == {
         "id", "indicator", "period_from", "period_to", "progress", "confidence",
-        "rationale", "records", "rated_by", "rated_at", "change", "consent", "people",
+        "rationale", "records", "rated_by", "rated_at", "change", "consent", "people", "excerpts",
     }  # fmt: skip
     assert rating["indicator"] == "SO1.1" and rating["rated_by"] == "editor"
     assert created.headers["Location"].endswith("/api/indicators/SO1.1/ratings")

@@ -134,6 +134,11 @@ RATING_INPUT = {
             "description": "Who may read the rating: internal ones stay in the team",
         },
         "people": {**LIST, "description": "People the rationale names (replaced outside the team)"},
+        "excerpts": {
+            **LIST,
+            "description": "Ids of coded passages the rating cites (each of a record not "
+            "deleted; its record joins records)",
+        },
     },
 }
 RATING = {
@@ -143,6 +148,7 @@ RATING = {
         "id": {"type": "integer"},
         "indicator": {"type": "string"},
         "records": {**LIST, "description": "Ids of the records behind it that you may see"},
+        "excerpts": {**LIST, "description": "Ids of the passages it cites that you may see"},
         "rationale": {"type": "string", "description": "Names redacted for outside readers"},
         "rated_by": {"type": "string"},
         "rated_at": {"type": "string"},

@@ -439,6 +439,9 @@ def _indicator(doc: DocumentObject, summary: Summary, i: IndicatorSummary) -> No
     for q in i.quotes:
         where = f"{q.locality}, " if q.locality else ""
         _paragraph(doc, f"“{q.text}” — {where}{_date(q.date)}", style="Quote")
+    for q in i.passages:  # a coded passage, with its record
+        where = f"{q.locality}, " if q.locality else ""
+        _paragraph(doc, f"“{q.text}” — {q.title} ({where}{_date(q.date)})", style="Quote")
 
 
 # Two charts of figures side by side in the text width (174 mm), with room for the space

@@ -15,6 +15,7 @@ from .headline import as_number
 from .rating import RatingView, rating_view
 
 MAX_QUOTES = 1
+MAX_PASSAGES = 3  # coded passages quoted per indicator: the update stays a few pages
 MAX_FEATURED = 3
 MAX_ACTIVITY_RECORDS = 2
 # The featured-story rule, as a reader is told it (every format says the same).
@@ -34,6 +35,17 @@ class Quote:
     record_id: str
     date: str
     locality: str
+    title: str = ""  # a coded passage's record, as the audience sees it
+
+
+@dataclass(frozen=True)
+class Passage:
+    """A passage coded with an indicator, its words as the audience may see them."""
+
+    id: str
+    code: str
+    record_id: str
+    text: str
 
 
 @dataclass(frozen=True)
@@ -91,6 +103,8 @@ class IndicatorSummary:
     previous_count: int
     quotes: list[Quote] = field(default_factory=list)
     quotes_total: int = 0
+    # Passages coded with the indicator, each with its record's title (after ``quotes``).
+    passages: list[Quote] = field(default_factory=list)
     localities: list[str] = field(default_factory=list)
     rating: RatingView | None = None
     # The data project's figures for this indicator, in words (e.g. "down 4% since 2024");
@@ -188,6 +202,7 @@ class EvidenceIndex:
         self.featured_so_far: set[str] = set()
         self.quoted: set[str] = set()  # words already shown, so that none is shown twice
         self.chosen: list[str] = []
+        self.passages: dict[str, list[Passage]] = {}  # coded passages by indicator code
 
 
 class RatingContext:
@@ -274,6 +289,7 @@ def _indicator(
     fresh = (pair for pair in quotes if pair[1].strip() not in index.quoted)
     picked = _spread(fresh, MAX_QUOTES)
     index.quoted.update(q.strip() for _, q in picked)
+    passages = _passages(indicator.code, records, index)
     return IndicatorSummary(
         code=indicator.code,
         text=indicator.text,
@@ -281,9 +297,37 @@ def _indicator(
         previous_count=index.previous_counts.get(indicator.code, 0),
         quotes=[Quote(q, r.id, r.date, r.locality) for r, q in picked],
         quotes_total=len(quotes),
+        passages=[Quote(p.text, r.id, r.date, r.locality, r.title) for r, p in passages],
         localities=sorted({r.locality for r in records if r.locality}),
         rating=ratings.view(indicator.code),
     )
+
+
+def _passages(
+    code: str, records: list[Record], index: EvidenceIndex
+) -> list[tuple[Record, Passage]]:
+    """Up to ``MAX_PASSAGES`` passages coded ``code`` of the indicator's records shown here
+    (so each is of a record the update cites), newest first, one per locality before a
+    second, none whose words are already shown."""
+    mine = {r.id for r in records}
+    said = [w for w in map(_plain, index.quoted) if w]
+    fresh = []
+    for passage in index.passages.get(code, []):
+        words = _plain(passage.text)
+        if passage.record_id not in mine or not words:
+            continue
+        if any(words in other or other in words for other in said):
+            continue
+        said.append(words)
+        fresh.append((index.by_id[passage.record_id], passage))
+    picked = _spread(fresh, MAX_PASSAGES)
+    index.quoted.update(p.text.strip() for _, p in picked)
+    return picked
+
+
+def _plain(text: str) -> str:
+    """Words to compare: case, spacing and the quotation marks around them ignored."""
+    return " ".join(text.casefold().split()).strip(" \"'“”‘’.,;:!?")
 
 
 def feature(codes: list[str], stories: list[Record], index: EvidenceIndex) -> list[Record]:

@@ -23,7 +23,7 @@ from . import sections
 from .headline import Headline, build_headline, type_label
 from .intro import Block, parse_intro
 from .request import UpdateRequest
-from .sections import IndicatorSummary, MeasureFigures, ObjectiveSummary, place_figures
+from .sections import IndicatorSummary, MeasureFigures, ObjectiveSummary, Passage, place_figures
 from .wording import period_between, period_range
 
 
@@ -261,6 +261,7 @@ def summarise(
     figures: Iterable[MeasureFigures] = (),
     framework_title: str = "",
     chart_cache: str = "",
+    passages: Iterable[Passage] = (),
 ) -> Summary:
     """Summarise a period's evidence for the request's audience, objective by objective.
 
@@ -269,7 +270,9 @@ def summarise(
     scope that the audience may see, learning updates left out, as ``count_previous`` does).
     Rated evidence is looked up among all the records given. ``figures``: the plan's
     measures as the audience may see them, gathered beforehand; ``framework_title``: the
-    plan's title as the update names it (default: the plan's own).
+    plan's title as the update names it (default: the plan's own). ``passages``: passages
+    coded with the indicators, newest first, their words as the audience may see them; each
+    indicator quotes a few of its own records' among the families' words.
 
     The key messages are shown as written except that for an external audience every name
     listed in a record the update cites is replaced. Featured ids the audience may not see,
@@ -289,6 +292,8 @@ def summarise(
         index = sections.EvidenceIndex(corpus.current, corpus.previous.by_indicator)
         index.by_type["learning_update"] = corpus.earlier_updates
         index.chosen = list(dict.fromkeys(request.featured))
+        for passage in passages:
+            index.passages.setdefault(passage.code, []).append(passage)
         parts = [sections.build_objective(framework.objective(c), index, rated) for c in scope]
         place_figures(parts, figures)
         summary = _assemble(framework, this, before, audience, scope, corpus, parts,

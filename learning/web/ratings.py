@@ -2,7 +2,9 @@
 
 The form's fields are the rating's JSON keys. Records behind a rating are chosen by ticking
 the indicator's recent records (``recent``) or by pasting ids one a line (``records``);
-a refused save shows the page again with the text as typed.
+coded passages to cite by ticking the indicator's recent passages (``recent_excerpts``) or
+by pasting excerpt ids (``excerpts``); a cited passage's record joins the records behind it.
+A refused save shows the page again with the text as typed.
 """
 
 from __future__ import annotations
@@ -16,6 +18,8 @@ from werkzeug.datastructures import MultiDict
 from evidence.consent import INTERNAL
 from evidence.model import NotFound, Record, ValidationError
 from evidence.store import RecordFilter
+from learning.coding import excerpts
+from learning.coding.excerpts import ExcerptQuery
 from learning.http.access import audience, role_required
 from learning.http.state import evidence
 from learning.progress import (
@@ -42,6 +46,7 @@ TEXT_KEYS = (
     "records",
     "consent",
     "people",
+    "excerpts",
 )
 LABELS = {
     "period_from": "Period from",
@@ -52,6 +57,7 @@ LABELS = {
     "records": "Records behind the rating",
     "consent": "Who may read this rating",
     "people": "People named in the rationale",
+    "excerpts": "Coded passages behind the rating",
     "indicator": "Indicator",
 }
 PROGRESS_HINTS = {
@@ -75,7 +81,9 @@ def blank_values() -> dict[str, Any]:
     """The form as it first shows: the last whole quarter, nothing chosen."""
     start, end = last_quarter()
     values: dict[str, Any] = dict.fromkeys(TEXT_KEYS, "")
-    values.update(period_from=start, period_to=end, recent=[], consent="anonymised")
+    values.update(
+        period_from=start, period_to=end, recent=[], recent_excerpts=[], consent="anonymised"
+    )
     return values
 
 
@@ -83,6 +91,7 @@ def values_from_form(form: MultiDict) -> dict[str, Any]:
     """The form as it was sent, to show again if the save is refused."""
     values: dict[str, Any] = {key: form.get(key, "") for key in TEXT_KEYS}
     values["recent"] = form.getlist("recent")
+    values["recent_excerpts"] = form.getlist("recent_excerpts")
     return values
 
 
@@ -92,11 +101,13 @@ def rating_data(values: dict[str, Any]) -> dict[str, Any]:
     data = {
         key: values[key].strip()
         for key in TEXT_KEYS
-        if key not in ("records", "rationale", "people")
+        if key not in ("records", "rationale", "people", "excerpts")
     }
     data["rationale"] = values["rationale"]
     data["records"] = list(dict.fromkeys(chosen))
     data["people"] = lines(values["people"])
+    ticked = [v.strip() for v in values.get("recent_excerpts") or [] if v.strip()]
+    data["excerpts"] = list(dict.fromkeys(ticked + lines(values["excerpts"])))
     return {k: v for k, v in data.items() if v not in ("", None)}
 
 
@@ -106,6 +117,12 @@ def recent_records(code: str) -> list[Record]:
         RecordFilter(indicator=code, type=evidence_types()), INTERNAL, limit=RECENT_TO_TICK
     )
     return records
+
+
+def recent_passages(code: str) -> list[dict[str, Any]]:
+    """The newest passages coded with the indicator, with their records, for ticking."""
+    asked = ExcerptQuery(code=code, per_page=RECENT_TO_TICK)
+    return excerpts.find(evidence(), asked, INTERNAL)["excerpts"]
 
 
 def page_context(
@@ -129,6 +146,7 @@ def page_context(
             "recent": (recent or [])[:RECENT_TO_TICK]
             if recent is not None
             else recent_records(code),
+            "passages": recent_passages(code),
             "labels": LABELS,
             "progress_options": [(p, p.capitalize(), PROGRESS_HINTS[p]) for p in PROGRESS_LEVELS],
             "confidence_options": [
