@@ -53,12 +53,15 @@ def _passages(
     stored: Iterable[Excerpt], records: dict[str, Record], audience: str
 ) -> Iterable[Passage]:
     """Each excerpt as the audience may see it, with its record's heading as shown."""
+    headings: dict[str, Record | None] = {}
     for excerpt in stored:
         record = records.get(excerpt.record)
         if record is None:
             continue
+        if record.id not in headings:  # a record's heading once, not once a passage
+            headings[record.id] = present(record, audience, body=False)
+        heading = headings[record.id]
         shown = present_excerpt(excerpt.to_dict(), record, audience)
-        heading = present(record, audience, body=False)
         if shown is None or heading is None:
             continue
         yield Passage(excerpt.id, heading.id, heading.title, heading.type, heading.date,
