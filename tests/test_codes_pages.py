@@ -191,8 +191,10 @@ def test_the_summary_downloads_in_three_formats_for_the_readers_audience(site) -
     # An editor may ask for what readers outside the team see.
     external = site.get("editor", "/codes/listened/summary?format=md&audience=external")
     assert TEAM_TITLE not in external.text and "Sarah Kerr" not in external.text
-    assert site.get("viewer", "/codes/listened/summary?format=pdf").status_code == 400
-    assert site.get("viewer", "/codes/listened/summary?format=md&to=soon").status_code == 400
+    pdf = site.get("viewer", "/codes/listened/summary?format=pdf")
+    assert pdf.status_code == 400 and "format: must be md, html or docx" in pdf.text
+    soon = site.get("viewer", "/codes/listened/summary?format=md&to=soon")
+    assert soon.status_code == 400 and "to: must be a date" in soon.text
 
 
 def _codes(site) -> dict[str, dict]:

@@ -140,18 +140,25 @@ def show(code_id: str):
     return _show(code_id)
 
 
+def _refused(message: str):
+    """A download asked for wrongly: a page naming the field (400)."""
+    page = render_template("error.html", code=400, title="Not a summary we can make",
+                           message=message)  # fmt: skip
+    return page, 400
+
+
 @bp.route("/codes/<code_id>/summary")
 def download(code_id: str):
     """The coding summary as a document (md, html or docx), for the reader's audience."""
     _code_or_404(code_id)
     fmt = request.args.get("format", "md")
     if fmt not in documents.FORMATS:
-        abort(400, description="format: must be md, html or docx")
+        return _refused("format: must be md, html or docx")
     ev, chosen = evidence(), _audience()
     try:
         summary = reports.code_summary(ev, code_id, _period(), chosen, current_user.name)
     except ValidationError as exc:
-        abort(400, description="; ".join(f"{k}: {v}" for k, v in exc.errors.items()))
+        return _refused("; ".join(f"{k}: {v}" for k, v in exc.errors.items()))
     ev.store.audit(current_user.name, "export", None,
                    f"coding summary of {code_id} as {fmt} ({chosen})")  # fmt: skip
     if fmt == "docx":
