@@ -475,6 +475,60 @@ def _dense_codes(conn: sqlite3.Connection, codes: list[str]) -> set[str]:
     return {code for code, count in rows if count > _DENSE}
 
 
+# --- reads for reports: a code's summary, agreement between coders ---------------------
+
+
+def records_by_id(store: Store, record_ids: Sequence[str]) -> dict[str, Record]:
+    """The live records among ``record_ids``, read in bulk (for showing their excerpts)."""
+    from .rows import row_to_record
+
+    found: dict[str, Record] = {}
+    for chunk in _chunks(list(dict.fromkeys(record_ids)), 500):
+        marks = ", ".join("?" * len(chunk))
+        cursor = store.conn.execute(
+            f"SELECT * FROM records WHERE deleted_at IS NULL AND id IN ({marks})", chunk
+        )
+        names = [d[0] for d in cursor.description]
+        for row in cursor:
+            record = row_to_record(dict(zip(names, row, strict=True)))
+            found[record.id] = record
+    return found
+
+
+def coders(store: Store) -> list[str]:
+    """Everyone who has coded a passage of a live record, by name."""
+    rows = store.conn.execute(
+        "SELECT DISTINCT e.author FROM excerpts e JOIN records r ON r.id = e.record_id "
+        "WHERE r.deleted_at IS NULL AND e.author != '' ORDER BY e.author"
+    )
+    return [row[0] for row in rows]
+
+
+def coded_by(store: Store, names: Sequence[str]) -> list[tuple[str, str, str, str, int, int]]:
+    """Each (record, source, code, coder, start, end) of the attached passages of live records
+    that these coders coded, in one read."""
+    marks = ", ".join("?" * len(names))
+    rows = store.conn.execute(
+        'SELECT e.record_id, e.source, c.code_id, e.author, e.start, e."end" FROM excerpts e '
+        "JOIN excerpt_codes c ON c.excerpt_id = e.id JOIN records r ON r.id = e.record_id "
+        f"WHERE r.deleted_at IS NULL AND e.start IS NOT NULL AND e.author IN ({marks})",
+        list(names),
+    )
+    return rows.fetchall()
+
+
+def body_lengths(store: Store, names: Sequence[str]) -> dict[tuple[str, str], int]:
+    """The length of the body of each live record these coders coded, in code points
+    (SQLite's ``length()`` counts the characters of TEXT, as Python's ``len``)."""
+    marks = ", ".join("?" * len(names))
+    rows = store.conn.execute(
+        "SELECT r.id, length(r.body) FROM records r WHERE r.deleted_at IS NULL AND r.id IN "
+        f"(SELECT record_id FROM excerpts WHERE author IN ({marks}))",
+        list(names),
+    )
+    return {(record_id, "body"): length or 0 for record_id, length in rows}
+
+
 # --- the record's text changes, or the record goes ------------------------------------------
 
 

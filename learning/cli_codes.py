@@ -3,13 +3,25 @@ command line (the team's view: the command line has no roles, so memos are shown
 
 from __future__ import annotations
 
+from pathlib import Path
+
 import click
 
 from evidence.coding import CodeInUse
 from evidence.consent import INTERNAL
 
-from .cli import RECORD_ID, TEXT, _evidence, _json_out, command, data_dir_option, main, refusals
-from .coding import codebook, excerpts
+from .cli import (
+    RECORD_ID,
+    TEXT,
+    _evidence,
+    _fail,
+    _json_out,
+    command,
+    data_dir_option,
+    main,
+    refusals,
+)
+from .coding import codebook, excerpts, reports
 
 
 def _in_use(fn):
@@ -102,6 +114,62 @@ def codes_merge(ctx, code_id, into) -> None:
 def codes_delete(ctx, code_id) -> None:
     """Delete a code of the team's that no excerpt uses."""
     codebook.delete(_evidence(ctx), code_id, "cli")
+
+
+SUMMARY_FORMATS = {".md": "md", ".html": "html", ".htm": "html", ".docx": "docx"}
+
+
+@_codes_command("summary")
+@click.argument("code_id", type=TEXT)
+@click.option("--from", "date_from", type=TEXT, help="First day (YYYY-MM-DD).")
+@click.option("--to", "date_to", type=TEXT, help="Last day (YYYY-MM-DD).")
+@click.option("--audience", type=click.Choice(["internal", "external"]), default="internal",
+              show_default=True)  # fmt: skip
+@click.option("--format", "fmt", type=click.Choice(["md", "html", "docx"]),
+              help="Default: from the name of --out (.html, .docx), else md.")  # fmt: skip
+@click.option("--out", type=click.Path(dir_okay=False, path_type=Path), required=True)
+def codes_summary(ctx, code_id, date_from, date_to, audience, fmt, out) -> None:
+    """Write a code's coding summary: its passages by locality and record type, counts, a
+    code × locality table and the codes sharing its passages."""
+    from .coding.summary import render_docx, render_html, render_markdown
+
+    period = (date_from or None, date_to or None)  # checked by the summary, naming from or to
+    summary = reports.code_summary(_evidence(ctx), code_id, period, audience, "cli")
+    fmt = fmt or SUMMARY_FORMATS.get(out.suffix.lower(), "md")
+    if fmt == "docx":
+        out.write_bytes(render_docx(summary))
+    else:
+        render = render_html if fmt == "html" else render_markdown
+        out.write_text(render(summary), encoding="utf-8")
+    click.echo(f"Wrote {out}.", err=True)
+
+
+@_codes_command("agreement")
+@click.option("--coder", "names", multiple=True, type=TEXT, help="A coder (give two).")
+@click.option("--code", "codes", multiple=True, type=TEXT, help="A code to compare (repeatable).")
+@click.option("--json", "as_json", is_flag=True)
+def codes_agreement(ctx, names, codes, as_json) -> None:
+    """Agreement between two coders: percentage agreement and Cohen's kappa per code, counted
+    over characters, and the records where they differ most."""
+    if len(names) != 2:
+        raise _fail(f"coder: give exactly two coders (--coder A --coder B), not {len(names)}")
+    found = reports.coders_agreement(_evidence(ctx), names[0], names[1], list(codes))
+    if as_json:
+        _json_out(found)
+        return
+    click.echo(f"{found['coders'][0]} and {found['coders'][1]}: "
+               f"{found['records']} record(s) coded by both")  # fmt: skip
+    click.echo("code\tagreement %\tkappa")
+    for row in found["codes"]:
+        click.echo(f"{row['code']}\t{_figure(row['agreement'])}\t{_figure(row['kappa'])}")
+    if found["disagreements"]:
+        click.echo("\nWhere they differ most (characters coded by one coder only):")
+        for row in found["disagreements"]:
+            click.echo(f"{row['record']}\t{row['code']}\t{row['characters']}")
+
+
+def _figure(value: float | None) -> str:
+    return "–" if value is None else f"{value:g}"
 
 
 @command(name="code")

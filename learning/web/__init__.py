@@ -10,6 +10,7 @@ from flask import Flask
 from . import (
     admin,
     auth,
+    codes,
     common,
     coverage,
     learning_updates,
@@ -28,6 +29,7 @@ BLUEPRINTS = (
     search.bp,
     learning_updates.bp,
     measures.bp,
+    codes.bp,
     admin.bp,
     plans.bp,
 )
