@@ -7,6 +7,7 @@ anyone outside it (viewers, external learning updates).
 
 from __future__ import annotations
 
+import functools
 from collections.abc import Iterable
 from typing import Any
 
@@ -147,10 +148,17 @@ def _redacted_passage(body: str, people: list[str], excerpt: dict[str, Any]) -> 
     start, end = excerpt.get("start"), excerpt.get("end")
     if start is None or end is None:  # detached: only its words are left
         return {"text": redact_text(str(excerpt.get("text") or ""), people)}
-    spans = find_names(body, people)
-    shown = replace_names(body, people, label) if spans else body
+    spans, shown = _redacted_body(body, tuple(people))
     new_start, new_end = _moved(start, spans, "start"), _moved(end, spans, "end")
     return {"start": new_start, "end": new_end, "text": shown[new_start:new_end]}
+
+
+@functools.lru_cache(maxsize=256)
+def _redacted_body(body: str, people: tuple[str, ...]) -> tuple[list[tuple[int, int, int]], str]:
+    """A body's name spans and its redacted text, kept for the next passages of one record
+    (a code's summary presents thousands of passages, many from the same records)."""
+    spans = find_names(body, list(people))
+    return spans, (replace_names(body, list(people), label) if spans else body)
 
 
 def _moved(position: int, spans: list[tuple[int, int, int]], side: str) -> int:
