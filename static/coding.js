@@ -127,8 +127,11 @@
 
   /* Read the page again and put its new text, passages and form values in place. */
   function refresh() {
-    return fetch(window.location.pathname, { credentials: "same-origin" })
-      .then(function (response) { return response.text(); })
+    return fetch(form.getAttribute("data-page"), { credentials: "same-origin" })
+      .then(function (response) {
+        if (!response.ok) { throw new Error("Coded, but the page could not be read again: reload it."); }
+        return response.text();
+      })
       .then(function (html) {
         var fresh = new DOMParser().parseFromString(html, "text/html");
         ["coding-text", "coded-passages-list"].forEach(function (id) {
