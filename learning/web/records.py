@@ -4,16 +4,17 @@ from __future__ import annotations
 
 from typing import Any
 
-from flask import Blueprint, abort, flash, redirect, render_template, request, url_for
+from flask import Blueprint, Response, abort, flash, redirect, render_template, request, url_for
 from flask_login import current_user
 
 from evidence.consent import INTERNAL
 from evidence.model import Conflict, NotFound, Record, ValidationError
+from learning.coding import codebook, excerpts
 from learning.framework import RecordType
 from learning.http.access import audience, role_required
 from learning.http.state import evidence
 
-from . import forms
+from . import coding, forms
 from .common import (
     Pagination,
     chosen_filters,
@@ -101,10 +102,56 @@ def _form(
 
 @bp.route("/records/<record_id>")
 def show(record_id: str):
-    record = load_record(record_id, allow_deleted=True)
+    return _show(load_record(record_id, allow_deleted=True))
+
+
+def _show(record: Record, errors: dict[str, str] | None = None, values: Any = None) -> str:
+    """The record's page, with its coding (and the coding form's errors and values)."""
+    ev = evidence()
     return render_template(
-        "records/show.html", record=record, framework=evidence().reading_framework
+        "records/show.html",
+        record=record,
+        framework=ev.reading_framework,
+        coding=coding.view(ev, record, audience(), current_user.can("editor")),
+        errors=errors or {},
+        values=values or {},
     )
+
+
+@bp.route("/records/code-colours.css")
+def code_colours():
+    """The codebook's colours as a stylesheet (passages are marked in their code's colour)."""
+    css = coding.colours_css(codebook.all_codes(evidence()).values())
+    return Response(css, mimetype="text/css")
+
+
+@bp.route("/records/<record_id>/code", methods=["POST"])
+@role_required("editor")
+def code(record_id: str):
+    """Code the checked sentences of the record (the page without JavaScript)."""
+    record = load_record(record_id)
+    try:
+        made = coding.code_sentences(evidence(), record, request.form, current_user.name)
+    except ValidationError as exc:
+        return _show(record, exc.errors, request.form), 422
+    flash(f"{made} passage{'s' if made != 1 else ''} coded.", "success")
+    return redirect(url_for("records.show", record_id=record.id, _anchor="coded-passages"))
+
+
+@bp.route("/records/<record_id>/excerpts/<excerpt_id>/delete", methods=["POST"])
+@role_required("editor")
+def delete_excerpt(record_id: str, excerpt_id: str):
+    """Delete one of the record's coded passages, and its memo."""
+    record = load_record(record_id)
+    ev = evidence()
+    try:
+        if excerpts.get(ev, excerpt_id, INTERNAL)["record"] != record.id:
+            abort(404)
+    except NotFound:
+        abort(404)
+    excerpts.delete(ev, excerpt_id, current_user.name)
+    flash("The passage has been deleted, with its memo.", "success")
+    return redirect(url_for("records.show", record_id=record.id, _anchor="coded-passages"))
 
 
 @bp.route("/records/<record_id>/edit", methods=["GET", "POST"])
