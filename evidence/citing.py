@@ -157,6 +157,17 @@ class Citing:
                 changed.append(update_id)
         return changed
 
+    def _refresh_quoting(self, conn: sqlite3.Connection, record_id: str) -> list[str]:
+        """Make again every external update citing ``record_id`` after a change to its coded
+        passages or its text (an update may quote its passages); return the ids changed."""
+        now = self._source(record_id)
+        sources = [now] if now is not None else []
+        return [
+            update_id
+            for update_id in self._citing_external(conn, record_id)
+            if update_id != record_id and self._refresh_update(conn, update_id, sources)
+        ]
+
     def _refresh_counting(self, conn: sqlite3.Connection, erased: Record) -> list[str]:
         """Make again every external update whose previous period counted an erased record."""
         return [

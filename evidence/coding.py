@@ -386,6 +386,7 @@ def change_excerpt(
         )  # fmt: skip
         _write_codes(conn, excerpt.id, excerpt.codes)
         store._queue(conn, excerpt.record)
+        store._refresh_quoting(conn, excerpt.record)  # a saved update may quote the passage
     return get_excerpt(store, excerpt.id)
 
 
@@ -396,7 +397,14 @@ def delete_excerpt(store: Store, excerpt_id: str, actor: str = "") -> None:
         conn.execute("DELETE FROM excerpt_codes WHERE excerpt_id = ?", [excerpt_id])
         conn.execute("DELETE FROM excerpts WHERE id = ?", [excerpt_id])
         store._queue(conn, excerpt.record)
+        store._refresh_quoting(conn, excerpt.record)  # a saved update may quote the passage
         store._audit(conn, actor, "excerpt-delete", excerpt.record, excerpt_id)
+
+
+def has_excerpts(conn: sqlite3.Connection, record_id: str) -> bool:
+    """Whether any excerpt codes a passage of the record."""
+    row = conn.execute("SELECT 1 FROM excerpts WHERE record_id = ? LIMIT 1", [record_id])
+    return row.fetchone() is not None
 
 
 def record_codes(conn: sqlite3.Connection, record_ids: Sequence[str]) -> dict[str, list[str]]:
@@ -446,7 +454,10 @@ def coded_passages(
     if not codes:
         return []
     dense = _dense_codes(conn, codes)
-    where = "r.deleted_at IS NULL AND r.date >= ? AND r.date <= ? AND r.type != 'learning_update'"
+    where = (  # a detached passage (its words gone from the record) is not quoted
+        "r.deleted_at IS NULL AND r.date >= ? AND r.date <= ? AND r.type != 'learning_update' "
+        "AND e.start IS NOT NULL"
+    )
     params: list[Any] = [date_from, date_to]
     if consents:
         where += f" AND r.consent IN ({', '.join('?' * len(consents))})"

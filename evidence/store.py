@@ -269,6 +269,8 @@ class Store(Reading, Erasure, Citing, FigureStore, Upkeep, Plans):
         self._queue(conn, record.id)
         if shown_changed(current, updated):
             self._refresh_citing(conn, record.id, current)
+        elif current.body != updated.body and coding.has_excerpts(conn, record.id):
+            self._refresh_quoting(conn, record.id)  # an update may quote its passages
         if current.consent != updated.consent:
             self._audit(
                 conn,

@@ -88,3 +88,25 @@ def test_a_saved_update_stops_quoting_a_withdrawn_or_erased_passage(data) -> Non
     ok(wm2u(data_dir, "delete", ids["public"], "--purge"))
     body = json.loads(ok(wm2u(data_dir, "show", update_id, "--json")).stdout)["body"]
     assert "kettle" not in body and ids["public"] not in body
+
+
+def test_a_saved_update_stops_quoting_a_passage_uncoded_or_edited_out(data) -> None:
+    data_dir, ids = data
+    _, update_id = _update(data_dir, "external", "md", "--save")
+
+    def body() -> str:
+        return json.loads(ok(wm2u(data_dir, "show", update_id, "--json")).stdout)["body"]
+
+    assert SHOWN in body() and "The public kettle was always on." in body()
+    # The passage's words edited out of its record: the update stops quoting them at once.
+    with Evidence(data_dir) as ev:
+        record = ev.store.get(ids["anonymised"])
+        ev.update(record.id, {**record.to_dict(), "body": "Sarah Kerr came on Tuesday."}, "test")
+    assert "listened to Person A" not in body() and "public kettle" in body()
+    # The passage deleted (uncoded): the same.
+    listed = json.loads(ok(wm2u(data_dir, "excerpts", "--record", ids["public"], "--json")).stdout)
+    with Evidence(data_dir) as ev:
+        from evidence import coding
+
+        coding.delete_excerpt(ev.store, listed["excerpts"][0]["id"], "test")
+    assert "public kettle" not in body()
