@@ -528,3 +528,16 @@ def test_wm2u_demo_again_codes_nothing_twice(demo_server, demo_excerpts):
     assert "Demo codebook: 0 codes added, 0 coded passages." in again
     total = server.request("GET", "/api/excerpts?per_page=1").json()["total"]
     assert total == len(demo_excerpts["editor"])
+
+
+def test_the_demo_chooses_the_same_whole_sentences_every_time(fw, records):
+    from learning.demo.passages import choose, themes
+
+    stored = [validate(r, fw) for r in records]
+    passages = choose(stored, themes())
+    assert passages == choose(stored, themes())
+    bodies = {r.id: r.body for r in stored}
+    for p in passages:
+        body = bodies[p.record]
+        assert p.start == 0 or not body[p.start - 1].isalnum(), body[p.start - 5 : p.end]
+        assert p.end == len(body) or not body[p.end].isalnum(), body[p.start : p.end + 5]
