@@ -363,6 +363,30 @@ def add_excerpt(
     return get_excerpt(store, excerpt_id)
 
 
+def add_excerpts(store: Store, excerpts: Sequence[Excerpt]) -> list[str]:
+    """Save many new, already checked excerpts in one transaction (the demo, a benchmark),
+    queueing each record once for the index; return their ids."""
+    now = utcnow()
+    rows, coded, ids = [], [], []
+    for excerpt in excerpts:
+        excerpt_id = excerpt.id or new_id()
+        ids.append(excerpt_id)
+        rows.append([excerpt_id, excerpt.record, excerpt.source, excerpt.start, excerpt.end,
+                     excerpt.text, excerpt.prefix, excerpt.suffix, excerpt.status, excerpt.memo,
+                     excerpt.author, now, now])  # fmt: skip
+        coded += [(excerpt_id, code) for code in dict.fromkeys(excerpt.codes)]
+    with store.write() as conn:
+        conn.executemany(
+            f"INSERT INTO excerpts ({', '.join(map(_quoted, EXCERPT_COLUMNS))}) "
+            f"VALUES ({', '.join('?' * len(EXCERPT_COLUMNS))})",
+            rows,
+        )
+        conn.executemany("INSERT INTO excerpt_codes (excerpt_id, code_id) VALUES (?, ?)", coded)
+        for record_id in dict.fromkeys(excerpt.record for excerpt in excerpts):
+            store._queue(conn, record_id)
+    return ids
+
+
 def _quoted(column: str) -> str:
     return f'"{column}"'
 

@@ -159,6 +159,10 @@ def demo(ctx: click.Context, if_empty: bool) -> None:
         read, _ = data_project.import_csv(evidence, real_register_csv(), "demo")
         local = data_project.save(evidence, local_figures(evidence.framework), "demo")
         click.echo(f"Demo figures: {read} published Scotland figures, {len(local)} demo ones.")
+        from .demo.passages import load as load_passages
+
+        codes, passages = load_passages(evidence)
+        click.echo(f"Demo codebook: {codes} codes added, {passages} coded passages.")
     click.echo("Demo users (name / password):")
     for name, role, password in demo_mod.DEMO_USERS:
         try:

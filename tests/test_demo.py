@@ -386,3 +386,158 @@ def test_demo_users():
     passwords = [p for _, _, p in DEMO_USERS]
     assert len(set(passwords)) == 3
     assert all(len(p) >= 8 for p in passwords)
+
+
+# --- the demo's codebook and coded passages -------------------------------------------------
+def _contrast_on_white(colour: str) -> float:
+    """WCAG contrast ratio of ``#RRGGBB`` against white."""
+    channels = [int(colour[i : i + 2], 16) / 255 for i in (1, 3, 5)]
+    linear = [c / 12.92 if c <= 0.03928 else ((c + 0.055) / 1.055) ** 2.4 for c in channels]
+    luminance = 0.2126 * linear[0] + 0.7152 * linear[1] + 0.0722 * linear[2]
+    return 1.05 / (luminance + 0.05)
+
+
+def test_the_demo_codebook_is_themes_under_folders_with_readable_colours():
+    from learning.demo.passages import themes
+
+    codes = themes()
+    folders = [c for c in codes if not c.codable]
+    found = [c for c in codes if c.codable]
+    assert 3 <= len(folders) <= 5 and 18 <= len(found) <= 24
+    assert all(re.fullmatch(r"[a-z]+(-[a-z]+)*", c.id) for c in codes)
+    assert len({c.id for c in codes}) == len(codes)
+    assert {c.parent for c in found} == {f.id for f in folders}
+    assert {"money-worries", "being-listened-to", "trust", "peer-support"} <= {c.id for c in found}
+    colours = [c.colour.upper() for c in codes]
+    assert len(set(colours)) == len(colours)
+    for code in codes:  # a left border must stand out on white (WCAG 1.4.11: 3:1)
+        assert _contrast_on_white(code.colour) >= 3, (code.id, code.colour)
+        assert code.description and code.name
+
+
+@pytest.fixture(scope="module")
+def demo_server(tmp_path_factory):
+    """``wm2u init`` and ``wm2u demo`` in a process of their own, served by waitress."""
+    from tests.test_hardening_support import Server, ok, wm2u
+
+    data_dir = tmp_path_factory.mktemp("demo") / "data"
+    ok(wm2u(data_dir, "init"))
+    loaded = ok(wm2u(data_dir, "demo"))
+    tokens = {role: ok(wm2u(data_dir, "token", "create", role)).stdout.strip()
+              for role in ("editor", "viewer")}  # fmt: skip
+    server = Server(data_dir, data_dir.parent / "server.log", tokens["editor"]).start()
+    try:
+        yield server, tokens, loaded.stdout
+    finally:
+        server.stop()
+
+
+def _every(server, path: str, token: str) -> list[dict]:
+    """Every item of a paged list of excerpts, as the token's user sees it."""
+    items, page = [], 1
+    while True:
+        answer = server.request("GET", f"{path}&per_page=100&page={page}", token)
+        assert answer.status_code == 200, answer.text
+        body = answer.json()
+        items += body["excerpts"]
+        if page * 100 >= body["total"]:
+            return items
+        page += 1
+
+
+@pytest.fixture(scope="module")
+def demo_excerpts(demo_server):
+    server, tokens, _ = demo_server
+    return {role: _every(server, "/api/excerpts?", token) for role, token in tokens.items()}
+
+
+def test_wm2u_demo_adds_the_codebook_and_a_few_hundred_passages(demo_server, demo_excerpts):
+    server, tokens, printed = demo_server
+    assert "Demo codebook: 25 codes added" in printed
+    codes = {c["id"]: c for c in server.request("GET", "/api/codes").json()["codes"]}
+    assert codes["money-worries"]["parent"] == "what-families-live-with"
+    assert codes["how-help-felt"]["codable"] is False
+    assert codes["being-listened-to"]["colour"].startswith("#")
+    team = [c for c in codes.values() if c["codable"] and not c["id"].startswith("SO")]
+    assert all(c["excerpts"] > 0 for c in team), [c["id"] for c in team if not c["excerpts"]]
+    excerpts = demo_excerpts["editor"]
+    assert 250 <= len(excerpts) <= 900
+    assert {e["author"] for e in excerpts} == {"editor", "evaluator", "admin"}
+    assert any(c.startswith("SO") for e in excerpts for c in e["codes"])  # indicators too
+    assert 5 <= sum(1 for e in excerpts if e["memo"]) <= 60
+    found = server.request("GET", "/api/search?q=code:being-listened-to").json()
+    assert found["total"] > 10  # the index caught up with the coding
+
+
+def test_every_demo_excerpt_is_its_records_words(demo_server, demo_excerpts):
+    server, _, _ = demo_server
+    bodies: dict[str, str] = {}
+    assert demo_excerpts["editor"]
+    for excerpt in demo_excerpts["editor"]:
+        record = excerpt["record"]["id"]
+        if record not in bodies:
+            bodies[record] = server.request("GET", f"/api/records/{record}").json()["body"]
+        body = bodies[record]
+        assert excerpt["status"] == "exact"
+        assert body[excerpt["start"] : excerpt["end"]] == excerpt["text"], excerpt
+        assert excerpt["text"] == excerpt["text"].strip() and len(excerpt["text"].split()) >= 2
+
+
+def test_viewers_see_no_demo_passage_of_an_internal_record_and_no_memo(demo_server, demo_excerpts):
+    server, _, _ = demo_server
+    consent = {}
+    for excerpt in demo_excerpts["editor"]:
+        record = excerpt["record"]["id"]
+        if record not in consent:
+            consent[record] = server.request("GET", f"/api/records/{record}").json()["consent"]
+    assert "internal" in consent.values()  # there is something to hide
+    seen = demo_excerpts["viewer"]
+    assert 0 < len(seen) < len(demo_excerpts["editor"])
+    assert all(consent[e["record"]["id"]] != "internal" for e in seen)
+    assert all(e.get("memo") is None for e in seen)
+    hidden = {e["id"] for e in demo_excerpts["editor"]} - {e["id"] for e in seen}
+    assert hidden == {
+        e["id"] for e in demo_excerpts["editor"] if consent[e["record"]["id"]] == "internal"
+    }
+
+
+def test_some_demo_records_have_two_coders_who_agree_in_part(demo_excerpts):
+    from learning.coding.agreement import Coded, agreement
+
+    excerpts = demo_excerpts["editor"]
+    coders: dict[str, set[str]] = collections.defaultdict(set)
+    for excerpt in excerpts:
+        coders[excerpt["record"]["id"]].add(excerpt["author"])
+    both = [r for r, who in coders.items() if {"editor", "evaluator"} <= who]
+    assert len(both) >= 15
+    coded = [Coded(e["record"]["id"], "body", code, e["author"], e["start"], e["end"])
+             for e in excerpts for code in e["codes"]]  # fmt: skip
+    lengths = {(e["record"]["id"], "body"): 10**4 for e in excerpts}
+    result = agreement("editor", "evaluator", lengths, coded)
+    assert result["records"] == len(both)
+    kappas = [c["kappa"] for c in result["codes"] if c["kappa"] is not None]
+    assert any(0.3 < k < 0.95 for k in kappas)  # partial agreement: something to show
+    assert result["disagreements"]
+
+
+def test_wm2u_demo_again_codes_nothing_twice(demo_server, demo_excerpts):
+    from tests.test_hardening_support import ok, wm2u
+
+    server, _, _ = demo_server
+    again = ok(wm2u(server.data_dir, "demo")).stdout
+    assert "Demo codebook: 0 codes added, 0 coded passages." in again
+    total = server.request("GET", "/api/excerpts?per_page=1").json()["total"]
+    assert total == len(demo_excerpts["editor"])
+
+
+def test_the_demo_chooses_the_same_whole_sentences_every_time(fw, records):
+    from learning.demo.passages import choose, themes
+
+    stored = [validate(r, fw) for r in records]
+    passages = choose(stored, themes())
+    assert passages == choose(stored, themes())
+    bodies = {r.id: r.body for r in stored}
+    for p in passages:
+        body = bodies[p.record]
+        assert p.start == 0 or not body[p.start - 1].isalnum(), body[p.start - 5 : p.end]
+        assert p.end == len(body) or not body[p.end].isalnum(), body[p.start : p.end + 5]

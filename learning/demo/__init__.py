@@ -11,6 +11,7 @@ and field specs are read from the framework handed in, never assumed.
 The words are in ``text.yaml`` (read by ``text.py``); ``plan.py`` decides each record's type,
 place, date, consent and codes; ``writer.py`` and ``phrases.py`` fill and pick templates;
 ``family.py`` and ``programme.py`` write each type of record; ``compose.py`` assembles one.
+``passages.py`` adds the codebook (``codebook.yaml``) and passages coded in the records' words.
 """
 
 from __future__ import annotations
