@@ -314,6 +314,35 @@ def find_excerpts(
     return total, [_row_excerpt(row, codes[row[0]]) for row in rows]
 
 
+def passage_rows(store: Store, f: ExcerptFilter) -> list[tuple]:
+    """Every excerpt matching ``f`` without its words, for counting a code's passages:
+    (excerpt id, record id, type, date, locality, authority, codes), in ``find_excerpts``'
+    order. A big code has tens of thousands: its words are read only for those quoted."""
+    where, params = _where(f)
+    rows = store.conn.execute(
+        "SELECT e.id, e.record_id, r.type, r.date, coalesce(r.locality, ''), "
+        "coalesce(r.authority, ''), (SELECT group_concat(c.code_id, char(31)) "
+        "FROM excerpt_codes c WHERE c.excerpt_id = e.id) "
+        f"FROM excerpts e JOIN records r ON r.id = e.record_id WHERE {where} "
+        "ORDER BY r.date DESC, e.record_id, e.start, e.id",
+        params,
+    ).fetchall()
+    return [(*row[:6], tuple(sorted(row[6].split("\x1f"))) if row[6] else ()) for row in rows]
+
+
+def excerpts_by_id(store: Store, excerpt_ids: Sequence[str]) -> list[Excerpt]:
+    """The excerpts ``excerpt_ids`` (those that exist), with their codes."""
+    found: list[Excerpt] = []
+    for chunk in _chunks(list(dict.fromkeys(excerpt_ids)), 500):
+        rows = store.conn.execute(
+            f"SELECT {_SELECT} FROM excerpts e WHERE e.id IN ({', '.join('?' * len(chunk))})",
+            chunk,
+        ).fetchall()
+        codes = _codes_of(store.conn, [row[0] for row in rows])
+        found += [_row_excerpt(row, codes[row[0]]) for row in rows]
+    return found
+
+
 def _with_record(
     store: Store,
     conn: sqlite3.Connection,
