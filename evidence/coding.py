@@ -230,7 +230,8 @@ def count_by_code(store: Store, consents: Sequence[str]) -> dict[str, int]:
 
 def codes_in_use(store: Store) -> set[str]:
     """Every code any excerpt holds."""
-    return {row[0] for row in store.conn.execute("SELECT DISTINCT code_id FROM excerpt_codes")}
+    # Remembered until a record or excerpt changes: at 500,000 excerpts it takes 70 ms.
+    return {row[0] for row in store._aggregate("SELECT DISTINCT code_id FROM excerpt_codes", [])}
 
 
 # --- excerpts -------------------------------------------------------------------------------
@@ -270,14 +271,19 @@ def get_excerpt(store: Store, excerpt_id: str) -> Excerpt:
     return _row_excerpt(row, _codes_of(store.conn, [excerpt_id])[excerpt_id])
 
 
-def _where(f: ExcerptFilter) -> tuple[str, list[Any]]:
+def _where(f: ExcerptFilter, walk: bool = False) -> tuple[str, list[Any]]:
+    """The conditions of ``f`` on ``e`` (excerpts) and ``r`` (records); ``walk``: the codes
+    checked excerpt by excerpt (walking records by date) rather than listed from their index."""
     clauses = ["r.deleted_at IS NULL", f"r.consent IN ({', '.join('?' * len(f.consents))})"]
     params: list[Any] = list(f.consents)
     if f.codes is not None:
         codes = list(f.codes) or ["\x00"]
+        marks = ", ".join("?" * len(codes))
         clauses.append(
-            "e.id IN (SELECT excerpt_id FROM excerpt_codes "
-            f"WHERE code_id IN ({', '.join('?' * len(codes))}))"
+            "EXISTS (SELECT 1 FROM excerpt_codes c WHERE c.excerpt_id = e.id "
+            f"AND c.code_id IN ({marks}))"
+            if walk
+            else f"e.id IN (SELECT excerpt_id FROM excerpt_codes WHERE code_id IN ({marks}))"
         )
         params += codes
     if f.indicator:
@@ -306,6 +312,11 @@ def find_excerpts(
     joined = f"FROM excerpts e JOIN records r ON r.id = e.record_id WHERE {where}"
     total = store._aggregate(f"SELECT count(*) {joined}", params)[0][0]  # until a write
     page = "" if limit is None else f" LIMIT {int(limit)} OFFSET {int(offset)}"
+    if limit is not None and f.codes and _dense_codes(store.conn, sorted(set(f.codes))):
+        # A big code's page: walk the records newest first and stop at the page's end (5 ms
+        # where sorting all 150,000 passages of the biggest code at 100k records took 1 s).
+        where, params = _where(f, walk=True)
+        joined = f"FROM records r CROSS JOIN excerpts e WHERE e.record_id = r.id AND {where}"
     rows = store.conn.execute(
         f"SELECT {_SELECT} {joined} ORDER BY r.date DESC, e.record_id, e.start, e.id{page}",
         params,
