@@ -40,13 +40,21 @@ def code_summary(
         raise NotFound(f"code {code_id}")
     wanted = ExcerptFilter(codes=codebook.family(ev, code_id), date_from=period[0],
                            date_to=period[1], consents=visible_consents(audience))  # fmt: skip
-    _, stored = coding.find_excerpts(ev.store, wanted)
-    records = coding.records_by_id(ev.store, [e.record for e in stored])
+    # Every passage counted without its words; only those quoted are read and presented.
+    passages = [Passage(excerpt, record, "", type_, day, locality, authority, "", codes)
+                for excerpt, record, type_, day, locality, authority, codes
+                in coding.passage_rows(ev.store, wanted)]  # fmt: skip
     infos = {c.id: CodeInfo(c.id, c.name, c.description, c.colour or "", c.parent)
              for c in known.values()}  # fmt: skip
     labels = {name: spec.label for name, spec in ev.reading_framework.record_types.items()}
-    passages = list(_passages(stored, records, audience))
-    return summarise_code(infos[code_id], infos, passages, period, audience, prepared_by, labels)
+
+    def quoted(chosen: Sequence[Passage]) -> dict[str, Passage]:
+        stored = coding.excerpts_by_id(ev.store, [p.excerpt for p in chosen])
+        records = coding.records_by_id(ev.store, [e.record for e in stored])
+        return {p.excerpt: p for p in _passages(stored, records, audience)}
+
+    return summarise_code(infos[code_id], infos, passages, period, audience, prepared_by, labels,
+                          quoted=quoted)  # fmt: skip
 
 
 def _passages(

@@ -178,11 +178,19 @@ def summarise_code(
     prepared_by: str = "",
     type_labels: Mapping[str, str] | None = None,
     prepared_on: date | None = None,
+    quoted: Callable[[Sequence[Passage]], Mapping[str, Passage]] | None = None,
 ) -> CodeSummary:
-    """The coding summary of ``code`` over the passages of it and its sub-codes."""
+    """The coding summary of ``code`` over the passages of it and its sub-codes.
+
+    ``quoted``, if given, fills in the passages the summary quotes (their words and their
+    records' titles, by excerpt id): the caller may then hand in every passage without its
+    words, and read the words of the few quoted (a big code has tens of thousands)."""
     if audience not in AUDIENCE_NOTES:
         raise ValidationError("audience", "must be internal or external")
     unique = list({p.excerpt: p for p in passages}.values())
+    if quoted is not None:
+        filled = quoted(to_quote(unique))
+        unique = [filled.get(p.excerpt, p) for p in unique]
     branch = _branch(code.id, codes)
     labels = type_labels or {}
     shared = _shared(codes, branch, unique)
@@ -341,9 +349,22 @@ def _groups(passages: Sequence[Passage], label: Callable[[str], str]) -> list[Lo
     return groups
 
 
+def to_quote(passages: Sequence[Passage]) -> list[Passage]:
+    """The passages a summary quotes: in each place and record type, the oldest
+    ``QUOTED_PER_GROUP`` (as ``_type_group`` picks them)."""
+    groups: dict[tuple[str, str], list[Passage]] = defaultdict(list)
+    for p in passages:
+        groups[(_place(p), p.type)].append(p)
+    return [p for group in groups.values() for p in _oldest(group)[:QUOTED_PER_GROUP]]
+
+
+def _oldest(passages: list[Passage]) -> list[Passage]:
+    return sorted(passages, key=lambda p: (p.date, p.record))  # stable: text order kept
+
+
 def _type_group(type_: str, label: str, passages: list[Passage]) -> TypeGroup:
     """One record type's passages: the first ``QUOTED_PER_GROUP`` quoted under their records."""
-    ordered = sorted(passages, key=lambda p: (p.date, p.record))  # stable: text order kept
+    ordered = _oldest(passages)
     quoted, rest = ordered[:QUOTED_PER_GROUP], ordered[QUOTED_PER_GROUP:]
     records: dict[str, list[Passage]] = {}
     for p in quoted:
