@@ -119,8 +119,12 @@ CREATED = {
         "source": "Dundee City Council",
     },
     "/api/codes": {"id": "listened-to", "name": "Listened to"},
-    "/api/records/{record_id}/excerpts": {"start": 0, "end": 10, "text": "Sarah Kerr",
-                                          "codes": ["SO1.1"]},  # fmt: skip
+    "/api/records/{record_id}/excerpts": {
+        "start": 0,
+        "end": 10,
+        "text": "Sarah Kerr",
+        "codes": ["SO1.1"],
+    },  # fmt: skip
 }
 
 
