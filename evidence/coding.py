@@ -25,6 +25,10 @@ if TYPE_CHECKING:
 EXCERPT_COLUMNS = ("id", "record_id", "source", "start", "end", "text", "prefix", "suffix",
                    "status", "memo", "author", "created_at", "updated_at")  # fmt: skip
 _SELECT = ", ".join(f'e."{c}"' for c in EXCERPT_COLUMNS)
+_INSERT = (
+    "INSERT INTO excerpts (" + ", ".join(f'"{c}"' for c in EXCERPT_COLUMNS) + ") "
+    f"VALUES ({', '.join('?' * len(EXCERPT_COLUMNS))})"
+)
 
 
 @dataclass
@@ -389,17 +393,10 @@ def add_excerpt(
 ) -> Excerpt:
     """Save a new excerpt (and ``record``, its record with indicators the coding added, as a
     new revision from ``revision``), and queue its record for the index: one transaction."""
-    now = utcnow()
     excerpt_id = excerpt.id or new_id()
     with store.write() as conn:
         _with_record(store, conn, record, revision, actor)
-        conn.execute(
-            f"INSERT INTO excerpts ({', '.join(map(_quoted, EXCERPT_COLUMNS))}) "
-            f"VALUES ({', '.join('?' * len(EXCERPT_COLUMNS))})",
-            [excerpt_id, excerpt.record, excerpt.source, excerpt.start, excerpt.end,
-             excerpt.text, excerpt.prefix, excerpt.suffix, excerpt.status, excerpt.memo,
-             excerpt.author, now, now],
-        )  # fmt: skip
+        conn.execute(_INSERT, _excerpt_row(excerpt, excerpt_id, utcnow()))
         _write_codes(conn, excerpt_id, excerpt.codes)
         store._queue(conn, excerpt.record)
     return get_excerpt(store, excerpt_id)
@@ -413,24 +410,21 @@ def add_excerpts(store: Store, excerpts: Sequence[Excerpt]) -> list[str]:
     for excerpt in excerpts:
         excerpt_id = excerpt.id or new_id()
         ids.append(excerpt_id)
-        rows.append([excerpt_id, excerpt.record, excerpt.source, excerpt.start, excerpt.end,
-                     excerpt.text, excerpt.prefix, excerpt.suffix, excerpt.status, excerpt.memo,
-                     excerpt.author, now, now])  # fmt: skip
+        rows.append(_excerpt_row(excerpt, excerpt_id, now))
         coded += [(excerpt_id, code) for code in dict.fromkeys(excerpt.codes)]
     with store.write() as conn:
-        conn.executemany(
-            f"INSERT INTO excerpts ({', '.join(map(_quoted, EXCERPT_COLUMNS))}) "
-            f"VALUES ({', '.join('?' * len(EXCERPT_COLUMNS))})",
-            rows,
-        )
+        conn.executemany(_INSERT, rows)
         conn.executemany("INSERT INTO excerpt_codes (excerpt_id, code_id) VALUES (?, ?)", coded)
         for record_id in dict.fromkeys(excerpt.record for excerpt in excerpts):
             store._queue(conn, record_id)
     return ids
 
 
-def _quoted(column: str) -> str:
-    return f'"{column}"'
+def _excerpt_row(excerpt: Excerpt, excerpt_id: str, now: str) -> list[Any]:
+    """A new excerpt's row, in ``EXCERPT_COLUMNS``' order."""
+    return [excerpt_id, excerpt.record, excerpt.source, excerpt.start, excerpt.end, excerpt.text,
+            excerpt.prefix, excerpt.suffix, excerpt.status, excerpt.memo, excerpt.author, now,
+            now]  # fmt: skip
 
 
 def change_excerpt(
