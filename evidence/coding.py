@@ -218,15 +218,26 @@ def delete_code(store: Store, code_id: str, actor: str = "") -> None:
         store._audit(conn, actor, "code-delete", None, code_id)
 
 
+# Outside the team a detached excerpt is not shown (``consent.present_excerpt``): its words
+# are no longer in the record that reader sees. Counts and pages leave it out alike.
+_ATTACHED = "e.start IS NOT NULL"
+
+
+def _outside(consents: Sequence[str]) -> bool:
+    """Whether these consent levels are a reader's outside the team (no internal records)."""
+    return "internal" not in consents
+
+
 def count_by_code(store: Store, consents: Sequence[str]) -> dict[str, int]:
     """How many excerpts of live records of these consent levels each code has."""
     marks = ", ".join("?" * len(consents))
+    attached = f" AND {_ATTACHED}" if _outside(consents) else ""
     # Remembered until a record or excerpt changes (every excerpt write queues its record,
     # which moves the records generation): at 500,000 excerpts the count takes a second.
     rows = store._aggregate(
         "SELECT c.code_id, count(*) FROM excerpt_codes c JOIN excerpts e ON e.id = c.excerpt_id "
         "JOIN records r ON r.id = e.record_id "
-        f"WHERE r.deleted_at IS NULL AND r.consent IN ({marks}) GROUP BY c.code_id",
+        f"WHERE r.deleted_at IS NULL AND r.consent IN ({marks}){attached} GROUP BY c.code_id",
         list(consents),
     )
     return dict(rows)
@@ -279,6 +290,8 @@ def _where(f: ExcerptFilter, walk: bool = False) -> tuple[str, list[Any]]:
     """The conditions of ``f`` on ``e`` (excerpts) and ``r`` (records); ``walk``: the codes
     checked excerpt by excerpt (walking records by date) rather than listed from their index."""
     clauses = ["r.deleted_at IS NULL", f"r.consent IN ({', '.join('?' * len(f.consents))})"]
+    if _outside(f.consents):
+        clauses.append(_ATTACHED)
     params: list[Any] = list(f.consents)
     if f.codes is not None:
         codes = list(f.codes) or ["\x00"]

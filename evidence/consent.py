@@ -130,11 +130,15 @@ def present_excerpt(
 ) -> dict[str, Any] | None:
     """An excerpt (its API dict) as ``audience`` may see it, or None where its record is not
     shown: outside the team names are replaced as in the record, ``text``, ``start`` and
-    ``end`` refer to the text that reader sees, and the memo (the team's analysis) is left out."""
+    ``end`` refer to the text that reader sees, and the memo (the team's analysis) is left out.
+    A detached excerpt (its words edited out of the record) is the team's alone: its words are
+    no longer in the record a reader outside the team sees, nor are the names they held."""
     if record.deleted_at or (audience != INTERNAL and not visible(record, audience)):
         return None
     if audience == INTERNAL:
         return excerpt
+    if excerpt.get("start") is None or excerpt.get("end") is None:
+        return None
     shown = {k: v for k, v in excerpt.items() if k != "memo"}
     if record.consent == "anonymised" and record.people:
         shown["author"] = redact_text(str(excerpt.get("author") or ""), record.people)
@@ -145,9 +149,7 @@ def present_excerpt(
 def _redacted_passage(body: str, people: list[str], excerpt: dict[str, Any]) -> dict[str, Any]:
     """The passage's words and place in the body as redacted (``redact_text`` of the body,
     from the same matcher's spans: a name cut by the passage's edge is taken whole)."""
-    start, end = excerpt.get("start"), excerpt.get("end")
-    if start is None or end is None:  # detached: only its words are left
-        return {"text": redact_text(str(excerpt.get("text") or ""), people)}
+    start, end = excerpt["start"], excerpt["end"]
     spans, shown = _redacted_body(body, tuple(people))
     new_start, new_end = _moved(start, spans, "start"), _moved(end, spans, "end")
     return {"start": new_start, "end": new_end, "text": shown[new_start:new_end]}

@@ -224,6 +224,47 @@ def test_an_edit_keeps_excerpts_attached(site) -> None:
     assert detached["text"] == "Everyone stayed for tea."
 
 
+def test_a_passage_edited_out_of_its_record_is_the_teams_alone(site) -> None:
+    # A passage naming Tom McKay; the editor then takes him and those words out of the record.
+    record = site.ids["anonymised"]
+    passage = site.code(record, INSIDE, ["SO1.1"])
+    current = site.call("editor", "GET", f"/api/records/{record}").json()
+    saved = site.call("editor", "PUT", f"/api/records/{record}", json={
+        **current, "body": "Sarah Kerr came on Tuesday.", "people": ["Sarah Kerr"]})  # fmt: skip
+    assert saved.status_code == 200, saved.text
+    assert site.call("editor", "GET", f"/api/excerpts/{passage['id']}").json()["text"] == INSIDE
+    # The viewer reads the record without those words: the passage's old words are not shown.
+    assert site.call("viewer", "GET", f"/api/excerpts/{passage['id']}").status_code == 404
+    listed = site.call("viewer", "GET", "/api/excerpts", params={"code": "SO1.1"}).json()
+    assert listed["total"] == 0 and "McKay" not in json.dumps(listed)
+    codes = {c["id"]: c for c in site.call("viewer", "GET", "/api/codes").json()["codes"]}
+    assert codes["SO1.1"]["excerpts"] == 0
+    page = site.call("viewer", "GET", f"/records/{record}").text
+    assert "McKay" not in page and "Tom" not in page
+
+
+def test_the_coder_filter_matches_the_coder_as_a_reader_is_shown_it(site) -> None:
+    record = site.ids["anonymised"]
+    current = site.call("editor", "GET", f"/api/records/{record}").json()
+    answer = site.call("editor", "POST", f"/api/records/{record}/excerpts", json={
+        "start": BODY.index(INSIDE), "end": BODY.index(INSIDE) + len(INSIDE), "text": INSIDE,
+        "codes": ["SO1.1"]})  # fmt: skip
+    assert answer.status_code == 201 and current
+    coder = answer.json()["author"]
+    # The coder is named in the record: a viewer is shown a label, and cannot match the name.
+    saved = site.call("editor", "PUT", f"/api/records/{record}", json={
+        **current, "people": [*PEOPLE, coder]})  # fmt: skip
+    assert saved.status_code == 200, saved.text
+    by_name = site.call("viewer", "GET", "/api/excerpts", params={"coder": coder}).json()
+    assert by_name["total"] == 0
+    shown = site.call("viewer", "GET", "/api/excerpts", params={"code": "SO1.1"}).json()
+    label = shown["excerpts"][0]["author"]
+    assert label != coder
+    by_label = site.call("viewer", "GET", "/api/excerpts", params={"coder": label}).json()
+    assert by_label["total"] == 1
+    assert site.call("editor", "GET", "/api/excerpts", params={"coder": coder}).json()["total"] == 1
+
+
 def test_code_in_search_finds_a_code_and_its_children(site) -> None:
     site.call("editor", "POST", "/api/codes", json={"id": "support", "name": "Support"})
     site.call("editor", "POST", "/api/codes", json={"id": "tea", "name": "Tea",

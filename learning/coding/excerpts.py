@@ -16,7 +16,7 @@ from typing import TYPE_CHECKING, Any
 from evidence import coding
 from evidence.anchoring import anchor_for
 from evidence.coding import Excerpt, ExcerptFilter
-from evidence.consent import present, present_excerpt, visible_consents
+from evidence.consent import INTERNAL, present, present_excerpt, visible_consents
 from evidence.model import NotFound, Record, ValidationError
 from evidence.names import fold
 from evidence.validate import ID_PATTERN, check_characters, clean_date, whole_number
@@ -251,16 +251,23 @@ def find(ev: Evidence, query: ExcerptQuery, audience: str) -> dict[str, Any]:
     page, with their records; ``{"total", "page", "per_page", "excerpts"}``."""
     wanted = ExcerptFilter(indicator=query.indicator or None, record=query.record,
                            locality=query.locality or None, date_from=query.date_from,
-                           date_to=query.date_to, coder=query.coder, status=query.status,
+                           date_to=query.date_to, status=query.status,
                            consents=visible_consents(audience))  # fmt: skip
+    # Outside the team the coder is matched as shown (a coder named in an anonymised record
+    # reads "Person A"), so it is checked on the presented excerpts, like ``q``.
+    by_shown_coder = bool(query.coder) and audience != INTERNAL
+    if query.coder and not by_shown_coder:
+        wanted.coder = query.coder
     if query.code is not None:
         if query.code not in codebook.all_codes(ev):
             raise ValidationError("code", f"no code {query.code[:64]!r} in the codebook")
         wanted.codes = codebook.family(ev, query.code)
     per_page, offset = query.per_page, (query.page - 1) * (query.per_page or 0)
-    if query.q:  # words as the reader sees them: every match is read, then paged
+    if query.q or by_shown_coder:  # as the reader sees them: every match read, then paged
         _, stored = coding.find_excerpts(ev.store, wanted)
-        shown = [s for s in _shown(ev, stored, audience) if _has_words(s["text"], query.q)]
+        shown = [s for s in _shown(ev, stored, audience)
+                 if _has_words(s["text"], query.q or "")
+                 and (not by_shown_coder or s["author"] == query.coder)]  # fmt: skip
         total, shown = len(shown), shown[offset : offset + per_page if per_page else None]
     else:
         total, stored = coding.find_excerpts(ev.store, wanted, per_page, offset)
