@@ -1,0 +1,1 @@
+"""Attachments: files a record holds (reports, transcripts, photos, recordings) and their text."""
