@@ -7,7 +7,18 @@ lives behind it.
 
 from __future__ import annotations
 
+import re
 from dataclasses import dataclass
+
+from learning.attachments.apart import read_apart
+from learning.attachments.kinds import Refused, decoded, kind_of
+
+__all__ = ["KINDS", "MAX_TEXT_CHARS", "Prepared", "Refused", "prepare"]
+
+MAX_TEXT_CHARS = 2_000_000  # a 1,000-page report; beyond it the text is cut and the note says so
+# What a text may not hold (evidence/validate.py's rule for typed text: XML and SQLite cannot
+# keep surrogates, U+FFFE, U+FFFF; control characters other than tab and line end are dropped).
+_DROPPED = re.compile("[\x00-\x08\x0b-\x1f\x7f\ud800-\udfff\ufffe\uffff]")
 
 # kind -> (MIME type served, extension, text is extracted, picture, sound). Declared once.
 KINDS: dict[str, tuple[str, str, bool, bool, bool]] = {
@@ -28,15 +39,6 @@ KINDS: dict[str, tuple[str, str, bool, bool, bool]] = {
     "m4a": ("audio/mp4", "m4a", False, False, True),
     "wav": ("audio/wav", "wav", False, False, True),
 }
-
-
-class Refused(ValueError):
-    """A file the product will not keep; ``field`` and ``status`` say how to answer."""
-
-    def __init__(self, message: str, field: str = "file", status: int = 422):
-        super().__init__(message)
-        self.field = field
-        self.status = status
 
 
 @dataclass(frozen=True)
@@ -62,12 +64,32 @@ class Prepared:
 
 
 def prepare(data: bytes, name: str) -> Prepared:
-    """The file as it will be kept, or ``Refused``. (A placeholder until the reader lands.)"""
-    if data.startswith(b"%PDF-"):
-        return Prepared("pdf", data, "", "text not read yet")
-    try:
-        text = data.decode("utf-8")
-    except UnicodeDecodeError as exc:
-        raise Refused(f"file: {name!r} is not a kind of file this product keeps") from exc
-    kind = "markdown" if name.lower().endswith((".md", ".markdown")) else "text"
-    return Prepared(kind, data, text, None)
+    """The file as it will be kept, or ``Refused``: its kind from its content, a picture
+    without metadata, a document's text (read apart from this process, within its limits)."""
+    kind = kind_of(data, name)
+    if kind in ("text", "markdown"):
+        return _with_text(kind, data, decoded(data) or "", None)
+    if KINDS[kind][4]:  # sound is kept as it came
+        return Prepared(kind, data, "", None)
+    answer = read_apart(kind, data, MAX_TEXT_CHARS)
+    if KINDS[kind][3]:
+        if answer.refused or not answer.payload:
+            raise Refused(f"file: {answer.refused or answer.note or 'the picture was not read'}")
+        return Prepared(kind, answer.payload, "", None)
+    text = answer.payload.decode("utf-8", "surrogatepass")
+    return _with_text(kind, data, text, answer.note)
+
+
+def normalised(text: str) -> str:
+    """Text as excerpts count on it: line ends as LF, no BOM, nothing a document cannot hold."""
+    text = text.replace("\r\n", "\n").replace("\r", "\n").replace("\f", "\n")
+    return _DROPPED.sub("", text.lstrip("\ufeff"))
+
+
+def _with_text(kind: str, data: bytes, text: str, note: str | None) -> Prepared:
+    text = normalised(text)
+    if len(text) > MAX_TEXT_CHARS:
+        text, note = text[:MAX_TEXT_CHARS], f"the text was cut at {MAX_TEXT_CHARS:,} characters"
+    if not text.strip() and not note:
+        note = "it holds no text"
+    return Prepared(kind, data, text if text.strip() else "", note)
