@@ -8,8 +8,10 @@ costs this process, never the web server (``apart.py`` kills it after its time).
 
 from __future__ import annotations
 
+import contextlib
 import io
 import json
+import os
 import resource
 import sys
 import warnings
@@ -53,7 +55,7 @@ def pdf_text(data: bytes, out: Gatherer) -> str | None:
     for page in reader.pages:
         try:
             out.add(page.extract_text() or "")
-        except Cut:
+        except (Cut, MemoryError):
             raise
         except Exception:  # one damaged page: the others still count
             failed += 1
@@ -93,7 +95,12 @@ def odt_text(data: bytes, out: Gatherer) -> str | None:
             elif child.nodeType == child.ELEMENT_NODE:
                 walk(child)
 
-    walk(opendocument.load(io.BytesIO(data)).text)
+    said = io.StringIO()
+    with contextlib.redirect_stdout(said):  # odfpy prints a part it cannot parse, and goes on
+        document = opendocument.load(io.BytesIO(data))
+    if "SAX FAILED TO PARSE" in said.getvalue():
+        raise ValueError("a part of the file is not well-formed XML")
+    walk(document.text)
     return None
 
 
@@ -157,11 +164,13 @@ def main(argv: list[str]) -> int:
     limit = memory_mb * 1024 * 1024
     resource.setrlimit(resource.RLIMIT_AS, (limit, limit))
     data = sys.stdin.buffer.read()
+    answer = os.fdopen(os.dup(1), "wb")
+    sys.stdout = open(os.devnull, "w")  # noqa: SIM115 - a library's prints are not the answer
     header, payload = (
         read_picture(data) if kind in ("jpeg", "png") else read_document(kind, data, cap)
     )
-    sys.stdout.buffer.write(json.dumps(header).encode() + b"\n" + payload)
-    sys.stdout.buffer.flush()
+    answer.write(json.dumps(header).encode() + b"\n" + payload)
+    answer.flush()
     return 0
 
 

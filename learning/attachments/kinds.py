@@ -28,6 +28,12 @@ KEPT = (
     " JPEG, PNG, MP3, M4A and WAV files"
 )
 
+# A name's extension never decides the kind, but one that claims another family is refused.
+FAMILY = {"pdf": "PDF", "docx": "Word", "odt": "OpenDocument", "text": "text",
+          "markdown": "text", "jpeg": "picture", "png": "picture", "mp3": "sound",
+          "m4a": "sound", "wav": "sound"}  # fmt: skip
+NAMED = {**FAMILY, "txt": "text", "md": "text", "jpg": "picture"}
+
 # What browsers take for a page (WHATWG MIME sniffing, "rules for identifying an unknown MIME
 # type"), and SVG/XML: served from our origin it could run script, so it is never kept.
 _MARKUP = re.compile(
@@ -54,10 +60,19 @@ def kind_of(data: bytes, name: str) -> str:
     for check in (_pdf, _picture, _sound, _zipped):
         kind = check(data)
         if kind:
-            return kind
+            return _as_named(kind, name)
     if decoded(data) is not None:
-        return _text_kind(data, name)
+        return _as_named(_text_kind(data, name), name)
     raise Refused(f"file: {_what(data, name)} is not kept; {KEPT}")
+
+
+def _as_named(kind: str, name: str) -> str:
+    """``kind``, unless the name claims another family of kept file (a ".pdf" that is not one)."""
+    extension = name.rpartition(".")[2].lower() if "." in name else ""
+    claimed = NAMED.get(extension)
+    if claimed and claimed != FAMILY[kind]:
+        raise Refused(f"file: {name[:100]!r} is named as a {claimed} file but is not one")
+    return kind
 
 
 def decoded(data: bytes) -> str | None:
