@@ -154,6 +154,17 @@ def test_a_png_loses_its_text_chunks_and_exif_and_keeps_its_pixels():
         assert before.tobytes() == after.tobytes()
 
 
+def test_a_phones_two_picture_jpeg_is_kept_as_a_jpeg():
+    from PIL import Image
+
+    first, second = Image.new("RGB", (30, 20), "red"), Image.new("RGB", (30, 20), "blue")
+    out = io.BytesIO()
+    first.save(out, "MPO", save_all=True, append_images=[second])  # as stereo phone cameras do
+    kept = prepare(out.getvalue(), "pair.jpg")
+    with Image.open(io.BytesIO(kept.data)) as image:
+        assert (kept.kind, image.format, image.size) == ("jpeg", "JPEG", (30, 20))
+
+
 @pytest.mark.parametrize(
     "data, kind",
     [

@@ -104,20 +104,23 @@ def odt_text(data: bytes, out: Gatherer) -> str | None:
     return None
 
 
-def clean_picture(data: bytes) -> bytes:
+def clean_picture(kind: str, data: bytes) -> bytes:
     """The picture's pixels alone, standing the right way: no EXIF, XMP, IPTC or text chunks."""
     from PIL import Image, ImageOps
 
     Image.MAX_IMAGE_PIXELS = MAX_PIXELS
     warnings.simplefilter("error", Image.DecompressionBombWarning)  # refuse past the limit
-    with Image.open(io.BytesIO(data)) as picture:
-        kind = picture.format
+    # The kind read from the content decides what is written: a phone's two-picture JPEG
+    # (MPO to Pillow) stays a JPEG, and Pillow may open only what that kind is.
+    with Image.open(
+        io.BytesIO(data), formats=["JPEG", "MPO"] if kind == "jpeg" else ["PNG"]
+    ) as picture:
         picture.load()
         upright = ImageOps.exif_transpose(picture)
-    transparency = upright.info.get("transparency") if kind == "PNG" else None
+    transparency = upright.info.get("transparency") if kind == "png" else None
     upright.info = {}  # what the encoders would otherwise copy over (ICC, EXIF, XMP, text)
     out = io.BytesIO()
-    if kind == "JPEG":
+    if kind == "jpeg":
         if upright.mode not in ("L", "RGB", "CMYK"):
             upright = upright.convert("RGB")
         upright.save(out, "JPEG", quality=90)
@@ -147,10 +150,10 @@ def read_document(kind: str, data: bytes, cap: int) -> tuple[dict, bytes]:
     return {"note": note}, text.encode("utf-8", "surrogatepass")
 
 
-def read_picture(data: bytes) -> tuple[dict, bytes]:
+def read_picture(kind: str, data: bytes) -> tuple[dict, bytes]:
     """The header and the cleaned picture, or the reason it is refused."""
     try:
-        return {}, clean_picture(data)
+        return {}, clean_picture(kind, data)
     except MemoryError:
         return {"refused": "the picture is too big to read"}, b""
     except Exception as exc:
@@ -167,7 +170,7 @@ def main(argv: list[str]) -> int:
     answer = os.fdopen(os.dup(1), "wb")
     sys.stdout = open(os.devnull, "w")  # noqa: SIM115 - a library's prints are not the answer
     header, payload = (
-        read_picture(data) if kind in ("jpeg", "png") else read_document(kind, data, cap)
+        read_picture(kind, data) if kind in ("jpeg", "png") else read_document(kind, data, cap)
     )
     answer.write(json.dumps(header).encode() + b"\n" + payload)
     answer.flush()
