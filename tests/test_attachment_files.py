@@ -12,6 +12,7 @@ import os
 import subprocess
 import sys
 import tarfile
+import threading
 import time
 import zipfile
 from pathlib import Path
@@ -354,6 +355,31 @@ def test_a_pdf_that_never_ends_is_given_up_at_the_time_limit_and_kept(short_limi
     assert time.monotonic() - started < 5
     assert (kept.kind, kept.data, kept.text, kept.note) == ("pdf", data, "", "given up after 2 s")
     assert _children_reading() == []  # the reader was killed, not left running
+
+
+def test_at_most_two_files_are_read_at_once(monkeypatch):
+    """Four uploads at once start two readers (at most 1 GB), then the others in turn."""
+    from concurrent.futures import ThreadPoolExecutor
+
+    monkeypatch.setenv("WM2U_EXTRACT_TIMEOUT", "1")
+    data = make.pdf_with_stream(b"BT /F1 12 Tf (a) Tj ET\n" * 200_000)
+    most, stop = 0, threading.Event()
+
+    def watch() -> None:
+        nonlocal most
+        while not stop.is_set():
+            most = max(most, len(_children_reading()))
+            time.sleep(0.02)
+
+    watcher = threading.Thread(target=watch)
+    watcher.start()
+    started = time.monotonic()
+    with ThreadPoolExecutor(4) as pool:
+        notes = [kept.note for kept in pool.map(lambda _: prepare(data, "a.pdf"), range(4))]
+    stop.set()
+    watcher.join()
+    assert notes == ["given up after 1 s"] * 4
+    assert most == 2 and time.monotonic() - started >= 2
 
 
 def test_a_document_past_the_memory_limit_is_kept_with_a_note(monkeypatch):

@@ -11,12 +11,17 @@ import json
 import os
 import subprocess
 import sys
+import threading
 from dataclasses import dataclass
 from pathlib import Path
 
 READER = Path(__file__).with_name("_reader.py")
 TIMEOUT_SECONDS = 30.0  # WM2U_EXTRACT_TIMEOUT
 MEMORY_MB = 500  # WM2U_EXTRACT_MEMORY_MB
+# Readers at once in one process: the server's four threads reading together could otherwise
+# ask for 2 GB. A file waiting for its turn waits; its own time starts when it is read.
+AT_ONCE = 2
+_turns = threading.BoundedSemaphore(AT_ONCE)
 
 
 @dataclass(frozen=True)
@@ -49,7 +54,8 @@ def read_apart(kind: str, data: bytes, max_chars: int) -> Answer:
     seconds, memory = limits()
     command = [sys.executable, "-I", str(READER), kind, str(memory), str(max_chars)]
     try:
-        done = subprocess.run(command, input=data, capture_output=True, timeout=seconds)
+        with _turns:
+            done = subprocess.run(command, input=data, capture_output=True, timeout=seconds)
     except subprocess.TimeoutExpired:  # run() has killed it and waited for it
         return Answer(b"", note=f"given up after {seconds:g} s")
     header, _, payload = done.stdout.partition(b"\n")
