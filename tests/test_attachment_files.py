@@ -99,6 +99,10 @@ def test_a_scanned_pdf_is_kept_with_a_note_saying_it_has_no_text_layer():
     "data, name",
     [
         (b"%PDF-1.7\n1 0 obj << /Type /Catalog broken", "damaged.pdf"),
+        (  # a page tree that holds itself: walking it would never end
+            make.pdf_with_stream(b"BT (a) Tj ET").replace(b"/Kids [3 0 R]", b"/Kids [2 0 R]"),
+            "loop.pdf",
+        ),
         (make.rezipped(make.docx("x"), {"word/document.xml": b"<not xml"}), "damaged.docx"),
         (make.rezipped(make.odt("x", [], []), {"content.xml": b"<not xml"}), "damaged.odt"),
     ],
