@@ -139,7 +139,9 @@ def soft_delete(store: Store, attachment_id: str, actor: str = "") -> None:
     """Hide an attachment everywhere (its file and text are kept until erasure)."""
     with store.write() as conn:
         attachment = get(store, attachment_id)
-        conn.execute("UPDATE attachments SET deleted_at = ? WHERE id = ?", [utcnow(), attachment.id])
+        conn.execute(
+            "UPDATE attachments SET deleted_at = ? WHERE id = ?", [utcnow(), attachment.id]
+        )
         store._audit(conn, actor, "delete", attachment.record_id, f"attachment {attachment.id}")
 
 
@@ -252,7 +254,10 @@ def copy_files(database: Path, data_dir: Path, target: Path) -> int:
             continue  # a missing source is `wm2u check`'s to report
         _private_dir(dest.parent)
         tmp = dest.with_name(dest.name + ".part")
-        with open(source, "rb") as src, open(os.open(tmp, os.O_WRONLY | os.O_CREAT | os.O_TRUNC, 0o600), "wb") as out:
+        with (
+            open(source, "rb") as src,
+            open(os.open(tmp, os.O_WRONLY | os.O_CREAT | os.O_TRUNC, 0o600), "wb") as out,
+        ):
             shutil.copyfileobj(src, out, CHUNK)
             out.flush()
             os.fsync(out.fileno())

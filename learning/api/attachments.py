@@ -65,7 +65,9 @@ def attach_file(record_id: str):
     ev.get(record_id_or_404(record_id))  # 404 for a record that is not there, before any 422
     name, data = _uploaded()
     asked = service.AttachRequest(record_id, name, data, request.form.get("consent"))
-    attachment = service.attach(ev, asked, current_user.name, current_app.config["ATTACHMENT_BYTES"])
+    attachment = service.attach(
+        ev, asked, current_user.name, current_app.config["ATTACHMENT_BYTES"]
+    )
     response = jsonify(service.as_json(attachment))
     response.status_code = 201
     response.headers["Location"] = url_for("api.get_attachment", attachment_id=attachment.id)
@@ -118,8 +120,8 @@ def attachment_text(attachment_id: str):
 )
 def delete_attachment(attachment_id: str):
     ev = evidence()
-    service.one(ev, _attachment_id_or_404(attachment_id), "internal")  # 404 before a 403
-    if request.args.get("purge", "") not in ("", "0", "false"):
+    _attachment_id_or_404(attachment_id)
+    if request.args.get("purge", "") not in ("", "0", "false"):  # a soft-deleted one too
         require("admin")
         service.erase(ev, attachment_id, current_user.name)
     else:

@@ -187,7 +187,7 @@ def as_json(attachment: Attachment) -> dict[str, Any]:
 def download_headers(attachment: Attachment) -> dict[str, str]:
     """Headers that make a browser save the file, never show it (any name, RFC 6266/5987)."""
     fallback = unicodedata.normalize("NFKD", attachment.name).encode("ascii", "ignore").decode()
-    fallback = re.sub(r'[^A-Za-z0-9._ -]', "_", fallback).strip() or "attachment"
+    fallback = re.sub(r"[^A-Za-z0-9._ -]", "_", fallback).strip() or "attachment"
     encoded = quote(attachment.name, safe="")
     return {
         "Content-Disposition": f"attachment; filename=\"{fallback}\"; filename*=UTF-8''{encoded}",
