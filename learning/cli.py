@@ -15,7 +15,7 @@ from typing import Any
 
 import click
 
-from evidence import accounts, transfer
+from evidence import accounts, attachments, transfer
 from evidence.model import Conflict, NotFound, ValidationError
 from evidence.store import RecordFilter
 from evidence.validate import ID_PATTERN, check_characters
@@ -439,6 +439,11 @@ def check(ctx: click.Context, repair: bool) -> None:
     lines += [f"index orphaned: {i}" for i in report.orphaned]
     lines += [f"framework reference: {p}" for p in report.bad_references]
     lines += [report.index_failure] if report.index_failure else []
+    lines += [f"file missing: {p}" for p in report.files_missing]
+    lines += [f"file altered (its hash differs): {p}" for p in report.files_altered]
+    lines += [f"file unreferenced: {p}" for p in report.files_unreferenced]
+    for path in report.files_removed:
+        click.echo(f"Removed unreferenced file {path}.", err=True)
     for line in lines:
         click.echo(line)
     if report.permissions:
@@ -458,9 +463,13 @@ def check(ctx: click.Context, repair: bool) -> None:
 @click.argument("file", type=click.Path(dir_okay=False, path_type=Path))
 @click.pass_context
 def backup(ctx: click.Context, file: Path) -> None:
-    """Write a consistent copy of the database (safe while the app runs)."""
-    _evidence(ctx).store.backup(file)
-    click.echo(f"Backed up to {file}.", err=True)
+    """Write a consistent copy of the database (safe while the app runs), and the files its
+    attachments hold to FILE.files/."""
+    evidence = _evidence(ctx)
+    evidence.store.backup(file)
+    files = file.with_name(file.name + ".files")
+    copied = attachments.copy_files(file, evidence.data_dir, files)
+    click.echo(f"Backed up to {file} ({copied} new attachment file(s) in {files}).", err=True)
 
 
 def _text_of(file: Any, option: str) -> str:
@@ -687,5 +696,6 @@ def framework_diff(ctx: click.Context, first: str, second: str, as_json: bool) -
         click.echo(line)
 
 
-# Register `wm2u codes`, `wm2u code` and `wm2u excerpts`, and `wm2u figures`.
-from . import cli_codes, cli_figures  # noqa: E402, F401
+# Register `wm2u codes`, `wm2u code` and `wm2u excerpts`, `wm2u figures`, `wm2u attach` and
+# `wm2u attachments`.
+from . import cli_attachments, cli_codes, cli_figures  # noqa: E402, F401

@@ -89,8 +89,8 @@ def _consent(asked: str | None, record: Record, picture_or_sound: bool) -> str:
     return asked
 
 
-def attach(ev: Evidence, asked: AttachRequest, actor: str, limit: int | None = None) -> Attachment:
-    """Keep a file on a record; the attachment as the team sees it."""
+def ready(ev: Evidence, asked: AttachRequest, limit: int | None = None) -> tuple[Attachment, bytes]:
+    """The attachment to keep and its bytes as kept, checked (nothing is stored yet)."""
     record = ev.store.get(asked.record_id)
     limit = max_bytes() if limit is None else limit
     if len(asked.data) > limit:
@@ -113,7 +113,17 @@ def attach(ev: Evidence, asked: AttachRequest, actor: str, limit: int | None = N
         text_chars=len(text),
         note=prepared.note,
     )
-    return store.add(ev.store, attachment, prepared.data, actor)
+    return attachment, prepared.data
+
+
+def keep(ev: Evidence, attachment: Attachment, data: bytes, actor: str) -> Attachment:
+    """Store an attachment made ready; as the team sees it."""
+    return store.add(ev.store, attachment, data, actor)
+
+
+def attach(ev: Evidence, asked: AttachRequest, actor: str, limit: int | None = None) -> Attachment:
+    """Keep a file on a record; the attachment as the team sees it."""
+    return keep(ev, *ready(ev, asked, limit), actor)
 
 
 def _record(ev: Evidence, record_id: str) -> Record:
