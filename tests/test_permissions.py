@@ -50,6 +50,8 @@ MATRIX = [
     ("POST", "/records/<record_id>/code", "/records/{public}/code", {}, "302 403 422 422"),
     ("POST", "/records/<record_id>/excerpts/<excerpt_id>/delete",
      "/records/{public}/excerpts/NOPE/delete", {}, "302 403 404 404"),
+    ("POST", "/records/<record_id>/attachments", "/records/{public}/attachments", {},
+     "302 403 422 422"),
     ("GET", "/records/<record_id>/edit", "/records/{public}/edit", None, "302 403 200 200"),
     ("POST", "/records/<record_id>/edit", "/records/{public}/edit", {}, "302 403 422 422"),
     ("GET", "/records/<record_id>/history", "/records/{public}/history", None, "302 403 200 200"),
