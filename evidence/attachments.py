@@ -103,7 +103,11 @@ def _row(row: tuple) -> Attachment:
 def add(store: Store, attachment: Attachment, data: bytes, actor: str = "") -> Attachment:
     """Keep a new attachment of a live record: its file and its row, in one write."""
     data_dir = store.path.parent
-    attachment = attachment.but(id=attachment.id or new_id(), created_at=utcnow(), author=actor)
+    attachment = attachment.but(  # an import keeps an exported attachment's id and time
+        id=attachment.id or new_id(),
+        created_at=attachment.created_at or utcnow(),
+        author=attachment.author or actor,
+    )
     with _staged(data_dir, data) as tmp, store.write() as conn:
         store.get(attachment.record_id)  # NotFound for a record gone or soft-deleted meanwhile
         conn.execute(

@@ -22,6 +22,7 @@ from evidence.validate import ID_PATTERN, check_characters
 
 from . import framework as framework_mod
 from . import plans as plans_mod
+from .attachments import transfer as attachment_transfer
 from .services import Evidence, IndexDamaged, NotInitialised, initialise, resolve_data_dir
 
 DATE = click.DateTime(formats=["%Y-%m-%d"])
@@ -365,6 +366,10 @@ def import_(ctx: click.Context, path: Path) -> None:
     click.echo(f"Importing {path} as {kind} (read from its content).", err=True)
     added, skipped = evidence.import_items(transfer.read_path(path, fmt), actor="cli")
     click.echo(f"Imported {added} record(s); {skipped} already present.", err=True)
+    folder = attachment_transfer.folder_for(path, "md" if path.is_dir() else fmt)
+    if folder.is_dir():
+        added, skipped = attachment_transfer.import_from(evidence, folder, "cli")
+        click.echo(f"Imported {added} attachment(s); {skipped} already present.", err=True)
 
 
 @command()
@@ -385,8 +390,11 @@ def export(ctx: click.Context, fmt: str, out: Path) -> None:
         out.write_text(transfer.to_json(records), encoding="utf-8", newline="")
     else:
         out.write_text(transfer.to_csv(records), encoding=transfer.CSV_ENCODING, newline="")
+    files = 0
+    if fmt in ("md", "json"):  # the files beside the records (CSV holds records alone)
+        files = attachment_transfer.export_to(evidence, attachment_transfer.folder_for(out, fmt))
     evidence.store.audit("cli", "export", None, f"{len(records)} record(s) as {fmt}")
-    click.echo(f"Exported {len(records)} record(s) to {out}.", err=True)
+    click.echo(f"Exported {len(records)} record(s) and {files} attachment(s) to {out}.", err=True)
 
 
 @contextlib.contextmanager

@@ -168,3 +168,33 @@ def test_backup_copies_the_files_and_a_restore_brings_them_back(data_dir, tmp_pa
     ok(wm2u(restored, "reindex"))
     ok(wm2u(restored, "check"))
     assert _listed(restored, record) == before
+
+
+@pytest.mark.parametrize("fmt", ["md", "json"])
+def test_export_writes_the_files_beside_the_records_and_import_brings_them_back(
+    data_dir, tmp_path, fmt
+) -> None:
+    record, other = _records(data_dir, "public", "anonymised")
+    report = pdf_bytes("Evaluation report.")
+    ok(wm2u(data_dir, "attach", record, str(_write(tmp_path, "report.pdf", report)),
+            str(_write(tmp_path, "notes.txt", b"Notes from the cafe.\n"))))  # fmt: skip
+    ok(wm2u(data_dir, "attach", other, str(tmp_path / "notes.txt"), "--consent", "internal"))
+    before = {r: _listed(data_dir, r) for r in (record, other)}
+    out = tmp_path / ("export" if fmt == "md" else "export.json")
+    ok(wm2u(data_dir, "export", "--format", fmt, "--out", str(out)))
+
+    fresh = tmp_path / "fresh"
+    ok(wm2u(fresh, "init"))
+    first = ok(wm2u(fresh, "import", str(out)))
+    assert "Imported 3 attachment(s)" in first.stderr
+    assert {r: _listed(fresh, r) for r in (record, other)} == before
+    with Evidence(fresh) as ev:
+        from evidence import attachments
+
+        texts = [a.text for a in attachments.of_record(ev.store, other)]
+    assert texts == ["Notes from the cafe.\n"]
+    sha = before[record][0]["sha256"]
+    assert (fresh / "files" / sha[:2] / sha).read_bytes() == report
+    again = ok(wm2u(fresh, "import", str(out)))
+    assert "Imported 0 attachment(s); 3 already present" in again.stderr
+    ok(wm2u(fresh, "check"))
