@@ -203,3 +203,37 @@ def present_rating(
             names.extend(people)
     rationale = redact_text(str(rating.get("rationale") or ""), names)
     return {**rating, "rationale": rationale, "people": []}
+
+
+def narrower(first: str, second: str) -> str:
+    """The narrower of two consent levels (``internal`` < ``anonymised`` < ``public``)."""
+    order = ("internal", "anonymised", "public")
+    return min(first, second, key=lambda c: order.index(c) if c in order else -1)
+
+
+def present_attachment(attachment: Any, record: Record, audience: str) -> Any | None:
+    """An attachment (``evidence.attachments.Attachment``) as ``audience`` may see it, or None.
+
+    Its consent as read is the narrower of its own and its record's. Hidden with a record
+    soft-deleted or not shown; outside the team an ``internal`` one is hidden, an
+    ``anonymised`` one shows its name and text with the record's people replaced (and no hash:
+    the bytes it would vouch for are never shown), a ``public`` one is shown as it is."""
+    if record.deleted_at or attachment.deleted_at:
+        return None
+    consent = narrower(attachment.consent, record.consent)
+    shown = attachment.but(consent=consent) if consent != attachment.consent else attachment
+    if audience == INTERNAL:
+        return shown
+    if not visible(record, audience) or consent not in ("anonymised", "public"):
+        return None
+    if consent == "public":
+        return shown
+    text = redact_text(attachment.text, record.people) if record.people else attachment.text
+    name = redact_text(attachment.name, record.people) if record.people else attachment.name
+    return shown.but(text=text, text_chars=len(text), name=name, sha256="")
+
+
+def attachment_file_shown(attachment: Any, audience: str) -> bool:
+    """Whether a presented attachment's bytes may be served: to the team, or a public one
+    (an anonymised file cannot be redacted, so only its text goes outside the team)."""
+    return audience == INTERNAL or attachment.consent == "public"

@@ -15,6 +15,7 @@ from collections.abc import Callable, Collection
 from dataclasses import replace
 from typing import Any
 
+from .attachments import erase_of_record
 from .coding import erase_excerpts
 from .consent import redact
 from .model import Record
@@ -90,6 +91,8 @@ class Erasure:
             rows = conn.execute("SELECT id FROM excerpts WHERE record_id = ?", [record_id])
             passages = {row[0] for row in rows.fetchall()}
             erase_excerpts(conn, record_id, words)
+            # Its attachments' rows and text go, and their files unless another row holds them.
+            erase_of_record(conn, self.path.parent, record_id)  # type: ignore[attr-defined]
             conn.execute("DELETE FROM record_indicators WHERE record_id = ?", [record_id])
             conn.execute("DELETE FROM revisions WHERE record_id = ?", [record_id])
             conn.execute("DELETE FROM records WHERE id = ?", [record_id])

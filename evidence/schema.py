@@ -330,4 +330,21 @@ def m014_rating_excerpts(db: Database) -> None:
         db.execute("ALTER TABLE ratings ADD COLUMN excerpts TEXT NOT NULL DEFAULT '[]'")
 
 
+@_step
+def m015_attachments(db: Database) -> None:
+    # Files a record holds. The bytes live in the data dir's ``files/`` named by ``sha256``
+    # (two records may hold one file); ``text`` is the text as kept, which ``attachment:ID``
+    # excerpts count code points on; ``consent`` is the attachment's own (its record's may
+    # narrow it further when read).
+    db.execute(
+        "CREATE TABLE IF NOT EXISTS attachments (id TEXT PRIMARY KEY, record_id TEXT NOT NULL "
+        "REFERENCES records(id), name TEXT NOT NULL, kind TEXT NOT NULL, size INTEGER NOT NULL, "
+        "sha256 TEXT NOT NULL, consent TEXT NOT NULL, text TEXT NOT NULL DEFAULT '', "
+        "text_chars INTEGER NOT NULL DEFAULT 0, note TEXT, author TEXT NOT NULL DEFAULT '', "
+        "created_at TEXT NOT NULL, deleted_at TEXT)"
+    )
+    db.execute("CREATE INDEX IF NOT EXISTS idx_attachments_record ON attachments (record_id)")
+    db.execute("CREATE INDEX IF NOT EXISTS idx_attachments_sha256 ON attachments (sha256)")
+
+
 NAMES = tuple(fn.__name__ for fn in _STEPS)  # every step, in order

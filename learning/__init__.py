@@ -63,6 +63,7 @@ def create_app(config: dict[str, Any] | None = None):
     if not app.config.get("SECRET_KEY"):
         app.config["SECRET_KEY"] = _persistent_secret_key(data_dir)
 
+    app.config["ATTACHMENT_BYTES"] = _attachment_bytes(app.config.get("MAX_ATTACHMENT_MB"))
     proxies = _trusted_proxies(app.config["TRUSTED_PROXIES"])
     app.config["TRUSTED_PROXIES"] = proxies
 
@@ -96,6 +97,16 @@ def _trusted_proxies(value: Any) -> int:
             f"(0 trusts none), not {value!r}"
         )
     return value
+
+
+def _attachment_bytes(value: Any) -> int:
+    """The largest attachment in bytes (``MAX_ATTACHMENT_MB``, else the environment, else 25)."""
+    from learning.attachments.service import max_bytes
+
+    try:
+        return max_bytes(value)
+    except ValueError as exc:
+        raise ConfigError(str(exc)) from None
 
 
 def _persistent_secret_key(data_dir: Path) -> str:

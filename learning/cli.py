@@ -15,13 +15,14 @@ from typing import Any
 
 import click
 
-from evidence import accounts, transfer
+from evidence import accounts, attachments, transfer
 from evidence.model import Conflict, NotFound, ValidationError
 from evidence.store import RecordFilter
 from evidence.validate import ID_PATTERN, check_characters
 
 from . import framework as framework_mod
 from . import plans as plans_mod
+from .attachments import transfer as attachment_transfer
 from .services import Evidence, IndexDamaged, NotInitialised, initialise, resolve_data_dir
 
 DATE = click.DateTime(formats=["%Y-%m-%d"])
@@ -365,6 +366,10 @@ def import_(ctx: click.Context, path: Path) -> None:
     click.echo(f"Importing {path} as {kind} (read from its content).", err=True)
     added, skipped = evidence.import_items(transfer.read_path(path, fmt), actor="cli")
     click.echo(f"Imported {added} record(s); {skipped} already present.", err=True)
+    folder = attachment_transfer.folder_for(path, "md" if path.is_dir() else fmt)
+    if folder.is_dir():
+        added, skipped = attachment_transfer.import_from(evidence, folder, "cli")
+        click.echo(f"Imported {added} attachment(s); {skipped} already present.", err=True)
 
 
 @command()
@@ -385,8 +390,11 @@ def export(ctx: click.Context, fmt: str, out: Path) -> None:
         out.write_text(transfer.to_json(records), encoding="utf-8", newline="")
     else:
         out.write_text(transfer.to_csv(records), encoding=transfer.CSV_ENCODING, newline="")
+    files = 0
+    if fmt in ("md", "json"):  # the files beside the records (CSV holds records alone)
+        files = attachment_transfer.export_to(evidence, attachment_transfer.folder_for(out, fmt))
     evidence.store.audit("cli", "export", None, f"{len(records)} record(s) as {fmt}")
-    click.echo(f"Exported {len(records)} record(s) to {out}.", err=True)
+    click.echo(f"Exported {len(records)} record(s) and {files} attachment(s) to {out}.", err=True)
 
 
 @contextlib.contextmanager
@@ -439,6 +447,11 @@ def check(ctx: click.Context, repair: bool) -> None:
     lines += [f"index orphaned: {i}" for i in report.orphaned]
     lines += [f"framework reference: {p}" for p in report.bad_references]
     lines += [report.index_failure] if report.index_failure else []
+    lines += [f"file missing: {p}" for p in report.files_missing]
+    lines += [f"file altered (its hash differs): {p}" for p in report.files_altered]
+    lines += [f"file unreferenced: {p}" for p in report.files_unreferenced]
+    for path in report.files_removed:
+        click.echo(f"Removed unreferenced file {path}.", err=True)
     for line in lines:
         click.echo(line)
     if report.permissions:
@@ -458,9 +471,13 @@ def check(ctx: click.Context, repair: bool) -> None:
 @click.argument("file", type=click.Path(dir_okay=False, path_type=Path))
 @click.pass_context
 def backup(ctx: click.Context, file: Path) -> None:
-    """Write a consistent copy of the database (safe while the app runs)."""
-    _evidence(ctx).store.backup(file)
-    click.echo(f"Backed up to {file}.", err=True)
+    """Write a consistent copy of the database (safe while the app runs), and the files its
+    attachments hold to FILE.files/."""
+    evidence = _evidence(ctx)
+    evidence.store.backup(file)
+    files = file.with_name(file.name + ".files")
+    copied = attachments.copy_files(file, evidence.data_dir, files)
+    click.echo(f"Backed up to {file} ({copied} new attachment file(s) in {files}).", err=True)
 
 
 def _text_of(file: Any, option: str) -> str:
@@ -687,5 +704,6 @@ def framework_diff(ctx: click.Context, first: str, second: str, as_json: bool) -
         click.echo(line)
 
 
-# Register `wm2u codes`, `wm2u code` and `wm2u excerpts`, and `wm2u figures`.
-from . import cli_codes, cli_figures  # noqa: E402, F401
+# Register `wm2u codes`, `wm2u code` and `wm2u excerpts`, `wm2u figures`, `wm2u attach` and
+# `wm2u attachments`.
+from . import cli_attachments, cli_codes, cli_figures  # noqa: E402, F401

@@ -19,6 +19,7 @@ from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
 import search_index
+from evidence import attachments
 from evidence.coding import record_codes
 from evidence.consent import INTERNAL, present, visible_consents
 from evidence.model import NotFound, Record, ValidationError, utcnow
@@ -210,6 +211,12 @@ class CheckReport:
     permissions: list[str] = field(default_factory=list)
     pending: int = 0
     index_failure: str = ""  # "the last index write failed at …: error" until a repair
+    # Attachments' files (paths under the data dir): named by a row but gone, or whose bytes
+    # no longer have their hash; and files no row names (`--repair` removes those).
+    files_missing: list[str] = field(default_factory=list)
+    files_altered: list[str] = field(default_factory=list)
+    files_unreferenced: list[str] = field(default_factory=list)
+    files_removed: list[str] = field(default_factory=list)
 
     @property
     def ok(self) -> bool:
@@ -221,6 +228,9 @@ class CheckReport:
             or self.orphaned
             or self.bad_references
             or self.index_failure
+            or self.files_missing
+            or self.files_altered
+            or self.files_unreferenced
         )
 
 
@@ -525,6 +535,9 @@ class Evidence:
             report.stale = sorted(i for i in set(in_db) & set(in_index) if in_db[i] != in_index[i])
         report.bad_references = self._bad_references()
         report.permissions = permission_problems(self.data_dir)
+        found = attachments.check_files(self.store)
+        report.files_missing, report.files_altered = found.missing, found.altered
+        report.files_unreferenced = found.unreferenced
         return report
 
     def _bad_references(self) -> list[str]:
@@ -551,7 +564,10 @@ class Evidence:
             self.store.queue_all(report.missing + report.stale + report.orphaned)
             self.sync_index(wait=30.0, batch=5000)  # as an import does: fewer, larger commits
             self.index.tidy()  # merge the small segments single saves leave behind
-        return self.check()
+        removed = attachments.remove_unreferenced(self.store) if report.files_unreferenced else []
+        after = self.check()
+        after.files_removed = removed
+        return after
 
     def reindex(self, progress: Callable[[int], None] | None = None) -> int:
         """Rebuild the whole index from the database and swap it in.

@@ -125,7 +125,10 @@ CREATED = {
         "text": "Sarah Kerr",
         "codes": ["SO1.1"],
     },  # fmt: skip
+    # A file is sent as multipart/form-data, not JSON.
+    "/api/records/{record_id}/attachments": {"files": {"file": ("notes.txt", b"Notes.")}},
 }
+MULTIPART = {"/api/records/{record_id}/attachments"}
 
 
 def _session(base: str, name: str) -> requests.Session:
@@ -150,7 +153,11 @@ def test_what_the_served_api_answers_is_described(data_dir, evidence):
         browser = _session(base, "editor")
         for path, item in document["paths"].items():
             url = base + path.format(
-                record_id=record.id, code="SO1.1", code_id="SO1.1", excerpt_id="NOPE"
+                record_id=record.id,
+                code="SO1.1",
+                code_id="SO1.1",
+                excerpt_id="NOPE",
+                attachment_id="NOPE",
             )
             for method, operation in item.items():
                 if method not in METHODS:
@@ -164,8 +171,9 @@ def test_what_the_served_api_answers_is_described(data_dir, evidence):
                 if method != "get":  # a session write without the CSRF header: 400
                     answers.append(browser.request(method, url, timeout=30, **write))
                 if method == "post" and "201" in described:
-                    created = requests.post(url, json=to_create.pop(path), headers=as_editor,
-                                            timeout=30)  # fmt: skip
+                    body = to_create.pop(path)
+                    sent = body if path in MULTIPART else {"json": body}
+                    created = requests.post(url, headers=as_editor, timeout=30, **sent)
                     assert created.status_code == 201, (path, created.text[:300])
                     if "Location" not in described["201"].get("headers", {}):
                         undescribed.append(f"{method.upper()} {path}: Location")

@@ -122,10 +122,11 @@ def _operation(declared: dict[str, Any], method: str, rule: Rule) -> dict[str, A
     if path_parameters or declared["query"]:
         operation["parameters"] = [*path_parameters, *declared["query"]]
     if declared["body"] is not None:
-        operation["requestBody"] = {
-            "required": True,
-            "content": {"application/json": {"schema": declared["body"]}},
-        }
+        body = declared["body"]
+        # A body given by media type (a file upload) is declared as it is; others are JSON.
+        uploads = isinstance(body, dict) and "multipart/form-data" in body
+        content = body if uploads else {"application/json": {"schema": body}}
+        operation["requestBody"] = {"required": True, "content": content}
     return operation
 
 
@@ -152,7 +153,7 @@ def _spec() -> APISpec:
 
 def openapi_document() -> dict[str, Any]:
     """The whole OpenAPI 3.0 document, from every described route of the API blueprint."""
-    from . import codes, figures, routes  # noqa: F401 - here, since routes serves this document
+    from . import attachments, codes, figures, routes  # noqa: F401 - here, since routes serves this document
 
     app = Flask(__name__)  # the blueprint alone: its rules as the app serves them
     app.register_blueprint(routes.bp)

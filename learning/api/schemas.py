@@ -296,6 +296,30 @@ EXCERPT = {
 }  # fmt: skip
 # --- end of passages and the codebook --------------------------------------------------------
 
+# --- attachments (#23) -------------------------------------------------------------------------
+ATTACHMENT = {
+    "type": "object",
+    "properties": {
+        "id": {"type": "string"},
+        "record": {"type": "string", "description": "The record's id"},
+        "name": {"type": "string", "description": "The file's name (names redacted as the "
+                 "record's for a reader outside the team)"},
+        "type": {"type": "string", "description": "The MIME type of the bytes kept"},
+        "kind": {"type": "string", "enum": ["pdf", "docx", "odt", "text", "markdown", "jpeg",
+                                            "png", "mp3", "m4a", "wav"]},
+        "size": {"type": "integer", "description": "Bytes kept"},
+        "sha256": {"type": "string", "nullable": True,
+                   "description": "Of the bytes kept; null where the reader may not have them"},
+        "consent": {"type": "string", "enum": ["internal", "anonymised", "public"],
+                    "description": "The narrower of the attachment's and its record's"},
+        "text_chars": {"type": "integer", "description": "Code points of the text shown"},
+        "note": {"type": "string", "nullable": True,
+                 "description": "Why there is no text, where there is none"},
+        "created_at": {"type": "string"},
+    },
+}  # fmt: skip
+# --- end of attachments ------------------------------------------------------------------------
+
 SCHEMAS: dict[str, dict[str, Any]] = {
     "Record": RECORD,
     "RecordList": page_of("records", "Record"),
@@ -317,6 +341,7 @@ SCHEMAS: dict[str, dict[str, Any]] = {
     "Code": CODE,  # passages and the codebook
     "Excerpt": EXCERPT,
     "ExcerptPage": page_of("excerpts", "Excerpt"),
+    "Attachment": ATTACHMENT,
     "Error": ERROR,
 }
 # Every error answer has the ``Error`` shape; these say when each status is given.
@@ -326,6 +351,6 @@ ERRORS = {
     403: "Your role may not do this",
     404: "No such record or indicator (or not one you may see)",
     409: "Someone saved the record since the revision you sent",
-    413: "The body is larger than the limit (2 MB)",
+    413: "The body is larger than the limit (2 MB; a file: WM2U_MAX_ATTACHMENT_MB, default 25)",
     422: "Not valid; `fields` names each problem",
 }

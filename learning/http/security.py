@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from flask import Flask, request
+from flask import Flask, current_app, request
 from flask_wtf.csrf import CSRFProtect
 
 csrf = CSRFProtect()
@@ -31,6 +31,19 @@ def add_headers(response):
     return response
 
 
+# The routes that take a file: their bodies may be as large as an attachment may be.
+UPLOADS = {"api.attach_file", "records.attach"}
+UPLOAD_SLACK = 1024 * 1024  # the multipart framing and the form's other fields
+
+
+def allow_uploads() -> None:
+    """Let a file through where one is taken (the limit is checked again on its bytes);
+    the body is still read no further than the limit (werkzeug stops the stream there)."""
+    if request.endpoint in UPLOADS:
+        request.max_content_length = current_app.config["ATTACHMENT_BYTES"] + UPLOAD_SLACK
+
+
 def init_app(app: Flask) -> None:
+    app.before_request(allow_uploads)  # before CSRF, which reads the form
     csrf.init_app(app)
     app.after_request(add_headers)

@@ -9,6 +9,7 @@ from flask import Flask
 
 from . import (
     admin,
+    attachments,
     auth,
     codes,
     common,
@@ -33,6 +34,10 @@ BLUEPRINTS = (
     admin.bp,
     plans.bp,
 )
+
+
+# Their routes join the records blueprint.
+_ROUTES_ON_RECORDS = (attachments,)
 
 
 def init_app(app: Flask) -> None:

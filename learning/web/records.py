@@ -7,8 +7,9 @@ from typing import Any
 from flask import Blueprint, Response, abort, flash, redirect, render_template, request, url_for
 from flask_login import current_user
 
-from evidence.consent import INTERNAL
-from evidence.model import Conflict, NotFound, Record, ValidationError
+from evidence.consent import INTERNAL, attachment_file_shown
+from evidence.model import CONSENT_LEVELS, Conflict, NotFound, Record, ValidationError
+from learning.attachments import service as attachments
 from learning.coding import codebook, excerpts
 from learning.framework import RecordType
 from learning.http.access import audience, role_required
@@ -108,11 +109,15 @@ def show(record_id: str):
 def _show(record: Record, errors: dict[str, str] | None = None, values: Any = None) -> str:
     """The record's page, with its coding (and the coding form's errors and values)."""
     ev = evidence()
+    reader = audience()
+    files = [] if record.deleted_at else attachments.of_record(ev, record.id, reader)
     return render_template(
         "records/show.html",
         record=record,
         framework=ev.reading_framework,
-        coding=coding.view(ev, record, audience(), current_user.can("editor")),
+        coding=coding.view(ev, record, reader, current_user.can("editor")),
+        attachments=[(a, attachment_file_shown(a, reader)) for a in files],
+        consent_levels=CONSENT_LEVELS,
         errors=errors or {},
         values=values or {},
     )
