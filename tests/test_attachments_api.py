@@ -11,8 +11,8 @@ import pytest
 import requests
 
 from evidence import accounts
-from learning.attachments import files
 from learning.services import Evidence, initialise
+from tests import file_makers
 from tests.builders import record_data
 from tests.test_hardening_erasure import leftovers
 from tests.web_helpers import PASSWORD, make_app, served
@@ -138,23 +138,12 @@ def test_refusals_name_their_field_and_change_nothing(site) -> None:
     assert site.files_kept() == []
 
 
-def test_consent_no_wider_than_the_record_and_pictures_default_to_internal(
-    site, monkeypatch
-) -> None:
+def test_consent_no_wider_than_the_record_and_pictures_default_to_internal(site) -> None:
     record = site.ids["public"]
-    # The placeholder reader knows no pictures yet: let a PNG through as the real one will.
-    real = files.prepare
-
-    def prepare(data: bytes, name: str) -> files.Prepared:
-        if data.startswith(b"\x89PNG"):
-            return files.Prepared("png", data, "", None)
-        return real(data, name)
-
-    monkeypatch.setattr("learning.attachments.service.prepare", prepare)
-    picture = site.attached(record, "flipchart.png", b"\x89PNG\r\n\x1a\nflipchart")
+    picture = site.attached(record, "flipchart.png", file_makers.picture("PNG"))
     assert picture["consent"] == "internal" and picture["type"] == "image/png"
-    chosen = site.attached(record, "flipchart2.png", b"\x89PNG\r\n\x1a\nother", "anonymised")
-    assert chosen["consent"] == "anonymised"
+    chosen = site.attached(record, "flipchart2.jpg", file_makers.picture("JPEG"), "anonymised")
+    assert chosen["consent"] == "anonymised" and chosen["type"] == "image/jpeg"
     assert site.attached(record, "t.txt", b"Text.")["consent"] == "public"
     assert site.attached(record, "u.txt", b"More.", "internal")["consent"] == "internal"
 
