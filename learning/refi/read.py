@@ -34,6 +34,8 @@ MAX_MEMBER_BYTES = 16 * 1024**2  # one source's text (a record holds 200,000 cha
 ALMOST_EMPTY = 20  # a .txt with fewer characters than this beside a .docx: read the .docx
 SOURCE_KINDS = ("TextSource", "PDFSource", "PictureSource", "AudioSource", "VideoSource")
 LEFT_OUT_PARTS = ("Cases", "Links", "Sets", "Graphs")
+SNIFF_BYTES = 64 * 1024
+DTD_REFUSED = "declares a DTD (<!DOCTYPE>): a REFI-QDA project has none (entities refused)"
 
 
 @dataclass
@@ -218,7 +220,11 @@ def _events(
 ) -> Iterator[tuple[str, etree._Element]]:
     """iterparse without entities, network or huge trees; a DTD (whose entities could expand
     a few lines into gigabytes) is refused, as is a root other than a REFI-QDA one."""
-    parser = etree.iterparse(stream, events=("start", *[e for e in events if e != "start"]),
+    head = stream.read(SNIFF_BYTES)
+    if b"<!doctype" in head.lower():
+        raise ValidationError(where, DTD_REFUSED)
+    wanted = ("start", *[e for e in events if e != "start"])
+    parser = etree.iterparse(_Rejoined(head, stream), events=wanted,
                              resolve_entities=False, no_network=True, huge_tree=False,
                              load_dtd=False, dtd_validation=False, remove_comments=True,
                              remove_pis=True)  # fmt: skip
@@ -238,12 +244,23 @@ def _events(
         raise ValidationError(where, "is empty: not a REFI-QDA project")
 
 
+class _Rejoined(io.RawIOBase):
+    """A stream whose first bytes were read to look at: those bytes, then the rest."""
+
+    def __init__(self, head: bytes, rest: IO[bytes]) -> None:
+        self.head, self.rest = head, rest
+
+    def read(self, size: int = -1) -> bytes:
+        if self.head:
+            out, self.head = (self.head, b"") if size < 0 else (self.head[:size], self.head[size:])
+            return out
+        return self.rest.read(size)
+
+
 def _check_root(root: etree._Element, where: str) -> None:
     info = root.getroottree().docinfo
     if info.internalDTD is not None or info.externalDTD is not None or info.doctype:
-        raise ValidationError(
-            where, "declares a DTD (<!DOCTYPE>): a REFI-QDA project has none (entities refused)"
-        )
+        raise ValidationError(where, DTD_REFUSED)
     tag = etree.QName(root)
     if (tag.namespace, tag.localname) not in (
         (PROJECT_NS, "Project"),
