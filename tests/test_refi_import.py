@@ -342,3 +342,29 @@ def test_round_trip_through_our_own_export(tmp_path: Path, empty_dir: Path):
         return kept, coded, sorted(team_codes(data_dir))
 
     assert seen(target) == seen(source)
+
+
+def test_an_imported_project_exports_back_with_its_own_guids(data_dir: Path, tmp_path: Path):
+    from learning.refi import guids
+    from learning.services import Evidence
+
+    sel = "5e000000-0000-4000-8000-000000000012"
+    ok(wm2u(data_dir, "import", str(one_source_project(tmp_path, rp.selection(
+        sel, 4, 8, rp.CODE_RENT)))))  # fmt: skip
+    [excerpt] = excerpts(data_dir)
+    with Evidence(data_dir) as ev:
+        assert guids.source_guid(ev.store, excerpt["record"]["id"]) == S1
+        assert guids.selection_guid(ev.store, excerpt["id"]) == sel
+
+
+def test_a_plan_indicator_coded_elsewhere_is_added_to_its_record(data_dir: Path, tmp_path: Path):
+    """A selection coded with an indicator (known by the plan's guid) its record does not
+    list: the record gains it, as when coding here."""
+    from learning.coding.codebook import plan_guid
+
+    path = one_source_project(tmp_path, rp.selection(
+        "5e000000-0000-4000-8000-000000000013", 4, 8, plan_guid("SO2.1")))  # fmt: skip
+    ok(wm2u(data_dir, "import", str(path)))
+    [record] = records(data_dir)
+    assert record["indicators"] == ["SO1.1", "SO2.1"]
+    assert [e["codes"] for e in excerpts(data_dir)] == [["SO2.1"]]

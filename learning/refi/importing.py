@@ -116,7 +116,7 @@ def import_file(ev: Evidence, request: ImportRequest) -> ImportReport:
             refi.audit(ev.store, conn, request.actor, report.summary())
     finally:
         package.close()
-    ev.index_after_import(report.added + report.excerpts)
+    ev.index_after_import(report.added)
     return report
 
 

@@ -341,12 +341,12 @@ def iter_sources(package: Package, header: Header) -> Iterator[Source]:
     with package.xml() as stream:
         for _event, el in _events(stream, str(package.path), ("end",)):
             parent = el.getparent()
-            if (
-                _local(el.tag) in SOURCE_KINDS
-                and parent is not None
-                and (_local(parent.tag) == "Sources")
-            ):
+            if parent is None or parent.getparent() is None:
+                continue
+            if _local(el.tag) in SOURCE_KINDS and _local(parent.tag) == "Sources":
                 yield _source(package, header, el)
+                _free(el)
+            elif parent.getparent().getparent() is None:  # a note, a user, a set: read already
                 _free(el)
 
 
