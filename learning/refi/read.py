@@ -12,6 +12,7 @@ member whose path leaves the zip and a DTD (entity expansion) are refused or lef
 from __future__ import annotations
 
 import contextlib
+import functools
 import io
 import posixpath
 import urllib.parse
@@ -196,15 +197,24 @@ class Package:
             if path.lower().startswith(scheme):
                 path = path[len(scheme) :]
         path = path.replace("\\", "/").lstrip("/")
-        lower = {name.lower(): name for name in self.members}
         for candidate in (path, f"sources/{path}"):
             if candidate in self.members:
                 return candidate
-            if candidate.lower() in lower:
-                return lower[candidate.lower()]
-        base = posixpath.basename(path).lower()
-        named = [n for n in self.members if posixpath.basename(n).lower() == base]
+            if candidate.lower() in self._lower:
+                return self._lower[candidate.lower()]
+        named = self._by_base.get(posixpath.basename(path).lower(), [])
         return named[0] if len(named) == 1 else None
+
+    @functools.cached_property
+    def _lower(self) -> dict[str, str]:
+        return {name.lower(): name for name in self.members}
+
+    @functools.cached_property
+    def _by_base(self) -> dict[str, list[str]]:
+        found: dict[str, list[str]] = {}
+        for name in self.members:
+            found.setdefault(posixpath.basename(name).lower(), []).append(name)
+        return found
 
 
 def _safe_name(name: str) -> bool:
