@@ -108,7 +108,9 @@ def test_importing_the_same_file_again_changes_nothing(data_dir: Path, tmp_path:
 def test_the_options_give_what_the_file_does_not_say(data_dir: Path, tmp_path: Path):
     xml = rp.project(
         rp.source(S1, "Inline", text=TEXT, created="2023-02-03T10:00:00Z"),
-        rp.source(S2, "Dated", text=TEXT, variables={"date": "2024-07-08"}),
+        rp.source(
+            S2, "Dated", text=TEXT, variables={"date": "2024-07-08", "indicators": "SO1.1, SO2.1"}
+        ),
     )
     path = rp.qdpx(tmp_path / "p.qdpx", xml)
     ok(wm2u(data_dir, "import", str(path), "--type", "family_story", "--indicator", "SO1.1",
@@ -116,6 +118,8 @@ def test_the_options_give_what_the_file_does_not_say(data_dir: Path, tmp_path: P
     found = {r["title"]: r for r in records(data_dir)}
     assert found["Inline"]["date"] == "2023-02-03"  # its creationDateTime
     assert found["Dated"]["date"] == "2024-07-08"  # our variable wins over the option
+    assert found["Dated"]["indicators"] == ["SO1.1", "SO2.1"]  # written with a comma
+    assert found["Inline"]["indicators"] == ["SO1.1"]
     assert {r["consent"] for r in found.values()} == {"internal"}  # unless the file says
     assert {r["locality"] for r in found.values()} == {"Lochee"}
 

@@ -262,10 +262,10 @@ class _Sources:
         data = {"type": kind, "title": source.name[:MAX_TITLE] or f"Source {source.guid[:8]}",
                 "date": date, "authority": given.get("authority") or request.authority,
                 "locality": given.get("locality") or request.locality,
-                "consent": given.get("consent") or request.consent or "internal",
-                "indicators": given["indicators"].split() if given.get("indicators")
+                "consent": given.get("consent", "").lower() or request.consent or "internal",
+                "indicators": _items(given["indicators"]) if given.get("indicators")
                 else list(request.indicators),
-                "tags": given.get("tags", "").split(),
+                "tags": _items(given.get("tags", "")),
                 "people": [p.strip() for p in given.get("people", "").split(";") if p.strip()],
                 "author": self.header.users.get(source.user or ""), "body": text}  # fmt: skip
         if given.get("fields"):
@@ -381,6 +381,11 @@ class _Sources:
         for name, count in sorted(self.other_variables.items()):
             self.report.leave_out(f"variable {name[:80]!r} on {count} source(s): not one of "
                                   f"ours ({', '.join(OUR_VARIABLES)}): left out")  # fmt: skip
+
+
+def _items(value: str) -> list[str]:
+    """A variable's list: separated by spaces, as we write it (or commas, as people do)."""
+    return [item for item in re.split(r"[\s,;]+", value) if item]
 
 
 def _date(value: str | None) -> str | None:
