@@ -5,8 +5,10 @@ generously; what is left out reported; a malformed or hostile file refused, noth
 
 from __future__ import annotations
 
+import contextlib
 import json
 import shutil
+import sqlite3
 import time
 import zipfile
 from pathlib import Path
@@ -56,6 +58,11 @@ def team_codes(data_dir: Path) -> dict[str, dict]:
     return {c["guid"]: c for c in codes if not c["id"].startswith("SO")}
 
 
+def audit_lines(data_dir: Path) -> int:
+    with contextlib.closing(sqlite3.connect(data_dir / "wm2u.db")) as conn:
+        return conn.execute("SELECT count(*) FROM audit").fetchone()[0]
+
+
 def one_source_project(tmp_path: Path, *selections: str, variables=None, **kw) -> Path:
     """A .qdpx with one source, TEXT, and our variables (unless given others)."""
     xml = rp.project(rp.source(S1, "Rent went up", *selections, path=f"internal://{S1}.txt",
@@ -98,11 +105,12 @@ def test_importing_the_same_file_again_changes_nothing(data_dir: Path, tmp_path:
     path = one_source_project(tmp_path, rp.selection("5e000000-0000-4000-8000-0000000000aa",
                                                      4, 8, rp.CODE_RENT))  # fmt: skip
     ok(wm2u(data_dir, "import", str(path)))
-    before = (records(data_dir), excerpts(data_dir), team_codes(data_dir))
+    before = (records(data_dir), excerpts(data_dir), team_codes(data_dir), audit_lines(data_dir))
     again = ok(wm2u(data_dir, "import", str(path)))
     assert "Imported 0 record(s), 0 excerpt(s) and 0 code(s)" in again.stderr
     assert "already present: 1 record(s), 1 excerpt(s), 2 code(s)" in again.stderr
-    assert (records(data_dir), excerpts(data_dir), team_codes(data_dir)) == before
+    after = (records(data_dir), excerpts(data_dir), team_codes(data_dir), audit_lines(data_dir))
+    assert after == before
 
 
 def test_the_options_give_what_the_file_does_not_say(data_dir: Path, tmp_path: Path):

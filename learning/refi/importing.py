@@ -90,6 +90,10 @@ class ImportReport:
         else:
             self.more_left_out += 1
 
+    @property
+    def changed(self) -> bool:
+        return bool(self.added or self.excerpts or self.codes)
+
     def summary(self) -> str:
         if self.kind == "codebook":
             return f"Imported {self.codes} code(s); {self.codes_present} already present."
@@ -113,7 +117,8 @@ def import_file(ev: Evidence, request: ImportRequest) -> ImportReport:
             for source in read.iter_sources(package, header):
                 sources.take(source)
             sources.finish()
-            refi.audit(ev.store, conn, request.actor, report.summary())
+            if report.changed:  # importing again changes nothing, the audit log included
+                refi.audit(ev.store, conn, request.actor, report.summary())
     finally:
         package.close()
     ev.index_after_import(report.added)
@@ -131,7 +136,8 @@ def _codebook(ev: Evidence, request: ImportRequest, header: read.Header) -> Impo
     report = ImportReport("codebook", left_out=list(header.left_out))
     with refi.transaction(ev.store, ev.plans_version()) as conn:
         _codes(ev, conn, header.codes, report)
-        refi.audit(ev.store, conn, request.actor, report.summary())
+        if report.changed:
+            refi.audit(ev.store, conn, request.actor, report.summary())
     return report
 
 
