@@ -380,3 +380,19 @@ def test_a_plan_indicator_coded_elsewhere_is_added_to_its_record(data_dir: Path,
     [record] = records(data_dir)
     assert record["indicators"] == ["SO1.1", "SO2.1"]
     assert [e["codes"] for e in excerpts(data_dir)] == [["SO2.1"]]
+
+
+def test_a_zip_declaring_more_than_2_gb_is_refused(data_dir: Path, tmp_path: Path):
+    path = rp.qdpx(tmp_path / "p.qdpx", rp.project(rp.source(S1, "F", text=TEXT, variables=OURS)),
+                   {f"sources/{S1}.txt": TEXT})  # fmt: skip
+    data = bytearray(path.read_bytes())
+    entry = data.rindex(b"PK\x01\x02")  # the last member's central directory entry
+    data[entry + 24 : entry + 28] = (3 * 2**30).to_bytes(4, "little")  # its unpacked size
+    path.write_bytes(bytes(data))
+    refused(data_dir, path, "3.0 GB", "zip bomb")
+
+
+def test_a_damaged_zip_is_refused(data_dir: Path, tmp_path: Path):
+    path = rp.qdpx(tmp_path / "p.qdpx", rp.project(rp.source(S1, "F", text=TEXT, variables=OURS)))
+    path.write_bytes(path.read_bytes()[:-30])
+    refused(data_dir, path, "damaged zip")
