@@ -239,15 +239,28 @@ class _Sources:
         excerpts = self._excerpts(source, label, positions, positions.body, "")
         used = [c for _, e in excerpts for c in e.codes if c in self.indicators]
         data["indicators"] = list(dict.fromkeys([*data["indicators"], *used]))
-        try:
-            record = self.ev.validate(data)
-        except ValidationError as exc:
-            raise ValidationError({f"{label}: {k}": v for k, v in exc.errors.items()}) from None
+        record = self._valid(data, label)
         record = refi.add_imported_record(self.ev.store, self.conn, record)
         for _, excerpt in excerpts:
             excerpt.record = record.id  # the id the store gave
+        if record.body != positions.body:  # the record's text is not the one positions map to
+            excerpts = [(g, e) for g, e in excerpts if self._still_there(g, e, record, label)]
         self._save(source, record, excerpts)
         self.report.added += 1
+
+    def _valid(self, data: dict[str, Any], label: str) -> Record:
+        """The record judged by the plan of its date; a refusal names the source."""
+        try:
+            return self.ev.validate(data)
+        except ValidationError as exc:
+            raise ValidationError({f"{label}: {k}": v for k, v in exc.errors.items()}) from None
+
+    def _still_there(self, guid: str, excerpt: Excerpt, record: Record, label: str) -> bool:
+        if record.body[excerpt.start : excerpt.end] == excerpt.text:
+            return True
+        self.report.leave_out(f"selection {guid} of {label}: its words are not those of the "
+                              "record's text here: left out")  # fmt: skip
+        return False
 
     def _record_data(self, source: read.Source, label: str, text: str) -> dict[str, Any]:
         given = {}
@@ -303,7 +316,7 @@ class _Sources:
                    if c in self.indicators and c not in record.indicators]  # fmt: skip
         if missing:
             more = [*record.indicators, *dict.fromkeys(missing)]
-            record = self.ev.validate({**record.to_dict(), "indicators": more})
+            record = self._valid({**record.to_dict(), "indicators": more}, label)
             refi.add_indicators(self.ev.store, self.conn, record, self.request.actor)
         self._save(source, record, excerpts)
 
