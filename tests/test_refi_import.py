@@ -396,3 +396,10 @@ def test_a_damaged_zip_is_refused(data_dir: Path, tmp_path: Path):
     path = rp.qdpx(tmp_path / "p.qdpx", rp.project(rp.source(S1, "F", text=TEXT, variables=OURS)))
     path.write_bytes(path.read_bytes()[:-30])
     refused(data_dir, path, "damaged zip")
+
+
+def test_the_refi_options_are_refused_for_other_formats(data_dir: Path, tmp_path: Path):
+    path = tmp_path / "records.json"
+    path.write_text("[]", "utf-8")
+    result = wm2u(data_dir, "import", str(path), "--type", "family_story")
+    assert result.returncode == 2 and "--type" in result.stderr
