@@ -139,18 +139,23 @@ def _refuse_cycle(
 
 def add_code(store: Store, code: Code, guid: str, actor: str = "") -> Code:
     """Save a new code of the team's; refused if its id is taken."""
-    now = utcnow()
     with store.write() as conn:
         if conn.execute("SELECT 1 FROM codes WHERE id = ?", [code.id]).fetchone():
             raise ValidationError("id", f"a code with id {code.id} already exists")
-        conn.execute(
-            "INSERT INTO codes (id, guid, name, description, colour, parent, codable, "
-            "created_at, updated_at) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?)",
-            [code.id, guid, code.name, code.description, code.colour, code.parent,
-             int(code.codable), now, now],
-        )  # fmt: skip
+        insert_code(conn, code, guid)
         store._audit(conn, actor, "code-add", None, code.id)
     return get_code(store, code.id)
+
+
+def insert_code(conn: sqlite3.Connection, code: Code, guid: str) -> None:
+    """A new code's row, in the caller's transaction (its id checked free by the caller)."""
+    now = utcnow()
+    conn.execute(
+        "INSERT INTO codes (id, guid, name, description, colour, parent, codable, "
+        "created_at, updated_at) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?)",
+        [code.id, guid, code.name, code.description, code.colour, code.parent,
+         int(code.codable), now, now],
+    )  # fmt: skip
 
 
 def change_code(store: Store, code: Code, actor: str = "") -> Code:
@@ -418,6 +423,14 @@ def add_excerpt(
 def add_excerpts(store: Store, excerpts: Sequence[Excerpt]) -> list[str]:
     """Save many new, already checked excerpts in one transaction (the demo, a benchmark),
     queueing each record once for the index; return their ids."""
+    with store.write() as conn:
+        return insert_excerpts(store, conn, excerpts)
+
+
+def insert_excerpts(
+    store: Store, conn: sqlite3.Connection, excerpts: Sequence[Excerpt]
+) -> list[str]:
+    """``add_excerpts`` in the caller's transaction (a REFI-QDA import's one for its file)."""
     now = utcnow()
     rows, coded, ids = [], [], []
     for excerpt in excerpts:
@@ -425,11 +438,10 @@ def add_excerpts(store: Store, excerpts: Sequence[Excerpt]) -> list[str]:
         ids.append(excerpt_id)
         rows.append(_excerpt_row(excerpt, excerpt_id, now))
         coded += [(excerpt_id, code) for code in dict.fromkeys(excerpt.codes)]
-    with store.write() as conn:
-        conn.executemany(_INSERT, rows)
-        conn.executemany("INSERT INTO excerpt_codes (excerpt_id, code_id) VALUES (?, ?)", coded)
-        for record_id in dict.fromkeys(excerpt.record for excerpt in excerpts):
-            store._queue(conn, record_id)
+    conn.executemany(_INSERT, rows)
+    conn.executemany("INSERT INTO excerpt_codes (excerpt_id, code_id) VALUES (?, ?)", coded)
+    for record_id in dict.fromkeys(excerpt.record for excerpt in excerpts):
+        store._queue(conn, record_id)
     return ids
 
 

@@ -347,4 +347,16 @@ def m015_attachments(db: Database) -> None:
     db.execute("CREATE INDEX IF NOT EXISTS idx_attachments_sha256 ON attachments (sha256)")
 
 
+@_step
+def m016_refi_guids(db: Database) -> None:
+    # Which REFI-QDA guid became which record, excerpt or code here (kind: source, selection,
+    # code), so that importing a project again changes nothing and a project imported into an
+    # empty data dir exports back with the guids it came with.
+    db.execute(
+        "CREATE TABLE IF NOT EXISTS refi_guids (kind TEXT NOT NULL, guid TEXT NOT NULL, "
+        "local_id TEXT NOT NULL, PRIMARY KEY (kind, guid)) WITHOUT ROWID"
+    )
+    db.execute("CREATE INDEX IF NOT EXISTS idx_refi_guids_local ON refi_guids (kind, local_id)")
+
+
 NAMES = tuple(fn.__name__ for fn in _STEPS)  # every step, in order

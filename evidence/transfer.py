@@ -98,22 +98,27 @@ SNIFF_BYTES = 64 * 1024
 
 
 def detect_format(path: Path) -> str:
-    """``md``, ``json`` or ``csv``, read from the content; the file's extension is a hint.
+    """``md``, ``json``, ``csv`` or ``refi``, read from the content; the extension is a hint.
 
-    A folder holds Markdown files; a file whose text starts (after a byte-order mark and
-    white space) with ``[`` or ``{`` is JSON; one whose first line is a CSV header naming
-    record columns (``type`` and ``title`` among them) is CSV; one with front matter is
-    Markdown. A file that is none of these is read as its extension says (Markdown if none),
-    so that the refusal speaks of the format it was meant to be.
+    A folder holds Markdown files; a zip, or a file whose text starts with ``<`` (XML), is a
+    REFI-QDA project or codebook (``learning.refi`` reads which, or refuses it); a file
+    whose text starts (after a byte-order mark and white space) with ``[`` or ``{`` is JSON;
+    one whose first line is a CSV header naming record columns (``type`` and ``title`` among
+    them) is CSV; one with front matter is Markdown. A file that is none of these is read as
+    its extension says (Markdown if none), so that the refusal speaks of the format it was
+    meant to be.
     """
     if path.is_dir():
         return "md"
     try:
         with path.open("rb") as handle:
-            head = handle.read(SNIFF_BYTES).decode("utf-8-sig", errors="ignore")
+            raw = handle.read(SNIFF_BYTES)
     except OSError:
         return _by_extension(path)
+    head = raw.decode("utf-8-sig", errors="ignore")
     text = head.lstrip("\ufeff \t\r\n")
+    if raw.startswith(b"PK") or text.startswith("<"):
+        return "refi"
     if text.startswith(("[", "{")):
         return "json"
     if FRONT_MATTER_START.match(text):
@@ -129,7 +134,8 @@ def detect_format(path: Path) -> str:
 
 
 def _by_extension(path: Path) -> str:
-    return {".json": "json", ".csv": "csv"}.get(path.suffix.lower(), "md")
+    refi = dict.fromkeys((".qdpx", ".qde", ".qdc"), "refi")
+    return {".json": "json", ".csv": "csv", **refi}.get(path.suffix.lower(), "md")
 
 
 def read_path(path: Path, fmt: str | None = None) -> Iterator[tuple[str, dict[str, Any]]]:
@@ -144,6 +150,8 @@ def read_path(path: Path, fmt: str | None = None) -> Iterator[tuple[str, dict[st
     if not path.exists():
         raise ValidationError("path", f"{path} does not exist")
     fmt = fmt or detect_format(path)
+    if fmt == "refi":
+        raise ValidationError(str(path), "is a REFI-QDA file (read by learning.refi), not records")
     text = _read_text(path)
     if fmt == "json":
         yield from ((f"{path}#{i}", d) for i, d in enumerate(parse_json(text, str(path)), 1))

@@ -350,17 +350,33 @@ def restore(ctx: click.Context, record_id: str) -> None:
     click.echo(f"Restored {record_id}.", err=True)
 
 
+REFI_OPTIONS = ("record_type", "indicators", "authority", "locality", "date", "consent")
+
+
 @command(name="import")
 @click.argument("path", type=click.Path(path_type=Path))
+@click.option("--type", "record_type", help="REFI-QDA: the type of sources that do not say.")
+@click.option("--indicator", "indicators", multiple=True, help="REFI-QDA: indicator(s) likewise.")
+@click.option("--authority", help="REFI-QDA: the authority of sources that do not say.")
+@click.option("--locality", help="REFI-QDA: the locality of sources that do not say.")
+@click.option("--date", help="REFI-QDA: the date of sources that do not say (YYYY-MM-DD).")
+@click.option("--consent", help="REFI-QDA: consent of sources that do not say (internal).")
 @click.pass_context
-def import_(ctx: click.Context, path: Path) -> None:
-    """Import a folder of Markdown files, a JSON or a CSV export (idempotent).
+def import_(ctx: click.Context, path: Path, **options: Any) -> None:
+    """Import a folder of Markdown files, a JSON or a CSV export, or a REFI-QDA project
+    (.qdpx, .qde) or codebook (.qdc) from NVivo, ATLAS.ti, MAXQDA or QualCoder (idempotent).
 
     The format is read from the content; a file's extension is only a hint."""
     evidence = _evidence(ctx)
     if not path.exists():
         raise _fail(f"path: {path} does not exist")
     fmt = transfer.detect_format(path)
+    if fmt == "refi":
+        _import_refi(evidence, path, options)
+        return
+    given = [f"--{k.replace('record_', '').rstrip('s')}" for k in REFI_OPTIONS if options[k]]
+    if given:
+        raise click.UsageError(f"{', '.join(given)}: only for a REFI-QDA project (.qdpx, .qde)")
     kind = {"md": "a Markdown file", "json": "JSON", "csv": "CSV"}[fmt]
     kind = "a folder of Markdown files" if path.is_dir() else kind
     click.echo(f"Importing {path} as {kind} (read from its content).", err=True)
@@ -370,6 +386,22 @@ def import_(ctx: click.Context, path: Path) -> None:
     if folder.is_dir():
         added, skipped = attachment_transfer.import_from(evidence, folder, "cli")
         click.echo(f"Imported {added} attachment(s); {skipped} already present.", err=True)
+
+
+def _import_refi(evidence: Evidence, path: Path, options: dict[str, Any]) -> None:
+    """A REFI-QDA project or codebook: everything left out reported on stderr (§7)."""
+    from .refi.importing import ImportRequest, import_file
+
+    click.echo(f"Importing {path} as REFI-QDA (read from its content).", err=True)
+    request = ImportRequest(path, options["record_type"], list(options["indicators"]),
+                            options["authority"], options["locality"], options["date"],
+                            options["consent"])  # fmt: skip
+    report = import_file(evidence, request)
+    for line in report.left_out:
+        click.echo(f"left out: {line}", err=True)
+    if report.more_left_out:
+        click.echo(f"left out: … and {report.more_left_out} more", err=True)
+    click.echo(report.summary(), err=True)
 
 
 @command()

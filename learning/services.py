@@ -460,13 +460,17 @@ class Evidence:
             a, s = self.store.import_records(chunk, actor, plans)
             added, skipped = added + len(a), skipped + s
         # Each batch is committed (and queued for the index) on its own, so a killed import
-        # keeps what it had saved; the index catches up at the end: in a few large commits,
-        # or, when the import at least doubles the evidence, by a (two-process) rebuild.
+        # keeps what it had saved; the index catches up at the end.
+        self.index_after_import(added)
+        return added, skipped
+
+    def index_after_import(self, added: int) -> None:
+        """Bring the index up to an import: in a few large commits, or, when the import at
+        least doubles the evidence, by a (two-process) rebuild."""
         if added >= REBUILD_FROM and added >= self.index.doc_count():
             self.reindex()
         else:
             self.sync_index(wait=10.0, batch=5000)
-        return added, skipped
 
     # --- the index -------------------------------------------------------------------------
 

@@ -6,6 +6,12 @@ Never change ``NAMESPACE``: a re-import of an older export would duplicate every
 from __future__ import annotations
 
 import uuid
+from typing import TYPE_CHECKING
+
+from evidence import refi
+
+if TYPE_CHECKING:
+    from evidence.store import Store
 
 NAMESPACE = uuid.UUID("0c9f3a5e-7d21-5b64-8e0a-4f1b2c3d9a77")
 
@@ -47,3 +53,15 @@ def attachment_guid(attachment_id: str) -> str:
 def variable_guid(name: str) -> str:
     """The Variable guid of one of our variables (type, date, …)."""
     return _guid("variable", name)
+
+
+def source_guid(store: Store, record_id: str) -> str:
+    """The TextSource guid of a record: the one it was imported with, else ``record_guid``
+    (a project imported into an empty data dir exports back with its own guids)."""
+    return refi.guid_of(store.conn, "source", record_id) or record_guid(record_id)
+
+
+def selection_guid(store: Store, excerpt_id: str) -> str:
+    """The PlainTextSelection guid of an excerpt: the one it was imported with, else
+    ``excerpt_guid``."""
+    return refi.guid_of(store.conn, "selection", excerpt_id) or excerpt_guid(excerpt_id)
