@@ -170,6 +170,31 @@ def change_code(store: Store, code: Code, actor: str = "") -> Code:
     return get_code(store, code.id)
 
 
+def import_codes(
+    store: Store, added: Sequence[Code], changed: Sequence[Code], summary: str, actor: str = ""
+) -> None:
+    """A codebook file's new codes (each with its ``guid``) and the new name, description and
+    colour of known ones, in one transaction, audited once with ``summary``."""
+    now = utcnow()
+    with store.write() as conn:
+        for code in added:
+            if conn.execute("SELECT 1 FROM codes WHERE id = ?", [code.id]).fetchone():
+                raise ValidationError("id", f"a code with id {code.id} already exists")
+            conn.execute(
+                "INSERT INTO codes (id, guid, name, description, colour, parent, codable, "
+                "created_at, updated_at) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?)",
+                [code.id, code.guid, code.name, code.description, code.colour, code.parent,
+                 int(code.codable), now, now],
+            )  # fmt: skip
+        for code in changed:
+            conn.execute(
+                "UPDATE codes SET name = ?, description = ?, colour = ?, updated_at = ? "
+                "WHERE id = ?",
+                [code.name, code.description, code.colour, now, code.id],
+            )
+        store._audit(conn, actor, "codes-import", None, summary)
+
+
 def _uses(conn: sqlite3.Connection, code_id: str) -> int:
     row = conn.execute("SELECT count(*) FROM excerpt_codes WHERE code_id = ?", [code_id])
     return row.fetchone()[0]
