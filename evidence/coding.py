@@ -396,6 +396,22 @@ def excerpts_by_id(store: Store, excerpt_ids: Sequence[str]) -> list[Excerpt]:
     return found
 
 
+def excerpts_of_records(store: Store, record_ids: Sequence[str]) -> dict[str, list[Excerpt]]:
+    """The excerpts of each of ``record_ids`` (a batch of an export), each record's in the
+    order of their place in its text (detached ones first), with their codes."""
+    found: dict[str, list[Excerpt]] = {record_id: [] for record_id in record_ids}
+    for chunk in _chunks(list(found), 500):
+        rows = store.conn.execute(
+            f"SELECT {_SELECT} FROM excerpts e WHERE e.record_id IN "
+            f"({', '.join('?' * len(chunk))}) ORDER BY e.record_id, e.start, e.id",
+            chunk,
+        ).fetchall()
+        codes = _codes_of(store.conn, [row[0] for row in rows])
+        for row in rows:
+            found[row[1]].append(_row_excerpt(row, codes[row[0]]))
+    return found
+
+
 def _with_record(
     store: Store,
     conn: sqlite3.Connection,
