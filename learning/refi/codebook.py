@@ -103,6 +103,9 @@ def read_codebook(data: bytes) -> tuple[list[FileCode], list[str]]:
         line, column = exc.position
         problem = f"is not XML (line {line}, column {column}: {exc.msg})"
         raise ValidationError("file", problem) from None
+    if root.getroottree().docinfo.doctype:  # entities could make a few bytes gigabytes
+        raise ValidationError("file", "declares a DTD (<!DOCTYPE>), which a REFI-QDA codebook "
+                                      "never has: not read")  # fmt: skip
     if _local(root) != "CodeBook":
         raise ValidationError("file", f"is not a REFI-QDA codebook: its root is <{_local(root)}>, "
                                       "not <CodeBook>")  # fmt: skip
@@ -149,10 +152,17 @@ def _name(value: str | None, line: int) -> str:
     name = " ".join((value or "").split())
     if not name:
         raise ValidationError("file", f"line {line}: a Code has no name")
-    if len(name) > codebook.MAX_NAME:
-        raise ValidationError("file", f"line {line}: a Code's name is too long ({len(name)} "
-                                      f"characters; at most {codebook.MAX_NAME})")  # fmt: skip
     return name
+
+
+def _short_enough(item: FileCode) -> FileCode:
+    """A code to add or update, its name within our limit (the plan's are longer: never
+    written from a file, so never checked)."""
+    if len(item.name) > codebook.MAX_NAME:
+        raise ValidationError("file", f"line {item.line}: a Code's name is too long "
+                                      f"({len(item.name)} characters; at most "
+                                      f"{codebook.MAX_NAME})")  # fmt: skip
+    return item
 
 
 def _description(value: str, line: int) -> str:
@@ -204,12 +214,12 @@ def import_codebook(ev: Evidence, data: bytes, actor: str = "") -> dict[str, Any
             continue
         if current is not None:
             ids[item.guid] = current.id
-            new = _updated(current, item)
+            new = _updated(current, _short_enough(item))
             (report["updated"] if new != current else report["unchanged"]).append(current.id)
             if new != current:
                 changed.append(new)
             continue
-        code_id = _new_id(item.name, taken)
+        code_id = _new_id(_short_enough(item).name, taken)
         taken.add(code_id.lower())
         ids[item.guid] = code_id
         parent = ids.get(item.parent) if item.parent else None
