@@ -50,6 +50,7 @@ VARIABLES = (("type", "Text", False), ("date", "Date", False), ("authority", "Te
              ("indicators", "Text", False), ("activities", "Text", False),
              ("tags", "Text", False), ("people", "Text", True), ("quotes", "Text", False),
              ("fields", "Text", False), ("id", "Text", True))  # fmt: skip
+VARIABLE_GUIDS = {name: guids.variable_guid(name) for name, _kind, _team in VARIABLES}
 _DATETIME = re.compile(r"^\d{4}-\d\d-\d\dT\d\d:\d\d:\d\d(\.\d+)?(Z|[+-]\d\d:\d\d)?$")
 _LONE_LF = re.compile(r"(?<!\r)\n")
 
@@ -119,7 +120,7 @@ def _variables_element(audience: str) -> etree._Element:
     top = etree.Element("Variables")
     for name, kind, team_only in VARIABLES:
         if audience == INTERNAL or not team_only:
-            etree.SubElement(top, "Variable", guid=guids.variable_guid(name), name=name,
+            etree.SubElement(top, "Variable", guid=VARIABLE_GUIDS[name], name=name,
                              typeOfVariable=kind)  # fmt: skip
     return top
 
@@ -143,7 +144,7 @@ def _values(record: Record, audience: str) -> Iterator[tuple[str, str]]:
 
 def _variable_value(name: str, value: str) -> etree._Element:
     element = etree.Element("VariableValue")
-    etree.SubElement(element, "VariableRef", targetGUID=guids.variable_guid(name))
+    etree.SubElement(element, "VariableRef", targetGUID=VARIABLE_GUIDS[name])
     etree.SubElement(element, "DateValue" if name == "date" else "TextValue").text = value
     return element
 
@@ -166,7 +167,9 @@ class _Pass:
         """The guid of an author or coder (remembered for ``Users``); None for no name."""
         if not name:
             return None
-        return self.users.setdefault(name, guids.user_guid(name))
+        if name not in self.users:
+            self.users[name] = guids.user_guid(name)
+        return self.users[name]
 
     def record(self, stored: Record, excerpts: list[Excerpt]) -> None:
         """Write one record as its audience may read it (nothing if it may not)."""
