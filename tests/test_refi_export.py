@@ -14,13 +14,15 @@ import io
 import re
 import zipfile
 from pathlib import Path
+from uuid import uuid4
 
 import pytest
 import requests
 import xmlschema
 from lxml import etree
 
-from evidence import accounts
+from evidence import accounts, coding
+from evidence.coding import Code
 from learning.coding import excerpts
 from learning.refi import guids
 from learning.refi.project import placed
@@ -287,3 +289,31 @@ def test_bad_requests_are_refused_naming_the_option(project_data, tmp_path) -> N
                  "--audience", "external")  # fmt: skip
     assert mixed.returncode == 1 and "format" in mixed.stderr and not out.exists()
     assert "Traceback" not in mixed.stderr + wrong.stderr
+
+
+def test_text_an_older_version_let_in_is_written_without_what_xml_cannot_hold(tmp_path):
+    """A code's name and a memo with control characters (the API let them in before): both
+    exports are still valid, and the API now drops them from a code's name."""
+    data_dir = tmp_path / "instance"
+    initialise(data_dir)
+    with Evidence(data_dir) as ev:
+        record = ev.create(record_data(consent="public", people=[]), "t").id
+        coding.add_code(ev.store, Code("odd", "Odd\x01name", description="a\x02b"), str(uuid4()))
+        made = _code(ev, record, "breakfast club", ["odd"], memo="memo")
+        with ev.store.write() as conn:
+            conn.execute("UPDATE excerpts SET memo = ? WHERE id = ?", ["me\x03mo", made["id"]])
+        accounts.add_user(ev.store, "editor", "editor", PASSWORD)
+        token = accounts.create_token(ev.store, "editor")
+    zf, _ = _export(data_dir, tmp_path / "p.qdpx")
+    root = _qde(zf)
+    assert root.find(".//q:Code[@name='Oddname']", NS) is not None
+    assert root.find("q:Notes/q:Note/q:PlainTextContent", NS).text == "memo"
+    ok(wm2u(data_dir, "codes", "export", "--out", str(tmp_path / "c.qdc")))
+    assert b"Oddname" in (tmp_path / "c.qdc").read_bytes()
+    with served(make_app(data_dir)) as base:
+        headers = {"Authorization": f"Bearer {token}"}
+        made = requests.post(f"{base}/api/codes", headers=headers, timeout=30,
+                             json={"id": "tabbed", "name": "Tab\x01bed"})  # fmt: skip
+        assert made.status_code == 201 and made.json()["name"] == "Tabbed"
+        assert requests.get(f"{base}/api/codes/export.qdc", headers=headers,
+                            timeout=30).status_code == 200  # fmt: skip

@@ -32,8 +32,15 @@ DECLARATION = '<?xml version="1.0" encoding="utf-8"?>\n'
 GUID = re.compile(r"^\{?([0-9a-fA-F]{8}-[0-9a-fA-F]{4}-[0-9a-fA-F]{4}-[0-9a-fA-F]{4}-"
                   r"[0-9a-fA-F]{12})\}?$")  # fmt: skip
 _HEX = re.compile(r"^#?([0-9A-Fa-f]{6}|[0-9A-Fa-f]{3})$")
+# What XML 1.0 cannot hold: text an older version let in is written without it, not refused.
+_NOT_XML = re.compile("[\x00-\x08\x0b\x0c\x0e-\x1f\ud800-\udfff\ufffe\uffff]")
 # Nothing outside the file is read, and no entity is expanded (a "billion laughs" stays small).
 PARSER = dict(resolve_entities=False, no_network=True, load_dtd=False, huge_tree=False)
+
+
+def xml_text(value: str) -> str:
+    """``value`` without the characters XML cannot hold (control characters, lone surrogates)."""
+    return _NOT_XML.sub("", value)
 
 
 def codes_element(codes: Iterable[Code]) -> etree._Element:
@@ -47,12 +54,12 @@ def codes_element(codes: Iterable[Code]) -> etree._Element:
     top = etree.Element("Codes")
 
     def add(parent: etree._Element, code: Code) -> None:
-        element = etree.SubElement(parent, "Code", guid=code.guid, name=code.name,
+        element = etree.SubElement(parent, "Code", guid=code.guid, name=xml_text(code.name),
                                    isCodable="true" if code.codable else "false")  # fmt: skip
         if code.colour:
             element.set("color", code.colour)
         if code.description:
-            etree.SubElement(element, "Description").text = code.description
+            etree.SubElement(element, "Description").text = xml_text(code.description)
         for child in children.get(code.id, []):
             add(element, child)
 

@@ -33,7 +33,7 @@ from evidence.reading import RecordFilter
 from learning.coding import codebook
 
 from . import guids
-from .codebook import DECLARATION, ORIGIN, codes_element
+from .codebook import DECLARATION, ORIGIN, codes_element, xml_text
 
 if TYPE_CHECKING:
     from learning.services import Evidence
@@ -105,9 +105,9 @@ def placed(text: str, tool: str | None) -> tuple[str, Callable[[int], int]]:
 
 
 def _element(tag: str, text: str | None = None, **attributes: str | None) -> etree._Element:
-    element = etree.Element(tag, {k: v for k, v in attributes.items() if v is not None})
+    element = etree.Element(tag, {k: xml_text(v) for k, v in attributes.items() if v is not None})
     if text is not None:
-        element.text = text
+        element.text = xml_text(text)
     return element
 
 
@@ -145,7 +145,7 @@ def _values(record: Record, audience: str) -> Iterator[tuple[str, str]]:
 def _variable_value(name: str, value: str) -> etree._Element:
     element = etree.Element("VariableValue")
     etree.SubElement(element, "VariableRef", targetGUID=VARIABLE_GUIDS[name])
-    etree.SubElement(element, "DateValue" if name == "date" else "TextValue").text = value
+    etree.SubElement(element, "DateValue" if name == "date" else "TextValue").text = xml_text(value)
     return element
 
 
@@ -237,7 +237,7 @@ class _Pass:
         note = _element("Note", guid=guid, name="Memo", creatingUser=self.user(excerpt.author),
                         creationDateTime=_when(excerpt.created_at),
                         modifiedDateTime=_when(excerpt.updated_at))  # fmt: skip
-        etree.SubElement(note, "PlainTextContent").text = excerpt.memo
+        etree.SubElement(note, "PlainTextContent").text = xml_text(excerpt.memo or "")
         self.notes.write(etree.tostring(note, encoding="utf-8"))
         self.written.notes += 1
 
@@ -293,7 +293,7 @@ def _write_qde(qde: IO[bytes], walk: _Pass, codes: list[Code], sources: IO[bytes
     if walk.users:
         users = etree.Element("Users")
         for user_name, guid in sorted(walk.users.items()):
-            etree.SubElement(users, "User", guid=guid, name=user_name)
+            etree.SubElement(users, "User", guid=guid, name=xml_text(user_name))
         qde.write(etree.tostring(users, encoding="utf-8") + b"\n")
     if codes:
         book = etree.Element("CodeBook")
