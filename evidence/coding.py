@@ -175,6 +175,31 @@ def change_code(store: Store, code: Code, actor: str = "") -> Code:
     return get_code(store, code.id)
 
 
+def import_codes(
+    store: Store, added: Sequence[Code], changed: Sequence[Code], summary: str, actor: str = ""
+) -> None:
+    """A codebook file's new codes (each with its ``guid``) and the new name, description and
+    colour of known ones, in one transaction, audited once with ``summary``."""
+    now = utcnow()
+    with store.write() as conn:
+        for code in added:
+            if conn.execute("SELECT 1 FROM codes WHERE id = ?", [code.id]).fetchone():
+                raise ValidationError("id", f"a code with id {code.id} already exists")
+            conn.execute(
+                "INSERT INTO codes (id, guid, name, description, colour, parent, codable, "
+                "created_at, updated_at) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?)",
+                [code.id, code.guid, code.name, code.description, code.colour, code.parent,
+                 int(code.codable), now, now],
+            )  # fmt: skip
+        for code in changed:
+            conn.execute(
+                "UPDATE codes SET name = ?, description = ?, colour = ?, updated_at = ? "
+                "WHERE id = ?",
+                [code.name, code.description, code.colour, now, code.id],
+            )
+        store._audit(conn, actor, "codes-import", None, summary)
+
+
 def _uses(conn: sqlite3.Connection, code_id: str) -> int:
     row = conn.execute("SELECT count(*) FROM excerpt_codes WHERE code_id = ?", [code_id])
     return row.fetchone()[0]
@@ -373,6 +398,22 @@ def excerpts_by_id(store: Store, excerpt_ids: Sequence[str]) -> list[Excerpt]:
         ).fetchall()
         codes = _codes_of(store.conn, [row[0] for row in rows])
         found += [_row_excerpt(row, codes[row[0]]) for row in rows]
+    return found
+
+
+def excerpts_of_records(store: Store, record_ids: Sequence[str]) -> dict[str, list[Excerpt]]:
+    """The excerpts of each of ``record_ids`` (a batch of an export), each record's in the
+    order of their place in its text (detached ones first), with their codes."""
+    found: dict[str, list[Excerpt]] = {record_id: [] for record_id in record_ids}
+    for chunk in _chunks(list(found), 500):
+        rows = store.conn.execute(
+            f"SELECT {_SELECT} FROM excerpts e WHERE e.record_id IN "
+            f"({', '.join('?' * len(chunk))}) ORDER BY e.record_id, e.start, e.id",
+            chunk,
+        ).fetchall()
+        codes = _codes_of(store.conn, [row[0] for row in rows])
+        for row in rows:
+            found[row[1]].append(_row_excerpt(row, codes[row[0]]))
     return found
 
 

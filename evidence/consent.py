@@ -104,7 +104,7 @@ def redact(record: Record, body: bool = True) -> Record:
         return record.but(people=[], body=text) if people or not body else record
     return record.but(
         title=redact_text(record.title, people),
-        body=redact_text(text, people),
+        body=_redacted_body(text, tuple(people))[1],  # its excerpts are placed on it next
         quotes=[redact_text(q, people) for q in record.quotes],
         tags=[redact_text(t, people) for t in record.tags],
         fields=_redact_value(record.fields, people),

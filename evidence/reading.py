@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import contextlib
 import json
 import sqlite3
 from collections.abc import Iterator
@@ -136,6 +137,16 @@ class Reading:
         while rows := cursor.fetchmany(batch):
             for r in rows:
                 yield row_to_record(dict(zip(names, r, strict=True)))
+
+    @contextlib.contextmanager
+    def snapshot(self) -> Iterator[None]:
+        """Reads that all see one state of the database (an export's records, excerpts and
+        codes agree, however long it takes and whatever is saved meanwhile)."""
+        self.conn.execute("BEGIN")
+        try:
+            yield
+        finally:
+            self.conn.rollback()
 
     def count(self, filters: RecordFilter | None = None) -> int:
         tallied = self._tallied(filters, ())

@@ -55,6 +55,11 @@ def clean_text(value: Any, limit: int, multiline: bool = False) -> str:
     return value
 
 
+def without_controls(text: str) -> str:
+    """``text`` without the control characters a record's text drops (tab and line ends kept)."""
+    return _CONTROL.sub("", text)
+
+
 def check_characters(text: str) -> None:
     """Refuse text with a character no document can hold (a lone surrogate, U+FFFE, U+FFFF)."""
     found = _NOT_TEXT.search(text)

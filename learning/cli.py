@@ -405,12 +405,31 @@ def _import_refi(evidence: Evidence, path: Path, options: dict[str, Any]) -> Non
 
 
 @command()
-@click.option("--format", "fmt", type=click.Choice(["md", "json", "csv"]), required=True)
+@click.option("--format", "fmt", type=click.Choice(["md", "json", "csv", "qdpx"]), required=True)
 @click.option("--out", "out", type=click.Path(path_type=Path), required=True)
+@click.option("--audience", type=click.Choice(["internal", "external"]), default="internal",
+              show_default=True, help="qdpx: external: only what a viewer may read.")  # fmt: skip
+@click.option("--for", "tool", type=click.Choice(["nvivo", "atlas", "maxqda", "qualcoder"]),
+              help="qdpx: positions and line ends as that tool reads them.")  # fmt: skip
+@click.option("--type", "type_", multiple=True, type=TEXT, help="qdpx: record type.")
+@click.option("--indicator", multiple=True, type=TEXT, help="qdpx: indicator code.")
+@click.option("--locality", multiple=True, type=TEXT, help="qdpx: locality name.")
+@click.option("--from", "date_from", type=DATE, help="qdpx: from date (YYYY-MM-DD).")
+@click.option("--to", "date_to", type=DATE, help="qdpx: to date (YYYY-MM-DD).")
 @click.pass_context
-def export(ctx: click.Context, fmt: str, out: Path) -> None:
-    """Export every record (md: a folder of files; json; csv with formulas defused)."""
+def export(ctx, fmt, out, audience, tool, type_, indicator, locality, date_from, date_to) -> None:
+    """Export every record (md: a folder of files; json; csv with formulas defused; qdpx: a
+    REFI-QDA project for NVivo, ATLAS.ti, MAXQDA or QualCoder, of the records chosen)."""
     evidence = _evidence(ctx)
+    if fmt == "qdpx":
+        filters = _filters(type_, indicator, locality, date_from, date_to)
+        _export_project(evidence, out, audience, tool, filters)
+        return
+    chosen = (
+        audience != "internal" or tool or type_ or indicator or locality or date_from or date_to
+    )
+    if chosen:
+        raise _fail("format: --audience, --for and the filters are for --format qdpx only")
     records = list(evidence.store.iter_records())
     if fmt == "md":
         out.mkdir(parents=True, exist_ok=True)
@@ -427,6 +446,27 @@ def export(ctx: click.Context, fmt: str, out: Path) -> None:
         files = attachment_transfer.export_to(evidence, attachment_transfer.folder_for(out, fmt))
     evidence.store.audit("cli", "export", None, f"{len(records)} record(s) as {fmt}")
     click.echo(f"Exported {len(records)} record(s) and {files} attachment(s) to {out}.", err=True)
+
+
+def _export_project(evidence: Evidence, out: Path, audience, tool, filters) -> None:
+    """``export --format qdpx``: the project written beside ``out``, then put in its place
+    (an interrupted export leaves no half a file)."""
+    from .refi import project
+
+    request = project.ProjectRequest.parse(audience, tool, filters)
+    partial = out.with_name(out.name + ".partial")
+    try:
+        with open(partial, "wb") as file:
+            written = project.write_project(evidence, request, file)
+        partial.replace(out)
+    finally:
+        partial.unlink(missing_ok=True)
+    evidence.store.audit("cli", "export", None, project.audit_line(request, written))
+    if written.detached:
+        click.echo(f"{written.detached} excerpt(s) left out: detached from their words "
+                   "(no start and end to place them)", err=True)  # fmt: skip
+    click.echo(f"Exported {written.records} record(s), {written.selections} excerpt(s) and "
+               f"{written.notes} memo(s) to {out}.", err=True)  # fmt: skip
 
 
 @contextlib.contextmanager

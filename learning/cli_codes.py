@@ -116,6 +116,43 @@ def codes_delete(ctx, code_id) -> None:
     codebook.delete(_evidence(ctx), code_id, "cli")
 
 
+@_codes_command("export")
+@click.option("--out", type=click.Path(dir_okay=False, path_type=Path), required=True)
+def codes_export(ctx, out) -> None:
+    """Write the codebook as a REFI-QDA codebook (.qdc) for NVivo, ATLAS.ti, MAXQDA or
+    QualCoder: the plan's objectives and indicators and the team's codes, nested."""
+    from .refi.codebook import write_codebook
+
+    ev = _evidence(ctx)
+    out.write_bytes(write_codebook(ev))
+    ev.store.audit("cli", "export", None, "codebook as REFI-QDA (.qdc)")
+    click.echo(f"Wrote {out}.", err=True)
+
+
+@_codes_command("import")
+@click.argument("file", type=click.Path(dir_okay=False, path_type=Path))
+@click.option("--json", "as_json", is_flag=True)
+def codes_import(ctx, file, as_json) -> None:
+    """Read a REFI-QDA codebook (.qdc): codes with a new guid are added, known ones take the
+    file's name, description and colour; the plan's codes stay the plan's; nothing is deleted."""
+    from .refi.codebook import import_codebook
+
+    if not file.is_file():
+        raise _fail(f"file: {file} does not exist")
+    report = import_codebook(_evidence(ctx), file.read_bytes(), "cli")
+    if as_json:
+        _json_out(report)
+        return
+    for note in report["notes"]:
+        click.echo(f"{file}: {note}", err=True)
+    for what, ids in (("added", report["added"]), ("updated", report["updated"])):
+        for code_id in ids:
+            click.echo(f"{what}\t{code_id}")
+    click.echo(f"{len(report['added'])} code(s) added, {len(report['updated'])} updated, "
+               f"{len(report['unchanged'])} unchanged, {len(report['plan'])} the plan's "
+               "(left as the plan says).")  # fmt: skip
+
+
 SUMMARY_FORMATS = {".md": "md", ".html": "html", ".htm": "html", ".docx": "docx"}
 
 

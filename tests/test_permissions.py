@@ -90,6 +90,8 @@ MATRIX = [
      "/api/indicators/SO1.1/ratings", {}, "401 403 422 422"),
     ("GET", "/api/codes", "/api/codes", None, "401 200 200 200"),
     ("POST", "/api/codes", "/api/codes", {}, "401 403 422 422"),
+    ("GET", "/api/codes/export.qdc", "/api/codes/export.qdc", None, "401 200 200 200"),
+    ("GET", "/api/export.qdpx", "/api/export.qdpx?audience=internal", None, "401 403 200 200"),
     ("GET", "/api/codes/<code_id>", "/api/codes/SO1.1", None, "401 200 200 200"),
     ("PUT", "/api/codes/<code_id>", "/api/codes/SO1.1", {}, "401 403 422 422"),
     ("DELETE", "/api/codes/<code_id>", "/api/codes/NOPE", None, "401 403 404 404"),

@@ -17,7 +17,7 @@ from evidence import coding
 from evidence.coding import Code
 from evidence.consent import visible_consents
 from evidence.model import NotFound, ValidationError
-from evidence.validate import ID_PATTERN, check_characters
+from evidence.validate import ID_PATTERN, check_characters, without_controls
 
 if TYPE_CHECKING:
     from learning.services import Evidence
@@ -151,6 +151,7 @@ def _text(value: Any, limit: int, required: bool) -> str:
     if not isinstance(value, str):
         raise ValueError("must be text")
     check_characters(value)
+    value = without_controls(value)  # as a record's text: every document can hold it
     value = " ".join(value.split()) if limit == MAX_NAME else value.strip()
     if required and not value:
         raise ValueError("is required")
