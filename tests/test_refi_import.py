@@ -347,11 +347,19 @@ def test_round_trip_through_our_own_export(tmp_path: Path, empty_dir: Path):
 
     def seen(data_dir: Path):
         by_id = {r["id"]: r for r in records(data_dir)}
-        kept = sorted((r["title"], r["date"], r["type"], r["consent"], tuple(r["people"]))
+        kept = sorted((r["id"], r["title"], r["date"], r["type"], r["consent"],
+                       tuple(r["people"]), tuple(r["activities"]), tuple(r["quotes"]),
+                       tuple(r["indicators"]), tuple(r["tags"]), r["body"], json.dumps(r["fields"]))
                       for r in by_id.values())  # fmt: skip
-        coded = sorted((by_id[e["record"]["id"]]["title"], e["text"], tuple(e["codes"]),
-                        e["memo"] or "") for e in excerpts(data_dir))  # fmt: skip
-        return kept, coded, sorted(team_codes(data_dir))
+        # A code is the same code by its guid (a new code's id is made from its name).
+        codes = json.loads(ok(wm2u(data_dir, "codes", "list", "--json")).stdout)["codes"]
+        guid = {c["id"]: c["guid"] for c in codes}
+        coded = sorted((by_id[e["record"]["id"]]["title"], e["text"],
+                        tuple(sorted(guid[c] for c in e["codes"])), e["memo"] or "")
+                       for e in excerpts(data_dir))  # fmt: skip
+        named = sorted((c["guid"], c["name"], c["colour"], c["parent"] and guid[c["parent"]])
+                       for c in codes)  # fmt: skip
+        return kept, coded, named
 
     assert seen(target) == seen(source)
 

@@ -22,11 +22,12 @@ from evidence import refi
 from evidence.anchoring import anchor_for
 from evidence.coding import Code, Excerpt, insert_code, insert_excerpts
 from evidence.model import CONSENT_LEVELS, NotFound, Record, ValidationError, new_id
-from evidence.validate import MAX_TITLE, clean_date, without_unholdable
+from evidence.validate import ID_PATTERN, MAX_TITLE, clean_date, without_unholdable
 
 from ..coding import codebook
 from ..coding.excerpts import MAX_MEMO
 from . import guids, read
+from .codebook import import_codebook
 
 if TYPE_CHECKING:
     from learning.services import Evidence
@@ -34,7 +35,7 @@ if TYPE_CHECKING:
 DEFAULT_CODER = "import"  # a selection whose user the file does not name
 MAX_REPORTED = 1000  # lines of "left out" printed; the rest are counted
 OUR_VARIABLES = ("type", "date", "authority", "locality", "consent", "indicators", "tags",
-                 "people", "fields")  # fmt: skip
+                 "people", "fields", "activities", "quotes", "id", "tag_list")  # fmt: skip
 _CONTROL = re.compile(r"\r(?=\n)|[\x00-\x08\x0b\x0c\x0e-\x1f\x7f]")  # what a record's text drops
 _DATE = re.compile(r"\s*(\d{4}-\d{2}-\d{2})")
 
@@ -126,18 +127,11 @@ def import_file(ev: Evidence, request: ImportRequest) -> ImportReport:
 
 
 def _codebook(ev: Evidence, request: ImportRequest, header: read.Header) -> ImportReport:
-    """A .qdc: the codebook helper's import when it is there, else the codes added here."""
-    try:  # HOOK (issue #22, part 1): learning/refi/codebook.py owns the .qdc import
-        from .codebook import import_codebook  # type: ignore[attr-defined]
-    except ImportError:
-        import_codebook = None
-    if import_codebook is not None:
-        return import_codebook(ev, request.path, actor=request.actor)
-    report = ImportReport("codebook", left_out=list(header.left_out))
-    with refi.transaction(ev.store, ev.plans_version()) as conn:
-        _codes(ev, conn, header.codes, report)
-        if report.changed:
-            refi.audit(ev.store, conn, request.actor, report.summary())
+    """A .qdc: the codebook's own import (learning/refi/codebook.py), reported as an import."""
+    done = import_codebook(ev, request.path.read_bytes(), actor=request.actor)
+    report = ImportReport("codebook", left_out=[*header.left_out, *done["notes"]])
+    report.codes = len(done["added"]) + len(done["updated"])
+    report.codes_present = len(done["unchanged"]) + len(done["plan"])
     return report
 
 
@@ -223,6 +217,14 @@ class _Sources:
         self.report.present += 1
         self._more_selections(source, label, record)
 
+    def _taken(self, record_id: str) -> bool:
+        """Whether a record (soft-deleted or erased ones' ids included) already has this id."""
+        try:
+            self.ev.store.get(record_id, include_deleted=True)
+        except NotFound:
+            return False
+        return True
+
     def _known(self, source_guid: str) -> str | None:
         """The record a source's guid already is: imported before, or one of our own."""
         found = refi.targets(self.conn, "source", [source_guid]).get(source_guid)
@@ -287,6 +289,28 @@ class _Sources:
                 "tags": _items(given.get("tags", "")),
                 "people": [p.strip() for p in given.get("people", "").split(";") if p.strip()],
                 "author": self.header.users.get(source.user or ""), "body": text}  # fmt: skip
+        if given.get("tag_list"):  # the tags whole, where one holds a space
+            try:
+                tags = json.loads(given["tag_list"])
+            except ValueError:
+                tags = None
+            if isinstance(tags, list) and all(isinstance(t, str) for t in tags):
+                data["tags"] = tags
+        if given.get("activities"):
+            data["activities"] = _items(given["activities"])
+        if given.get("quotes"):
+            try:
+                quotes = json.loads(given["quotes"])
+            except ValueError:
+                quotes = None
+            if isinstance(quotes, list) and all(isinstance(q, str) for q in quotes):
+                data["quotes"] = quotes
+            else:
+                self.report.leave_out(f"{label}: its `quotes` variable is not a JSON list of "
+                                      "texts: left out")  # fmt: skip
+        wanted = given.get("id", "")
+        if wanted and ID_PATTERN.fullmatch(wanted) and not self._taken(wanted):
+            data["id"] = wanted  # our own export's record comes back with its id
         if given.get("fields"):
             try:
                 fields = json.loads(given["fields"])

@@ -36,6 +36,7 @@ from . import guids
 from .codebook import DECLARATION, ORIGIN, codes_element, xml_text
 
 if TYPE_CHECKING:
+    from evidence.store import Store
     from learning.services import Evidence
 
 PROJECT_NS = "urn:QDA-XML:project:1.0"
@@ -49,7 +50,10 @@ VARIABLES = (("type", "Text", False), ("date", "Date", False), ("authority", "Te
              ("locality", "Text", False), ("consent", "Text", False),
              ("indicators", "Text", False), ("activities", "Text", False),
              ("tags", "Text", False), ("people", "Text", True), ("quotes", "Text", False),
-             ("fields", "Text", False), ("id", "Text", True))  # fmt: skip
+             ("fields", "Text", False), ("id", "Text", True),
+             ("tag_list", "Text", False))  # fmt: skip
+# ``tags`` is space-separated, as the contract says, which splits a tag holding a space
+# ("family support"); ``tag_list`` (JSON) carries them whole for our own import.
 VARIABLE_GUIDS = {name: guids.variable_guid(name) for name, _kind, _team in VARIABLES}
 _DATETIME = re.compile(r"^\d{4}-\d\d-\d\dT\d\d:\d\d:\d\d(\.\d+)?(Z|[+-]\d\d:\d\d)?$")
 _LONE_LF = re.compile(r"(?<!\r)\n")
@@ -136,6 +140,8 @@ def _values(record: Record, audience: str) -> Iterator[tuple[str, str]]:
         "fields": json.dumps(record.fields, ensure_ascii=False, sort_keys=True)
         if record.fields else "",
         "id": record.id,
+        "tag_list": json.dumps(record.tags, ensure_ascii=False)
+        if any(" " in tag for tag in record.tags) else "",
     }  # fmt: skip
     for name, _kind, team_only in VARIABLES:
         if values[name] and (audience == INTERNAL or not team_only):
@@ -156,9 +162,9 @@ class _Pass:
     """One walk over the records: source texts into the zip, ``Sources`` and ``Notes`` into
     files of their own, the users met on the way remembered."""
 
-    def __init__(self, request: ProjectRequest, codes: dict[str, Code], zf: zipfile.ZipFile,
-                 sources: IO[bytes], notes: IO[bytes]) -> None:  # fmt: skip
-        self.request, self.codes, self.zf = request, codes, zf
+    def __init__(self, store: Store, request: ProjectRequest, codes: dict[str, Code],
+                 zf: zipfile.ZipFile, sources: IO[bytes], notes: IO[bytes]) -> None:  # fmt: skip
+        self.store, self.request, self.codes, self.zf = store, request, codes, zf
         self.sources, self.notes = sources, notes
         self.users: dict[str, str] = {}
         self.written = Written()
@@ -176,7 +182,7 @@ class _Pass:
         shown = present(stored, self.request.audience)
         if shown is None:
             return
-        guid = guids.record_guid(stored.id)
+        guid = guids.source_guid(self.store, stored.id)  # the guid it came with, if imported
         text, place = placed(shown.body, self.request.tool)
         self.zf.writestr(_entry(f"sources/{guid}.txt"), text.encode("utf-8"))
         source = _element("TextSource", guid=guid, name=shown.title,
@@ -210,7 +216,7 @@ class _Pass:
         shown = present_excerpt(excerpt.to_dict(), record, self.request.audience)
         if shown is None:
             return None
-        guid = guids.excerpt_guid(excerpt.id)
+        guid = guids.selection_guid(self.store, excerpt.id)
         coder = self.user(shown["author"])
         selection = _element("PlainTextSelection", guid=guid,
                              startPosition=str(place(shown["start"])),
@@ -271,7 +277,7 @@ def write_project(ev: Evidence, request: ProjectRequest, out: IO[bytes]) -> Writ
         zipfile.ZipFile(out, "w", zipfile.ZIP_DEFLATED) as zf,
     ):
         codes = codebook.all_codes(ev)
-        walk = _Pass(request, codes, zf, sources, notes)
+        walk = _Pass(ev.store, request, codes, zf, sources, notes)
         for batch in _batches(ev.store.iter_records(filters), BATCH):
             excerpts = coding.excerpts_of_records(ev.store, [r.id for r in batch])
             for record in batch:
