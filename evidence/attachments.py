@@ -139,6 +139,18 @@ def get(store: Store, attachment_id: str, include_deleted: bool = False) -> Atta
     return _row(row)
 
 
+def by_ids(store: Store, attachment_ids: list[str]) -> list[Attachment]:
+    """The attachments among ``attachment_ids`` that exist (soft-deleted ones included)."""
+    found: list[Attachment] = []
+    for i in range(0, len(attachment_ids), 500):
+        chunk = attachment_ids[i : i + 500]
+        rows = store.conn.execute(
+            f"{_SELECT} WHERE id IN ({', '.join('?' * len(chunk))})", chunk
+        ).fetchall()
+        found += [_row(r) for r in rows]
+    return found
+
+
 def soft_delete(store: Store, attachment_id: str, actor: str = "") -> None:
     """Hide an attachment everywhere (its file and text are kept until erasure)."""
     with store.write() as conn:
@@ -146,6 +158,7 @@ def soft_delete(store: Store, attachment_id: str, actor: str = "") -> None:
         conn.execute(
             "UPDATE attachments SET deleted_at = ? WHERE id = ?", [utcnow(), attachment.id]
         )
+        store._changed(conn)  # its passages leave the remembered counts per code
         store._audit(conn, actor, "delete", attachment.record_id, f"attachment {attachment.id}")
 
 
