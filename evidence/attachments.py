@@ -163,9 +163,17 @@ def soft_delete(store: Store, attachment_id: str, actor: str = "") -> None:
 
 
 def erase(store: Store, attachment_id: str, actor: str = "") -> None:
-    """Erasure: the row, its text, its excerpts and (unless another row holds it) its file."""
+    """Erasure: the row, its text, its excerpts (their memos too), its words in other memos
+    and (unless another row holds it) its file."""
+    from .coding import cut_memos
+    from .consent import redact_text
+    from .passages import Passages
+
     with store.write() as conn:
         attachment = get(store, attachment_id, include_deleted=True)
+        people = store.get(attachment.record_id, include_deleted=True).people
+        # Its words as the team read them and as a viewer did (names replaced).
+        words = Passages([attachment.text, redact_text(attachment.text, people)], [])
         source = f"attachment:{attachment.id}"
         conn.execute(
             "DELETE FROM excerpt_codes WHERE excerpt_id IN "
@@ -176,6 +184,7 @@ def erase(store: Store, attachment_id: str, actor: str = "") -> None:
             "DELETE FROM excerpts WHERE record_id = ? AND source = ?",
             [attachment.record_id, source],
         )
+        cut_memos(conn, words)
         conn.execute("DELETE FROM attachments WHERE id = ?", [attachment.id])
         # The hook for the index: a purge rewrites the segments that held the record's
         # documents (its attachments' text among them, once they are searched).

@@ -693,6 +693,11 @@ def erase_excerpts(conn: sqlite3.Connection, record_id: str, words: Passages) ->
         [record_id],
     )
     conn.execute("DELETE FROM excerpts WHERE record_id = ?", [record_id])
+    cut_memos(conn, words)
+
+
+def cut_memos(conn: sqlite3.Connection, words: Passages) -> None:
+    """Erasure: the erased words leave every memo that holds them (the caller's transaction)."""
     rows = conn.execute("SELECT id, memo FROM excerpts WHERE memo IS NOT NULL AND memo != ''")
     for excerpt_id, memo in rows.fetchall():
         cut = words.cut(memo)

@@ -230,3 +230,58 @@ def test_agreement_counts_the_characters_of_the_attachments_text(site) -> None:
     p_e = (15 / n) * (10 / n) + ((n - 15) / n) * ((n - 10) / n)
     assert measured["kappa"] == pytest.approx((p_o - p_e) / (1 - p_e), abs=1e-4)
     assert result["disagreements"] == [{"record": record, "code": "SO1.1", "characters": 5}]
+
+
+def _memo_of(site: Site, excerpt_id: str) -> str:
+    return site.call("editor", "GET", f"/api/excerpts/{excerpt_id}").json()["memo"]
+
+
+def _folder_holds(site: Site, words: bytes) -> bool:
+    return any(words in p.read_bytes() for p in site.data_dir.rglob("*") if p.is_file())
+
+
+def test_erasing_an_attachment_takes_its_words_out_of_other_passages_memos(site) -> None:
+    record, other = site.ids["anonymised"], site.ids["public"]
+    kept = site.attach(record, "cafe.txt", TRANSCRIPT.encode())
+    body = site.call("editor", "GET", f"/api/records/{other}").json()["body"]
+    memo = f"Compare the café: {PASSAGE} Worth following up."
+    elsewhere = site.call("editor", "POST", f"/api/records/{other}/excerpts", json={
+        "start": 0, "end": 5, "text": body[:5], "codes": ["SO1.1"], "memo": memo}).json()  # fmt: skip
+    assert site.code(record, kept["id"], PASSAGE).status_code == 201
+    purged = site.call("admin", "DELETE", f"/api/attachments/{kept['id']}?purge=1")
+    assert purged.status_code in (200, 204), purged.text
+    left = _memo_of(site, elsewhere["id"])
+    assert "listened to Tom McKay" not in left and "Worth following up." in left
+    assert not _folder_holds(site, b"listened to Tom McKay")
+
+
+def test_erasing_a_record_takes_its_attachments_words_out_of_other_memos(site) -> None:
+    record, other = site.ids["anonymised"], site.ids["public"]
+    site.attach(record, "cafe.txt", TRANSCRIPT.encode())
+    body = site.call("editor", "GET", f"/api/records/{other}").json()["body"]
+    memo = f"As the transcript put it: {PASSAGE}"
+    elsewhere = site.call("editor", "POST", f"/api/records/{other}/excerpts", json={
+        "start": 0, "end": 5, "text": body[:5], "codes": ["SO1.1"], "memo": memo}).json()  # fmt: skip
+    ok(wm2u(site.data_dir, "delete", record, "--purge"))
+    assert "listened to Tom McKay" not in _memo_of(site, elsewhere["id"])
+    assert not _folder_holds(site, b"listened to Tom McKay")
+
+
+def test_the_coding_summary_for_outside_the_team_quotes_only_shown_attachment_passages(
+    site, tmp_path
+) -> None:
+    record = site.ids["anonymised"]
+    shared = site.attach(record, "cafe.txt", TRANSCRIPT.encode())
+    kept = site.attach(record, "notes.txt", b"Team notes: Tom McKay's rent arrears are 900.\n",
+                       consent="internal")  # fmt: skip
+    assert site.code(record, shared["id"], PASSAGE).status_code == 201
+    assert site.code(record, kept["id"], "rent arrears are 900").status_code == 201
+    out = tmp_path / "summary.md"
+    for audience in ("internal", "external"):
+        ok(wm2u(site.data_dir, "codes", "summary", "SO1.1", "--audience", audience,
+                "--format", "md", "--out", str(out)))  # fmt: skip
+        text = out.read_text()
+        if audience == "internal":
+            assert PASSAGE in text and "rent arrears are 900" in text
+        else:
+            assert SHOWN in text and "arrears" not in text and "McKay" not in text
