@@ -158,7 +158,8 @@ def soft_delete(store: Store, attachment_id: str, actor: str = "") -> None:
         conn.execute(
             "UPDATE attachments SET deleted_at = ? WHERE id = ?", [utcnow(), attachment.id]
         )
-        store._changed(conn)  # its passages leave the remembered counts per code
+        # Its passages leave the counts per code and its record's search document.
+        store._queue(conn, attachment.record_id)
         store._audit(conn, actor, "delete", attachment.record_id, f"attachment {attachment.id}")
 
 

@@ -501,13 +501,20 @@ def has_excerpts(conn: sqlite3.Connection, record_id: str) -> bool:
 
 
 def record_codes(conn: sqlite3.Connection, record_ids: Sequence[str]) -> dict[str, list[str]]:
-    """The codes of each record's excerpts (for its search document)."""
+    """The codes of each record's excerpts whose text is shown wherever the record is (for its
+    search document)."""
     found: dict[str, list[str]] = {}
     for chunk in _chunks(list(record_ids), 500):
+        # One search document serves every reader of the record: a passage of an attachment
+        # only the team sees (on a record others see) is left out, so `code:` never tells a
+        # viewer what a hidden file was coded with.
         rows = conn.execute(
             "SELECT DISTINCT e.record_id, c.code_id FROM excerpts e "
             "JOIN excerpt_codes c ON c.excerpt_id = e.id "
-            f"WHERE e.record_id IN ({', '.join('?' * len(chunk))}) ORDER BY c.code_id",
+            f"WHERE e.record_id IN ({', '.join('?' * len(chunk))}) AND (e.source = 'body' OR "
+            "e.source IN (SELECT 'attachment:' || a.id FROM attachments a JOIN records r "
+            "ON r.id = a.record_id WHERE a.deleted_at IS NULL "
+            "AND (a.consent != 'internal' OR r.consent = 'internal'))) ORDER BY c.code_id",
             chunk,
         )
         for record_id, code_id in rows:

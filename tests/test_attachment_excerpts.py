@@ -285,3 +285,45 @@ def test_the_coding_summary_for_outside_the_team_quotes_only_shown_attachment_pa
             assert PASSAGE in text and "rent arrears are 900" in text
         else:
             assert SHOWN in text and "arrears" not in text and "McKay" not in text
+
+
+def _found(site: Site, role: str, query: str) -> set[str]:
+    answer = site.call(role, "GET", "/api/search", params={"q": query})
+    assert answer.status_code == 200, answer.text
+    return {hit["id"] for hit in answer.json()["hits"]}
+
+
+def test_code_search_never_tells_a_viewer_what_a_hidden_file_was_coded_with(site) -> None:
+    record = site.ids["anonymised"]
+    for code in ("shared-theme", "hidden-theme"):
+        made = site.call("editor", "POST", "/api/codes", json={"id": code, "name": code})
+        assert made.status_code == 201, made.text
+    shared = site.attach(record, "cafe.txt", TRANSCRIPT.encode())
+    hidden = site.attach(record, "notes.txt", TRANSCRIPT.encode(), consent="internal")
+    assert site.code(record, shared["id"], PASSAGE, ["shared-theme"]).status_code == 201
+    assert site.code(record, hidden["id"], PASSAGE, ["hidden-theme"]).status_code == 201
+    assert _found(site, "viewer", "code:shared-theme") == {record}
+    assert _found(site, "viewer", "code:hidden-theme") == set()
+    site.call("editor", "DELETE", f"/api/attachments/{shared['id']}")
+    assert _found(site, "viewer", "code:shared-theme") == set()
+    assert _found(site, "editor", "code:shared-theme") == set()
+
+
+def test_a_learning_update_quotes_an_attachments_passage_only_where_it_is_shown(
+    site, tmp_path
+) -> None:
+    record = site.ids["anonymised"]
+    shared = site.attach(record, "cafe.txt", TRANSCRIPT.encode())
+    kept = site.attach(record, "notes.txt", b"Team notes: Tom McKay's rent arrears are 900.\n",
+                       consent="internal")  # fmt: skip
+    assert site.code(record, shared["id"], PASSAGE).status_code == 201
+    assert site.code(record, kept["id"], "rent arrears are 900").status_code == 201
+    out = tmp_path / "update.md"
+    for audience in ("internal", "external"):
+        ok(wm2u(site.data_dir, "learning-update", "--from", "2025-01-01", "--to", "2025-12-31",
+                "--audience", audience, "--format", "md", "--out", str(out)))  # fmt: skip
+        text = out.read_text()
+        if audience == "internal":
+            assert PASSAGE in text and "rent arrears are 900" in text
+        else:
+            assert SHOWN in text and "arrears" not in text and "McKay" not in text
