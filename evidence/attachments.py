@@ -139,6 +139,18 @@ def get(store: Store, attachment_id: str, include_deleted: bool = False) -> Atta
     return _row(row)
 
 
+def by_ids(store: Store, attachment_ids: list[str]) -> list[Attachment]:
+    """The attachments among ``attachment_ids`` that exist (soft-deleted ones included)."""
+    found: list[Attachment] = []
+    for i in range(0, len(attachment_ids), 500):
+        chunk = attachment_ids[i : i + 500]
+        rows = store.conn.execute(
+            f"{_SELECT} WHERE id IN ({', '.join('?' * len(chunk))})", chunk
+        ).fetchall()
+        found += [_row(r) for r in rows]
+    return found
+
+
 def soft_delete(store: Store, attachment_id: str, actor: str = "") -> None:
     """Hide an attachment everywhere (its file and text are kept until erasure)."""
     with store.write() as conn:
@@ -146,13 +158,23 @@ def soft_delete(store: Store, attachment_id: str, actor: str = "") -> None:
         conn.execute(
             "UPDATE attachments SET deleted_at = ? WHERE id = ?", [utcnow(), attachment.id]
         )
+        # Its passages leave the counts per code and its record's search document.
+        store._queue(conn, attachment.record_id)
         store._audit(conn, actor, "delete", attachment.record_id, f"attachment {attachment.id}")
 
 
 def erase(store: Store, attachment_id: str, actor: str = "") -> None:
-    """Erasure: the row, its text, its excerpts and (unless another row holds it) its file."""
+    """Erasure: the row, its text, its excerpts (their memos too), its words in other memos
+    and (unless another row holds it) its file."""
+    from .coding import cut_memos
+    from .consent import redact_text
+    from .passages import Passages
+
     with store.write() as conn:
         attachment = get(store, attachment_id, include_deleted=True)
+        people = store.get(attachment.record_id, include_deleted=True).people
+        # Its words as the team read them and as a viewer did (names replaced).
+        words = Passages([attachment.text, redact_text(attachment.text, people)], [])
         source = f"attachment:{attachment.id}"
         conn.execute(
             "DELETE FROM excerpt_codes WHERE excerpt_id IN "
@@ -163,6 +185,7 @@ def erase(store: Store, attachment_id: str, actor: str = "") -> None:
             "DELETE FROM excerpts WHERE record_id = ? AND source = ?",
             [attachment.record_id, source],
         )
+        cut_memos(conn, words)
         conn.execute("DELETE FROM attachments WHERE id = ?", [attachment.id])
         # The hook for the index: a purge rewrites the segments that held the record's
         # documents (its attachments' text among them, once they are searched).

@@ -2,10 +2,12 @@
 
 The team's codes live in ``codes``; the plan's objectives and indicators are codes too, but
 the plans own them (the application adds them to the codebook). An excerpt is a passage of a
-record's text (``source``: ``body`` for now) coded with codes (``excerpt_codes``). Every read
-joins the excerpt's record: a soft-deleted record's excerpts are not read, and the reader's
-consent levels decide the rest, in this one counting path. Coding a passage queues its record
-for the search index (the codes of its excerpts are searched) in the same transaction.
+record's text (``source``: ``body``, or ``attachment:ID``, an attachment's kept text) coded with
+codes (``excerpt_codes``). Every read joins the excerpt's record: a soft-deleted record's
+excerpts are not read, nor those of a soft-deleted attachment, and the reader's consent levels
+(of the record, and of an attachment) decide the rest, in this one counting path. Coding a
+passage queues its record for the search index (the codes of its excerpts are searched) in the
+same transaction.
 """
 
 from __future__ import annotations
@@ -253,6 +255,19 @@ def delete_code(store: Store, code_id: str, actor: str = "") -> None:
 _ATTACHED = "e.start IS NOT NULL"
 
 
+def _shown_source(consents: Sequence[str]) -> tuple[str, list[str]]:
+    """The condition that an excerpt's text is shown: the body, or a live attachment whose
+    consent is among ``consents`` (the levels are nested, so an attachment of a record shown
+    is shown when its own consent is: the narrower of the two is then among them)."""
+    marks = ", ".join("?" * len(consents))
+    # A list computed once per query (not per excerpt): the body's excerpts pass at once.
+    clause = (
+        "(e.source = 'body' OR e.source IN (SELECT 'attachment:' || a.id FROM attachments a "
+        f"WHERE a.deleted_at IS NULL AND a.consent IN ({marks})))"
+    )
+    return clause, list(consents)
+
+
 def _outside(consents: Sequence[str]) -> bool:
     """Whether these consent levels are a reader's outside the team (no internal records)."""
     return "internal" not in consents
@@ -262,13 +277,15 @@ def count_by_code(store: Store, consents: Sequence[str]) -> dict[str, int]:
     """How many excerpts of live records of these consent levels each code has."""
     marks = ", ".join("?" * len(consents))
     attached = f" AND {_ATTACHED}" if _outside(consents) else ""
+    shown, shown_params = _shown_source(consents)
     # Remembered until a record or excerpt changes (every excerpt write queues its record,
     # which moves the records generation): at 500,000 excerpts the count takes a second.
     rows = store._aggregate(
         "SELECT c.code_id, count(*) FROM excerpt_codes c JOIN excerpts e ON e.id = c.excerpt_id "
         "JOIN records r ON r.id = e.record_id "
-        f"WHERE r.deleted_at IS NULL AND r.consent IN ({marks}){attached} GROUP BY c.code_id",
-        list(consents),
+        f"WHERE r.deleted_at IS NULL AND r.consent IN ({marks}){attached} AND {shown} "
+        "GROUP BY c.code_id",
+        [*consents, *shown_params],
     )
     return dict(rows)
 
@@ -323,6 +340,9 @@ def _where(f: ExcerptFilter, walk: bool = False) -> tuple[str, list[Any]]:
     if _outside(f.consents):
         clauses.append(_ATTACHED)
     params: list[Any] = list(f.consents)
+    shown, shown_params = _shown_source(f.consents)
+    clauses.append(shown)
+    params += shown_params
     if f.codes is not None:
         codes = list(f.codes) or ["\x00"]
         marks = ", ".join("?" * len(codes))
@@ -534,13 +554,20 @@ def has_excerpts(conn: sqlite3.Connection, record_id: str) -> bool:
 
 
 def record_codes(conn: sqlite3.Connection, record_ids: Sequence[str]) -> dict[str, list[str]]:
-    """The codes of each record's excerpts (for its search document)."""
+    """The codes of each record's excerpts whose text is shown wherever the record is (for its
+    search document)."""
     found: dict[str, list[str]] = {}
     for chunk in _chunks(list(record_ids), 500):
+        # One search document serves every reader of the record: a passage of an attachment
+        # only the team sees (on a record others see) is left out, so `code:` never tells a
+        # viewer what a hidden file was coded with.
         rows = conn.execute(
             "SELECT DISTINCT e.record_id, c.code_id FROM excerpts e "
             "JOIN excerpt_codes c ON c.excerpt_id = e.id "
-            f"WHERE e.record_id IN ({', '.join('?' * len(chunk))}) ORDER BY c.code_id",
+            f"WHERE e.record_id IN ({', '.join('?' * len(chunk))}) AND (e.source = 'body' OR "
+            "e.source IN (SELECT 'attachment:' || a.id FROM attachments a JOIN records r "
+            "ON r.id = a.record_id WHERE a.deleted_at IS NULL "
+            "AND (a.consent != 'internal' OR r.consent = 'internal'))) ORDER BY c.code_id",
             chunk,
         )
         for record_id, code_id in rows:
@@ -588,6 +615,9 @@ def coded_passages(
     if consents:
         where += f" AND r.consent IN ({', '.join('?' * len(consents))})"
         params += list(consents)
+    shown, shown_params = _shown_source(consents or ("internal", "anonymised", "public"))
+    where += f" AND {shown}"
+    params += shown_params
     if made_by:
         where += " AND e.created_at <= ?"
         params.append(made_by)
@@ -645,25 +675,47 @@ def coded_by(store: Store, names: Sequence[str]) -> list[tuple[str, str, str, st
     """Each (record, source, code, coder, start, end) of the attached passages of live records
     that these coders coded, in one read."""
     marks = ", ".join("?" * len(names))
+    shown, shown_params = _shown_source(("internal", "anonymised", "public"))
     rows = store.conn.execute(
         'SELECT e.record_id, e.source, c.code_id, e.author, e.start, e."end" FROM excerpts e '
         "JOIN excerpt_codes c ON c.excerpt_id = e.id JOIN records r ON r.id = e.record_id "
-        f"WHERE r.deleted_at IS NULL AND e.start IS NOT NULL AND e.author IN ({marks})",
-        list(names),
+        f"WHERE r.deleted_at IS NULL AND e.start IS NOT NULL AND e.author IN ({marks}) "
+        f"AND {shown}",
+        [*names, *shown_params],
     )
     return rows.fetchall()
 
 
-def body_lengths(store: Store, names: Sequence[str]) -> dict[tuple[str, str], int]:
-    """The length of the body of each live record these coders coded, in code points
-    (SQLite's ``length()`` counts the characters of TEXT, as Python's ``len``)."""
+def text_lengths(store: Store, names: Sequence[str]) -> dict[tuple[str, str], int]:
+    """The length of each text these coders coded, in code points, by (record, source): a
+    live record's body, and the kept text of each live attachment (SQLite's
+    ``length()`` counts the characters of TEXT, as Python's ``len``)."""
     marks = ", ".join("?" * len(names))
     rows = store.conn.execute(
         "SELECT r.id, length(r.body) FROM records r WHERE r.deleted_at IS NULL AND r.id IN "
-        f"(SELECT record_id FROM excerpts WHERE author IN ({marks}))",
+        f"(SELECT record_id FROM excerpts WHERE source = 'body' AND author IN ({marks}))",
         list(names),
     )
-    return {(record_id, "body"): length or 0 for record_id, length in rows}
+    lengths = {(record_id, "body"): length or 0 for record_id, length in rows}
+    rows = store.conn.execute(
+        "SELECT a.record_id, a.id, length(a.text) FROM attachments a JOIN records r "
+        "ON r.id = a.record_id WHERE a.deleted_at IS NULL AND r.deleted_at IS NULL AND "
+        "'attachment:' || a.id IN "
+        f"(SELECT source FROM excerpts WHERE source != 'body' AND author IN ({marks}))",
+        list(names),
+    )
+    for record_id, attachment_id, length in rows:
+        lengths[(record_id, f"attachment:{attachment_id}")] = length or 0
+    return lengths
+
+
+def source_attachments(store: Store, excerpts: Iterable[Excerpt]) -> dict[str, Any]:
+    """The attachments the excerpts of attachments' text are on, by source
+    (``attachment:ID``), soft-deleted ones included (``present_excerpt`` hides those)."""
+    from .attachments import by_ids
+
+    wanted = {e.source.split(":", 1)[1] for e in excerpts if e.source.startswith("attachment:")}
+    return {f"attachment:{a.id}": a for a in by_ids(store, sorted(wanted))}
 
 
 # --- the record's text changes, or the record goes ------------------------------------------
@@ -701,6 +753,11 @@ def erase_excerpts(conn: sqlite3.Connection, record_id: str, words: Passages) ->
         [record_id],
     )
     conn.execute("DELETE FROM excerpts WHERE record_id = ?", [record_id])
+    cut_memos(conn, words)
+
+
+def cut_memos(conn: sqlite3.Connection, words: Passages) -> None:
+    """Erasure: the erased words leave every memo that holds them (the caller's transaction)."""
     rows = conn.execute("SELECT id, memo FROM excerpts WHERE memo IS NOT NULL AND memo != ''")
     for excerpt_id, memo in rows.fetchall():
         cut = words.cut(memo)

@@ -126,15 +126,21 @@ def present(record: Record, audience: str, body: bool = True) -> Record | None:
 
 
 def present_excerpt(
-    excerpt: dict[str, Any], record: Record, audience: str
+    excerpt: dict[str, Any], record: Record, audience: str, attachment: Any = None
 ) -> dict[str, Any] | None:
     """An excerpt (its API dict) as ``audience`` may see it, or None where its record is not
     shown: outside the team names are replaced as in the record, ``text``, ``start`` and
     ``end`` refer to the text that reader sees, and the memo (the team's analysis) is left out.
     A detached excerpt (its words edited out of the record) is the team's alone: its words are
-    no longer in the record a reader outside the team sees, nor are the names they held."""
+    no longer in the record a reader outside the team sees, nor are the names they held.
+    An excerpt of an attachment's text (``source`` ``attachment:ID``; ``attachment`` is that
+    attachment, None if gone) is shown only where the attachment is (``present_attachment``),
+    counted on its text as that reader sees it."""
     if record.deleted_at or (audience != INTERNAL and not visible(record, audience)):
         return None
+    source = str(excerpt.get("source") or "body")
+    if source != "body":
+        return _present_attachment_excerpt(excerpt, record, audience, source, attachment)
     if audience == INTERNAL:
         return excerpt
     if excerpt.get("start") is None or excerpt.get("end") is None:
@@ -146,11 +152,36 @@ def present_excerpt(
     return shown
 
 
-def _redacted_passage(body: str, people: list[str], excerpt: dict[str, Any]) -> dict[str, Any]:
+def _present_attachment_excerpt(
+    excerpt: dict[str, Any], record: Record, audience: str, source: str, attachment: Any
+) -> dict[str, Any] | None:
+    """An excerpt of an attachment's text: hidden with its attachment; outside the team
+    redacted as the attachment's text is (the narrower of its and its record's consent)."""
+    if attachment is None or source != f"attachment:{attachment.id}":
+        return None
+    if attachment.record_id != record.id:
+        return None
+    shown_file = present_attachment(attachment, record, audience)
+    if shown_file is None:
+        return None
+    if audience == INTERNAL:
+        return excerpt
+    if excerpt.get("start") is None or excerpt.get("end") is None:
+        return None
+    shown = {k: v for k, v in excerpt.items() if k != "memo"}
+    if shown_file.consent == "anonymised" and record.people:
+        shown["author"] = redact_text(str(excerpt.get("author") or ""), record.people)
+        shown.update(_redacted_passage(attachment.text, record.people, excerpt, _redacted_file))
+    return shown
+
+
+def _redacted_passage(
+    body: str, people: list[str], excerpt: dict[str, Any], redacted: Any = None
+) -> dict[str, Any]:
     """The passage's words and place in the body as redacted (``redact_text`` of the body,
     from the same matcher's spans: a name cut by the passage's edge is taken whole)."""
     start, end = excerpt["start"], excerpt["end"]
-    spans, shown = _redacted_body(body, tuple(people))
+    spans, shown = (redacted or _redacted_body)(body, tuple(people))
     new_start, new_end = _moved(start, spans, "start"), _moved(end, spans, "end")
     return {"start": new_start, "end": new_end, "text": shown[new_start:new_end]}
 
@@ -161,6 +192,14 @@ def _redacted_body(body: str, people: tuple[str, ...]) -> tuple[list[tuple[int, 
     (a code's summary presents thousands of passages, many from the same records)."""
     spans = find_names(body, list(people))
     return spans, (replace_names(body, list(people), label) if spans else body)
+
+
+@functools.lru_cache(maxsize=8)
+def _redacted_file(text: str, people: tuple[str, ...]) -> tuple[list[tuple[int, int, int]], str]:
+    """An attachment's text redacted, as ``_redacted_body`` (fewer kept: a report's text may
+    run to hundreds of pages)."""
+    spans = find_names(text, list(people))
+    return spans, (replace_names(text, list(people), label) if spans else text)
 
 
 def _moved(position: int, spans: list[tuple[int, int, int]], side: str) -> int:

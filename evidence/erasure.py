@@ -17,7 +17,7 @@ from typing import Any
 
 from .attachments import erase_of_record
 from .coding import erase_excerpts
-from .consent import redact
+from .consent import redact, redact_text
 from .model import Record
 from .names import erasable, holds_name, replace_names
 from .passages import Passages
@@ -47,9 +47,11 @@ def _strings(value: Any) -> list[str]:
     return []
 
 
-def erased_words(versions: list[Record]) -> Passages:
-    """An erased record's own words, every version as written and as shown redacted."""
-    texts: list[str] = []
+def erased_words(versions: list[Record], files: Collection[str] = ()) -> Passages:
+    """An erased record's own words, every version as written and as shown redacted, and its
+    attachments' text (``files``) as written and redacted."""
+    people = [p for v in versions for p in v.people]
+    texts: list[str] = [t for text in files for t in (text, redact_text(text, people))]
     quotable: list[str] = []
     for version in versions:
         for v in (version, redact(version)):
@@ -85,7 +87,8 @@ class Erasure:
         with self.write() as conn:
             record = self.get(record_id, include_deleted=True)
             versions = [record, *self._earlier_versions(conn, record_id)]
-            words = erased_words(versions)
+            files = conn.execute("SELECT text FROM attachments WHERE record_id = ?", [record_id])
+            words = erased_words(versions, [text for (text,) in files.fetchall() if text])
             # Its excerpts and their memos go with it (and ratings stop citing them); its
             # words leave other excerpts' memos.
             rows = conn.execute("SELECT id FROM excerpts WHERE record_id = ?", [record_id])

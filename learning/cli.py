@@ -164,6 +164,10 @@ def demo(ctx: click.Context, if_empty: bool) -> None:
 
         codes, passages = load_passages(evidence)
         click.echo(f"Demo codebook: {codes} codes added, {passages} coded passages.")
+        from .demo.attachments import load as load_attachments
+
+        files, coded = load_attachments(evidence)
+        click.echo(f"Demo attachments: {files} files attached, {coded} passages of them coded.")
     click.echo("Demo users (name / password):")
     for name, role, password in demo_mod.DEMO_USERS:
         try:

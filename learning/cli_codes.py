@@ -216,12 +216,20 @@ def _figure(value: float | None) -> str:
 @click.option("--code", "codes", required=True, multiple=True, type=TEXT)
 @click.option("--memo", type=TEXT)
 @click.option("--coder", default="cli", show_default=True, type=TEXT)
+@click.option(
+    "--source",
+    default="body",
+    show_default=True,
+    type=TEXT,
+    help="The text the words are in: body, or attachment:ID (an attachment's text).",
+)
 @click.pass_context
-def code_passage(ctx, record_id, words, occurrence, codes, memo, coder) -> None:
-    """Code a passage of a record's text; prints the excerpt's id."""
+def code_passage(ctx, record_id, words, occurrence, codes, memo, coder, source) -> None:
+    """Code a passage of a record's text (or an attachment's); prints the excerpt's id."""
     ev = _evidence(ctx)
-    passage = excerpts.find_words(ev.store.get(record_id).body, words, occurrence)
-    data = {**passage, "codes": list(codes), "memo": memo}
+    text = excerpts.source_text(ev, ev.store.get(record_id), source)
+    passage = excerpts.find_words(text, words, occurrence)
+    data = {**passage, "codes": list(codes), "memo": memo, "source": source}
     click.echo(excerpts.code_passage(ev, record_id, data, coder)["id"])
 
 

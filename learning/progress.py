@@ -13,7 +13,7 @@ from dataclasses import dataclass, field
 from datetime import date
 from typing import Any
 
-from evidence.coding import get_excerpt
+from evidence.coding import get_excerpt, source_attachments
 from evidence.consent import INTERNAL, present, present_excerpt, present_rating
 from evidence.model import NotFound, Record, ValidationError
 from evidence.ratings import (
@@ -114,14 +114,16 @@ def _linked(
 
 
 def _cited(store: Store, ratings: list[dict[str, Any]]) -> dict[str, Any]:
-    """Every excerpt the ratings cite that is still there, by id."""
+    """Every excerpt the ratings cite that is still there, by id, with the attachment whose
+    text it is on (None for the body's)."""
     found = {}
     for excerpt_id in {str(i) for r in ratings for i in r.get("excerpts") or []}:
         try:
             found[excerpt_id] = get_excerpt(store, excerpt_id)
         except NotFound:  # deleted since: the rating no longer shows it
             continue
-    return found
+    held = source_attachments(store, found.values())
+    return {i: (e, held.get(e.source)) for i, e in found.items()}
 
 
 def _passages(
@@ -130,11 +132,11 @@ def _passages(
     """The passages a rating cites, as ``audience`` may see them (names replaced)."""
     shown = []
     for excerpt_id in rating.get("excerpts") or []:
-        excerpt = cited.get(str(excerpt_id))
+        excerpt, attachment = cited.get(str(excerpt_id), (None, None))
         record = linked.get(excerpt.record) if excerpt else None
         if excerpt is None or record is None:
             continue
-        seen = present_excerpt(excerpt.to_dict(), record, audience)
+        seen = present_excerpt(excerpt.to_dict(), record, audience, attachment)
         heading = present(record, audience, body=False)
         if seen is not None and heading is not None:
             shown.append(CitedPassage(excerpt.id, str(seen["text"]), record.id, heading.title))
@@ -180,7 +182,7 @@ def ratings_for(store: Store, indicator: str, audience: str) -> list[ShownRating
     if audience != INTERNAL:  # a reader outside the team never learns of an internal rating
         ratings = [r for r in ratings if r.get("consent") in ("anonymised", "public")]
     cited = _cited(store, ratings)
-    linked = _linked(store, ratings, (e.record for e in cited.values()))
+    linked = _linked(store, ratings, (e.record for e, _ in cited.values()))
     people = linked_people(store, ratings)
     shown = [
         _shown(rating, ratings[i - 1] if i else None, linked, people, audience, cited)

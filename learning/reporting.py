@@ -12,7 +12,7 @@ import datetime as dt
 from dataclasses import dataclass
 from typing import TYPE_CHECKING, Any
 
-from evidence.coding import coded_passages
+from evidence.coding import coded_passages, source_attachments
 from evidence.consent import INTERNAL, present_excerpt, present_rating, visible_consents
 from evidence.figures import COMPARATOR
 from evidence.model import NotFound, Record, ValidationError
@@ -92,12 +92,15 @@ def gather_passages(
     if request.audience != INTERNAL and found:  # their records' texts, to replace names
         _, records = evidence.store.list(RecordFilter(ids=sorted({e.record for _, e in found})))
         by_id = {r.id: r for r in records}
+    held = source_attachments(evidence.store, [e for _, e in found]) if found else {}
     passages = []
     for code, excerpt in found:
         text = excerpt.text
         if request.audience != INTERNAL:
             record = by_id.get(excerpt.record)
-            seen = present_excerpt(excerpt.to_dict(), record, request.audience) if record else None
+            attachment = held.get(excerpt.source)
+            seen = (present_excerpt(excerpt.to_dict(), record, request.audience, attachment)
+                    if record else None)  # fmt: skip
             if seen is None:
                 continue
             text = str(seen["text"])

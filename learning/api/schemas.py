@@ -280,7 +280,8 @@ EXCERPT = {
         "id": {"type": "string", "readOnly": True},
         "record": {"description": "The record's id (in /api/excerpts: its id, title, type, "
                    "date and locality)", "readOnly": True},
-        "source": {"type": "string", "enum": ["body"]},
+        "source": {"type": "string", "pattern": "^(body|attachment:[A-Za-z0-9_-]+)$",
+                   "description": "body, or attachment:ID (an attachment's kept text)"},
         "start": {"type": "integer", "nullable": True, "minimum": 0,
                   "description": "Code points from 0 of the text the reader sees"},
         "end": {"type": "integer", "nullable": True, "minimum": 0},

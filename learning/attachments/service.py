@@ -169,6 +169,7 @@ def text(ev: Evidence, attachment_id: str, audience: str) -> str:
 def delete(ev: Evidence, attachment_id: str, actor: str) -> None:
     """Soft delete: hidden everywhere; the file and text are kept until erasure."""
     store.soft_delete(ev.store, attachment_id, actor)
+    ev.sync_index()  # its passages' codes leave its record's search document
 
 
 def erase(ev: Evidence, attachment_id: str, actor: str) -> None:

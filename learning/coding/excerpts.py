@@ -1,7 +1,9 @@
 """Excerpts: passages of a record's text coded with the codebook's codes, with memos.
 
-A client sends ``start`` and ``end`` (code points of the record's body, the end excluded)
-and the ``text`` it means; the words are checked. Coding with an indicator the record does
+A client sends ``start`` and ``end`` (code points of the record's body, or of one of its
+attachments' kept text for ``source`` ``attachment:ID``, the end excluded) and the ``text`` it
+means; the words are checked. An attachment's text never changes, so its excerpts are never
+found again after an edit (only the body's are). Coding with an indicator the record does
 not list adds it to the record (a new revision, judged by the plan of its date, in the same
 transaction). Every excerpt a reader gets passes ``evidence.consent.present_excerpt``.
 """
@@ -13,7 +15,7 @@ from collections.abc import Mapping
 from dataclasses import dataclass, field
 from typing import TYPE_CHECKING, Any
 
-from evidence import coding
+from evidence import attachments, coding
 from evidence.anchoring import anchor_for
 from evidence.coding import Excerpt, ExcerptFilter
 from evidence.consent import INTERNAL, present, present_excerpt, visible_consents
@@ -26,7 +28,8 @@ from . import codebook
 if TYPE_CHECKING:
     from learning.services import Evidence
 
-SOURCES = ("body",)  # attachments' text comes later
+BODY = "body"
+ATTACHMENT = "attachment:"  # and the attachment's id: its kept text
 MAX_MEMO = 20_000
 MAX_PER_PAGE = 100
 STATUSES = ("exact", "moved", "changed", "detached")
@@ -42,31 +45,55 @@ class ExcerptRequest:
     text: str
     codes: list[str]
     memo: str | None = None
-    source: str = "body"
+    source: str = BODY
 
     @classmethod
     def parse(cls, data: Any, body: str, known: dict[str, codebook.Code]) -> ExcerptRequest:
-        """Check the passage against ``body`` and the codes against the codebook ``known``."""
+        """Check the passage against ``body`` (its source's text) and the codes against the
+        codebook ``known``."""
         if not isinstance(data, dict):
             raise ValidationError("excerpt", "must be a JSON object")
-        source = data.get("source", "body")
-        if source not in SOURCES:
-            raise ValidationError("source", f"must be body (not {str(source)[:40]!r})")
+        source = parse_source(data.get("source", BODY))
         start, end = _position(data, "start", body), _position(data, "end", body)
         if end <= start:
             raise ValidationError("end", f"must be after start ({start}): the passage is empty")
         text = data.get("text")
         if text != body[start:end]:
-            raise ValidationError(
-                "text", f"is not the words from {start} to {end} of the record's text"
-            )
-        return cls(start, end, text, _codes(data.get("codes"), known), _memo(data.get("memo")))
+            raise ValidationError("text", f"is not the words from {start} to {end} of the text")
+        return cls(start, end, text, _codes(data.get("codes"), known), _memo(data.get("memo")),
+                   source)  # fmt: skip
+
+
+def parse_source(source: Any) -> str:
+    """``body`` or ``attachment:ID`` (an id's shape), else a 422 naming ``source``."""
+    if source == BODY:
+        return BODY
+    if isinstance(source, str) and source.startswith(ATTACHMENT):
+        if ID_PATTERN.match(source[len(ATTACHMENT) :]):
+            return source
+    raise ValidationError("source", f"must be body or attachment:ID (not {str(source)[:40]!r})")
+
+
+def source_text(ev: Evidence, record: Record, source: Any) -> str:
+    """The text a passage of ``source`` counts on: the record's body, or the kept text of a
+    live attachment of this record (else a 422 naming ``source``)."""
+    source = parse_source(source)
+    if source == BODY:
+        return record.body
+    attachment_id = source[len(ATTACHMENT) :]
+    try:
+        attachment = attachments.get(ev.store, attachment_id)
+    except NotFound:
+        attachment = None
+    if attachment is None or attachment.record_id != record.id:
+        raise ValidationError("source", f"record {record.id} has no attachment {attachment_id}")
+    return attachment.text
 
 
 def _position(data: dict, name: str, body: str) -> int:
     value = data.get(name)
     if isinstance(value, bool) or not isinstance(value, int):
-        raise ValidationError(name, "must be a whole number (a position in the record's text)")
+        raise ValidationError(name, "must be a whole number (a position in the text)")
     if not 0 <= value <= len(body):
         raise ValidationError(name, f"must be from 0 to {len(body)} (the text's length)")
     return value
@@ -107,10 +134,14 @@ def _with_indicators(ev: Evidence, record: Record, codes: list[str]) -> Record |
 
 
 def code_passage(ev: Evidence, record_id: str, data: Any, coder: str) -> dict[str, Any]:
-    """Code a passage of a record's body; the excerpt as the team sees it."""
+    """Code a passage of a record's body or of an attachment's text; the excerpt as the team
+    sees it."""
     record = ev.store.get(record_id)
-    request = ExcerptRequest.parse(data, record.body, codebook.all_codes(ev))
-    anchor = anchor_for(record.body, request.start, request.end)  # type: ignore[arg-type]
+    if not isinstance(data, dict):
+        raise ValidationError("excerpt", "must be a JSON object")
+    text = source_text(ev, record, data.get("source", BODY))
+    request = ExcerptRequest.parse(data, text, codebook.all_codes(ev))
+    anchor = anchor_for(text, request.start, request.end)  # type: ignore[arg-type]
     excerpt = Excerpt("", record.id, anchor.text, request.codes, request.source, anchor.start,
                       anchor.end, anchor.prefix, anchor.suffix, "exact", request.memo,
                       coder)  # fmt: skip
@@ -124,7 +155,7 @@ def find_words(body: str, words: str, occurrence: int | None) -> dict[str, Any]:
     """The passage of ``body`` that is ``words`` (its ``occurrence``-th, counted from 1)."""
     places = [m.start() for m in re.finditer(re.escape(words), body)] if words else []
     if not places:
-        raise ValidationError("text", f"{words[:80]!r} is not in the record's text")
+        raise ValidationError("text", f"{words[:80]!r} is not in the text")
     if occurrence is None and len(places) > 1:
         raise ValidationError(
             "occurrence",
@@ -140,7 +171,9 @@ def find_words(body: str, words: str, occurrence: int | None) -> dict[str, Any]:
 def get(ev: Evidence, excerpt_id: str, audience: str) -> dict[str, Any]:
     """One excerpt as the audience may see it; NotFound where its record is not shown."""
     excerpt = _stored(ev, excerpt_id)
-    shown = present_excerpt(excerpt.to_dict(), ev.store.get(excerpt.record, True), audience)
+    held = coding.source_attachments(ev.store, [excerpt]).get(excerpt.source)
+    record = ev.store.get(excerpt.record, True)
+    shown = present_excerpt(excerpt.to_dict(), record, audience, held)
     if shown is None:
         raise NotFound(f"excerpt {excerpt_id}")
     return shown
@@ -165,9 +198,12 @@ def change(ev: Evidence, excerpt_id: str, data: Any, coder: str) -> dict[str, An
         codes, memo = _codes(asked.get("codes"), known), _memo(asked.get("memo"))
         changed = Excerpt(**{**current.__dict__, "codes": codes, "memo": memo})
     else:
-        request = ExcerptRequest.parse(asked, record.body, known)
-        anchor = anchor_for(record.body, request.start, request.end)  # type: ignore[arg-type]
-        changed = Excerpt(current.id, record.id, anchor.text, request.codes, "body", anchor.start,
+        asked["source"] = current.source  # a passage stays on its text
+        text = source_text(ev, record, current.source)
+        request = ExcerptRequest.parse(asked, text, known)
+        anchor = anchor_for(text, request.start, request.end)  # type: ignore[arg-type]
+        changed = Excerpt(current.id, record.id, anchor.text, request.codes, current.source,
+                          anchor.start,
                           anchor.end, anchor.prefix, anchor.suffix, _kept_status(current, anchor),
                           request.memo, current.author)  # fmt: skip
     saved = coding.change_excerpt(ev.store, changed, _with_indicators(ev, record, changed.codes),
@@ -280,12 +316,13 @@ def _shown(ev: Evidence, stored: list[Excerpt], audience: str) -> list[dict[str,
     """Each excerpt as the audience may see it, with its record's id, title, type, date and
     locality as shown."""
     records: dict[str, Record] = {}
+    held = coding.source_attachments(ev.store, stored)
     out = []
     for excerpt in stored:
         if excerpt.record not in records:
             records[excerpt.record] = ev.store.get(excerpt.record, True)
         record = records[excerpt.record]
-        shown = present_excerpt(excerpt.to_dict(), record, audience)
+        shown = present_excerpt(excerpt.to_dict(), record, audience, held.get(excerpt.source))
         heading = present(record, audience, body=False)
         if shown is None or heading is None:
             continue

@@ -51,17 +51,18 @@ def code_summary(
     def quoted(chosen: Sequence[Passage]) -> dict[str, Passage]:
         stored = coding.excerpts_by_id(ev.store, [p.excerpt for p in chosen])
         records = coding.records_by_id(ev.store, [e.record for e in stored])
-        return {p.excerpt: p for p in _passages(stored, records, audience)}
+        return {p.excerpt: p for p in _passages(ev, stored, records, audience)}
 
     return summarise_code(infos[code_id], infos, passages, period, audience, prepared_by, labels,
                           quoted=quoted)  # fmt: skip
 
 
 def _passages(
-    stored: Iterable[Excerpt], records: dict[str, Record], audience: str
+    ev: Evidence, stored: Sequence[Excerpt], records: dict[str, Record], audience: str
 ) -> Iterable[Passage]:
     """Each excerpt as the audience may see it, with its record's heading as shown."""
     headings: dict[str, Record | None] = {}
+    held = coding.source_attachments(ev.store, stored)
     for excerpt in stored:
         record = records.get(excerpt.record)
         if record is None:
@@ -69,7 +70,7 @@ def _passages(
         if record.id not in headings:  # a record's heading once, not once a passage
             headings[record.id] = present(record, audience, body=False)
         heading = headings[record.id]
-        shown = present_excerpt(excerpt.to_dict(), record, audience)
+        shown = present_excerpt(excerpt.to_dict(), record, audience, held.get(excerpt.source))
         if shown is None or heading is None:
             continue
         yield Passage(excerpt.id, heading.id, heading.title, heading.type, heading.date,
@@ -100,7 +101,7 @@ def coders_agreement(
             raise ValidationError("code", f"no code {code[:64]!r} in the codebook")
     names = [coder_a, coder_b]
     passages = (Coded(*row) for row in coding.coded_by(ev.store, names))
-    return agreement(coder_a, coder_b, coding.body_lengths(ev.store, names), passages,
+    return agreement(coder_a, coder_b, coding.text_lengths(ev.store, names), passages,
                      list(codes) if codes else None)  # fmt: skip
 
 

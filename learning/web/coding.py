@@ -217,7 +217,7 @@ def view(ev: Evidence, record: Record, audience: str, editor: bool) -> CodingVie
     show: no text, a deleted record, or a reader with no passage to see."""
     if record.deleted_at or not record.body:
         return None
-    shown = excerpts.of_record(ev, record.id, audience)
+    shown = [e for e in excerpts.of_record(ev, record.id, audience) if e["source"] == "body"]
     if not shown and not editor:
         return None
     codes = codebook.all_codes(ev)
@@ -230,6 +230,20 @@ def view(ev: Evidence, record: Record, audience: str, editor: bool) -> CodingVie
         choices=code_choices(codes) if editor else [],
         fingerprint=text_fingerprint(record.body),
     )
+
+
+def attachment_passages(ev: Evidence, record: Record, audience: str) -> dict[str, list[dict]]:
+    """The coded passages of each of the record's attachments' text the reader may see, by
+    attachment id, in the order of the text."""
+    if record.deleted_at:
+        return {}
+    found: dict[str, list[dict[str, Any]]] = {}
+    for excerpt in excerpts.of_record(ev, record.id, audience):
+        if excerpt["source"].startswith(excerpts.ATTACHMENT):
+            found.setdefault(excerpt["source"][len(excerpts.ATTACHMENT) :], []).append(excerpt)
+    for passages in found.values():
+        passages.sort(key=lambda e: (e["start"] is None, e["start"] or 0, e["end"] or 0))
+    return found
 
 
 def code_sentences(ev: Evidence, record: Record, form: MultiDict[str, str], coder: str) -> int:

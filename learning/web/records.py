@@ -117,6 +117,8 @@ def _show(record: Record, errors: dict[str, str] | None = None, values: Any = No
         framework=ev.reading_framework,
         coding=coding.view(ev, record, reader, current_user.can("editor")),
         attachments=[(a, attachment_file_shown(a, reader)) for a in files],
+        attachment_passages=coding.attachment_passages(ev, record, reader),
+        attachment_codes=codebook.all_codes(ev),
         consent_levels=CONSENT_LEVELS,
         errors=errors or {},
         values=values or {},
