@@ -356,7 +356,9 @@ def test_round_trip_through_our_own_export(tmp_path: Path, empty_dir: Path):
         guid = {c["id"]: c["guid"] for c in codes}
         coded = sorted((by_id[e["record"]["id"]]["title"], e["text"],
                         tuple(sorted(guid[c] for c in e["codes"])), e["memo"] or "")
-                       for e in excerpts(data_dir))  # fmt: skip
+                       for e in excerpts(data_dir)
+                       # Attachments are not yet sources of their own in a project (#22).
+                       if e["source"] == "body")  # fmt: skip
         named = sorted((c["guid"], c["name"], c["colour"], c["parent"] and guid[c["parent"]])
                        for c in codes)  # fmt: skip
         return kept, coded, named
