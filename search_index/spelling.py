@@ -12,7 +12,7 @@ from __future__ import annotations
 import re
 
 from . import bits, text
-from .schema import unpack
+from .schema import texts, unpack
 from .searching import Part, word_bits
 from .view import View
 
@@ -58,8 +58,8 @@ def _surface(view: View, docs: list[int], term: str, external: bool, typed: str)
     for doc in docs:
         data = unpack(view.searcher.stored_fields(doc)["hit"])
         redacted = external and "xtext" in data
-        pair = (data["xtitle"], data["xtext"]) if redacted else (data["title"], data["text"])
-        for source in pair:
+        title = data["xtitle"] if redacted else data["title"]
+        for source in (title, *(shown for _, _, shown in texts(data, external))):
             forms.update(text.normalise(source[s:e]) for t, s, e in text.spans(source) if t == term)
     return min(forms, key=lambda f: (_distance(f, typed), f)) if forms else None
 
