@@ -1,8 +1,8 @@
 """'Did you mean': corrections from the index's own words, checked against the audience.
 
-Candidates are the indexed (stemmed) terms of ``title`` and ``body`` within a small edit
-distance; the first one the audience can actually find wins, and is shown as a word read
-from a matching record's text (``hous`` is shown as "housing"). A word counts as known when
+Candidates are the indexed (stemmed) terms of ``title``, ``body`` and ``attext`` within a
+small edit distance; the first one the audience can actually find wins, and is shown as a word
+read from a matching record's text (``hous`` is shown as "housing"). A word counts as known when
 it matches something the audience may see, so a name in an internal record, or one
 redacted for external readers, is never offered as a suggestion.
 """
@@ -32,7 +32,8 @@ def hits(view: View, part: Part, term: str, limit: int = 1) -> list[int]:
 
 def _candidates(view: View, term: str, maxdist: int) -> set[str]:
     found: set[str] = set()
-    for field in ("body", "title"):
+    # The hidden attachments' words too: a candidate counts only if the audience can find it.
+    for field in ("body", "title", "attext"):
         found.update(view.reader.terms_within(field, term, maxdist, prefix=1))
     return found - {term}
 
