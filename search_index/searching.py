@@ -123,7 +123,7 @@ def phrase_bits(view: View, part: Part, terms: list[tuple[str, int]]) -> int:
         if not candidates:
             return 0
     found = view.phrase_bits("title", words) | view.phrase_bits("body", words)
-    if team:
+    if team and "attext" in view.team_fields:
         found |= view.phrase_bits("attext", words)
     found &= candidates
     if part.external:

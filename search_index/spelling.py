@@ -33,7 +33,7 @@ def hits(view: View, part: Part, term: str, limit: int = 1) -> list[int]:
 def _candidates(view: View, term: str, maxdist: int) -> set[str]:
     found: set[str] = set()
     # The hidden attachments' words too: a candidate counts only if the audience can find it.
-    for field in ("body", "title", "attext"):
+    for field in ("body", "title", *view.team_fields[2:]):
         found.update(view.reader.terms_within(field, term, maxdist, prefix=1))
     return found - {term}
 

@@ -167,6 +167,8 @@ class View:
     def __init__(self, searcher, shared_sets: SegmentSets) -> None:
         self.searcher = searcher
         self.reader = searcher.reader()
+        # An index made before attachments were searched has no ``attext`` (until a rebuild).
+        self.team_fields = tuple(f for f in TEAM if f in searcher.schema)
         self.size = self.reader.doc_count_all()
         self.leaves = []
         leaf_readers = self.reader.leaf_readers()
@@ -381,13 +383,13 @@ class View:
     def term_data(self, term: str) -> list[TermData]:
         """The word's data in each segment as the team scores it (title, body and the
         attachments hidden outside the team; cached per segment across searchers)."""
-        return self._term_data(term, term, TEAM)
+        return self._term_data(term, term, self.team_fields)
 
     def term_data_shown(self, term: str) -> list[TermData]:
         """The word's data as readers outside the team score it where no name is masked:
         title and body only, so text hidden from them moves no score (the team's data where
         no hidden attachment holds the word, which is most words)."""
-        if not self._doc_frequency("attext", term):
+        if "attext" not in self.team_fields or not self._doc_frequency("attext", term):
             return self.term_data(term)
         return self._term_data(("shown", term), term, SCORED)
 

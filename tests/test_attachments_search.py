@@ -212,3 +212,29 @@ def test_reindex_and_check_see_attachments(tmp_path) -> None:
     found = json.loads(ok(wm2u(data_dir, "search", "qvzosprey", "--json")).stdout)
     assert [(h["id"], h["attachment"]) for h in found["hits"]] == [(record, "01ATT")]
     assert f"index stale: {record}" not in (lambda r: r.stdout + r.stderr)(wm2u(data_dir, "check"))
+
+
+def test_an_index_made_before_attachments_were_searched_still_answers(tmp_path, monkeypatch):
+    import search_index.index as index_module
+    from search_index.schema import document, make_schema
+
+    def earlier_schema():
+        schema = make_schema()
+        schema.remove("attext")
+        schema.remove("atts")
+        return schema
+
+    data_dir = tmp_path / "instance"
+    _, record = _make(data_dir)
+    def earlier_document(record):
+        return index_module.fitted(document(record), earlier_schema())
+
+    with monkeypatch.context() as patch, Evidence(data_dir) as ev:
+        patch.setattr(index_module, "make_schema", earlier_schema)
+        patch.setattr(index_module, "document", earlier_document)
+        ev.reindex()
+    for query in ('"qvzbeacon walk"', "qvzbeacon", "qvzbeakon"):
+        found = json.loads(ok(wm2u(data_dir, "search", query, "--json")).stdout)
+        assert [h["id"] for h in found["hits"]] == [record] or found["suggestion"], query
+    checked = wm2u(data_dir, "check")
+    assert "earlier version" in checked.stdout + checked.stderr
