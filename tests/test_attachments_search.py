@@ -226,6 +226,7 @@ def test_an_index_made_before_attachments_were_searched_still_answers(tmp_path, 
 
     data_dir = tmp_path / "instance"
     _, record = _make(data_dir)
+
     def earlier_document(record):
         return index_module.fitted(document(record), earlier_schema())
 
@@ -238,3 +239,40 @@ def test_an_index_made_before_attachments_were_searched_still_answers(tmp_path, 
         assert [h["id"] for h in found["hits"]] == [record] or found["suggestion"], query
     checked = wm2u(data_dir, "check")
     assert "earlier version" in checked.stdout + checked.stderr
+
+
+def test_merges_and_tidy_keep_each_attachment_where_it_was(tmp_path) -> None:
+    """Small segments merged by a save (and by tidy) are indexed again from the stored hit:
+    the hidden attachment stays the team's alone, the redacted one stays redacted."""
+    from evidence.attachments import Attachment
+    from evidence.model import Record
+    from search_index import SearchIndex
+
+    def record(n: int) -> Record:
+        made = [
+            Attachment(f"H{n}", f"R{n}", "h.txt", "text", 1, "0", "internal",
+                       text=f"qvzhidden{n} plan"),
+            Attachment(f"A{n}", f"R{n}", "a.txt", "text", 1, "0", "anonymised",
+                       text=f"Sarah Kerr saw qvzshown{n}."),
+        ]  # fmt: skip
+        return Record(type="family_story", title=f"Story {n}", date="2024-01-01",
+                      consent="public", indicators=["SO1.1"], id=f"R{n}", revision=1,
+                      people=PEOPLE, body="common words", attachments=made)  # fmt: skip
+
+    index = SearchIndex(tmp_path / "index")
+    try:
+        for n in range(30):  # one commit each: the tiered merge folds the small segments
+            index.add(record(n))
+        assert index.tidy()
+        for n in (0, 17, 29):
+            team = index.search(f"qvzhidden{n}")
+            assert [(h.id, h.attachment) for h in team.hits] == [(f"R{n}", f"H{n}")]
+            assert index.search(f"qvzhidden{n}", audience="external").total == 0
+            shown = index.search(f"qvzshown{n}", audience="external").hits
+            assert [(h.id, h.attachment) for h in shown] == [(f"R{n}", f"A{n}")]
+            assert "Person A saw" in shown[0].highlight
+        assert index.search("kerr", audience="external").total == 0
+        assert index.search("kerr").total == 30
+        assert index.contents()["R3"] == (1, ("A3", "H3"))
+    finally:
+        index.close()
