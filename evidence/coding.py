@@ -12,7 +12,7 @@ from __future__ import annotations
 
 import sqlite3
 from collections.abc import Iterable, Sequence
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from typing import TYPE_CHECKING, Any
 
 from .anchoring import Anchor, reanchor_all
@@ -342,20 +342,102 @@ def find_excerpts(
     return total, [_row_excerpt(row, codes[row[0]]) for row in rows]
 
 
-def passage_rows(store: Store, f: ExcerptFilter) -> list[tuple]:
-    """Every excerpt matching ``f`` without its words, for counting a code's passages:
-    (excerpt id, record id, type, date, locality, authority, codes), in ``find_excerpts``'
-    order. A big code has tens of thousands: its words are read only for those quoted."""
-    where, params = _where(f)
-    rows = store.conn.execute(
-        "SELECT e.id, e.record_id, r.type, r.date, coalesce(r.locality, ''), "
-        "coalesce(r.authority, ''), (SELECT group_concat(c.code_id, char(31)) "
-        "FROM excerpt_codes c WHERE c.excerpt_id = e.id) "
-        f"FROM excerpts e JOIN records r ON r.id = e.record_id WHERE {where} "
-        "ORDER BY r.date DESC, e.record_id, e.start, e.id",
+# Where a passage is, as a coding summary groups it: its locality, else its authority.
+_PLACE = (
+    "coalesce(r.locality, ''), CASE WHEN coalesce(r.locality, '') = '' "
+    "THEN coalesce(r.authority, '') ELSE '' END"
+)
+_WHERE_SEEN = "coalesce(r.locality, ''), coalesce(r.authority, '')"
+
+
+@dataclass
+class BranchCounts:
+    """A code branch's passages counted in SQL, and the few a summary quotes (their ids)."""
+
+    groups: list[tuple[str, str, str, int, int]]  # locality, authority, type, passages, records
+    codes: list[tuple[str, str, str, int, int]]  # every code on them: code, locality, authority…
+    quoted: list[tuple[str, str, str, str, str, str]]  # id, record, type, date, locality, authority
+    quoted_records: dict[str, int]  # every passage of each quoted record
+
+
+def branch_counts(store: Store, f: ExcerptFilter, per_group: int) -> BranchCounts:
+    """The passages matching ``f`` counted by locality, authority and record type, and by
+    code (every code on them), with the oldest ``per_group`` of each place and record type:
+    GROUP BY in SQL, remembered until a record or excerpt changes."""
+    branch = list(f.codes or ["\x00"])
+    where, params = _where(replace(f, codes=None))
+    # Driven by the branch's postings (SQLite would otherwise walk every live record for a
+    # small code): each passage once, then its excerpt and its record by id.
+    postings = (
+        "FROM (SELECT DISTINCT excerpt_id FROM excerpt_codes WHERE code_id IN "
+        f"({', '.join('?' * len(branch))})) b CROSS JOIN excerpts e CROSS JOIN records r{{}} "
+        f"WHERE e.id = b.excerpt_id AND r.id = e.record_id AND {where}"
+    )
+    joined = postings.format("")
+    params = [*branch, *params]
+    groups = store._aggregate(
+        f"SELECT {_WHERE_SEEN}, r.type, count(*), count(DISTINCT e.record_id) {joined} "
+        "GROUP BY 1, 2, 3",
         params,
-    ).fetchall()
-    return [(*row[:6], tuple(sorted(row[6].split("\x1f"))) if row[6] else ()) for row in rows]
+    )
+    every_code = postings.format(" CROSS JOIN excerpt_codes c") + " AND c.excerpt_id = e.id"
+    codes = store._aggregate(
+        f"SELECT c.code_id, {_WHERE_SEEN}, count(*), count(DISTINCT e.record_id) {every_code} "
+        "GROUP BY 1, 2, 3",
+        params,
+    )
+    passages = sum(row[3] for row in groups)
+    sparse = None if passages > _DENSE else (joined, params)
+    quoted = store._aggregate(*_oldest_per_group(f, groups, per_group, sparse))
+    walk, walk_params = _where(f, walk=True)  # driven by the quoted records, not by the codes
+    records: dict[str, int] = {}
+    for chunk in _chunks(list(dict.fromkeys(row[1] for row in quoted)), 500):
+        rows = store._aggregate(
+            "SELECT e.record_id, count(*) FROM records r CROSS JOIN excerpts e "
+            f"WHERE r.id IN ({', '.join('?' * len(chunk))}) AND e.record_id = r.id AND {walk} "
+            "GROUP BY 1",
+            [*chunk, *walk_params],
+        )
+        records.update(rows)
+    return BranchCounts(groups, codes, quoted, records)
+
+
+def _oldest_per_group(
+    f: ExcerptFilter, groups: list[tuple], per_group: int, joined: tuple[str, list[Any]] | None
+) -> tuple[str, list[Any]]:
+    """The query for the oldest ``per_group`` passages of each place and record type (in the
+    text's order within a record): a sparse branch (``joined``: its passages' FROM and WHERE)
+    numbers its few passages; a dense one walks each group's records oldest first and stops."""
+    columns = (
+        "e.id, e.record_id, r.type, r.date, coalesce(r.locality, '') AS locality, "
+        "coalesce(r.authority, '') AS authority"
+    )
+    order = "r.date, e.record_id, e.start, e.id"
+    if joined is not None:
+        joined, params = joined
+        return (
+            f"SELECT id, record_id, type, date, locality, authority FROM (SELECT {columns}, "
+            f"row_number() OVER (PARTITION BY {_PLACE}, r.type ORDER BY {order}) AS n "
+            f"{joined}) WHERE n <= ? ORDER BY date, record_id, n",
+            [*params, int(per_group)],
+        )
+    where, params = _where(f, walk=True)
+    order = "r.date, r.id, e.start, e.id"  # r.id: the live records' index gives this order
+    parts, values = [], []
+    for place in dict.fromkeys(
+        (loc, "" if loc else auth, type_) for loc, auth, type_, *_ in groups
+    ):
+        locality, authority, type_ = place
+        here = "coalesce(r.locality, '') = ? AND r.type = ?"
+        if not locality:
+            here += " AND coalesce(r.authority, '') = ?"
+        parts.append(
+            f"SELECT * FROM (SELECT {columns} FROM records r CROSS JOIN excerpts e "
+            f"WHERE e.record_id = r.id AND {here} AND {where} ORDER BY {order} "
+            f"LIMIT {int(per_group)})"
+        )
+        values += [locality, type_, *([authority] if not locality else []), *params]
+    return " UNION ALL ".join(parts) or "SELECT 1 WHERE 0", values
 
 
 def excerpts_by_id(store: Store, excerpt_ids: Sequence[str]) -> list[Excerpt]:

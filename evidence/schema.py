@@ -330,4 +330,15 @@ def m014_rating_excerpts(db: Database) -> None:
         db.execute("ALTER TABLE ratings ADD COLUMN excerpts TEXT NOT NULL DEFAULT '[]'")
 
 
+@_step
+def m015_records_seen_index(db: Database) -> None:
+    # Counting passages joins each to its record for its state, consent, locality and type: an
+    # index holding those answers by id without reading the wide row (a locality stored after
+    # the body is behind its overflow pages): a big code's counts in a third of the time.
+    db.execute(
+        "CREATE INDEX IF NOT EXISTS idx_records_seen ON records "
+        "(id, deleted_at, consent, locality, authority, type, date)"
+    )
+
+
 NAMES = tuple(fn.__name__ for fn in _STEPS)  # every step, in order
