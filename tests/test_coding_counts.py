@@ -189,3 +189,15 @@ def test_a_big_codes_walk_quotes_the_same_passages_as_a_small_codes_numbering(tm
                     *coding._oldest_per_group(f, counted.groups, 2, None)
                 ).fetchall()
                 assert counted.quoted and sorted(walked) == sorted(counted.quoted)
+
+
+def test_check_finds_an_excerpt_tally_out_of_step_and_repair_recounts_it(tmp_path):
+    data_dir = tmp_path / "instance"
+    tokens = _build(data_dir, 4)
+    with Evidence(data_dir) as ev, ev.store.write() as conn:
+        conn.execute("UPDATE excerpt_tally SET n = n + 7 WHERE code = 'voice'")
+    found = wm2u(data_dir, "check")
+    assert found.returncode == 1 and "excerpt_tally" in found.stdout + found.stderr
+    ok(wm2u(data_dir, "check", "--repair"))
+    ok(wm2u(data_dir, "check"))
+    _agree(data_dir, tokens, tmp_path)
