@@ -49,23 +49,28 @@ def code_summary(
         raise NotFound(f"code {code_id}")
     wanted = ExcerptFilter(codes=codebook.family(ev, code_id), date_from=period[0],
                            date_to=period[1], consents=visible_consents(audience))  # fmt: skip
-    # Every passage counted in SQL (GROUP BY); only those quoted are read and presented.
+    tally = _tally(ev, wanted, audience)
+    infos = {c.id: CodeInfo(c.id, c.name, c.description, c.colour or "", c.parent)
+             for c in known.values()}  # fmt: skip
+    labels = {name: spec.label for name, spec in ev.reading_framework.record_types.items()}
+    return summarise_tally(infos[code_id], infos, tally, period, audience, prepared_by, labels)
+
+
+def _tally(ev: Evidence, wanted: ExcerptFilter, audience: str) -> Tally:
+    """The passages matching ``wanted`` counted in SQL (GROUP BY, remembered until a write),
+    and only those quoted read and presented as the audience may see them."""
     counted = coding.branch_counts(ev.store, wanted, QUOTED_PER_GROUP)
     chosen = [Passage(excerpt, record, "", type_, day, locality, authority, "", ())
               for excerpt, record, type_, day, locality, authority in counted.quoted]  # fmt: skip
     stored = coding.excerpts_by_id(ev.store, [p.excerpt for p in chosen])
     records = coding.records_by_id(ev.store, [e.record for e in stored])
     filled = {p.excerpt: p for p in _passages(stored, records, audience)}
-    tally = Tally(
+    return Tally(
         groups={(loc, auth, type_): Count(n, r) for loc, auth, type_, n, r in counted.groups},
         codes={(code, loc, auth): Count(n, r) for code, loc, auth, n, r in counted.codes},
         quoted=[filled.get(p.excerpt, p) for p in chosen],
         quoted_records=counted.quoted_records,
     )
-    infos = {c.id: CodeInfo(c.id, c.name, c.description, c.colour or "", c.parent)
-             for c in known.values()}  # fmt: skip
-    labels = {name: spec.label for name, spec in ev.reading_framework.record_types.items()}
-    return summarise_tally(infos[code_id], infos, tally, period, audience, prepared_by, labels)
 
 
 def _passages(

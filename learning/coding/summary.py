@@ -1,9 +1,11 @@
 """A code's coding summary (as NVivo's and MAXQDA's code reports): a document a reader wants.
 
-``summarise_code`` is pure: it takes the code, the codebook and the passages the caller has
-already chosen for the period and the audience (names already replaced), and makes a
-:class:`CodeSummary`; ``render_markdown``, ``render_html`` and ``render_docx`` lay it out
-through ``templates/coding_summary.*`` and the learning update's Word writer.
+``summarise_tally`` is pure: it takes the code, the codebook and a :class:`Tally` of the
+passages of the period the audience may see (every passage counted, the few quoted with their
+names already replaced: a big code's counts come from the store's GROUP BY), and makes a
+:class:`CodeSummary`; ``summarise_code`` does the same from a list of passages.
+``render_markdown``, ``render_html`` and ``render_docx`` lay it out through
+``templates/coding_summary.*`` and the learning update's Word writer.
 
 The document: a title block, the code's description, counts (passages, records,
 localities), a code × locality table, the codes that share its passages, and its passages by
