@@ -407,7 +407,9 @@ class BranchCounts:
     """A code branch's passages counted in SQL, and the few a summary quotes (their ids)."""
 
     groups: list[tuple[str, str, str, int, int]]  # locality, authority, type, passages, records
-    codes: list[tuple[str, str, str, int, int]]  # every code on them: code, locality, authority…
+    # Every code on them: code, locality, authority, passages, records (a code outside the
+    # branch counted in all, its locality and authority None).
+    codes: list[tuple]
     quoted: list[tuple[str, str, str, str, str, str]]  # id, record, type, date, locality, authority
     quoted_records: dict[str, int]  # every passage of each quoted record
 
@@ -433,10 +435,14 @@ def branch_counts(store: Store, f: ExcerptFilter, per_group: int) -> BranchCount
         params,
     )
     every_code = postings.format(" CROSS JOIN excerpt_codes c") + " AND c.excerpt_id = e.id"
+    # The branch's codes by place (the table); the other codes on its passages in all (a
+    # few hundred rows, where by place they were thousands, remembered per code and reader).
+    mine = f"c.code_id IN ({', '.join('?' * len(branch))})"
     codes = store._aggregate(
-        f"SELECT c.code_id, {_WHERE_SEEN}, count(*), count(DISTINCT e.record_id) {every_code} "
-        "GROUP BY 1, 2, 3",
-        params,
+        f"SELECT c.code_id, CASE WHEN {mine} THEN coalesce(r.locality, '') END, "
+        f"CASE WHEN {mine} THEN coalesce(r.authority, '') END, count(*), "
+        f"count(DISTINCT e.record_id) {every_code} GROUP BY 1, 2, 3",
+        [*branch, *branch, *params],
     )
     passages = sum(row[3] for row in groups)
     sparse = None if passages > _DENSE else (joined, params)
