@@ -345,9 +345,9 @@ def m015_records_seen_index(db: Database) -> None:
 def m016_excerpt_tally(db: Database) -> None:
     # Excerpts per code, consent, locality and attachment, kept by triggers (see tally.py):
     # the codebook's counts and a code's total no longer recount every passage after a write.
-    from .tally import install
+    from .tally import install_excerpt_tally
 
-    install(db.conn)
+    install_excerpt_tally(db.conn)
 
 
 NAMES = tuple(fn.__name__ for fn in _STEPS)  # every step, in order

@@ -240,6 +240,15 @@ def install(conn: sqlite3.Connection) -> None:
     recount(conn)
 
 
+def install_excerpt_tally(conn: sqlite3.Connection) -> None:
+    """Create the excerpt tally and its triggers, and count the excerpts already there."""
+    conn.execute(EXCERPT_TABLE)
+    for name, body in EXCERPT_TRIGGERS.items():
+        conn.execute(f"CREATE TRIGGER IF NOT EXISTS {name} {body}")
+    conn.execute("DELETE FROM excerpt_tally")
+    conn.execute(f"INSERT INTO excerpt_tally {_FRESH['excerpt_tally']}")
+
+
 def recount(conn: sqlite3.Connection) -> None:
     """Count every tally afresh from the records (inside the caller's transaction)."""
     for table, select in _kept(conn).items():
