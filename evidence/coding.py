@@ -441,8 +441,8 @@ def branch_counts(store: Store, f: ExcerptFilter, per_group: int) -> BranchCount
     codes = store._aggregate(
         f"SELECT c.code_id, CASE WHEN {mine} THEN coalesce(r.locality, '') END, "
         f"CASE WHEN {mine} THEN coalesce(r.authority, '') END, count(*), "
-        f"count(DISTINCT e.record_id) {every_code} GROUP BY 1, 2, 3",
-        [*branch, *branch, *params],
+        f"count(DISTINCT CASE WHEN {mine} THEN e.record_id END) {every_code} GROUP BY 1, 2, 3",
+        [*branch, *branch, *branch, *params],
     )
     passages = sum(row[3] for row in groups)
     sparse = None if passages > _DENSE else (joined, params)
