@@ -429,21 +429,30 @@ def branch_counts(store: Store, f: ExcerptFilter, per_group: int) -> BranchCount
     )
     joined = postings.format("")
     params = [*branch, *params]
-    groups = store._aggregate(
-        f"SELECT {_WHERE_SEEN}, r.type, count(*), count(DISTINCT e.record_id) {joined} "
-        "GROUP BY 1, 2, 3",
-        params,
-    )
     every_code = postings.format(" CROSS JOIN excerpt_codes c") + " AND c.excerpt_id = e.id"
-    # The branch's codes by place (the table); the other codes on its passages in all (a
-    # few hundred rows, where by place they were thousands, remembered per code and reader).
+    # The branch's codes by place and type (the table); the other codes on its passages in
+    # all (a few hundred rows, where by place they were thousands, remembered per reader).
     mine = f"c.code_id IN ({', '.join('?' * len(branch))})"
-    codes = store._aggregate(
+    by_code = store._aggregate(
         f"SELECT c.code_id, CASE WHEN {mine} THEN coalesce(r.locality, '') END, "
-        f"CASE WHEN {mine} THEN coalesce(r.authority, '') END, count(*), "
-        f"count(DISTINCT CASE WHEN {mine} THEN e.record_id END) {every_code} GROUP BY 1, 2, 3",
-        [*branch, *branch, *branch, *params],
+        f"CASE WHEN {mine} THEN coalesce(r.authority, '') END, CASE WHEN {mine} THEN r.type "
+        f"END, count(*), count(DISTINCT CASE WHEN {mine} THEN e.record_id END) {every_code} "
+        "GROUP BY 1, 2, 3, 4",
+        [*branch] * 4 + params,
     )
+    summed: dict[tuple, list[int]] = {}  # over record types (a record has one)
+    for code, locality, authority, _, n, records in by_code:
+        counts = summed.setdefault((code, locality, authority), [0, 0])
+        counts[0], counts[1] = counts[0] + n, counts[1] + records
+    codes = [(*key, n, records) for key, (n, records) in summed.items()]
+    if len(branch) == 1:  # one code: its rows count each passage once already
+        groups = [tuple(row[1:]) for row in by_code if row[0] == branch[0]]
+    else:  # a passage with a code and its sub-code is one passage
+        groups = store._aggregate(
+            f"SELECT {_WHERE_SEEN}, r.type, count(*), count(DISTINCT e.record_id) {joined} "
+            "GROUP BY 1, 2, 3",
+            params,
+        )
     passages = sum(row[3] for row in groups)
     sparse = None if passages > _DENSE else (joined, params)
     quoted = store._aggregate(*_oldest_per_group(f, groups, per_group, sparse))
