@@ -454,7 +454,7 @@ def branch_counts(store: Store, f: ExcerptFilter, per_group: int) -> BranchCount
             params,
         )
     passages = sum(row[3] for row in groups)
-    sparse = None if passages > _DENSE else (joined, params)
+    sparse = None if passages > _WALK_FROM else (joined, params)
     quoted = store._aggregate(*_oldest_per_group(f, groups, per_group, sparse))
     walk, walk_params = _where(f, walk=True)  # driven by the quoted records, not by the codes
     records: dict[str, int] = {}
@@ -467,6 +467,13 @@ def branch_counts(store: Store, f: ExcerptFilter, per_group: int) -> BranchCount
         )
         records.update(rows)
     return BranchCounts(groups, codes, quoted, records)
+
+
+# A branch with more passages than this has its quotes found by walking each place and type's
+# records oldest first (a few steps each); a smaller one numbers its passages (measured at
+# 100k records: 3,000 passages walked in 840 ms and numbered in 50 ms; 150,000 walked in
+# 100 ms and numbered in 1 s).
+_WALK_FROM = 20_000
 
 
 def _oldest_per_group(
