@@ -359,4 +359,29 @@ def m016_refi_guids(db: Database) -> None:
     db.execute("CREATE INDEX IF NOT EXISTS idx_refi_guids_local ON refi_guids (kind, local_id)")
 
 
+@_step
+def m017_records_seen_index(db: Database) -> None:
+    # Counting passages joins each to its record for its state, consent, locality and type: an
+    # index holding those answers by id without reading the wide row (a locality stored after
+    # the body is behind its overflow pages): a big code's counts in a third of the time.
+    db.execute(
+        "CREATE INDEX IF NOT EXISTS idx_records_seen ON records "
+        "(id, deleted_at, consent, locality, authority, type, date)"
+    )
+
+
+@_step
+def m018_excerpt_tally(db: Database) -> None:
+    # The body's excerpts per code, consent, locality and attachment, kept by triggers (see
+    # tally.py): the codebook's counts and a code's total no longer recount every passage
+    # after a write. An attachment's passages are counted apart, found by a partial index.
+    from .tally import install_excerpt_tally
+
+    install_excerpt_tally(db.conn)
+    db.execute(
+        "CREATE INDEX IF NOT EXISTS idx_excerpts_of_attachments ON excerpts (record_id) "
+        "WHERE source != 'body'"
+    )
+
+
 NAMES = tuple(fn.__name__ for fn in _STEPS)  # every step, in order

@@ -48,6 +48,8 @@ MATRIX = [
     ("GET", "/records/<record_id>", "/records/{public}", None, "302 200 200 200"),
     ("GET", "/records/code-colours.css", "/records/code-colours.css", None, "302 200 200 200"),
     ("POST", "/records/<record_id>/code", "/records/{public}/code", {}, "302 403 422 422"),
+    ("POST", "/records/<record_id>/excerpts/<excerpt_id>/change",
+     "/records/{public}/excerpts/NOPE/change", {}, "302 403 404 404"),
     ("POST", "/records/<record_id>/excerpts/<excerpt_id>/delete",
      "/records/{public}/excerpts/NOPE/delete", {}, "302 403 404 404"),
     ("POST", "/records/<record_id>/attachments", "/records/{public}/attachments", {},
