@@ -689,7 +689,7 @@ def _coded(store: Store, records: list[Record]) -> list[Record]:
     codes = record_codes(store.conn, ids)
     held = attachments.of_records(store, ids)
     return [
-        r.but(codes=codes.get(r.id, r.codes), attachments=held[r.id])
+        r.but(codes=codes.get(r.id, r.codes), attachments=held.get(r.id, r.attachments))
         if r.id in codes or r.id in held
         else r
         for r in records
