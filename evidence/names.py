@@ -433,6 +433,11 @@ def holds_name(text: str, people: Sequence[str]) -> bool:
     return bool(find_names(text, people))
 
 
+def same_person(name: str) -> tuple[str, ...]:
+    """The words one name is folded into: two spellings of one person give the same words."""
+    return _folded_words(html.unescape(str(name)))
+
+
 def erasable(erased: Sequence[str], kept: Sequence[str]) -> list[str]:
     """The names to scrub when people ``erased`` go: each whole name, and each part of one,
     except those ``kept`` also holds (a name a live record lists is not the erased one's)."""

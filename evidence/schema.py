@@ -359,4 +359,14 @@ def m016_refi_guids(db: Database) -> None:
     db.execute("CREATE INDEX IF NOT EXISTS idx_refi_guids_local ON refi_guids (kind, local_id)")
 
 
+@_step
+def m018_retention(db: Database) -> None:
+    # Records an admin kept past the retention period: why, and the date to look again.
+    db.execute(
+        "CREATE TABLE IF NOT EXISTS retention_kept (record_id TEXT PRIMARY KEY "
+        "REFERENCES records(id) ON DELETE CASCADE, kept_until TEXT NOT NULL, "
+        "reason TEXT NOT NULL, kept_by TEXT NOT NULL DEFAULT '', kept_at TEXT NOT NULL)"
+    )
+
+
 NAMES = tuple(fn.__name__ for fn in _STEPS)  # every step, in order
