@@ -113,14 +113,18 @@ def _rewrite_all(store: Store, found: Found, actor: str) -> list[str]:
         kinds = {i: store.get(i, include_deleted=True).type for i in found.records}
         updates = [i for i in found.records if kinds[i] == "learning_update"]
         records = [i for i in found.records if i not in updates]
+        # What the records' new revisions and the remade updates show comes first (a saved
+        # update shows ratings' rationales and passages); then the records; then what
+        # re-anchoring their passages left.
+        _rewrite_ratings(conn, person)
+        _rewrite_figures(conn, person)
+        old_files = _rewrite_attachments(store, conn, person)
+        _rewrite_excerpts(conn, person)
         for record_id in records:
             _rewrite_record(store, conn, record_id, person, actor)
         for update_id in updates:
             _rewrite_update(store, conn, update_id, person)
-        old_files = _rewrite_attachments(store, conn, person)
         _rewrite_excerpts(conn, person)
-        _rewrite_ratings(conn, person)
-        _rewrite_figures(conn, person)
         for record_id in found.records:
             store._queue(conn, record_id, "purge")
         detail = f"{len(found.mentions)} text(s) in {len(found.records)} record(s)"
