@@ -38,7 +38,8 @@ class Person:
 class Mention:
     """One text naming the person: what it belongs to, which field, and the text itself."""
 
-    kind: str  # record, revision, learning_update, rating, excerpt, attachment, figure, story
+    kind: str  # record, revision, learning_update, rating, excerpt, attachment, figure,
+    # retention, story
     id: str
     field: str
     text: str
@@ -264,6 +265,22 @@ def in_figures(store: Store, scope: Scope) -> list[Mention]:
     return found
 
 
+def in_kept_reasons(store: Store, scope: Scope) -> list[Mention]:
+    """Why a record was kept past the retention period (an admin's words)."""
+    found = []
+    rows = store.conn.execute(
+        "SELECT k.record_id, k.reason, r.people FROM retention_kept k "
+        "JOIN records r ON r.id = k.record_id"
+    )
+    for record_id, reason, people in rows:
+        listed = tuple(str(p) for p in json.loads(people or "[]"))
+        if scope.finds(reason, listed):
+            where = f"record {record_id}, why it is kept past the retention period"
+            found.append(Mention("retention", record_id, "reason", reason, where, record_id,
+                                 listed))  # fmt: skip
+    return found
+
+
 def in_stories(store: Store, scope: Scope) -> list[Mention]:
     """HOOK(stories): the stories a family sent through an invitation and their contact
     details (``evidence/stories.py``, being built beside this) join subject access and
@@ -294,6 +311,6 @@ def find(store: Store, name: str) -> Found:
     """Every text the data dir holds that names the person ``name`` stands for."""
     person = scope(store, name)
     mentions, people = in_records(store, person)
-    for look in (in_ratings, in_excerpts, in_attachments, in_figures, in_stories):
+    for look in (in_ratings, in_excerpts, in_attachments, in_figures, in_kept_reasons, in_stories):
         mentions += look(store, person)
     return Found(person, mentions, people)

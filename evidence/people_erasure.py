@@ -118,6 +118,7 @@ def _rewrite_all(store: Store, found: Found, actor: str) -> list[str]:
         # re-anchoring their passages left.
         _rewrite_ratings(conn, person)
         _rewrite_figures(conn, person)
+        _rewrite_kept_reasons(conn, person)
         old_files = _rewrite_attachments(store, conn, person)
         _rewrite_excerpts(conn, person)
         for record_id in records:
@@ -274,6 +275,20 @@ def _rewrite_figures(conn: sqlite3.Connection, person: Scope) -> None:
         for row_id, note in rows:
             if (new := scrub(note, names)) != note:
                 conn.execute(f"UPDATE {table} SET note = ? WHERE {key} = ?", [new, row_id])
+
+
+def _rewrite_kept_reasons(conn: sqlite3.Connection, person: Scope) -> None:
+    """Why a record was kept past the retention period: an admin may have named them."""
+    rows = conn.execute(
+        "SELECT k.record_id, k.reason, r.people FROM retention_kept k "
+        "JOIN records r ON r.id = k.record_id"
+    ).fetchall()
+    for record_id, reason, people in rows:
+        new = scrub(reason, person.names_for(json.loads(people or "[]")))
+        if new != reason:
+            conn.execute(
+                "UPDATE retention_kept SET reason = ? WHERE record_id = ?", [new, record_id]
+            )
 
 
 def _remove_old_files(store: Store, hashes: list[str]) -> None:

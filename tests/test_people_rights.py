@@ -57,6 +57,8 @@ def _stock(data_dir: Path, tmp_path: Path) -> dict[str, str]:
     attachment = ok(wm2u(data_dir, "attach", listing.id, str(notes))).stdout.strip()
     ok(wm2u(data_dir, "code", listing.id, "--text", "Tom McKay flew kites", "--code", "SO1.1",
             "--memo", "Ailsa's brother"))  # fmt: skip
+    ok(wm2u(data_dir, "retention", "keep", listing.id, "--until", "2099-01-01",
+            "--reason", "Pennycook's appeal"))  # fmt: skip
     return {"listing": listing.id, "naming": naming.id, "rating": str(rating["id"]),
             "attachment": attachment}  # fmt: skip
 
@@ -92,7 +94,8 @@ def test_subject_access_holds_every_text_naming_them_and_hides_everyone_else(tmp
         page = archive.read("subject-access.html").decode()
     items = data["items"]
     kinds = {i["kind"] for i in items}
-    assert {"record", "revision", "rating", "excerpt", "attachment", "learning_update"} <= kinds
+    assert {"record", "revision", "rating", "excerpt", "attachment", "learning_update",
+            "retention"} <= kinds  # fmt: skip
     assert {i["record_id"] for i in items} >= {ids["listing"], ids["naming"]}
     assert any(i["kind"] == "attachment" and i["id"] == ids["attachment"] for i in items)
     assert all(i["where"] for i in items)
