@@ -384,4 +384,14 @@ def m018_excerpt_tally(db: Database) -> None:
     )
 
 
+@_step
+def m019_retention(db: Database) -> None:
+    # Records an admin kept past the retention period: why, and the date to look again.
+    db.execute(
+        "CREATE TABLE IF NOT EXISTS retention_kept (record_id TEXT PRIMARY KEY "
+        "REFERENCES records(id) ON DELETE CASCADE, kept_until TEXT NOT NULL, "
+        "reason TEXT NOT NULL, kept_by TEXT NOT NULL DEFAULT '', kept_at TEXT NOT NULL)"
+    )
+
+
 NAMES = tuple(fn.__name__ for fn in _STEPS)  # every step, in order

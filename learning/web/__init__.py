@@ -17,6 +17,7 @@ from . import (
     learning_updates,
     markup,
     measures,
+    people,
     plans,
     ratings,
     records,
@@ -32,6 +33,7 @@ BLUEPRINTS = (
     measures.bp,
     codes.bp,
     admin.bp,
+    people.bp,
     plans.bp,
 )
 
