@@ -108,8 +108,17 @@ def add(store: Store, attachment: Attachment, data: bytes, actor: str = "") -> A
         created_at=attachment.created_at or utcnow(),
         author=attachment.author or actor,
     )
-    with _staged(data_dir, data) as tmp, store.write() as conn:
+    with store.write() as conn:
         store.get(attachment.record_id)  # NotFound for a record gone or soft-deleted meanwhile
+        insert(conn, data_dir, attachment, data)
+        store._audit(conn, actor, "attach", attachment.record_id, f"attachment {attachment.id}")
+    return attachment
+
+
+def insert(conn: sqlite3.Connection, data_dir: Path, attachment: Attachment, data: bytes) -> None:
+    """Keep an attachment (id and time given) in the caller's transaction: its row, and its
+    file put in place (a transaction rolled back leaves it unreferenced: `check --repair`)."""
+    with _staged(data_dir, data) as tmp:
         conn.execute(
             f"INSERT INTO attachments ({', '.join(COLUMNS)}) "
             f"VALUES ({', '.join('?' for _ in COLUMNS)})",
@@ -118,8 +127,6 @@ def add(store: Store, attachment: Attachment, data: bytes, actor: str = "") -> A
         target = file_path(data_dir, attachment.sha256)
         if not target.exists():
             _put_in_place(tmp, target)
-        store._audit(conn, actor, "attach", attachment.record_id, f"attachment {attachment.id}")
-    return attachment
 
 
 def of_record(store: Store, record_id: str) -> list[Attachment]:
@@ -129,6 +136,23 @@ def of_record(store: Store, record_id: str) -> list[Attachment]:
         [record_id],
     )
     return [_row(r) for r in rows.fetchall()]
+
+
+def of_records(store: Store, record_ids: list[str]) -> dict[str, list[Attachment]]:
+    """The attachments that are not deleted of each of ``record_ids`` (a batch of an
+    export), oldest first."""
+    found: dict[str, list[Attachment]] = {record_id: [] for record_id in record_ids}
+    for i in range(0, len(record_ids), 500):
+        chunk = record_ids[i : i + 500]
+        rows = store.conn.execute(
+            f"{_SELECT} WHERE record_id IN ({', '.join('?' * len(chunk))}) "
+            "AND deleted_at IS NULL ORDER BY created_at, id",
+            chunk,
+        ).fetchall()
+        for row in rows:
+            attachment = _row(row)
+            found[attachment.record_id].append(attachment)
+    return found
 
 
 def get(store: Store, attachment_id: str, include_deleted: bool = False) -> Attachment:

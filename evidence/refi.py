@@ -1,8 +1,8 @@
 """REFI-QDA guids in the store: which guid of an imported project became which record,
 excerpt or code here, and the writes of an import, all in the caller's one transaction.
 
-``kind`` is ``source`` (a record), ``selection`` (an excerpt) or ``code``. Guids are kept
-lower-case (other tools write them in either case).
+``kind`` is ``source`` (a record), ``attachment``, ``selection`` (an excerpt) or ``code``.
+Guids are kept lower-case (other tools write them in either case).
 """
 
 from __future__ import annotations
@@ -17,7 +17,7 @@ from .model import Record, utcnow
 if TYPE_CHECKING:
     from .store import Store
 
-KINDS = ("source", "selection", "code")
+KINDS = ("source", "selection", "code", "attachment")
 
 
 def targets(conn: sqlite3.Connection, kind: str, guids: Sequence[str]) -> dict[str, str]:
