@@ -12,6 +12,7 @@ import sqlite3
 from collections.abc import Iterable, Iterator, Sequence
 from typing import TYPE_CHECKING
 
+from . import attachments
 from .model import Record, utcnow
 
 if TYPE_CHECKING:
@@ -56,6 +57,15 @@ def add_imported_record(store: Store, conn: sqlite3.Connection, record: Record) 
     prepared = store._prepare_new(record, utcnow())
     store._insert(conn, prepared)
     return prepared
+
+
+def add_attachment(
+    store: Store, conn: sqlite3.Connection, attachment: attachments.Attachment, data: bytes
+) -> None:
+    """Keep an imported attachment in the caller's transaction; its record's search
+    document is made again (the attachment's words are found with it)."""
+    attachments.insert(conn, store.path.parent, attachment, data)
+    store._queue(conn, attachment.record_id)
 
 
 def add_indicators(store: Store, conn: sqlite3.Connection, record: Record, actor: str) -> None:

@@ -185,3 +185,39 @@ def _report_text(tmp_path: Path) -> str:
     from learning.attachments.files import prepare
 
     return prepare(report_pdf(), "r.pdf").text
+
+
+def test_an_attachment_arriving_later_joins_its_record(tmp_path):
+    """A second project holding a source already imported and, new, a text attachment of it
+    (our `attachment_of`): the attachment goes on that record, no wider than it, a passage on
+    it is kept, and a third import changes nothing."""
+    data_dir = tmp_path / "instance"
+    ok(wm2u(data_dir, "init"))
+    record, note = "5a000000-0000-4000-8000-0000000000e1", "5a000000-0000-4000-8000-0000000000e2"
+    ours = {"type": "family_story", "date": "2024-05-01", "indicators": "SO1.1",
+            "consent": "anonymised"}  # fmt: skip
+    text = "Our rent went up in May.\nWe asked the council for help."
+    first = rp.source(record, "Rent went up", path=f"internal://{record}.txt", variables=ours)
+    ok(wm2u(data_dir, "import", str(rp.qdpx(tmp_path / "1.qdpx", rp.project(first),
+                                             {f"sources/{record}.txt": text}))))  # fmt: skip
+    notes = "Ptarmigan worries: the boiler broke in March."
+    later = rp.source(note, "Worker notes.txt",
+                      rp.selection(note[:-2] + "f1", 0, 17, rp.CODE_RENT),
+                      path=f"internal://{note}.txt",
+                      variables={"attachment_of": record, "consent": "public"})  # fmt: skip
+    project = rp.project(first, later).replace(
+        "</Variables>", f'<Variable guid="{rp.variable_guid("attachment_of")}" '
+        'name="attachment_of" typeOfVariable="Text"/></Variables>')  # fmt: skip
+    path = rp.qdpx(tmp_path / "2.qdpx", project, {f"sources/{record}.txt": text,
+                                                   f"sources/{note}.txt": notes})  # fmt: skip
+    result = ok(wm2u(data_dir, "import", str(path)))
+    assert "Attachments: 1 imported" in result.stderr
+    [(name, _id, kind, _sha, consent, kept, record_id)] = [
+        (n, *rest) for n, rest in _files(data_dir).items()]  # fmt: skip
+    # Its consent is no wider than its record's.
+    assert (name, kind, consent, kept) == ("Worker notes.txt", "text", "anonymised", notes)
+    assert _passages(data_dir, _id) == ["Ptarmigan worries"]
+    assert _db(data_dir, f"SELECT title FROM records WHERE id = '{record_id}'") == [
+        ("Rent went up",)]  # fmt: skip
+    again = ok(wm2u(data_dir, "import", str(path)))
+    assert "Attachments: 0 imported, 1 already present." in again.stderr

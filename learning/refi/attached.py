@@ -65,7 +65,7 @@ def _source(walk: _Pass, record: Record, stored: Attachment, shown: Attachment,
     attributes = {"guid": guid, "name": shown.name, "creatingUser": walk.user(stored.author),
                   "creationDateTime": project._when(stored.created_at)}  # fmt: skip
     if stored.kind in TEXT_KINDS or not with_file:
-        if not shown.text:
+        if not shown.text and not with_file:  # nothing the audience may read
             return None
         source = project._element("TextSource", **attributes)
         _text(walk, source, guid, record, stored, shown, passages)

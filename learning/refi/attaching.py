@@ -59,7 +59,7 @@ def take(sources: _Sources, source: read.Source, label: str) -> None:
     if record is None:
         return
     attachment = _attachment(sources, source, record, name, prepared)
-    store.insert(sources.conn, sources.ev.data_dir, attachment, prepared.data)
+    refi.add_attachment(sources.ev.store, sources.conn, attachment, prepared.data)
     refi.remember(sources.conn, "attachment", [(source.guid, attachment.id)] if source.guid else [])
     excerpts = [e for e in (_excerpt(sources, s, source, label, record, attachment)
                             for s in source.selections) if e is not None]  # fmt: skip
