@@ -9,6 +9,7 @@ import contextlib
 import hashlib
 import io
 import json
+import shutil
 import sqlite3
 import zipfile
 from pathlib import Path
@@ -221,3 +222,19 @@ def test_an_attachment_arriving_later_joins_its_record(tmp_path):
         ("Rent went up",)]  # fmt: skip
     again = ok(wm2u(data_dir, "import", str(path)))
     assert "Attachments: 0 imported, 1 already present." in again.stderr
+
+
+def test_a_file_missing_from_the_data_folder_goes_as_its_text_and_is_said(demo, tmp_path):
+    data_dir = tmp_path / "copy"
+    shutil.copytree(demo, data_dir)
+    files = _files(data_dir)
+    (data_dir / "files" / files["VBLE evaluation report.pdf"][2][:2]
+     / files["VBLE evaluation report.pdf"][2]).unlink()  # fmt: skip
+    result = wm2u(data_dir, "export", "--format", "qdpx", "--out", str(tmp_path / "p.qdpx"))
+    assert result.returncode == 0 and "Traceback" not in result.stderr
+    assert "1 attachment(s) without their file" in result.stderr
+    zf, root = _export(data_dir, tmp_path / "p.qdpx")
+    by_name = {s.get("name"): s for s in root.iterfind("q:Sources/*", NS)}
+    report = by_name["VBLE evaluation report.pdf"]
+    assert etree.QName(report).localname == "TextSource"
+    assert _words(zf, report) == _passages(data_dir, files["VBLE evaluation report.pdf"][0])

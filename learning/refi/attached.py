@@ -14,6 +14,7 @@ record on import. Outside the team an ``anonymised`` one goes only as its redact
 from __future__ import annotations
 
 import shutil
+from pathlib import Path
 from typing import TYPE_CHECKING
 
 from lxml import etree
@@ -62,6 +63,9 @@ def _source(walk: _Pass, record: Record, stored: Attachment, shown: Attachment,
     audience may see neither its file nor any text."""
     guid = guids.attachment_source_guid(walk.store, stored.id)
     with_file = attachment_file_shown(shown, walk.request.audience)
+    if with_file and not _path(walk, stored).is_file():  # `wm2u check` reports it too
+        walk.written.missing_files += 1
+        with_file = False
     attributes = {"guid": guid, "name": shown.name, "creatingUser": walk.user(stored.author),
                   "creationDateTime": project._when(stored.created_at)}  # fmt: skip
     if stored.kind in TEXT_KINDS or not with_file:
@@ -101,9 +105,15 @@ def _text(walk: _Pass, element: etree._Element, guid: str, record: Record, store
 
 def _copy(walk: _Pass, attachment: Attachment, name: str) -> None:
     """The attachment's bytes into the zip, streamed from the data dir."""
-    path = files.file_path(walk.store.path.parent, attachment.sha256)
-    with path.open("rb") as data, walk.zf.open(project._entry(f"sources/{name}"), "w") as out:
+    with (
+        _path(walk, attachment).open("rb") as data,
+        walk.zf.open(project._entry(f"sources/{name}"), "w") as out,
+    ):
         shutil.copyfileobj(data, out, 1 << 20)
+
+
+def _path(walk: _Pass, attachment: Attachment) -> Path:
+    return files.file_path(walk.store.path.parent, attachment.sha256)
 
 
 def _variables(walk: _Pass, source: etree._Element, shown: Attachment, record_guid: str) -> None:

@@ -108,7 +108,7 @@ class ImportReport:
         )
         return (f"Imported {self.added} record(s), {self.excerpts} excerpt(s) and {self.codes} "
                 f"code(s); already present: {self.present} record(s), {self.excerpts_present} "
-                f"excerpt(s), {self.codes_present} code(s).{files}")  # fmt: skip  # fmt: skip
+                f"excerpt(s), {self.codes_present} code(s).{files}")  # fmt: skip
 
 
 def import_file(ev: Evidence, request: ImportRequest) -> ImportReport:
@@ -206,18 +206,14 @@ class _Sources:
     def take(self, source: read.Source) -> None:
         label = f"source {source.name[:80]!r} ({source.guid or 'no guid'})"
         if attaching.is_attachment(source):
+            self._on_the_whole(source, label)
             attaching.take(self, source, label)
             return
         if source.text is None:
             extra = f", with its {len(source.selections)} selection(s)" if source.selections else ""
             self.report.leave_out(f"{label}{extra}: {source.problem}")
             return
-        if source.whole_codes:
-            self.report.leave_out(f"{label}: {source.whole_codes} code(s) on the whole source "
-                                  "(not on a passage) left out")  # fmt: skip
-        for note in source.notes:
-            self.report.leave_out(f"note {note}: on a whole source, not a passage: left out")
-            self.notes_used.add(note)
+        self._on_the_whole(source, label)
         record_id = self.known(source.guid)
         if record_id is None:
             self._new(source, label)
@@ -229,6 +225,15 @@ class _Sources:
             return
         self.report.present += 1
         self._more_selections(source, label, record)
+
+    def _on_the_whole(self, source: read.Source, label: str) -> None:
+        """Report the codes and notes on a whole source (kept here only on passages)."""
+        if source.whole_codes:
+            self.report.leave_out(f"{label}: {source.whole_codes} code(s) on the whole source "
+                                  "(not on a passage) left out")  # fmt: skip
+        for note in source.notes:
+            self.report.leave_out(f"note {note}: on a whole source, not a passage: left out")
+            self.notes_used.add(note)
 
     def _taken(self, record_id: str) -> bool:
         """Whether a record (soft-deleted or erased ones' ids included) already has this id."""

@@ -89,6 +89,7 @@ class Written:
     notes: int = 0
     detached: int = 0
     attachments: int = 0
+    missing_files: int = 0  # attachments whose file is not in the data dir: their text only
 
 
 # --- what each tool counts --------------------------------------------------------------
