@@ -108,8 +108,18 @@ def add(store: Store, attachment: Attachment, data: bytes, actor: str = "") -> A
         created_at=attachment.created_at or utcnow(),
         author=attachment.author or actor,
     )
-    with _staged(data_dir, data) as tmp, store.write() as conn:
+    with store.write() as conn:
         store.get(attachment.record_id)  # NotFound for a record gone or soft-deleted meanwhile
+        insert(conn, data_dir, attachment, data)
+        store._queue(conn, attachment.record_id)  # its text is searched with the record
+        store._audit(conn, actor, "attach", attachment.record_id, f"attachment {attachment.id}")
+    return attachment
+
+
+def insert(conn: sqlite3.Connection, data_dir: Path, attachment: Attachment, data: bytes) -> None:
+    """Keep an attachment (id and time given) in the caller's transaction: its row, and its
+    file put in place (a transaction rolled back leaves it unreferenced: `check --repair`)."""
+    with _staged(data_dir, data) as tmp:
         conn.execute(
             f"INSERT INTO attachments ({', '.join(COLUMNS)}) "
             f"VALUES ({', '.join('?' for _ in COLUMNS)})",
@@ -118,9 +128,6 @@ def add(store: Store, attachment: Attachment, data: bytes, actor: str = "") -> A
         target = file_path(data_dir, attachment.sha256)
         if not target.exists():
             _put_in_place(tmp, target)
-        store._queue(conn, attachment.record_id)  # its text is searched with the record
-        store._audit(conn, actor, "attach", attachment.record_id, f"attachment {attachment.id}")
-    return attachment
 
 
 def of_record(store: Store, record_id: str) -> list[Attachment]:

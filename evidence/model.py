@@ -2,9 +2,10 @@
 
 from __future__ import annotations
 
+import copy
 import os
 import time
-from dataclasses import asdict, dataclass, field
+from dataclasses import dataclass, field
 from datetime import UTC, datetime
 from typing import Any
 
@@ -79,6 +80,13 @@ def utcnow() -> str:
     return datetime.now(UTC).isoformat(timespec="microseconds").replace("+00:00", "Z")
 
 
+def _copied(value: Any) -> Any:
+    """A value of a record, copied: a list of texts shallowly, anything else deeply."""
+    if isinstance(value, list) and all(type(item) is str for item in value):
+        return list(value)
+    return value if isinstance(value, (str, int, type(None))) else copy.deepcopy(value)
+
+
 @dataclass
 class Record:
     """One piece of evidence, validated against the framework."""
@@ -111,10 +119,11 @@ class Record:
 
     def to_dict(self, include_deleted: bool = False) -> dict[str, Any]:
         """The record as the API shows it, keys in the contract's order."""
-        data = asdict(self)
-        ordered = {key: data[key] for key in INPUT_KEYS}
+        # As ``asdict`` (a copy the caller may change), without its walk of every list item:
+        # saving or importing 100,000 records called it twice each.
+        ordered = {key: _copied(getattr(self, key)) for key in INPUT_KEYS}
         if include_deleted:
-            ordered["deleted_at"] = data["deleted_at"]
+            ordered["deleted_at"] = self.deleted_at
         return ordered
 
     def but(self, **changes: Any) -> Record:

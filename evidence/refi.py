@@ -1,8 +1,8 @@
 """REFI-QDA guids in the store: which guid of an imported project became which record,
 excerpt or code here, and the writes of an import, all in the caller's one transaction.
 
-``kind`` is ``source`` (a record), ``selection`` (an excerpt) or ``code``. Guids are kept
-lower-case (other tools write them in either case).
+``kind`` is ``source`` (a record), ``attachment``, ``selection`` (an excerpt) or ``code``.
+Guids are kept lower-case (other tools write them in either case).
 """
 
 from __future__ import annotations
@@ -12,12 +12,13 @@ import sqlite3
 from collections.abc import Iterable, Iterator, Sequence
 from typing import TYPE_CHECKING
 
+from . import attachments
 from .model import Record, utcnow
 
 if TYPE_CHECKING:
     from .store import Store
 
-KINDS = ("source", "selection", "code")
+KINDS = ("source", "selection", "code", "attachment")
 
 
 def targets(conn: sqlite3.Connection, kind: str, guids: Sequence[str]) -> dict[str, str]:
@@ -56,6 +57,15 @@ def add_imported_record(store: Store, conn: sqlite3.Connection, record: Record) 
     prepared = store._prepare_new(record, utcnow())
     store._insert(conn, prepared)
     return prepared
+
+
+def add_attachment(
+    store: Store, conn: sqlite3.Connection, attachment: attachments.Attachment, data: bytes
+) -> None:
+    """Keep an imported attachment in the caller's transaction; its record's search
+    document is made again (the attachment's words are found with it)."""
+    attachments.insert(conn, store.path.parent, attachment, data)
+    store._queue(conn, attachment.record_id)
 
 
 def add_indicators(store: Store, conn: sqlite3.Connection, record: Record, actor: str) -> None:

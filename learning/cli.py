@@ -469,6 +469,9 @@ def _export_project(evidence: Evidence, out: Path, audience, tool, filters) -> N
     if written.detached:
         click.echo(f"{written.detached} excerpt(s) left out: detached from their words "
                    "(no start and end to place them)", err=True)  # fmt: skip
+    if written.missing_files:
+        click.echo(f"{written.missing_files} attachment(s) without their file (missing from the "
+                   "data folder: `wm2u check`): their text only", err=True)  # fmt: skip
     click.echo(f"Exported {written.records} record(s), {written.selections} excerpt(s) and "
                f"{written.notes} memo(s) to {out}.", err=True)  # fmt: skip
 

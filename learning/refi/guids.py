@@ -50,6 +50,11 @@ def attachment_guid(attachment_id: str) -> str:
     return _guid("attachment", attachment_id)
 
 
+def representation_guid(attachment_id: str) -> str:
+    """The guid of a PDF attachment's text representation."""
+    return _guid("representation", attachment_id)
+
+
 def variable_guid(name: str) -> str:
     """The Variable guid of one of our variables (type, date, …)."""
     return _guid("variable", name)
@@ -65,3 +70,9 @@ def selection_guid(store: Store, excerpt_id: str) -> str:
     """The PlainTextSelection guid of an excerpt: the one it was imported with, else
     ``excerpt_guid``."""
     return refi.guid_of(store.conn, "selection", excerpt_id) or excerpt_guid(excerpt_id)
+
+
+def attachment_source_guid(store: Store, attachment_id: str) -> str:
+    """The source guid of an attachment: the one it was imported with, else
+    ``attachment_guid``."""
+    return refi.guid_of(store.conn, "attachment", attachment_id) or attachment_guid(attachment_id)

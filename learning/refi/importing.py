@@ -26,7 +26,7 @@ from evidence.validate import ID_PATTERN, MAX_TITLE, clean_date, without_unholda
 
 from ..coding import codebook
 from ..coding.excerpts import MAX_MEMO
-from . import guids, read
+from . import attaching, guids, read
 from .codebook import import_codebook
 
 if TYPE_CHECKING:
@@ -82,6 +82,8 @@ class ImportReport:
     excerpts_present: int = 0
     codes: int = 0
     codes_present: int = 0
+    attachments: int = 0
+    attachments_present: int = 0
     left_out: list[str] = field(default_factory=list)
     more_left_out: int = 0
 
@@ -93,14 +95,20 @@ class ImportReport:
 
     @property
     def changed(self) -> bool:
-        return bool(self.added or self.excerpts or self.codes)
+        return bool(self.added or self.excerpts or self.codes or self.attachments)
 
     def summary(self) -> str:
         if self.kind == "codebook":
             return f"Imported {self.codes} code(s); {self.codes_present} already present."
+        files = (
+            f" Attachments: {self.attachments} imported, {self.attachments_present} "
+            "already present."
+            if self.attachments or self.attachments_present
+            else ""
+        )
         return (f"Imported {self.added} record(s), {self.excerpts} excerpt(s) and {self.codes} "
                 f"code(s); already present: {self.present} record(s), {self.excerpts_present} "
-                f"excerpt(s), {self.codes_present} code(s).")  # fmt: skip
+                f"excerpt(s), {self.codes_present} code(s).{files}")  # fmt: skip
 
 
 def import_file(ev: Evidence, request: ImportRequest) -> ImportReport:
@@ -114,7 +122,7 @@ def import_file(ev: Evidence, request: ImportRequest) -> ImportReport:
         report = ImportReport(left_out=list(header.left_out))
         with refi.transaction(ev.store, ev.plans_version()) as conn:
             codes = _codes(ev, conn, header.codes, report)
-            sources = _Sources(ev, conn, request, header, codes, report)
+            sources = _Sources(ev, conn, request, package, header, codes, report)
             for source in read.iter_sources(package, header):
                 sources.take(source)
             sources.finish()
@@ -184,9 +192,11 @@ def _new_code_id(name: str, taken: set[str]) -> str:
 class _Sources:
     """Sources made records (or, known already, given their new selections), one at a time."""
 
-    def __init__(self, ev: Evidence, conn: Any, request: ImportRequest, header: read.Header,
-                 codes: dict[str, tuple[str, bool]], report: ImportReport) -> None:  # fmt: skip
+    def __init__(self, ev: Evidence, conn: Any, request: ImportRequest, package: read.Package,
+                 header: read.Header, codes: dict[str, tuple[str, bool]],
+                 report: ImportReport) -> None:  # fmt: skip
         self.ev, self.conn, self.request, self.header = ev, conn, request, header
+        self.package = package
         self.codes, self.report = codes, report
         self.indicators = set(ev.plans.codes()["indicators"])
         self.notes_used: set[str] = set()
@@ -195,17 +205,16 @@ class _Sources:
 
     def take(self, source: read.Source) -> None:
         label = f"source {source.name[:80]!r} ({source.guid or 'no guid'})"
+        if attaching.is_attachment(source):
+            self._on_the_whole(source, label)
+            attaching.take(self, source, label)
+            return
         if source.text is None:
             extra = f", with its {len(source.selections)} selection(s)" if source.selections else ""
             self.report.leave_out(f"{label}{extra}: {source.problem}")
             return
-        if source.whole_codes:
-            self.report.leave_out(f"{label}: {source.whole_codes} code(s) on the whole source "
-                                  "(not on a passage) left out")  # fmt: skip
-        for note in source.notes:
-            self.report.leave_out(f"note {note}: on a whole source, not a passage: left out")
-            self.notes_used.add(note)
-        record_id = self._known(source.guid)
+        self._on_the_whole(source, label)
+        record_id = self.known(source.guid)
         if record_id is None:
             self._new(source, label)
             return
@@ -217,6 +226,15 @@ class _Sources:
         self.report.present += 1
         self._more_selections(source, label, record)
 
+    def _on_the_whole(self, source: read.Source, label: str) -> None:
+        """Report the codes and notes on a whole source (kept here only on passages)."""
+        if source.whole_codes:
+            self.report.leave_out(f"{label}: {source.whole_codes} code(s) on the whole source "
+                                  "(not on a passage) left out")  # fmt: skip
+        for note in source.notes:
+            self.report.leave_out(f"note {note}: on a whole source, not a passage: left out")
+            self.notes_used.add(note)
+
     def _taken(self, record_id: str) -> bool:
         """Whether a record (soft-deleted or erased ones' ids included) already has this id."""
         try:
@@ -225,7 +243,7 @@ class _Sources:
             return False
         return True
 
-    def _known(self, source_guid: str) -> str | None:
+    def known(self, source_guid: str) -> str | None:
         """The record a source's guid already is: imported before, or one of our own."""
         found = refi.targets(self.conn, "source", [source_guid]).get(source_guid)
         if found is None and source_guid:
@@ -363,6 +381,23 @@ class _Sources:
             self.report.leave_out(f"{where}: from {sel.start} to {sel.end} is not a passage of "
                                   f"its source's {length} characters: left out")  # fmt: skip
             return None
+        codes = self.codes_of(sel, where)
+        if not codes:
+            return None
+        start, end = positions.at(sel.start), positions.at(sel.end)
+        words = positions.body[start:end]
+        if start >= end or body[start:end] != words:
+            why = "covers only what the record's text leaves out (white space)" if start >= end \
+                else "its words are not those of the record's text here"  # fmt: skip
+            self.report.leave_out(f"{where}: {why}: left out")
+            return None
+        anchor = anchor_for(body, start, end)
+        return Excerpt(new_id(), record_id, anchor.text, codes, "body",
+                       anchor.start, anchor.end, anchor.prefix, anchor.suffix, "exact",
+                       self.memo(sel, where), self.coder(sel))  # fmt: skip
+
+    def codes_of(self, sel: read.Selection, where: str) -> list[str]:
+        """The codes a selection's references name here (those left out reported)."""
         codes = []
         for ref in sel.codes:
             code_id, codable = self.codes.get(ref, (None, False))
@@ -376,21 +411,9 @@ class _Sources:
                 codes.append(code_id)
         if not codes:
             self.report.leave_out(f"{where}: no code left to code it with: left out")
-            return None
-        start, end = positions.at(sel.start), positions.at(sel.end)
-        words = positions.body[start:end]
-        if start >= end or body[start:end] != words:
-            why = "covers only what the record's text leaves out (white space)" if start >= end \
-                else "its words are not those of the record's text here"  # fmt: skip
-            self.report.leave_out(f"{where}: {why}: left out")
-            return None
-        anchor = anchor_for(body, start, end)
-        return Excerpt(new_id(), record_id, anchor.text, list(dict.fromkeys(codes)), "body",
-                       anchor.start, anchor.end, anchor.prefix, anchor.suffix, "exact",
-                       self._memo(sel, where),
-                       self.header.users.get(sel.user or "") or DEFAULT_CODER)  # fmt: skip
+        return list(dict.fromkeys(codes))
 
-    def _memo(self, sel: read.Selection, where: str) -> str | None:
+    def memo(self, sel: read.Selection, where: str) -> str | None:
         texts = []
         for ref in dict.fromkeys(sel.notes):
             note = self.header.notes.get(ref)
@@ -409,11 +432,28 @@ class _Sources:
 
     def _save(self, source: read.Source, record: Record,
               excerpts: list[tuple[str, Excerpt]]) -> None:  # fmt: skip
+        self.save_excerpts(excerpts)
+        refi.remember(self.conn, "source", [(source.guid, record.id)] if source.guid else [])
+
+    def save_excerpts(self, excerpts: list[tuple[str, Excerpt]]) -> None:
+        """Keep excerpts and which selection's guid each came from."""
         if excerpts:
             insert_excerpts(self.ev.store, self.conn, [e for _, e in excerpts])
             refi.remember(self.conn, "selection", [(g, e.id) for g, e in excerpts if g])
-        refi.remember(self.conn, "source", [(source.guid, record.id)] if source.guid else [])
         self.report.excerpts += len(excerpts)
+
+    def coder(self, sel: read.Selection) -> str:
+        """The user name of a selection's coder (``import`` where the file names none)."""
+        return self.header.users.get(sel.user or "") or DEFAULT_CODER
+
+    def record_for_file(self, source: read.Source, label: str, what: str) -> Record:
+        """A new record for another tool's PDF, picture or sound source (which is then
+        attached to it): titled with its name, its type and date from the file or options."""
+        body = f"{source.name or 'A file'}: a {what} brought in from a REFI-QDA project (attached)."
+        record = self._valid(self._record_data(source, label, body), label)
+        record = refi.add_imported_record(self.ev.store, self.conn, record)
+        self.report.added += 1
+        return record
 
     def finish(self) -> None:
         """Report the notes no passage refers to and the variables that are not ours."""

@@ -25,14 +25,15 @@ from xml.sax.saxutils import quoteattr
 
 from lxml import etree
 
-from evidence import coding
+from evidence import attachments, coding
+from evidence.attachments import Attachment
 from evidence.coding import Code, Excerpt
 from evidence.consent import AUDIENCES, EXTERNAL, INTERNAL, present, present_excerpt
 from evidence.model import Record, ValidationError, utcnow
 from evidence.reading import RecordFilter
 from learning.coding import codebook
 
-from . import guids
+from . import attached, guids
 from .codebook import DECLARATION, ORIGIN, codes_element, xml_text
 
 if TYPE_CHECKING:
@@ -51,7 +52,7 @@ VARIABLES = (("type", "Text", False), ("date", "Date", False), ("authority", "Te
              ("indicators", "Text", False), ("activities", "Text", False),
              ("tags", "Text", False), ("people", "Text", True), ("quotes", "Text", False),
              ("fields", "Text", False), ("id", "Text", True),
-             ("tag_list", "Text", False))  # fmt: skip
+             ("tag_list", "Text", False), ("attachment_of", "Text", False))  # fmt: skip
 # ``tags`` is space-separated, as the contract says, which splits a tag holding a space
 # ("family support"); ``tag_list`` (JSON) carries them whole for our own import.
 VARIABLE_GUIDS = {name: guids.variable_guid(name) for name, _kind, _team in VARIABLES}
@@ -87,6 +88,8 @@ class Written:
     selections: int = 0
     notes: int = 0
     detached: int = 0
+    attachments: int = 0
+    missing_files: int = 0  # attachments whose file is not in the data dir: their text only
 
 
 # --- what each tool counts --------------------------------------------------------------
@@ -142,6 +145,7 @@ def _values(record: Record, audience: str) -> Iterator[tuple[str, str]]:
         "id": record.id,
         "tag_list": json.dumps(record.tags, ensure_ascii=False)
         if any(" " in tag for tag in record.tags) else "",
+        "attachment_of": "",  # an attachment's (learning/refi/attached.py)
     }  # fmt: skip
     for name, _kind, team_only in VARIABLES:
         if values[name] and (audience == INTERNAL or not team_only):
@@ -177,7 +181,8 @@ class _Pass:
             self.users[name] = guids.user_guid(name)
         return self.users[name]
 
-    def record(self, stored: Record, excerpts: list[Excerpt]) -> None:
+    def record(self, stored: Record, excerpts: list[Excerpt],
+               attachments: list[Attachment]) -> None:  # fmt: skip
         """Write one record as its audience may read it (nothing if it may not)."""
         shown = present(stored, self.request.audience)
         if shown is None:
@@ -194,26 +199,24 @@ class _Pass:
             selection = self.selection(excerpt, stored, place)
             if selection is not None:
                 source.append(selection)
-        # Attachments become sources of their own here once records hold them (their text
-        # as a TextSource, a picture as a PictureSource, a PDF as a PDFSource with its text
-        # representation); outside the team none that is internal, and only as redacted
-        # text unless it is public.
         for name, value in _values(shown, self.request.audience):
             source.append(_variable_value(name, value))
         self.sources.write(etree.tostring(source, encoding="utf-8"))
         self.written.records += 1
+        attached.write_attachments(self, stored, guid, attachments, excerpts)
 
-    def selection(
-        self, excerpt: Excerpt, record: Record, place: Callable[[int], int]
-    ) -> etree._Element | None:
-        """An excerpt as a PlainTextSelection with its codings (None: not shown, or
-        detached from its words, which cannot be a selection)."""
-        if excerpt.source != "body":  # attachments' passages go with their sources
+    def selection(self, excerpt: Excerpt, record: Record, place: Callable[[int], int],
+                  attachment: Attachment | None = None) -> etree._Element | None:  # fmt: skip
+        """An excerpt (of the record's body, or of ``attachment``'s text) as a
+        PlainTextSelection with its codings (None: not shown, or detached from its words,
+        which cannot be a selection)."""
+        wanted = f"attachment:{attachment.id}" if attachment is not None else "body"
+        if excerpt.source != wanted:  # attachments' passages go with their sources
             return None
         if excerpt.start is None or excerpt.end is None:
             self.written.detached += 1
             return None
-        shown = present_excerpt(excerpt.to_dict(), record, self.request.audience)
+        shown = present_excerpt(excerpt.to_dict(), record, self.request.audience, attachment)
         if shown is None:
             return None
         guid = guids.selection_guid(self.store, excerpt.id)
@@ -279,9 +282,11 @@ def write_project(ev: Evidence, request: ProjectRequest, out: IO[bytes]) -> Writ
         codes = codebook.all_codes(ev)
         walk = _Pass(ev.store, request, codes, zf, sources, notes)
         for batch in _batches(ev.store.iter_records(filters), BATCH):
-            excerpts = coding.excerpts_of_records(ev.store, [r.id for r in batch])
+            ids = [r.id for r in batch]
+            excerpts = coding.excerpts_of_records(ev.store, ids)
+            held = attachments.of_records(ev.store, ids)
             for record in batch:
-                walk.record(record, excerpts[record.id])
+                walk.record(record, excerpts[record.id], held.get(record.id, []))
         with zf.open(_entry("project.qde"), "w", force_zip64=True) as qde:
             _write_qde(qde, walk, list(codes.values()), sources, notes)
     return walk.written
@@ -321,7 +326,8 @@ def audit_line(request: ProjectRequest, written: Written) -> str:
     """What the audit says of an export: its audience, tool and size, never its text."""
     tool = f" for {request.tool}" if request.tool else ""
     return (f"{written.records} record(s) as REFI-QDA (.qdpx, {request.audience}{tool}), "
-            f"{written.selections} excerpt(s), {written.notes} memo(s)")  # fmt: skip
+            f"{written.attachments} attachment(s), {written.selections} excerpt(s), "
+            f"{written.notes} memo(s)")  # fmt: skip
 
 
 def _description(audience: str) -> str:

@@ -79,6 +79,8 @@ class Source:
     selections: list[Selection] = field(default_factory=list)
     whole_codes: int = 0  # codes on the whole source (not kept: they have no passage)
     notes: list[str] = field(default_factory=list)
+    path: str = ""  # a PDF's, picture's or sound's file in the project
+    rich: str = ""  # a TextSource's richTextPath (its Word file)
 
 
 @dataclass
@@ -233,8 +235,8 @@ def _events(
     head = stream.read(SNIFF_BYTES)
     if b"<!doctype" in head.lower():
         raise ValidationError(where, DTD_REFUSED)
-    wanted = ("start", *[e for e in events if e != "start"])
-    parser = etree.iterparse(_Rejoined(head, stream), events=wanted,
+    # Only the events asked for: the second pass's start events would double its work.
+    parser = etree.iterparse(_Rejoined(head, stream), events=events,
                              resolve_entities=False, no_network=True, huge_tree=False,
                              load_dtd=False, dtd_validation=False, remove_comments=True,
                              remove_pis=True)  # fmt: skip
@@ -243,9 +245,8 @@ def _events(
         for event, element in parser:
             if first:
                 first = False
-                _check_root(element, where)
-            if event in events:
-                yield event, element
+                _check_root(element.getroottree().getroot(), where)
+            yield event, element
     except etree.XMLSyntaxError as exc:
         raise ValidationError(where, f"is not well-formed XML ({exc.msg})") from None
     except (zipfile.BadZipFile, OSError, EOFError) as exc:
@@ -365,6 +366,9 @@ def _source(package: Package, header: Header, el: etree._Element) -> Source:
     source = Source(guid(el.get("guid")), kind, (el.get("name") or "").strip(), None,
                     user=guid(el.get("creatingUser")) or None,
                     created=(el.get("creationDateTime") or "").strip())  # fmt: skip
+    source.path = (el.get("path") or "").strip()
+    source.rich = (el.get("richTextPath") or "").strip()
+    text_of = el if kind == "TextSource" else None
     for child in el:
         name = _local(child.tag)
         if name == "VariableValue":
@@ -375,10 +379,14 @@ def _source(package: Package, header: Header, el: etree._Element) -> Source:
             source.whole_codes += 1
         elif name == "NoteRef":
             source.notes.append(guid(child.get("targetGUID")))
-    if kind != "TextSource":
-        source.problem = f"a {kind} is not text (not imported; attach the file to a record)"
+        elif name == "Representation" and kind == "PDFSource":  # the PDF's text
+            text_of = child
+            source.selections += [_selection(c) for c in child
+                                  if _local(c.tag) == "PlainTextSelection"]  # fmt: skip
+    if text_of is None:
+        source.problem = f"a {kind} is not text"
         return source
-    source.text, source.problem = _text_of(package, el)
+    source.text, source.problem = _text_of(package, text_of)
     return source
 
 
