@@ -13,7 +13,7 @@ import re
 from typing import Any
 
 from .consent import widest_consent
-from .model import CONSENT_LEVELS, INPUT_KEYS, Record, ValidationError
+from .model import CONSENT_LEVELS, INPUT_KEYS, ORIGINS, STATUSES, Record, ValidationError
 
 MAX_TITLE = 300
 MAX_SHORT = 200
@@ -193,7 +193,7 @@ def validate(data: Any, framework: Any) -> Record:
             errors[key] = str(problem)
 
     for key in data:
-        if key not in INPUT_KEYS:
+        if key not in INPUT_KEYS and key not in ("origin", "status"):
             errors[str(key)[:60]] = "is not a record key"
     record_type = _check_type(data.get("type"), framework, errors)
     check("title", clean_text, MAX_TITLE)
@@ -222,6 +222,7 @@ def validate(data: Any, framework: Any) -> Record:
     if record_type is not None:
         _check_fields(data.get("fields"), record_type, out, errors)
     _check_meta(data, out, errors)
+    _check_origin(data, out, errors)
     if errors:
         raise ValidationError(errors)
     out["type"] = record_type.name
@@ -297,6 +298,17 @@ def _check_fields(value: Any, record_type: Any, out: dict, errors: dict[str, str
         if cleaned not in (None, [], ""):
             result[spec.name] = cleaned
     out["fields"] = result
+
+
+def _check_origin(data: dict, out: dict, errors: dict[str, str]) -> None:
+    """``origin`` and ``status`` as an export wrote them (the server's: a write sets them)."""
+    origin, status = data.get("origin") or "staff", data.get("status")
+    if origin not in ORIGINS:
+        errors["origin"] = f"must be one of {', '.join(ORIGINS)}"
+    elif status not in (None, "", *STATUSES) or (status and origin != "family"):
+        errors["status"] = f"must be empty, or on a family's story one of {', '.join(STATUSES)}"
+    else:
+        out["origin"], out["status"] = origin, status or None
 
 
 def _check_meta(data: dict, out: dict, errors: dict[str, str]) -> None:

@@ -21,7 +21,7 @@ from typing import Any
 from whoosh import fields, formats
 from whoosh.system import pack_uint
 
-from evidence.consent import redact
+from evidence.consent import held_consent, redact
 from evidence.model import Record
 
 from . import text
@@ -157,7 +157,8 @@ def document(record: Record) -> dict[str, Any]:
         "type": record.type or "",
         "authority": record.authority or "",
         "locality": record.locality or "",
-        "consent": record.consent or "",
+        # As outside readers are held to it: a submitted story is found by the team alone.
+        "consent": held_consent(record),
         "author": record.author or "",
         "indicator": list(record.indicators),
         "objective": record.objectives,
