@@ -271,6 +271,27 @@ def forget_story(conn: sqlite3.Connection, record_id: str) -> None:
     conn.execute("DELETE FROM stories WHERE record_id = ?", [record_id])
 
 
+def as_sent(store: Store, record_id: str) -> Record:
+    """The story in the family's words as they sent it (its first revision)."""
+    row = store.conn.execute(
+        "SELECT data FROM revisions WHERE record_id = ? AND revision = 1", [record_id]
+    ).fetchone()
+    if row is None:
+        return store.get(record_id, include_deleted=True)
+    return Record.from_dict(json.loads(row[0]))
+
+
+def quoted_in(store: Store, record_id: str) -> list[str]:
+    """The titles of the saved learning updates that cite the story now."""
+    rows = store.conn.execute(
+        "SELECT r.title FROM citations c JOIN records r ON r.id = c.update_id "
+        "WHERE c.record_id = ? AND r.deleted_at IS NULL AND EXISTS (SELECT 1 FROM "
+        "json_each(r.fields, '$.cites') j WHERE j.value = c.record_id) ORDER BY r.date",
+        [record_id],
+    )
+    return [title for (title,) in rows]
+
+
 def submitted_stories(store: Store, limit: int = 200) -> list[tuple[str, str, str, str]]:
     """The stories waiting for an editor, oldest first: (id, title, date, invitation)."""
     rows = store.conn.execute(

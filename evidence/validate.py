@@ -12,6 +12,7 @@ import math
 import re
 from typing import Any
 
+from . import signification
 from .consent import widest_consent
 from .model import CONSENT_LEVELS, INPUT_KEYS, ORIGINS, STATUSES, Record, ValidationError
 
@@ -283,7 +284,14 @@ def _check_fields(value: Any, record_type: Any, out: dict, errors: dict[str, str
         errors["fields"] = "must be a mapping of field names to values"
         return
     result: dict[str, Any] = {}
+    if record_type.name == "family_story" and value.get(signification.FIELD) is not None:
+        try:  # a family's own reading of their story, kept as they gave it
+            result[signification.FIELD] = signification.clean(value[signification.FIELD])
+        except ValidationError as exc:
+            errors[exc.field] = exc.message
     for name in value:
+        if name == signification.FIELD and record_type.name == "family_story":
+            continue
         if record_type.field(name) is None:
             known = ", ".join(f.name for f in record_type.fields) or "none"
             errors[f"fields.{str(name)[:60]}"] = (
