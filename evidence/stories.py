@@ -242,6 +242,10 @@ def settle(conn: sqlite3.Connection, current: Record, record: Record) -> Record:
     settled = replace(record, origin=current.origin, status=status)
     if current.origin != "family":
         return settled
+    kept = current.fields.get("signification")
+    if kept is not None and "signification" not in settled.fields:
+        # The family's own reading of their story: an edit form that does not show it keeps it.
+        settled = settled.but(fields={**settled.fields, "signification": kept})
     row = conn.execute("SELECT consent FROM stories WHERE record_id = ?", [current.id]).fetchone()
     allowed = row[0] if row else current.consent
     if narrower(settled.consent, allowed) != settled.consent:

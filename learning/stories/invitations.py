@@ -22,7 +22,7 @@ BASE_URL_SETTING = "WM2U_BASE_URL"
 class InviteRequest:
     """An invitation as an editor asks for it: the prompt, the place, indicators, expiry, uses."""
 
-    prompt: Any
+    prompt: Any = ""
     authority: Any = ""
     locality: Any = ""
     indicators: Any = ()
@@ -51,6 +51,8 @@ def _checked(ev: Evidence, asked: InviteRequest, today: dt.date) -> Invitation:
     if not prompt:
         raise ValidationError("prompt", "is required: what families are asked to tell")
     authority, locality = str(asked.authority or ""), str(asked.locality or "")
+    if locality and not authority:
+        authority = framework.authority_of(locality) or ""
     if authority and authority not in framework.authorities:
         raise ValidationError("authority", f"unknown authority {authority!r}")
     if locality and locality not in framework.authorities.get(authority, ()):

@@ -9,8 +9,16 @@ from __future__ import annotations
 
 import datetime as dt
 
-from flask import Blueprint, Response, abort, current_app, redirect, render_template, request
-from flask import url_for
+from flask import (
+    Blueprint,
+    Response,
+    abort,
+    current_app,
+    redirect,
+    render_template,
+    request,
+    url_for,
+)
 from flask_login import current_user
 
 from evidence import stories as story_store
@@ -66,7 +74,7 @@ def tell(token: str):
     limiter.sent(address)
     receipt = None
     if sent is not None:
-        receipt = request.host_url.rstrip("/") + sent.receipt
+        receipt = _full_link(sent.receipt)
     return render_template("tell/thanks.html", receipt=receipt)
 
 
@@ -75,15 +83,15 @@ def my_story(receipt: str):
     """A family's receipt: what they sent, how it has been used, withdraw or delete it."""
     ev = evidence()
     try:
+        telling.receipt(ev, receipt)  # an unknown receipt is a 404 whatever was posted
         if request.method == "POST":
             action = request.form.get("action")
-            if action == "withdraw":
-                telling.withdraw(ev, receipt)
-            elif action == "delete":
+            if action == "delete":
                 telling.delete(ev, receipt)
                 return render_template("tell/deleted.html")
-            else:
+            if action != "withdraw":
                 return _closed_page("no-action", 422)
+            telling.withdraw(ev, receipt)
         shown = telling.receipt(ev, receipt)
     except NotFound:
         return _closed_page("unknown-receipt", 404)
