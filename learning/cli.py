@@ -168,6 +168,11 @@ def demo(ctx: click.Context, if_empty: bool) -> None:
 
         files, coded = load_attachments(evidence)
         click.echo(f"Demo attachments: {files} files attached, {coded} passages of them coded.")
+        from .demo.stories import load as load_stories
+
+        sent, accepted = load_stories(evidence)
+        click.echo(f"Demo stories: {sent} sent by families through an invitation, {accepted} "
+                   "accepted.")  # fmt: skip
     click.echo("Demo users (name / password):")
     for name, role, password in demo_mod.DEMO_USERS:
         try:
