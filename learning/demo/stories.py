@@ -43,7 +43,7 @@ STORIES = [
      "public", "", "0.2,0.3,0.5", "0.25", "0.5"),
     ("Not sure yet", "It is early days. The group is nice but it is hard to get there with "
      "the bus.", "", "anonymised", "", "not-sure", "0.25", "not-sure"),
-]
+]  # fmt: skip
 ACCEPTED = 7  # the first seven are accepted; the last is withdrawn; the rest wait
 FIELDS = ("title", "body", "what_changed", "consent", "people", "triad", "slider1", "slider2")
 
