@@ -154,6 +154,9 @@ def test_a_familys_story_arrives_submitted_and_only_editors_see_it_until_accepte
     assert "Getting the keys" not in site.browser("viewer").get(f"{site.base}/records").text
     queue = site.browser("editor").get(f"{site.base}/invitations/queue", timeout=60)
     assert "Getting the keys" in queue.text
+    shown_page = site.browser("editor").get(f"{site.base}/records/{story_id}", timeout=60)
+    assert "waiting for review" in shown_page.text
+    assert site.browser("viewer").get(f"{site.base}/records/{story_id}").status_code == 404
 
     # Consent may be narrowed, never widened; accepting makes it evidence.
     widened = site.api("editor", "PUT", f"/api/records/{story_id}",
@@ -313,3 +316,29 @@ def test_wm2u_invite_prints_the_link_alone(tmp_path) -> None:
     bad = subprocess.run([*run, "--prompt", "Tell us", "--expires", "soon"],
                          capture_output=True, text=True, timeout=120)  # fmt: skip
     assert bad.returncode == 1 and "expires" in bad.stderr and "Traceback" not in bad.stderr
+
+
+def test_the_edit_form_narrows_a_familys_consent_but_never_widens_it(site) -> None:
+    made = site.invite()
+    site.send(made["link"])
+    story_id = _sent_id(site)
+    story = site.api("editor", "GET", f"/api/records/{story_id}").json()
+    editor = site.browser("editor")
+    page = editor.get(f"{site.base}/records/{story_id}/edit", timeout=60).text
+    form = {
+        "csrf_token": CSRF_META.search(page)[1], "revision": story["revision"],
+        "title": story["title"], "date": story["date"], "authority": story["authority"],
+        "locality": story["locality"], "body": story["body"], "people": "Sarah Kerr\nTom",
+        "indicators": story["indicators"], "fields.what_changed": "We feel settled.",
+    }  # fmt: skip
+    url = f"{site.base}/records/{story_id}/edit"
+    widened = editor.post(url, data={**form, "consent": "public"}, timeout=60)
+    assert widened.status_code == 422 and "never widened" in widened.text
+    narrowed = editor.post(url, data={**form, "consent": "internal"}, allow_redirects=False)
+    assert narrowed.status_code == 302
+    saved = site.api("editor", "GET", f"/api/records/{story_id}").json()
+    assert (saved["consent"], saved["status"], saved["origin"]) == ("internal", "submitted",
+                                                                   "family")  # fmt: skip
+    assert saved["fields"]["signification"] == story["fields"]["signification"]  # kept
+    first = site.api("editor", "GET", f"/api/records/{story_id}/revisions").json()
+    assert STORY["body"] in str(first)  # the family's words as sent: the first revision
