@@ -240,6 +240,9 @@ def settle(conn: sqlite3.Connection, current: Record, record: Record) -> Record:
     if current.origin == "family" and record.status == "accepted":
         status = "accepted"
     settled = replace(record, origin=current.origin, status=status)
+    if status != "submitted" and not settled.indicators:
+        what = "to accept a story" if current.origin == "family" else "on every record"
+        raise ValidationError("indicators", f"at least one indicator is needed {what}")
     if current.origin != "family":
         return settled
     kept = current.fields.get("signification")
@@ -253,8 +256,6 @@ def settle(conn: sqlite3.Connection, current: Record, record: Record) -> Record:
             "consent",
             f"may be narrowed, never widened: the family allowed {allowed} at most",
         )
-    if status == "accepted" and not settled.indicators:
-        raise ValidationError("indicators", "at least one indicator is needed to accept a story")
     return settled
 
 

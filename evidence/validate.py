@@ -212,7 +212,9 @@ def validate(data: Any, framework: Any) -> Record:
     else:
         out["consent"] = consent
     check("indicators", clean_codes, framework.indicators, "indicator")
-    if "indicators" not in errors and not out["indicators"]:
+    waiting = data.get("origin") == "family" and data.get("status") == "submitted"
+    if "indicators" not in errors and not out["indicators"] and not waiting:
+        # (a family's story waiting for an editor may have none: accepting it needs one)
         errors["indicators"] = "at least one indicator is required"
     check("activities", clean_codes, framework.activities, "activity")
     for key in ("tags", "people", "quotes"):

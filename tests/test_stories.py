@@ -6,6 +6,7 @@ from __future__ import annotations
 
 import datetime as dt
 import io
+import json
 import re
 import sqlite3
 import subprocess
@@ -342,3 +343,28 @@ def test_the_edit_form_narrows_a_familys_consent_but_never_widens_it(site) -> No
     assert saved["fields"]["signification"] == story["fields"]["signification"]  # kept
     first = site.api("editor", "GET", f"/api/records/{story_id}/revisions").json()
     assert STORY["body"] in str(first)  # the family's words as sent: the first revision
+
+
+def test_a_submitted_story_without_indicators_exports_and_imports_back(site, tmp_path) -> None:
+    made = site.invite(indicators=[])
+    site.send(made["link"])
+    story_id = _sent_id(site)
+    story = site.api("editor", "GET", f"/api/records/{story_id}").json()
+    staff = site.api("editor", "POST", "/api/records", json={
+        "type": "event", "title": "Gala", "date": TODAY, "consent": "public",
+        "indicators": ["SO1.1"], "fields": {"scope": "local"}}).json()  # fmt: skip
+    sneaky = {**staff, "origin": "family", "status": "submitted", "indicators": []}
+    refused = site.api("editor", "PUT", f"/api/records/{staff['id']}", json=sneaky)
+    assert refused.status_code == 422 and "indicators" in refused.json()["error"]["fields"]
+
+    other = tmp_path / "other"
+    initialise(other)
+    exported = tmp_path / "story.json"
+    exported.write_text(json.dumps([story]), encoding="utf-8")
+    run = [sys.executable, "-m", "learning", "--data-dir", str(other), "import", str(exported)]
+    done = subprocess.run(run, capture_output=True, text=True, timeout=120)
+    assert done.returncode == 0, done.stderr
+    with Evidence(other) as ev:
+        back = ev.get(story_id)
+        assert (back.origin, back.status, back.consent) == ("family", "submitted", "anonymised")
+        assert ev.list(audience="external")[0] == 0  # still the team's alone
