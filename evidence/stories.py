@@ -297,6 +297,16 @@ def quoted_in(store: Store, record_id: str) -> list[str]:
     return [title for (title,) in rows]
 
 
+def significations(store: Store, date_from: str, date_to: str) -> list[dict[str, Any]]:
+    """The signification of every live story families sent in the period (the team's view)."""
+    rows = store.conn.execute(
+        "SELECT json_extract(fields, '$.signification') FROM records WHERE origin = 'family' "
+        "AND deleted_at IS NULL AND date BETWEEN ? AND ? ORDER BY date, id",
+        [date_from, date_to],
+    )
+    return [json.loads(text) for (text,) in rows if text]
+
+
 def submitted_stories(store: Store, limit: int = 200) -> list[tuple[str, str, str, str]]:
     """The stories waiting for an editor, oldest first: (id, title, date, invitation)."""
     rows = store.conn.execute(

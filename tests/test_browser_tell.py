@@ -11,7 +11,7 @@ import pytest
 
 from evidence import accounts
 from learning.services import Evidence, initialise
-from tests.test_browser import CHROMIUM, check_axe, shot
+from tests.test_browser import CHROMIUM, check_axe, log_in, shot
 from tests.web_helpers import PASSWORD, make_app, served
 
 pytestmark = [
@@ -88,3 +88,21 @@ def test_a_family_sends_their_story_on_a_phone_without_javascript(tmp_path, brow
         _no_sideways_scroll(page)
         check_axe(page, "the receipt")
         phone.close()
+
+        team = browser.new_context(viewport={"width": 1280, "height": 900})
+        page = team.new_page()
+        log_in(page, base, "editor")
+        for path in ("/invitations/queue", "/invitations"):
+            page.goto(base + path)
+            check_axe(page, path)
+        page.get_by_role("button", name="Make the invitation").click()
+        assert "There is a problem" in page.content()
+        check_axe(page, "a refused invitation")
+        page.get_by_label("Prompt").fill("What changed for you?")
+        page.get_by_role("button", name="Make the invitation").click()
+        assert "Invitation made" in page.content()
+        check_axe(page, "an invitation made")
+        page.get_by_role("link", name="Flyer to print (A5)").click()
+        check_axe(page, "the flyer")
+        shot(page, "tell-flyer")
+        team.close()

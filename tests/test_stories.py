@@ -368,3 +368,19 @@ def test_a_submitted_story_without_indicators_exports_and_imports_back(site, tmp
         back = ev.get(story_id)
         assert (back.origin, back.status, back.consent) == ("family", "submitted", "anonymised")
         assert ev.list(audience="external")[0] == 0  # still the team's alone
+
+
+def test_invitations_page_reads_a_periods_stories_back_as_families_signified_them(site) -> None:
+    made = site.invite(uses=4)
+    site.send(made["link"])  # mostly our own effort; slider1 0.75 (fourth fifth)
+    site.send(made["link"], triad="0.1,0.1,0.8", slider1="0")
+    site.send(made["link"], triad="not-sure", slider1="not-sure")
+    page = site.browser("editor").get(f"{site.base}/invitations", timeout=60).text
+    assert "3 stories sent" in page
+    triad = re.search(r"What made the difference\? Stories by.*?</table>", page, re.S)[0]
+    assert re.findall(r"<td>(\d+)</td>", triad) == ["1", "0", "1", "1"]
+    big = re.search(r"a very small change to a very big change.*?</table>", page, re.S)[0]
+    assert re.findall(r"<td>(\d+)</td>", big) == ["1", "0", "0", "1", "0", "1"]
+    assert '<svg aria-hidden="true"' in page
+    earlier = site.browser("editor").get(f"{site.base}/invitations?from=2020-01-01&to=2020-12-31")
+    assert "0 stories sent" in earlier.text and "<svg" not in earlier.text

@@ -104,6 +104,21 @@ def revoke(ev: Evidence, invitation_id: str, actor: str = "") -> Invitation:
     return store.revoke_invitation(ev.store, invitation_id, actor)
 
 
+def read_back(ev: Evidence, date_from: Any, date_to: Any) -> tuple[str, str, Any, str]:
+    """A period's stories as families signified them: (from, to, counts, SVG picture); the
+    period defaults to the year to today."""
+    from . import picture
+
+    today = dt.date.today()
+    try:
+        start = clean_date(date_from) if date_from else (today - dt.timedelta(days=365)).isoformat()
+        end = clean_date(date_to) if date_to else today.isoformat()
+    except Exception:
+        raise ValidationError("from", "the period's dates must be written YYYY-MM-DD") from None
+    reading = picture.read(store.significations(ev.store, start, end))
+    return start, end, reading, picture.svg(reading, ev.data_dir / "cache")
+
+
 def full_link(link: str, host_url: str, base_url: str | None) -> str:
     """The link with its base: WM2U_BASE_URL if set, else the address the editor used."""
     return (base_url or host_url).rstrip("/") + link

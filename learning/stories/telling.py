@@ -143,9 +143,9 @@ def send(ev: Evidence, token: str, asked: StoryRequest) -> Sent | None:
     if asked.robot:
         return None
     contact = _text(asked.contact, MAX_CONTACT, "contact")
-    sent = store.save_story(ev.store, token, _record(asked), contact)
-    ev.sync_index()
-    return sent
+    # Its index entry is queued in the same write and applied before the next search (a
+    # submitted story is found by the team alone): the family does not wait for the index.
+    return store.save_story(ev.store, token, _record(asked), contact)
 
 
 @dataclass

@@ -20,13 +20,15 @@ from flask import (
     url_for,
 )
 from flask_login import current_user
+from markupsafe import Markup
 
 from evidence import stories as story_store
 from evidence.model import NotFound, ValidationError
+from evidence.signification import TRIAD_CORNERS
 from evidence.stories import Closed
 from learning.http.access import role_required
 from learning.http.state import evidence
-from learning.stories import invitations, telling
+from learning.stories import invitations, picture, telling
 
 from .forms import indicator_groups
 from .ratelimit import Limit, SendLimiter
@@ -112,10 +114,15 @@ def index():
             made = invitations.invite(ev, invitations.InviteRequest(**form), current_user.name)
         except ValidationError as exc:
             errors = exc.errors
+    try:
+        period = invitations.read_back(ev, request.args.get("from"), request.args.get("to"))
+    except ValidationError:
+        period = invitations.read_back(ev, None, None)  # a bad period: the year to today
     page = render_template(
         "tell/invitations.html", invitations=invitations.listed(ev), made=made, errors=errors,
         values=request.form, today=dt.date.today().isoformat(), full_link=_full_link,
-        framework=ev.framework, indicator_groups=indicator_groups,
+        framework=ev.framework, indicator_groups=indicator_groups, period=period,
+        corners=TRIAD_CORNERS, poles=picture.SLIDER_POLES, Markup=Markup,
     )  # fmt: skip
     return (page, 422) if errors else page
 
