@@ -384,3 +384,18 @@ def test_invitations_page_reads_a_periods_stories_back_as_families_signified_the
     assert '<svg aria-hidden="true"' in page
     earlier = site.browser("editor").get(f"{site.base}/invitations?from=2020-01-01&to=2020-12-31")
     assert "0 stories sent" in earlier.text and "<svg" not in earlier.text
+
+
+def test_the_refi_qda_export_carries_a_storys_signification_as_numbers(site) -> None:
+    import zipfile
+
+    made = site.invite()
+    site.send(made["link"], consent="public")
+    story_id = _sent_id(site)
+    story = site.api("editor", "GET", f"/api/records/{story_id}").json()
+    site.api("editor", "PUT", f"/api/records/{story_id}", json={**story, "status": "accepted"})
+    answer = site.api("editor", "GET", "/api/export.qdpx?audience=internal")
+    assert answer.status_code == 200, answer.text[:300]
+    qde = zipfile.ZipFile(io.BytesIO(answer.content)).read("project.qde").decode()
+    assert re.search(r'name="triad_effort" typeOfVariable="Float"', qde)
+    assert "<FloatValue>0.6</FloatValue>" in qde and "<FloatValue>0.75</FloatValue>" in qde
