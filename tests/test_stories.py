@@ -157,6 +157,7 @@ def test_a_familys_story_arrives_submitted_and_only_editors_see_it_until_accepte
     assert "Getting the keys" in queue.text
     shown_page = site.browser("editor").get(f"{site.base}/records/{story_id}", timeout=60)
     assert "waiting for review" in shown_page.text
+    assert "07700 900123" in shown_page.text  # how to reach them: the team's only
     assert site.browser("viewer").get(f"{site.base}/records/{story_id}").status_code == 404
 
     # Consent may be narrowed, never widened; accepting makes it evidence.
@@ -169,6 +170,8 @@ def test_a_familys_story_arrives_submitted_and_only_editors_see_it_until_accepte
     shown = site.api("viewer", "GET", f"/api/records/{story_id}").json()
     assert "Sarah Kerr" not in shown["body"] and "Person A" in shown["body"]
     assert site.api("viewer", "GET", "/api/search?q=flat").json()["total"] == 1
+    viewers_page = site.browser("viewer").get(f"{site.base}/records/{story_id}", timeout=60)
+    assert viewers_page.status_code == 200 and "07700" not in viewers_page.text
     assert receipt.startswith("https://wm2u.example.org/my-story/")
     assert requests.get(site.base + receipt.split(".org", 1)[1], timeout=60).status_code == 200
 

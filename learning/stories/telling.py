@@ -175,6 +175,14 @@ def receipt(ev: Evidence, token: str) -> Receipt:
     )  # fmt: skip
 
 
+def kept_apart(ev: Evidence, record: Record) -> dict[str, Any] | None:
+    """What the team keeps beside a family's story (its invitation, the widest consent the
+    family allows, how to reach them); None for a staff record. Never for outside readers."""
+    if record.origin != "family":
+        return None
+    return store.story_facts(ev.store, record.id)
+
+
 def withdraw(ev: Evidence, token: str) -> None:
     """The family takes their story back: internal at once, updates follow in the same write."""
     store.withdraw_story(ev.store, store.story_by_receipt(ev.store, token))

@@ -14,6 +14,7 @@ from learning.coding import codebook, excerpts
 from learning.framework import RecordType
 from learning.http.access import audience, role_required
 from learning.http.state import evidence
+from learning.stories import telling
 
 from . import coding, forms
 from .common import (
@@ -122,6 +123,8 @@ def _show(record: Record, errors: dict[str, str] | None = None, values: Any = No
         consent_levels=CONSENT_LEVELS,
         errors=errors or {},
         values=values or {},
+        # A family's story: its invitation and how to reach them, the team's alone.
+        story=telling.kept_apart(ev, record) if reader == INTERNAL else None,
     )
 
 
