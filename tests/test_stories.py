@@ -7,6 +7,7 @@ from __future__ import annotations
 import datetime as dt
 import io
 import json
+import os
 import re
 import sqlite3
 import subprocess
@@ -402,3 +403,13 @@ def test_the_refi_qda_export_carries_a_storys_signification_as_numbers(site) -> 
     qde = zipfile.ZipFile(io.BytesIO(answer.content)).read("project.qde").decode()
     assert re.search(r'name="triad_effort" typeOfVariable="Float"', qde)
     assert "<FloatValue>0.6</FloatValue>" in qde and "<FloatValue>0.75</FloatValue>" in qde
+
+
+def test_a_bad_send_limit_stops_the_server_naming_the_setting(tmp_path) -> None:
+    data_dir = tmp_path / "instance"
+    initialise(data_dir)
+    run = [sys.executable, "-m", "learning", "--data-dir", str(data_dir), "serve", "--port", "1"]
+    env = {**os.environ, "WM2U_TELL_PER_ADDRESS_HOUR": "lots"}
+    done = subprocess.run(run, capture_output=True, text=True, timeout=120, env=env)
+    assert done.returncode == 1 and "WM2U_TELL_PER_ADDRESS_HOUR" in done.stderr
+    assert "Traceback" not in done.stderr

@@ -26,6 +26,7 @@ from evidence import stories as story_store
 from evidence.model import NotFound, ValidationError
 from evidence.signification import TRIAD_CORNERS
 from evidence.stories import Closed
+from evidence.validate import whole_number
 from learning.http.access import role_required
 from learning.http.state import evidence
 from learning.stories import invitations, picture, telling
@@ -184,6 +185,15 @@ def queue():
 
 def init_app(app) -> None:
     """The per-address limit on stories sent (WM2U_TELL_PER_ADDRESS_HOUR, default 20)."""
+    from learning import ConfigError
+
     per_hour = app.config.get("TELL_PER_ADDRESS_HOUR", DEFAULT_PER_HOUR)
-    app.extensions[LIMITER] = SendLimiter(Limit(int(per_hour), 3600))
+    if isinstance(per_hour, str):
+        per_hour = whole_number(per_hour.strip())
+    if isinstance(per_hour, bool) or not isinstance(per_hour, int) or per_hour < 1:
+        raise ConfigError(
+            "WM2U_TELL_PER_ADDRESS_HOUR (stories one address may send in an hour) must be a "
+            f"whole number, 1 or more, not {app.config.get('TELL_PER_ADDRESS_HOUR')!r}"
+        )
+    app.extensions[LIMITER] = SendLimiter(Limit(per_hour, 3600))
     app.register_blueprint(bp)
