@@ -7,6 +7,8 @@ Run alone with ``pytest -m browser -k tell``; skipped when Chromium is missing.
 
 from __future__ import annotations
 
+import json
+
 import pytest
 
 from evidence import accounts
@@ -78,6 +80,10 @@ def test_a_family_sends_their_story_on_a_phone_without_javascript(tmp_path, brow
         _no_sideways_scroll(page)
         check_axe(page, "the refused form")
         page.get_by_label("Your story", exact=True).fill("The café helped us find our feet.")
+        triangle = page.locator("svg.triad")  # with JavaScript: a point to place
+        box = triangle.bounding_box()
+        triangle.click(position={"x": box["width"] / 2, "y": box["height"] * 0.25})
+        assert page.locator("#triad-point").is_checked()
         page.get_by_label("Only the WM2U team may read it.").check()
         page.get_by_role("button", name="Send my story").click()
         _no_sideways_scroll(page)
@@ -88,6 +94,12 @@ def test_a_family_sends_their_story_on_a_phone_without_javascript(tmp_path, brow
         _no_sideways_scroll(page)
         check_axe(page, "the receipt")
         phone.close()
+        with Evidence(tmp_path / "instance") as ev:
+            placed = ev.store.conn.execute(
+                "SELECT json_extract(fields, '$.signification.triad') FROM records "
+                "WHERE body LIKE 'The café%'").fetchone()[0]  # fmt: skip
+            effort, people, service = json.loads(placed)
+            assert people > max(effort, service) and abs(effort + people + service - 1) < 1e-9
 
         team = browser.new_context(viewport={"width": 1280, "height": 900})
         page = team.new_page()
