@@ -360,7 +360,8 @@ def m016_refi_guids(db: Database) -> None:
 
 
 @_step
-def m017_stories(db: Database) -> None:
+def m020_stories(db: Database) -> None:
+    # (numbered after main's m017–m019, merged while this was built: it is applied after them)
     # Families' own stories. A record says who wrote it (``origin``) and, for a family's story,
     # whether an editor has accepted it (``status``); a submitted story's ``consent`` column is
     # ``internal`` (every count and query outside the team filters on it) and the consent the
