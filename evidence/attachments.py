@@ -118,6 +118,7 @@ def add(store: Store, attachment: Attachment, data: bytes, actor: str = "") -> A
         target = file_path(data_dir, attachment.sha256)
         if not target.exists():
             _put_in_place(tmp, target)
+        store._queue(conn, attachment.record_id)  # its text is searched with the record
         store._audit(conn, actor, "attach", attachment.record_id, f"attachment {attachment.id}")
     return attachment
 
@@ -129,6 +130,33 @@ def of_record(store: Store, record_id: str) -> list[Attachment]:
         [record_id],
     )
     return [_row(r) for r in rows.fetchall()]
+
+
+def of_records(store: Store, record_ids: list[str]) -> dict[str, list[Attachment]]:
+    """Each record's attachments that are not deleted, oldest first (for search documents)."""
+    found: dict[str, list[Attachment]] = {}
+    for start in range(0, len(record_ids), 500):
+        chunk = record_ids[start : start + 500]
+        rows = store.conn.execute(
+            f"{_SELECT} WHERE record_id IN ({', '.join('?' * len(chunk))}) "
+            "AND deleted_at IS NULL ORDER BY created_at, id",
+            chunk,
+        )
+        for row in rows.fetchall():
+            attachment = _row(row)
+            found.setdefault(attachment.record_id, []).append(attachment)
+    return found
+
+
+def live_ids(store: Store) -> dict[str, tuple[str, ...]]:
+    """The ids of every record's attachments that are not deleted (what the index holds)."""
+    rows = store.conn.execute(
+        "SELECT record_id, id FROM attachments WHERE deleted_at IS NULL ORDER BY record_id, id"
+    )
+    found: dict[str, list[str]] = {}
+    for record_id, attachment_id in rows.fetchall():
+        found.setdefault(record_id, []).append(attachment_id)
+    return {k: tuple(v) for k, v in found.items()}
 
 
 def get(store: Store, attachment_id: str, include_deleted: bool = False) -> Attachment:
@@ -158,7 +186,7 @@ def soft_delete(store: Store, attachment_id: str, actor: str = "") -> None:
         conn.execute(
             "UPDATE attachments SET deleted_at = ? WHERE id = ?", [utcnow(), attachment.id]
         )
-        # Its passages leave the counts per code and its record's search document.
+        # Its passages leave the counts per code, its text and codes its record's search document.
         store._queue(conn, attachment.record_id)
         store._audit(conn, actor, "delete", attachment.record_id, f"attachment {attachment.id}")
 

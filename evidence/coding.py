@@ -14,7 +14,7 @@ from __future__ import annotations
 
 import sqlite3
 from collections.abc import Iterable, Sequence
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from typing import TYPE_CHECKING, Any
 
 from .anchoring import Anchor, reanchor_all
@@ -253,6 +253,9 @@ def delete_code(store: Store, code_id: str, actor: str = "") -> None:
 # Outside the team a detached excerpt is not shown (``consent.present_excerpt``): its words
 # are no longer in the record that reader sees. Counts and pages leave it out alike.
 _ATTACHED = "e.start IS NOT NULL"
+# An attachment's passages: the excerpt tally holds only the body's; these few are counted
+# apart (a partial index, m018, finds them). Written exactly so, for SQLite to use the index.
+_OF_ATTACHMENTS = "e.source != 'body'"
 
 
 def _shown_source(consents: Sequence[str]) -> tuple[str, list[str]]:
@@ -276,24 +279,90 @@ def _outside(consents: Sequence[str]) -> bool:
 def count_by_code(store: Store, consents: Sequence[str]) -> dict[str, int]:
     """How many excerpts of live records of these consent levels each code has."""
     marks = ", ".join("?" * len(consents))
-    attached = f" AND {_ATTACHED}" if _outside(consents) else ""
+    attached = " AND attached = 1" if _outside(consents) else ""
+    # The excerpt tally (kept by triggers in every write's transaction; tally.py) answers at
+    # once where counting 500,000 excerpts took a second after every write. It holds the
+    # body's passages; an attachment's (few) are counted here, shown as its consent allows.
+    rows = store.conn.execute(
+        f"SELECT code, sum(n) FROM excerpt_tally WHERE consent IN ({marks}){attached} "
+        "GROUP BY code HAVING sum(n) != 0",
+        list(consents),
+    )
+    counts = dict(rows.fetchall())
     shown, shown_params = _shown_source(consents)
-    # Remembered until a record or excerpt changes (every excerpt write queues its record,
-    # which moves the records generation): at 500,000 excerpts the count takes a second.
-    rows = store._aggregate(
-        "SELECT c.code_id, count(*) FROM excerpt_codes c JOIN excerpts e ON e.id = c.excerpt_id "
-        "JOIN records r ON r.id = e.record_id "
-        f"WHERE r.deleted_at IS NULL AND r.consent IN ({marks}){attached} AND {shown} "
-        "GROUP BY c.code_id",
+    outside = f" AND {_ATTACHED}" if _outside(consents) else ""
+    more = store.conn.execute(
+        f"SELECT c.code_id, count(*) FROM excerpts e JOIN excerpt_codes c ON c.excerpt_id = e.id "
+        f"JOIN records r ON r.id = e.record_id WHERE {_OF_ATTACHMENTS} AND r.deleted_at IS NULL "
+        f"AND r.consent IN ({marks}){outside} AND {shown} GROUP BY c.code_id",
         [*consents, *shown_params],
     )
-    return dict(rows)
+    for code, n in more:
+        counts[code] = counts.get(code, 0) + n
+    return counts
+
+
+def _tallied_total(store: Store, f: ExcerptFilter) -> int | None:
+    """How many excerpts match ``f``, from the excerpt tally, when ``f`` asks only for codes,
+    consent levels and localities; None otherwise (a count over the passages answers)."""
+    if not f.codes or f.indicator or f.record or f.date_from or f.date_to or f.coder:
+        return None
+    if f.status:
+        return None
+    codes = sorted(set(f.codes))
+    clauses = [f"code IN ({', '.join('?' * len(codes))})",
+               f"consent IN ({', '.join('?' * len(f.consents))})"]  # fmt: skip
+    params: list[Any] = [*codes, *f.consents]
+    if _outside(f.consents):
+        clauses.append("attached = 1")
+    if f.locality:
+        clauses.append(f"locality IN ({', '.join('?' * len(f.locality))})")
+        params += list(f.locality)
+    rows = store.conn.execute(
+        f"SELECT code, sum(n) FROM excerpt_tally WHERE {' AND '.join(clauses)} GROUP BY code",
+        params,
+    ).fetchall()
+    where, params = _where(f)
+    of_attachments = store.conn.execute(
+        f"SELECT count(*) FROM excerpts e JOIN records r ON r.id = e.record_id "
+        f"WHERE {_OF_ATTACHMENTS} AND {where}",
+        params,
+    ).fetchone()[0]
+    if len(rows) < 2:
+        return sum(n for _, n in rows) + of_attachments
+    biggest = max(rows, key=lambda row: row[1])[0]
+    return sum(n for _, n in rows) - _overlap(store, f, codes, biggest) + of_attachments
+
+
+def _overlap(store: Store, f: ExcerptFilter, codes: list[str], biggest: str) -> int:
+    """How many more times than once the tally counts the excerpts matching ``f`` that hold
+    several of ``codes`` (a code and its sub-code on one passage). Each such excerpt holds one
+    of the codes other than the ``biggest``: they are found from those codes' postings."""
+    where, params = _where(replace(f, codes=None))
+    marks = ", ".join("?" * len(codes))
+    others = [code for code in codes if code != biggest]
+    # Each excerpt's links read once by its id (``+`` keeps SQLite off the codes' index).
+    return store._aggregate(
+        "SELECT coalesce(sum(m.k - 1), 0) FROM (SELECT o.excerpt_id, count(*) AS k FROM "
+        f"(SELECT DISTINCT excerpt_id FROM excerpt_codes WHERE code_id IN "
+        f"({', '.join('?' * len(others))})) o CROSS JOIN excerpt_codes x "
+        f"WHERE x.excerpt_id = o.excerpt_id AND +x.code_id IN ({marks}) GROUP BY o.excerpt_id "
+        "HAVING count(*) > 1) m CROSS JOIN excerpts e CROSS JOIN records r "
+        f"WHERE e.id = m.excerpt_id AND r.id = e.record_id AND e.source = 'body' AND {where}",
+        [*others, *codes, *params],
+    )[0][0]
 
 
 def codes_in_use(store: Store) -> set[str]:
     """Every code any excerpt holds."""
-    # Remembered until a record or excerpt changes: at 500,000 excerpts it takes 70 ms.
-    return {row[0] for row in store._aggregate("SELECT DISTINCT code_id FROM excerpt_codes", [])}
+    # Skipping from one code to the next on the codes' index: 300 seeks, where reading all
+    # 500,000 links took 70 ms after every write.
+    rows = store.conn.execute(
+        "WITH RECURSIVE used(code) AS (SELECT min(code_id) FROM excerpt_codes UNION ALL "
+        "SELECT (SELECT min(code_id) FROM excerpt_codes WHERE code_id > used.code) FROM used "
+        "WHERE used.code IS NOT NULL) SELECT code FROM used WHERE code IS NOT NULL"
+    )
+    return {row[0] for row in rows}
 
 
 # --- excerpts -------------------------------------------------------------------------------
@@ -377,7 +446,9 @@ def find_excerpts(
     """Excerpts of live records matching ``f`` (newest records first) and how many match."""
     where, params = _where(f)
     joined = f"FROM excerpts e JOIN records r ON r.id = e.record_id WHERE {where}"
-    total = store._aggregate(f"SELECT count(*) {joined}", params)[0][0]  # until a write
+    total = _tallied_total(store, f)
+    if total is None:
+        total = store._aggregate(f"SELECT count(*) {joined}", params)[0][0]  # until a write
     page = "" if limit is None else f" LIMIT {int(limit)} OFFSET {int(offset)}"
     if limit is not None and f.codes and _dense_codes(store.conn, sorted(set(f.codes))):
         # A big code's page: walk the records newest first and stop at the page's end (5 ms
@@ -392,20 +463,124 @@ def find_excerpts(
     return total, [_row_excerpt(row, codes[row[0]]) for row in rows]
 
 
-def passage_rows(store: Store, f: ExcerptFilter) -> list[tuple]:
-    """Every excerpt matching ``f`` without its words, for counting a code's passages:
-    (excerpt id, record id, type, date, locality, authority, codes), in ``find_excerpts``'
-    order. A big code has tens of thousands: its words are read only for those quoted."""
-    where, params = _where(f)
-    rows = store.conn.execute(
-        "SELECT e.id, e.record_id, r.type, r.date, coalesce(r.locality, ''), "
-        "coalesce(r.authority, ''), (SELECT group_concat(c.code_id, char(31)) "
-        "FROM excerpt_codes c WHERE c.excerpt_id = e.id) "
-        f"FROM excerpts e JOIN records r ON r.id = e.record_id WHERE {where} "
-        "ORDER BY r.date DESC, e.record_id, e.start, e.id",
-        params,
-    ).fetchall()
-    return [(*row[:6], tuple(sorted(row[6].split("\x1f"))) if row[6] else ()) for row in rows]
+# Where a passage is, as a coding summary groups it: its locality, else its authority.
+_PLACE = (
+    "coalesce(r.locality, ''), CASE WHEN coalesce(r.locality, '') = '' "
+    "THEN coalesce(r.authority, '') ELSE '' END"
+)
+_WHERE_SEEN = "coalesce(r.locality, ''), coalesce(r.authority, '')"
+
+
+@dataclass
+class BranchCounts:
+    """A code branch's passages counted in SQL, and the few a summary quotes (their ids)."""
+
+    groups: list[tuple[str, str, str, int, int]]  # locality, authority, type, passages, records
+    # Every code on them: code, locality, authority, passages, records (a code outside the
+    # branch counted in all, its locality and authority None).
+    codes: list[tuple]
+    quoted: list[tuple[str, str, str, str, str, str]]  # id, record, type, date, locality, authority
+    quoted_records: dict[str, int]  # every passage of each quoted record
+
+
+def branch_counts(store: Store, f: ExcerptFilter, per_group: int) -> BranchCounts:
+    """The passages matching ``f`` counted by locality, authority and record type, and by
+    code (every code on them), with the oldest ``per_group`` of each place and record type:
+    GROUP BY in SQL, remembered until a record or excerpt changes."""
+    branch = list(f.codes or ["\x00"])
+    where, params = _where(replace(f, codes=None))
+    # Driven by the branch's postings (SQLite would otherwise walk every live record for a
+    # small code): each passage once, then its excerpt and its record by id.
+    postings = (
+        "FROM (SELECT DISTINCT excerpt_id FROM excerpt_codes WHERE code_id IN "
+        f"({', '.join('?' * len(branch))})) b CROSS JOIN excerpts e CROSS JOIN records r{{}} "
+        f"WHERE e.id = b.excerpt_id AND r.id = e.record_id AND {where}"
+    )
+    joined = postings.format("")
+    params = [*branch, *params]
+    every_code = postings.format(" CROSS JOIN excerpt_codes c") + " AND c.excerpt_id = e.id"
+    # The branch's codes by place and type (the table); the other codes on its passages in
+    # all (a few hundred rows, where by place they were thousands, remembered per reader).
+    mine = f"c.code_id IN ({', '.join('?' * len(branch))})"
+    by_code = store._aggregate(
+        f"SELECT c.code_id, CASE WHEN {mine} THEN coalesce(r.locality, '') END, "
+        f"CASE WHEN {mine} THEN coalesce(r.authority, '') END, CASE WHEN {mine} THEN r.type "
+        f"END, count(*), count(DISTINCT CASE WHEN {mine} THEN e.record_id END) {every_code} "
+        "GROUP BY 1, 2, 3, 4",
+        [*branch] * 4 + params,
+    )
+    summed: dict[tuple, list[int]] = {}  # over record types (a record has one)
+    for code, locality, authority, _, n, records in by_code:
+        counts = summed.setdefault((code, locality, authority), [0, 0])
+        counts[0], counts[1] = counts[0] + n, counts[1] + records
+    codes = [(*key, n, records) for key, (n, records) in summed.items()]
+    if len(branch) == 1:  # one code: its rows count each passage once already
+        groups = [tuple(row[1:]) for row in by_code if row[0] == branch[0]]
+    else:  # a passage with a code and its sub-code is one passage
+        groups = store._aggregate(
+            f"SELECT {_WHERE_SEEN}, r.type, count(*), count(DISTINCT e.record_id) {joined} "
+            "GROUP BY 1, 2, 3",
+            params,
+        )
+    passages = sum(row[3] for row in groups)
+    sparse = None if passages > _WALK_FROM else (joined, params)
+    quoted = store._aggregate(*_oldest_per_group(f, groups, per_group, sparse))
+    walk, walk_params = _where(f, walk=True)  # driven by the quoted records, not by the codes
+    records: dict[str, int] = {}
+    for chunk in _chunks(list(dict.fromkeys(row[1] for row in quoted)), 500):
+        rows = store._aggregate(
+            "SELECT e.record_id, count(*) FROM records r CROSS JOIN excerpts e "
+            f"WHERE r.id IN ({', '.join('?' * len(chunk))}) AND e.record_id = r.id AND {walk} "
+            "GROUP BY 1",
+            [*chunk, *walk_params],
+        )
+        records.update(rows)
+    return BranchCounts(groups, codes, quoted, records)
+
+
+# A branch with more passages than this has its quotes found by walking each place and type's
+# records oldest first (a few steps each); a smaller one numbers its passages (measured at
+# 100k records: 3,000 passages walked in 840 ms and numbered in 50 ms; 150,000 walked in
+# 100 ms and numbered in 1 s).
+_WALK_FROM = 20_000
+
+
+def _oldest_per_group(
+    f: ExcerptFilter, groups: list[tuple], per_group: int, joined: tuple[str, list[Any]] | None
+) -> tuple[str, list[Any]]:
+    """The query for the oldest ``per_group`` passages of each place and record type (in the
+    text's order within a record): a sparse branch (``joined``: its passages' FROM and WHERE)
+    numbers its few passages; a dense one walks each group's records oldest first and stops."""
+    columns = (
+        "e.id, e.record_id, r.type, r.date, coalesce(r.locality, '') AS locality, "
+        "coalesce(r.authority, '') AS authority"
+    )
+    order = "r.date, e.record_id, e.start, e.id"
+    if joined is not None:
+        joined, params = joined
+        return (
+            f"SELECT id, record_id, type, date, locality, authority FROM (SELECT {columns}, "
+            f"row_number() OVER (PARTITION BY {_PLACE}, r.type ORDER BY {order}) AS n "
+            f"{joined}) WHERE n <= ? ORDER BY date, record_id, n",
+            [*params, int(per_group)],
+        )
+    where, params = _where(f, walk=True)
+    order = "r.date, r.id, e.start, e.id"  # r.id: the live records' index gives this order
+    parts, values = [], []
+    for place in dict.fromkeys(
+        (loc, "" if loc else auth, type_) for loc, auth, type_, *_ in groups
+    ):
+        locality, authority, type_ = place
+        here = "coalesce(r.locality, '') = ? AND r.type = ?"
+        if not locality:
+            here += " AND coalesce(r.authority, '') = ?"
+        parts.append(
+            f"SELECT * FROM (SELECT {columns} FROM records r CROSS JOIN excerpts e "
+            f"WHERE e.record_id = r.id AND {here} AND {where} ORDER BY {order} "
+            f"LIMIT {int(per_group)})"
+        )
+        values += [locality, type_, *([authority] if not locality else []), *params]
+    return " UNION ALL ".join(parts) or "SELECT 1 WHERE 0", values
 
 
 def excerpts_by_id(store: Store, excerpt_ids: Sequence[str]) -> list[Excerpt]:

@@ -109,6 +109,9 @@ class Record:
     # The codes of its excerpts: not part of the record (never saved with it, nor shown as
     # its JSON); the application fills them in for the record's search document.
     codes: list[str] = field(default_factory=list)
+    # Its live attachments (``evidence.attachments.Attachment``), likewise filled in only for
+    # its search document: their text is searched like the body.
+    attachments: list[Any] = field(default_factory=list)
 
     def to_dict(self, include_deleted: bool = False) -> dict[str, Any]:
         """The record as the API shows it, keys in the contract's order."""

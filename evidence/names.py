@@ -259,6 +259,20 @@ def _pieces(word: str) -> list[str]:
     return pieces
 
 
+_NOT_ASCII = re.compile(r"[^\x00-\x7f]+")
+
+
+def _ascii_folded(run: re.Match[str]) -> str:
+    """A run of characters that are not ASCII, folded, less what is still not ASCII."""
+    return _fold_run(run.group())
+
+
+@lru_cache(maxsize=65536)
+def _fold_run(run: str) -> str:
+    folded = unicodedata.normalize("NFKD", unicodedata.normalize("NFKD", run).casefold())
+    return folded.encode("ascii", "ignore").decode("ascii")
+
+
 def _squashed(text: str, ascii_only: bool = False) -> str:
     """The text folded, with everything but letters and digits gone (for the cheap tests).
 
@@ -269,9 +283,10 @@ def _squashed(text: str, ascii_only: bool = False) -> str:
     if not text.isascii():
         if not ascii_only:
             return _NOT_WORD.sub("", fold(text))
-        # What fold() makes, less its marks and format characters, which are not ASCII.
-        folded = unicodedata.normalize("NFKD", unicodedata.normalize("NFKD", text).casefold())
-        text = folded.encode("ascii", "ignore").decode("ascii")
+        # What fold() makes, less its marks and format characters, which are not ASCII:
+        # folding goes character by character, so only the runs of other characters need it
+        # (a text is mostly ASCII; normalising it whole took most of a people's search).
+        text = _NOT_ASCII.sub(_ascii_folded, text)
     # The same as _NOT_WORD.sub("", fold(text)), in a twentieth of the time.
     return text.lower().encode("ascii").translate(None, _ASCII_NOT_WORD).decode("ascii")
 
@@ -431,6 +446,11 @@ def replace_names(text: str, people: Sequence[str], replacement: Callable[[int],
 def holds_name(text: str, people: Sequence[str]) -> bool:
     """Whether any name of ``people`` is written in ``text``, in any of its forms."""
     return bool(find_names(text, people))
+
+
+def same_person(name: str) -> tuple[str, ...]:
+    """The words one name is folded into: two spellings of one person give the same words."""
+    return _folded_words(html.unescape(str(name)))
 
 
 def erasable(erased: Sequence[str], kept: Sequence[str]) -> list[str]:

@@ -530,11 +530,13 @@ class Evidence:
         report.index = search_index.inspect(self.data_dir / INDEX_DIR)
         if report.index is None:
             try:
-                in_index = self.index.revisions()
+                in_index = self.index.contents()
             except IndexDamaged as exc:
                 report.index = str(exc)
         if report.index is None:
-            in_db = self.store.live_revisions()
+            # A record is stale when its revision or its live attachments differ.
+            held = attachments.live_ids(self.store)
+            in_db = {i: (rev, held.get(i, ())) for i, rev in self.store.live_revisions().items()}
             report.missing = sorted(set(in_db) - set(in_index))
             report.orphaned = sorted(set(in_index) - set(in_db))
             report.stale = sorted(i for i in set(in_db) & set(in_index) if in_db[i] != in_index[i])
@@ -682,9 +684,17 @@ class Evidence:
 
 
 def _coded(store: Store, records: list[Record]) -> list[Record]:
-    """The records with the codes of their excerpts, for their search documents."""
-    codes = record_codes(store.conn, [r.id for r in records])
-    return [r.but(codes=codes[r.id]) if r.id in codes else r for r in records]
+    """The records with the codes of their excerpts and their live attachments, for their
+    search documents."""
+    ids = [r.id for r in records]
+    codes = record_codes(store.conn, ids)
+    held = attachments.of_records(store, ids)
+    return [
+        r.but(codes=codes.get(r.id, r.codes), attachments=held.get(r.id, r.attachments))
+        if r.id in codes or r.id in held
+        else r
+        for r in records
+    ]
 
 
 def _coded_all(store: Store, records: Iterable[Record], batch: int = 1000) -> Iterable[Record]:

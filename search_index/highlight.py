@@ -37,6 +37,11 @@ def snippet(body: str, terms: frozenset[str], width: int = WIDTH) -> str:
     return _squash("".join(out))
 
 
+def holds(body: str, terms: frozenset[str]) -> bool:
+    """Whether ``body`` holds a word indexed as one of ``terms``."""
+    return bool(body) and bool(_matches(body, terms))
+
+
 def _matches(body: str, terms: frozenset[str]) -> list[tuple[int, int, str]]:
     """(start, end, term) of every word of ``body`` indexed as one of ``terms``.
 

@@ -307,10 +307,17 @@ class SearchIndex:
 
     def revisions(self) -> dict[str, int]:
         """Every indexed record id with the revision indexed."""
+        return {record_id: rev for record_id, (rev, _) in self.contents().items()}
+
+    def contents(self) -> dict[str, tuple[int, tuple[str, ...]]]:
+        """Every indexed record id with the revision and the live attachments indexed."""
         with self._shared.read_lock:
             try:
                 reader = self._view().reader
-                return {fields["id"]: fields.get("rev", 0) for _, fields in reader.iter_docs()}
+                return {
+                    fields["id"]: (fields.get("rev", 0), tuple(fields.get("atts", "").split()))
+                    for _, fields in reader.iter_docs()
+                }
             except Exception as exc:  # noqa: BLE001 - a cut-short file fails in many ways
                 raise IndexDamaged(f"the index cannot be read ({_describe(exc)})") from exc
 

@@ -19,10 +19,14 @@ class Hit:
     locality: str
     score: float
     highlight: str  # safe HTML: escaped text with the matched words in <mark>
+    attachment: str | None = None  # the attachment the words (and the snippet) are in
+    attachment_name: str | None = None  # its name as the reader sees it (for the page)
 
     def to_dict(self) -> dict[str, Any]:
         """The hit as ``/api/search`` shows it."""
-        return asdict(self)
+        data = asdict(self)
+        data.pop("attachment_name")
+        return data
 
 
 @dataclass

@@ -1,13 +1,19 @@
 """The search document: one flat Whoosh document per record (the only record -> index map).
 
-``title`` and ``body`` hold the text as written. A record whose consent is ``anonymised``
-and whose redacted text differs also gets ``xmask`` (the terms redaction removes: the
-names, in whatever spelling the text has them), ``xadd`` (the terms it adds: "person"),
-``xtag`` and ``xauthor`` (the tags and author as shown) and the flag ``redacted:1``. An
-external query reads a term ``t`` as ``(t AND NOT xmask:t) OR xadd:t`` - only for the few
-terms that occur in ``xmask``/``xadd`` at all - so a name listed in ``people`` is never
-matched or counted outside the team, without indexing the text twice. Snippets for
-external readers come from the stored redacted text.
+``title`` and ``body`` hold the text as written; ``body`` also holds the text of the record's
+live attachments that readers outside the team may read (every attachment of a record they
+never see). The text of an attachment hidden outside the team (``internal``, as the narrower
+of its own and its record's consent) goes into ``attext``, which only the team's searches
+read: no match, count, phrase or score outside the team ever comes from it.
+
+Where some text is shown redacted outside the team (an ``anonymised`` record naming
+someone, or an ``anonymised`` attachment of a record that has ``people``), the document also
+gets ``xmask`` (the terms redaction removes: the names, in whatever spelling the text has
+them), ``xadd`` (the terms it adds: "person"), ``xtag`` and ``xauthor`` (the tags and author
+as shown) and the flag ``redacted:1``. An external query reads a term ``t`` as ``(t AND NOT
+xmask:t) OR xadd:t`` - only for the few terms that occur in ``xmask``/``xadd`` at all - so a
+name listed in ``people`` is never matched or counted outside the team, without indexing the
+text twice. Snippets for external readers come from the stored redacted text.
 """
 
 from __future__ import annotations
@@ -21,7 +27,7 @@ from typing import Any
 from whoosh import fields, formats
 from whoosh.system import pack_uint
 
-from evidence.consent import held_consent, redact
+from evidence.consent import EXTERNAL, held_consent, present_attachment, redact, visible
 from evidence.model import Record
 
 from . import text
@@ -94,6 +100,8 @@ def make_schema() -> fields.Schema:
         id=fields.ID(stored=True, unique=True),
         title=Words(field_boost=TITLE_BOOST),
         body=Words(),
+        attext=Words(),  # the team's alone: attachments' text hidden outside the team
+        atts=fields.STORED(),  # the live attachments' ids (``wm2u check`` compares them)
         date=fields.ID(),
         rev=fields.STORED(),
         hit=fields.STORED(),
@@ -138,21 +146,25 @@ def unpack(blob: bytes) -> dict[str, Any]:
 
 
 def document(record: Record) -> dict[str, Any]:
-    """The flat search document for a record."""
+    """The flat search document for a record (with its live attachments' text)."""
     body = body_text(record)
     title = record.title or ""
+    outside = visible(record, EXTERNAL)
+    shown_atts = _shown_attachments(record) if outside else {}
+    atts = [(a.id, a.name, a.text, outside and a.id not in shown_atts)
+            for a in record.attachments if a.text]  # fmt: skip
     hit: dict[str, Any] = {
         "title": title,
         "type": record.type,
         "date": record.date,
         "locality": record.locality,
         "text": body,
+        "atts": atts,
     }
     doc: dict[str, Any] = {
         "id": record.id,
         "rev": int(record.revision or 0),
-        "title": title,
-        "body": body,
+        "atts": " ".join(sorted(a.id for a in record.attachments)),
         "date": record.date or "",
         "type": record.type or "",
         "authority": record.authority or "",
@@ -166,30 +178,97 @@ def document(record: Record) -> dict[str, Any]:
         "tag": list(record.tags),
         "code": sorted(set(record.codes)),
     }
-    if record.consent == "anonymised" and record.people:
-        shown = redact(record)
-        xbody = body_text(shown)
-        changed = shown.title != title or xbody != body or shown.tags != record.tags
-        if changed or shown.author != record.author:
-            # The terms redaction removes - every spelling of a name the one matcher found
-            # (Strauß, eilidh_macphail, Eil&#105;dh's pieces) - are masked for outside
-            # readers; the ones it adds (the labels' "person") are added for them.
-            written = _terms(title, body, *record.tags)
-            shown_terms = _terms(shown.title, xbody, *shown.tags)
-            names = (written - shown_terms) | (_terms(*record.people) & written)
-            doc.update(
-                redacted="1",
-                xmask=sorted(names),
-                xadd=sorted(shown_terms - written),
-                xtag=list(shown.tags),
-                xauthor=shown.author,
-            )
-            hit.update(xtitle=shown.title, xtext=xbody)
-    doc = {k: v for k, v in doc.items() if k == "rev" or v not in ("", [], None)}
+    if shown_atts:
+        hit["xatts"] = [
+            (i, None if n == name else n, None if t == text else t)
+            for i, name, text, hidden in atts
+            if not hidden
+            for n, t in [shown_atts[i]]
+        ]
+    if outside and record.people:
+        doc.update(_redaction(record, body, atts, shown_atts, hit))
+    doc = {k: v for k, v in doc.items() if k in ("rev", "atts") or v not in ("", [], None)}
     # Everything but the text (which ``hit`` holds already), so a merge can index it again.
-    hit["doc"] = {k: v for k, v in doc.items() if k not in ("title", "body")}
-    doc["hit"] = pack(hit)
+    hit["doc"] = doc
+    doc = {**doc, **searchable(hit), "hit": pack(hit)}
     return doc
+
+
+def _shown_attachments(record: Record) -> dict[str, tuple[str, str]]:
+    """(name, text) as readers outside the team see them, of each attachment they may read."""
+    shown = {}
+    for attachment in record.attachments:
+        seen = present_attachment(attachment, record, EXTERNAL)
+        if seen is not None and attachment.text:
+            shown[attachment.id] = (seen.name, seen.text)
+    return shown
+
+
+def _redaction(
+    record: Record,
+    body: str,
+    atts: list[tuple[str, str, str, bool]],
+    shown_atts: dict[str, tuple[str, str]],
+    hit: dict[str, Any],
+) -> dict[str, Any]:
+    """The fields that let outside readers search the record as redaction shows it (none
+    when nothing they read differs from what is written)."""
+    title = record.title or ""
+    shown = redact(record) if record.consent == "anonymised" else record
+    xbody = body_text(shown)
+    written_atts = [text for i, _, text, hidden in atts if not hidden]
+    shown_texts = [shown_atts[i][1] for i, _, _, hidden in atts if not hidden]
+    changed = shown.title != title or xbody != body or shown.tags != record.tags
+    if not (changed or shown.author != record.author or written_atts != shown_texts):
+        return {}
+    # The terms redaction removes - every spelling of a name the one matcher found
+    # (Strauß, eilidh_macphail, Eil&#105;dh's pieces) - are masked for outside readers; the
+    # ones it adds (the labels' "person") are added for them. A name is masked where any
+    # text read redacted holds it (a public body naming them too is not found by it).
+    written = _terms(title, body, *record.tags, *written_atts)
+    shown_terms = _terms(shown.title, xbody, *shown.tags, *shown_texts)
+    redacted_sources = [title, body, *record.tags] if shown is not record else []
+    redacted_sources += [w for w, s in zip(written_atts, shown_texts, strict=True) if w != s]
+    names = (written - shown_terms) | (_terms(*record.people) & _terms(*redacted_sources))
+    hit.update(xtitle=shown.title, xtext=xbody)
+    return {
+        "redacted": "1",
+        "xmask": sorted(names),
+        "xadd": sorted(shown_terms - written),
+        "xtag": list(shown.tags),
+        "xauthor": shown.author,
+    }
+
+
+def searchable(hit: dict[str, Any]) -> dict[str, str]:
+    """The analysed text fields of a document, from what its hit keeps: ``title``, ``body``
+    (with the text of attachments read outside the team) and ``attext`` (the hidden ones)."""
+    atts = hit.get("atts", ())
+    shown = [hit.get("text") or "", *(text for _, _, text, hidden in atts if not hidden)]
+    fields = {
+        "title": hit.get("title") or "",
+        "body": "\n\n".join(t for t in shown if t),
+        "attext": "\n\n".join(text for _, _, text, hidden in atts if hidden),
+    }
+    return {k: v for k, v in fields.items() if v}
+
+
+def texts(data: dict[str, Any], external: bool) -> list[tuple[str | None, str, str]]:
+    """(attachment id, or None for the record's own; name; text) of a hit, as the reader sees
+    them, in the order a snippet is looked for."""
+    redacted = external and "xtext" in data
+    own = (None, "", data["xtext"] if redacted else data["text"])
+    atts = data.get("atts", ())
+    if not external:
+        return [own, *((i, name, text) for i, name, text, _ in atts)]
+    written = {i: (name, text) for i, name, text, _ in atts}
+    return [
+        own,
+        *(
+            (i, written[i][0] if name is None else name, written[i][1] if text is None else text)
+            for i, name, text in data.get("xatts", ())
+        ),
+    ]
 
 
 def fitted(doc: dict[str, Any], schema: fields.Schema) -> dict[str, Any]:
@@ -204,10 +283,4 @@ def stored_document(stored: dict[str, Any]) -> dict[str, Any] | None:
     data = unpack(blob) if blob else {}
     if "doc" not in data:
         return None
-    doc = dict(data["doc"])
-    if data.get("title"):
-        doc["title"] = data["title"]
-    if data.get("text"):
-        doc["body"] = data["text"]
-    doc["hit"] = blob
-    return doc
+    return {**data["doc"], **searchable(data), "hit": blob}

@@ -1,9 +1,9 @@
 """Running one search on a :class:`View`: consent, filters, facets, hits, suggestion.
 
 Consent is part of the query. Internal searches look at every live document through the
-staff fields. External searches are two disjoint parts: records shown as written
-(``public``, and ``anonymised`` ones that name nobody) through the staff fields, and
-redacted records through the external fields; internal records are in neither part.
+staff fields (``title``, ``body`` and ``attext``, the attachments hidden outside the team).
+External searches read only ``title`` and ``body`` of the ``public`` and ``anonymised``
+records, names masked where the text they are shown is redacted (``xmask``/``xadd``).
 """
 
 from __future__ import annotations
@@ -19,7 +19,7 @@ from evidence.consent import EXTERNAL
 from . import bits, highlight, text
 from .query import And, Filter, Not, Phrase, Word, positive_words, split_filters
 from .results import FACETS, Hit, Results
-from .schema import unpack
+from .schema import texts, unpack
 from .view import VECTOR_MIN, View
 
 MAX_PER_PAGE = 100
@@ -91,8 +91,8 @@ def _valid_day(value) -> str | None:
 
 
 def word_bits(view: View, part: Part, term: str) -> int:
-    """Documents holding a stemmed term in the title or body, as the part's audience sees."""
-    found = view.word_bits(term)
+    """Documents holding a stemmed term in the text the part's audience searches."""
+    found = view.word_bits(term, team=not part.external)
     if part.external:
         if term in view.values("xmask"):
             found &= ~view.bits("xmask", term)
@@ -104,21 +104,28 @@ def word_bits(view: View, part: Part, term: str) -> int:
 def term_data(view: View, part: Part, term: str):
     """A word's scores as the part's audience reads the documents: outside the team a masked
     name is not there, so it adds nothing to a score nor to its word's idf."""
-    if part.external and term in view.values("xmask"):
+    if not part.external:
+        return view.term_data(term)
+    if term in view.values("xmask"):
         return view.term_data_outside(term)
-    return view.term_data(term)
+    return view.term_data_shown(term)
 
 
 def phrase_bits(view: View, part: Part, terms: list[tuple[str, int]]) -> int:
-    """Documents with the phrase (stop-word gaps kept) in the title or in the body."""
+    """Documents with the phrase (stop-word gaps kept) in one of the fields the part's
+    audience searches (title, body; for the team, the hidden attachments' text too)."""
     first = terms[0][1]
     words = [(t, o - first) for t, o in terms]
     candidates = view.live
+    team = not part.external
     for term in dict.fromkeys(t for t, _ in words):
-        candidates &= view.word_bits(term)
+        candidates &= view.word_bits(term, team=team)
         if not candidates:
             return 0
-    found = (view.phrase_bits("title", words) | view.phrase_bits("body", words)) & candidates
+    found = view.phrase_bits("title", words) | view.phrase_bits("body", words)
+    if team and "attext" in view.team_fields:
+        found |= view.phrase_bits("attext", words)
+    found &= candidates
     if part.external:
         for term, _ in words:
             if term in view.values("xmask"):
@@ -304,8 +311,12 @@ def _hit(view: View, doc: int, score: float, part: Part, terms: frozenset[str]) 
     stored = view.searcher.stored_fields(doc)
     data = unpack(stored["hit"])
     redacted = part.external and "xtext" in data
-    body = data["xtext"] if redacted else data["text"]
     title = data["xtitle"] if redacted else data["title"]
+    shown = texts(data, part.external)
+    # The snippet comes from the record's own text where the words are, else from the first
+    # attachment (as the reader sees it) that holds them.
+    source = next((t for t in shown if terms and highlight.holds(t[2], terms)), shown[0])
+    attachment, name, body = source
     return Hit(
         id=stored["id"],
         title=title,
@@ -314,4 +325,6 @@ def _hit(view: View, doc: int, score: float, part: Part, terms: frozenset[str]) 
         locality=data["locality"],
         score=round(float(score), 4),
         highlight=highlight.snippet(body, terms),
+        attachment=attachment,
+        attachment_name=name if attachment else None,
     )

@@ -1,8 +1,8 @@
 """'Did you mean': corrections from the index's own words, checked against the audience.
 
-Candidates are the indexed (stemmed) terms of ``title`` and ``body`` within a small edit
-distance; the first one the audience can actually find wins, and is shown as a word read
-from a matching record's text (``hous`` is shown as "housing"). A word counts as known when
+Candidates are the indexed (stemmed) terms of ``title``, ``body`` and ``attext`` within a
+small edit distance; the first one the audience can actually find wins, and is shown as a word
+read from a matching record's text (``hous`` is shown as "housing"). A word counts as known when
 it matches something the audience may see, so a name in an internal record, or one
 redacted for external readers, is never offered as a suggestion.
 """
@@ -12,7 +12,7 @@ from __future__ import annotations
 import re
 
 from . import bits, text
-from .schema import unpack
+from .schema import texts, unpack
 from .searching import Part, word_bits
 from .view import View
 
@@ -32,7 +32,8 @@ def hits(view: View, part: Part, term: str, limit: int = 1) -> list[int]:
 
 def _candidates(view: View, term: str, maxdist: int) -> set[str]:
     found: set[str] = set()
-    for field in ("body", "title"):
+    # The hidden attachments' words too: a candidate counts only if the audience can find it.
+    for field in ("body", "title", *view.team_fields[2:]):
         found.update(view.reader.terms_within(field, term, maxdist, prefix=1))
     return found - {term}
 
@@ -58,8 +59,8 @@ def _surface(view: View, docs: list[int], term: str, external: bool, typed: str)
     for doc in docs:
         data = unpack(view.searcher.stored_fields(doc)["hit"])
         redacted = external and "xtext" in data
-        pair = (data["xtitle"], data["xtext"]) if redacted else (data["title"], data["text"])
-        for source in pair:
+        title = data["xtitle"] if redacted else data["title"]
+        for source in (title, *(shown for _, _, shown in texts(data, external))):
             forms.update(text.normalise(source[s:e]) for t, s, e in text.spans(source) if t == term)
     return min(forms, key=lambda f: (_distance(f, typed), f)) if forms else None
 

@@ -25,7 +25,8 @@ STABLE = 100  # segments of at least this many documents lead the searcher's pre
 _CACHED_SEGMENTS = 512  # segments whose sets are kept (a rebuild writes one per SEGMENT_DOCS)
 TERM_CACHE_BYTES = 256 * 1024 * 1024  # per-segment term data kept between searches
 K1, B = 1.2, 0.75  # BM25F, as Whoosh's default weighting
-SCORED = ("title", "body")
+SCORED = ("title", "body")  # what readers outside the team search (side files hold these)
+TEAM = (*SCORED, "attext")  # the team also searches attachments hidden outside it
 
 
 VECTOR_MIN = 64  # lists at least this long are scored and sorted with numpy
@@ -45,7 +46,7 @@ def bm25(docs: array, weights: array, lens: array, top: float, k: float, kb: flo
 
 
 class TermData:
-    """One stemmed word in one segment (title and body together), deleted documents included.
+    """One stemmed word in one segment (its fields together), deleted documents included.
 
     ``bits`` the documents holding it; ``docs``/``scores`` its documents (in no order) with
     their BM25F score (title + body, with the statistics of the searcher that made it);
@@ -166,6 +167,8 @@ class View:
     def __init__(self, searcher, shared_sets: SegmentSets) -> None:
         self.searcher = searcher
         self.reader = searcher.reader()
+        # An index made before attachments were searched has no ``attext`` (until a rebuild).
+        self.team_fields = tuple(f for f in TEAM if f in searcher.schema)
         self.size = self.reader.doc_count_all()
         self.leaves = []
         leaf_readers = self.reader.leaf_readers()
@@ -326,7 +329,7 @@ class View:
         key = ("len", fieldname)
         found = sets.get(key)
         if found is None:
-            side = self._side(reader, sets)
+            side = self._side(reader, sets) if fieldname in SCORED else None
             found = side.lengths(fieldname) if side else postings.whoosh_lengths(reader, fieldname)
             sets[key] = found
         return found
@@ -365,7 +368,7 @@ class View:
     def _doc_frequency(self, fieldname: str, term: str) -> int:
         """Whoosh's document frequency (deleted documents included), from the side files'
         directories where every segment has one (no term-table reads from disk)."""
-        if self._leaf_count != len(self.leaves):
+        if self._leaf_count != len(self.leaves) or fieldname not in SCORED:
             return self.reader.doc_frequency(fieldname, term)
         tbytes = term.encode("utf-8")
         n = 0
@@ -378,20 +381,32 @@ class View:
         return n
 
     def term_data(self, term: str) -> list[TermData]:
-        """The word's data in each segment (cached per segment across searchers)."""
-        found = self._terms.get(term)
+        """The word's data in each segment as the team scores it (title, body and the
+        attachments hidden outside the team; cached per segment across searchers)."""
+        return self._term_data(term, term, self.team_fields)
+
+    def term_data_shown(self, term: str) -> list[TermData]:
+        """The word's data as readers outside the team score it where no name is masked:
+        title and body only, so text hidden from them moves no score (the team's data where
+        no hidden attachment holds the word, which is most words)."""
+        if "attext" not in self.team_fields or not self._doc_frequency("attext", term):
+            return self.term_data(term)
+        return self._term_data(("shown", term), term, SCORED)
+
+    def _term_data(self, key, term: str, fieldnames: tuple[str, ...]) -> list[TermData]:
+        found = self._terms.get(key)
         if found is None:
             found = []
             shared = self.shared
             for (reader, _, sets), segment_id in zip(self.leaves, self.ids, strict=True):
                 with shared.lock:
-                    data = shared.term(segment_id, term)
+                    data = shared.term(segment_id, key)
                 if data is None:
-                    data = self._make_term(reader, sets, term)
+                    data = self._make_term(reader, sets, term, fieldnames)
                     with shared.lock:
-                        shared.keep_term(segment_id, term, data)
+                        shared.keep_term(segment_id, key, data)
                 found.append(data)
-            self._terms[term] = found
+            self._terms[key] = found
         return found
 
     def term_data_outside(self, term: str) -> list[TermData]:
@@ -441,14 +456,14 @@ class View:
         return fields
 
     def _postings(self, reader, sets, fieldname: str, tbytes: bytes) -> tuple[array, array]:
-        side = self._side(reader, sets)
+        side = self._side(reader, sets) if fieldname in SCORED else None
         if side:
             return side.term(fieldname, tbytes)
         return postings.from_whoosh(reader, fieldname, tbytes)
 
-    def _make_term(self, reader, sets, term: str) -> TermData:
+    def _make_term(self, reader, sets, term: str, fieldnames: tuple[str, ...]) -> TermData:
         tbytes = term.encode("utf-8")
-        fields = [(f, *self._postings(reader, sets, f, tbytes)) for f in SCORED]
+        fields = [(f, *self._postings(reader, sets, f, tbytes)) for f in fieldnames]
         return self._scored_term(reader, sets, fields, lambda f: self.idf(f, term))
 
     def _scored_term(self, reader, sets, fields, idf) -> TermData:
@@ -481,13 +496,15 @@ class View:
             scores.extend(extra_scores)
         return TermData(docs, scores, reader.doc_count_all())
 
-    def word_bits(self, term: str) -> int:
-        """Live documents holding the stemmed term in the title or body."""
-        key = ("w", term)
+    def word_bits(self, term: str, team: bool = True) -> int:
+        """Live documents holding the stemmed term where the team searches (title, body and
+        hidden attachments) or, with ``team=False``, where readers outside it do."""
+        key = ("w", term, team)
         found = self._bits.get(key)
         if found is None:
+            segments = self.term_data(term) if team else self.term_data_shown(term)
             found = 0
-            for data, (_, offset, _) in zip(self.term_data(term), self.leaves, strict=True):
+            for data, (_, offset, _) in zip(segments, self.leaves, strict=True):
                 if data.bits:
                     found |= data.bits << offset
             found = self._bits[key] = found & self.live
@@ -497,7 +514,7 @@ class View:
         """Live documents with the words at their offsets in one field (offsets from 0)."""
         found = 0
         for reader, offset, sets in self.leaves:
-            side = self._side(reader, sets)
+            side = self._side(reader, sets) if fieldname in SCORED else None
             if side and max(o for _, o in words) < postings.GAP:
                 local = _phrase_side(side, fieldname, words)
             else:

@@ -125,7 +125,8 @@
     return named.length ? named.join("; ") : error.message;
   }
 
-  /* Read the page again and put its new text, passages and form values in place. */
+  /* Read the page again and put its new text, passages, indicators (coding with an indicator
+     the record lacked adds it) and form values in place. */
   function refresh() {
     return fetch(form.getAttribute("data-page"), { credentials: "same-origin" })
       .then(function (response) {
@@ -134,7 +135,7 @@
       })
       .then(function (html) {
         var fresh = new DOMParser().parseFromString(html, "text/html");
-        ["coding-text", "coded-passages-list"].forEach(function (id) {
+        ["record-indicators", "coding-text", "coded-passages-list"].forEach(function (id) {
           var old = document.getElementById(id), now = fresh.getElementById(id);
           if (old && now) { old.innerHTML = now.innerHTML; }
         });

@@ -24,8 +24,10 @@ def test_search_answer_shape(editor, seed) -> None:
     assert set(found) >= {"total", "hits", "facets", "suggestion"}
     assert found["total"] == 1
     hit = found["hits"][0]
-    assert set(hit) == {"id", "title", "type", "date", "locality", "score", "highlight"}
+    assert set(hit) == {"id", "title", "type", "date", "locality", "score", "highlight",
+                        "attachment"}  # fmt: skip
     assert hit["id"] == seed.public and "<mark>" in hit["highlight"]
+    assert hit["attachment"] is None  # the words are in the record itself
     assert set(found["facets"]) >= {"type", "indicator", "locality"}
     assert found["facets"]["type"] == {"cafe_conversation": 1}
 

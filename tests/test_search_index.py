@@ -213,7 +213,8 @@ def test_hit_shape(index):
     assert isinstance(results, Results) and isinstance(results.hits[0], Hit)
     data = results.to_dict()
     assert set(data) >= {"total", "hits", "facets", "suggestion"}
-    assert set(data["hits"][0]) == {"id", "title", "type", "date", "locality", "score", "highlight"}
+    assert set(data["hits"][0]) == {"id", "title", "type", "date", "locality", "score", "highlight",
+                                  "attachment"}  # fmt: skip
     assert data["hits"][0]["date"] == "2024-06-30"
 
 

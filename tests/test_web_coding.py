@@ -318,3 +318,88 @@ def test_the_marked_text_holds_every_passage_whole(data) -> None:
         assert marked.passages[excerpt["id"]] == body[excerpt["start"] : excerpt["end"]]
         assert marked.labels[excerpt["id"]].count("c") == 2  # "(coded c)" once
     assert "detached" not in marked.passages
+
+
+def test_sentences_run_on_past_titles_and_abbreviations(site) -> None:
+    body = ("Mrs. Kerr met Dr. Reid at St. Mary's hall, e.g. on Tuesdays. Then tea.\n"
+            "Ask Mr.\nLine two.")  # fmt: skip
+    made = site.api("editor", "POST", "/api/records", json=record_data(
+        body=body, people=PEOPLE, quotes=[], fields={}, tags=[]))  # fmt: skip
+    assert made.status_code == 201, made.text
+    offered = _sentence_values(site.page("editor", made.json()["id"]))
+    # A line break still ends a sentence, whatever comes before it.
+    assert list(offered) == ["Mrs. Kerr met Dr. Reid at St. Mary's hall, e.g. on Tuesdays.",
+                             "Then tea.", "Ask Mr.", "Line two."]  # fmt: skip
+
+
+def _change(site: Site, record: str, excerpt: str, **form) -> requests.Response:
+    page = site.page("editor", record)
+    data = {"csrf_token": CSRF_META.search(page).group(1), **form}
+    return site.as_("editor").post(f"{site.base}/records/{record}/excerpts/{excerpt}/change",
+                                   data=data, timeout=60)  # fmt: skip
+
+
+def test_without_javascript_an_editor_changes_a_passages_codes_and_memo(site) -> None:
+    record = site.ids["internal"]
+    coded = site.code(record, SECOND, ["SO1.1"], memo="First thoughts")
+    page = site.page("editor", record)
+    assert f'action="/records/{record}/excerpts/{coded["id"]}/change"' in page
+    assert "SO1.2" not in re.search(r'id="record-indicators">.*?</dd>', page, re.S).group()
+    answer = _change(site, record, coded["id"], codes=["SO1.1", "SO1.2"], memo="Heard at last")
+    assert answer.status_code == 200 and answer.history[0].status_code == 302  # PRG
+    [saved] = site.excerpts(record)
+    assert (saved["codes"], saved["memo"], saved["text"]) == (
+        ["SO1.1", "SO1.2"],
+        "Heard at last",
+        SECOND,
+    )
+    # The indicator the passage added to the record is on the page it comes back to.
+    indicators = re.search(r'id="record-indicators">.*?</dd>', answer.text, re.S).group()
+    assert "SO1.2" in indicators
+    # A refusal names its field on the passage's own form, and changes nothing.
+    for form, field in (({"codes": [], "memo": "x"}, "codes"),
+                        ({"codes": ["SO1"], "memo": "x"}, "codes"),
+                        ({"codes": ["SO1.1"], "memo": "x" * 20_001}, "memo")):  # fmt: skip
+        refused = _change(site, record, coded["id"], **form)
+        assert refused.status_code == 422
+        assert f'id="{field}-{coded["id"]}-error"' in refused.text
+        assert site.excerpts(record) == [saved]
+    elsewhere = _change(site, site.ids["anonymised"], coded["id"], codes=["SO1.1"])
+    assert elsewhere.status_code == 404  # not that record's passage
+    viewer = site.as_("viewer")
+    token = CSRF_META.search(viewer.get(f"{site.base}/", timeout=60).text).group(1)
+    denied = viewer.post(f"{site.base}/records/{site.ids['anonymised']}/excerpts/"
+                         f"{coded['id']}/change", data={"csrf_token": token, "codes": ["SO1.1"]},
+                         timeout=60)  # fmt: skip
+    assert denied.status_code == 403 and site.excerpts(record) == [saved]
+
+
+def test_without_javascript_an_editor_recodes_and_deletes_a_detached_passage(site) -> None:
+    record = site.ids["internal"]
+    coded = site.code(record, FIFTH, ["SO1.1"], memo="Before the edit")
+    current = site.api("editor", "GET", f"/api/records/{record}").json()
+    changed = site.api("editor", "PUT", f"/api/records/{record}", json={
+        **current, "body": BODY.replace(FIFTH, "")})  # fmt: skip
+    assert changed.status_code == 200, changed.text
+    assert site.excerpts(record)[0]["status"] == "detached"
+    answer = _change(site, record, coded["id"], codes=["SO1.2"], memo="")
+    assert answer.status_code == 200, answer.text
+    [saved] = site.excerpts(record)
+    assert (saved["codes"], saved["memo"], saved["status"], saved["text"]) == (
+        ["SO1.2"], None, "detached", FIFTH)  # fmt: skip
+    token = CSRF_META.search(answer.text).group(1)
+    deleted = site.as_("editor").post(
+        f"{site.base}/records/{record}/excerpts/{coded['id']}/delete",
+        data={"csrf_token": token}, timeout=60)  # fmt: skip
+    assert deleted.status_code == 200 and site.excerpts(record) == []
+
+
+def test_coding_with_script_swaps_in_the_fresh_indicators(site) -> None:
+    """coding.js reads the page again after coding and swaps these parts in: each must be on
+    the page, the record's indicators among them (coding may add one)."""
+    script = (Path(__file__).resolve().parents[1] / "static" / "coding.js").read_text()
+    swapped = re.search(r'\[("record-indicators"[^\]]*)\]\.forEach', script)
+    assert swapped, "coding.js does not refresh the record's indicators"
+    page = site.page("editor", site.ids["internal"])
+    for part in re.findall(r'"([a-z-]+)"', swapped.group(1)):
+        assert f'id="{part}"' in page, part

@@ -117,8 +117,10 @@ def ready(ev: Evidence, asked: AttachRequest, limit: int | None = None) -> tuple
 
 
 def keep(ev: Evidence, attachment: Attachment, data: bytes, actor: str) -> Attachment:
-    """Store an attachment made ready; as the team sees it."""
-    return store.add(ev.store, attachment, data, actor)
+    """Store an attachment made ready (its text searched with its record); as the team sees it."""
+    kept = store.add(ev.store, attachment, data, actor)
+    ev.sync_index()
+    return kept
 
 
 def attach(ev: Evidence, asked: AttachRequest, actor: str, limit: int | None = None) -> Attachment:
@@ -167,9 +169,10 @@ def text(ev: Evidence, attachment_id: str, audience: str) -> str:
 
 
 def delete(ev: Evidence, attachment_id: str, actor: str) -> None:
-    """Soft delete: hidden everywhere; the file and text are kept until erasure."""
+    """Soft delete: hidden everywhere (search included); the file and text are kept until
+    erasure."""
     store.soft_delete(ev.store, attachment_id, actor)
-    ev.sync_index()  # its passages' codes leave its record's search document
+    ev.sync_index()  # its text and its passages' codes leave its record's search document
 
 
 def erase(ev: Evidence, attachment_id: str, actor: str) -> None:

@@ -77,6 +77,8 @@ def import_from(ev: Evidence, folder: Path, actor: str) -> tuple[int, int]:
         data = _file(folder, attachment, f"{manifest}#{index}")
         store.add(ev.store, attachment, data, actor)
         added += 1
+    if added:
+        ev.sync_index(wait=30.0, batch=5000)  # their records searched with their text
     return added, skipped
 
 

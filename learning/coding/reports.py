@@ -18,7 +18,16 @@ from evidence.model import NotFound, Record, ValidationError
 
 from . import codebook
 from .agreement import Coded, agreement
-from .summary import CodeInfo, CodeSummary, Passage, period_label, summarise_code
+from .summary import (
+    QUOTED_PER_GROUP,
+    CodeInfo,
+    CodeSummary,
+    Count,
+    Passage,
+    Tally,
+    period_label,
+    summarise_tally,
+)
 
 if TYPE_CHECKING:
     from learning.services import Evidence
@@ -40,21 +49,28 @@ def code_summary(
         raise NotFound(f"code {code_id}")
     wanted = ExcerptFilter(codes=codebook.family(ev, code_id), date_from=period[0],
                            date_to=period[1], consents=visible_consents(audience))  # fmt: skip
-    # Every passage counted without its words; only those quoted are read and presented.
-    passages = [Passage(excerpt, record, "", type_, day, locality, authority, "", codes)
-                for excerpt, record, type_, day, locality, authority, codes
-                in coding.passage_rows(ev.store, wanted)]  # fmt: skip
+    tally = _tally(ev, wanted, audience)
     infos = {c.id: CodeInfo(c.id, c.name, c.description, c.colour or "", c.parent)
              for c in known.values()}  # fmt: skip
     labels = {name: spec.label for name, spec in ev.reading_framework.record_types.items()}
+    return summarise_tally(infos[code_id], infos, tally, period, audience, prepared_by, labels)
 
-    def quoted(chosen: Sequence[Passage]) -> dict[str, Passage]:
-        stored = coding.excerpts_by_id(ev.store, [p.excerpt for p in chosen])
-        records = coding.records_by_id(ev.store, [e.record for e in stored])
-        return {p.excerpt: p for p in _passages(ev, stored, records, audience)}
 
-    return summarise_code(infos[code_id], infos, passages, period, audience, prepared_by, labels,
-                          quoted=quoted)  # fmt: skip
+def _tally(ev: Evidence, wanted: ExcerptFilter, audience: str) -> Tally:
+    """The passages matching ``wanted`` counted in SQL (GROUP BY, remembered until a write),
+    and only those quoted read and presented as the audience may see them."""
+    counted = coding.branch_counts(ev.store, wanted, QUOTED_PER_GROUP)
+    chosen = [Passage(excerpt, record, "", type_, day, locality, authority, "", ())
+              for excerpt, record, type_, day, locality, authority in counted.quoted]  # fmt: skip
+    stored = coding.excerpts_by_id(ev.store, [p.excerpt for p in chosen])
+    records = coding.records_by_id(ev.store, [e.record for e in stored])
+    filled = {p.excerpt: p for p in _passages(ev, stored, records, audience)}
+    return Tally(
+        groups={(loc, auth, type_): Count(n, r) for loc, auth, type_, n, r in counted.groups},
+        codes={(code, loc, auth): Count(n, r) for code, loc, auth, n, r in counted.codes},
+        quoted=[filled.get(p.excerpt, p) for p in chosen],
+        quoted_records=counted.quoted_records,
+    )
 
 
 def _passages(

@@ -1,9 +1,11 @@
 """A code's coding summary (as NVivo's and MAXQDA's code reports): a document a reader wants.
 
-``summarise_code`` is pure: it takes the code, the codebook and the passages the caller has
-already chosen for the period and the audience (names already replaced), and makes a
-:class:`CodeSummary`; ``render_markdown``, ``render_html`` and ``render_docx`` lay it out
-through ``templates/coding_summary.*`` and the learning update's Word writer.
+``summarise_tally`` is pure: it takes the code, the codebook and a :class:`Tally` of the
+passages of the period the audience may see (every passage counted, the few quoted with their
+names already replaced: a big code's counts come from the store's GROUP BY), and makes a
+:class:`CodeSummary`; ``summarise_code`` does the same from a list of passages.
+``render_markdown``, ``render_html`` and ``render_docx`` lay it out through
+``templates/coding_summary.*`` and the learning update's Word writer.
 
 The document: a title block, the code's description, counts (passages, records,
 localities), a code × locality table, the codes that share its passages, and its passages by
@@ -18,7 +20,7 @@ from __future__ import annotations
 import re
 from collections import Counter, defaultdict
 from collections.abc import Callable, Iterable, Mapping, Sequence
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from datetime import date
 
 from evidence.model import ValidationError
@@ -78,6 +80,25 @@ class Count:
 
     passages: int
     records: int
+
+
+ZERO = Count(0, 0)
+
+
+def _plus(a: Count, b: Count) -> Count:
+    return Count(a.passages + b.passages, a.records + b.records)
+
+
+@dataclass(frozen=True)
+class Tally:
+    """A code's passages counted (every one, without its words) and those quoted (with them).
+
+    Counts add up across places and record types: a record has one of each."""
+
+    groups: Mapping[tuple[str, str, str], Count]  # (locality, authority, type): every passage
+    codes: Mapping[tuple[str, str, str], Count]  # (code, locality, authority): each code's
+    quoted: Sequence[Passage]  # each place and type's oldest QUOTED_PER_GROUP, oldest first
+    quoted_records: Mapping[str, int]  # every passage of each record quoted
 
 
 @dataclass(frozen=True)
@@ -184,16 +205,33 @@ def summarise_code(
 
     ``quoted``, if given, fills in the passages the summary quotes (their words and their
     records' titles, by excerpt id): the caller may then hand in every passage without its
-    words, and read the words of the few quoted (a big code has tens of thousands)."""
+    words, and read the words of the few quoted."""
+    tally = tally_of(list({p.excerpt: p for p in passages}.values()))
+    if quoted is not None:
+        filled = quoted(tally.quoted)
+        tally = replace(tally, quoted=[filled.get(p.excerpt, p) for p in tally.quoted])
+    return summarise_tally(code, codes, tally, period, audience, prepared_by, type_labels,
+                           prepared_on)  # fmt: skip
+
+
+def summarise_tally(
+    code: CodeInfo,
+    codes: Mapping[str, CodeInfo],
+    tally: Tally,
+    period: tuple[str | None, str | None],
+    audience: str,
+    prepared_by: str = "",
+    type_labels: Mapping[str, str] | None = None,
+    prepared_on: date | None = None,
+) -> CodeSummary:
+    """The coding summary of ``code`` from its passages' counts and the passages quoted (a big
+    code's counts come from the store's GROUP BY, not from its tens of thousands of passages)."""
     if audience not in AUDIENCE_NOTES:
         raise ValidationError("audience", "must be internal or external")
-    unique = list({p.excerpt: p for p in passages}.values())
-    if quoted is not None:
-        filled = quoted(to_quote(unique))
-        unique = [filled.get(p.excerpt, p) for p in unique]
     branch = _branch(code.id, codes)
     labels = type_labels or {}
-    shared = _shared(codes, branch, unique)
+    shared = _shared(codes, branch, tally)
+    total = _total(tally.groups.values())
     return CodeSummary(
         code=code,
         parent=codes[code.parent].name if code.parent in codes else "",
@@ -202,12 +240,30 @@ def summarise_code(
         audience=audience,
         prepared_on=long_date(prepared_on or date.today()),
         prepared_by=prepared_by,
-        count=_count(unique),
-        localities=len({p.locality for p in unique if p.locality}),
-        table=_table(code, codes, branch, unique) if unique else None,
+        count=total,
+        localities=len({loc for (loc, _, _), n in tally.groups.items() if loc and n.passages}),
+        table=_table(code, codes, branch, tally) if total.passages else None,
         shared=tuple(shared[:SHARED_SHOWN]),
         shared_left_out=max(0, len(shared) - SHARED_SHOWN),
-        groups=tuple(_groups(unique, lambda t: labels.get(t) or _type_words(t))),
+        groups=tuple(_groups(tally, lambda t: labels.get(t) or _type_words(t))),
+    )
+
+
+def tally_of(passages: Sequence[Passage]) -> Tally:
+    """Count passages (each once) as the store's GROUP BY does, and pick those to quote."""
+    groups: dict[tuple[str, str, str], list[Passage]] = defaultdict(list)
+    by_code: dict[tuple[str, str, str], list[Passage]] = defaultdict(list)
+    for p in passages:
+        groups[(p.locality, p.authority, p.type)].append(p)
+        for c in set(p.codes):
+            by_code[(c, p.locality, p.authority)].append(p)
+    chosen = to_quote(passages)
+    records = {p.record for p in chosen}
+    return Tally(
+        groups={key: _count(ps) for key, ps in groups.items()},
+        codes={key: _count(ps) for key, ps in by_code.items()},
+        quoted=_oldest(chosen),
+        quoted_records=Counter(p.record for p in passages if p.record in records),
     )
 
 
@@ -262,38 +318,64 @@ def _count(passages: Iterable[Passage]) -> Count:
     return Count(len(items), len({p.record for p in items}))
 
 
+def _total(counts: Iterable[Count]) -> Count:
+    total = ZERO
+    for count in counts:
+        total = _plus(total, count)
+    return total
+
+
+def _place_of(locality: str, authority: str) -> str:
+    """Where passages come from, as the table and the headings name it."""
+    if locality:
+        return locality
+    return f"{authority} ({NO_LOCALITY.lower()})" if authority else NO_LOCALITY
+
+
 def _place(p: Passage) -> str:
-    """Where a passage comes from, as the table and the headings name it."""
-    if p.locality:
-        return p.locality
-    return f"{p.authority} ({NO_LOCALITY.lower()})" if p.authority else NO_LOCALITY
+    return _place_of(p.locality, p.authority)
 
 
-def _places(passages: Sequence[Passage]) -> list[str]:
+def _ordered_places(places: Iterable[str]) -> list[str]:
     """The places in order: by name, those without a locality last."""
-    return sorted({_place(p) for p in passages}, key=lambda n: (NO_LOCALITY.lower() in n, n))
+    return sorted(set(places), key=lambda n: (NO_LOCALITY.lower() in n, n))
+
+
+def _per_place(counts: Mapping[tuple[str, str], Count]) -> dict[str, Count]:
+    """Counts by (locality, authority) summed by place."""
+    out: dict[str, Count] = {}
+    for (locality, authority), count in counts.items():
+        place = _place_of(locality, authority)
+        out[place] = _plus(out.get(place, ZERO), count)
+    return out
 
 
 def _table(
     code: CodeInfo,
     codes: Mapping[str, CodeInfo],
     branch: list[tuple[str, int]],
-    passages: Sequence[Passage],
+    tally: Tally,
 ) -> CrossTable:
     """Passages (records) per code of the branch and per place, with totals."""
-    places = _places(passages)
-    lines = []  # (row label, column label, passages) for the code and each sub-code with any
+    seen: dict[tuple[str, str], Count] = {}
+    for (locality, authority, _), count in tally.groups.items():
+        seen[(locality, authority)] = _plus(seen.get((locality, authority), ZERO), count)
+    everything = _per_place(seen)
+    places = _ordered_places(everything)
+    lines = []  # (row label, column label, passages per place) for each code with any
     for code_id, depth in branch:
-        mine = [p for p in passages if code_id in p.codes]
+        mine = _per_place({(loc, auth): n for (c, loc, auth), n in tally.codes.items()
+                           if c == code_id and n.passages})  # fmt: skip
         if mine:
             name = codes[code_id].name if code_id in codes else code_id
             lines.append(("– " * depth + name, name, mine))
     # One code's row may be every passage already; else a row counts each passage once.
-    total = len(lines) != 1 or len(lines[0][2]) != len(passages)
+    whole = _total(everything.values())
+    total = len(lines) != 1 or _total(lines[0][2].values()).passages != whole.passages
     if total:
-        lines.append((f"All of {code.name}" if lines else code.name, "Total", list(passages)))
+        lines.append((f"All of {code.name}" if lines else code.name, "Total", everything))
     if len(places) > LOCALITY_COLUMNS and len(lines) <= len(places):
-        return _by_place(places, lines)
+        return _turned(places, lines)
     rows = [
         TableRow(label, _cells(places, mine), total=total and n == len(lines) - 1)
         for n, (label, _, mine) in enumerate(lines)
@@ -301,15 +383,12 @@ def _table(
     return CrossTable("Code", (*places, "All localities"), tuple(rows))
 
 
-def _cells(places: list[str], passages: list[Passage]) -> tuple[Count, ...]:
+def _cells(places: list[str], by_place: Mapping[str, Count]) -> tuple[Count, ...]:
     """One count per place, then the total."""
-    by_place = defaultdict(list)
-    for p in passages:
-        by_place[_place(p)].append(p)
-    return (*(_count(by_place[place]) for place in places), _count(passages))
+    return (*(by_place.get(place, ZERO) for place in places), _total(by_place.values()))
 
 
-def _by_place(places: list[str], lines: list[tuple[str, str, list[Passage]]]) -> CrossTable:
+def _turned(places: list[str], lines: list[tuple[str, str, Mapping[str, Count]]]) -> CrossTable:
     """The table turned: a row per place, a column per code (many places fit down a page)."""
     columns = [_cells(places, mine) for _, _, mine in lines]
     rows = [TableRow(place, tuple(c[n] for c in columns)) for n, place in enumerate(places)]
@@ -318,40 +397,48 @@ def _by_place(places: list[str], lines: list[tuple[str, str, list[Passage]]]) ->
 
 
 def _shared(
-    codes: Mapping[str, CodeInfo], branch: list[tuple[str, int]], passages: Sequence[Passage]
+    codes: Mapping[str, CodeInfo], branch: list[tuple[str, int]], tally: Tally
 ) -> list[SharedCode]:
     """Codes outside the branch on the same passages, most passages first."""
     own = {code for code, _ in branch}
-    counts = Counter(c for p in passages for c in set(p.codes) - own)
-    total = len(passages) or 1
+    counts: Counter[str] = Counter()
+    for (c, _, _), n in tally.codes.items():
+        if c not in own:
+            counts[c] += n.passages
+    total = _total(tally.groups.values()).passages or 1
     shared = [
         SharedCode(c, codes[c].name if c in codes else c, n, round(100 * n / total))
         for c, n in counts.items()
+        if n
     ]
     return sorted(shared, key=lambda s: (-s.passages, s.name.casefold(), s.id))
 
 
-def _groups(passages: Sequence[Passage], label: Callable[[str], str]) -> list[LocalityGroup]:
+def _groups(tally: Tally, label: Callable[[str], str]) -> list[LocalityGroup]:
     """The passages by place, then record type, then record (oldest first)."""
-    by_place: dict[str, list[Passage]] = defaultdict(list)
-    for p in passages:
-        by_place[_place(p)].append(p)
+    by_place: dict[str, dict[str, Count]] = defaultdict(dict)
+    authorities: dict[str, Counter[str]] = defaultdict(Counter)
+    for (locality, authority, type_), count in sorted(tally.groups.items()):
+        place = _place_of(locality, authority)
+        by_place[place][type_] = _plus(by_place[place].get(type_, ZERO), count)
+        authorities[place][authority] += count.passages
+    quoted: dict[tuple[str, str], list[Passage]] = defaultdict(list)
+    for p in tally.quoted:
+        quoted[(_place(p), p.type)].append(p)
     groups = []
-    for place in _places(passages):
-        mine = by_place[place]
-        by_type: dict[str, list[Passage]] = defaultdict(list)
-        for p in mine:
-            by_type[p.type].append(p)
-        types = [_type_group(t, label(t), by_type[t]) for t in by_type]
+    for place in _ordered_places(by_place):
+        types = [_type_group(t, label(t), n, quoted[(place, t)], tally.quoted_records)
+                 for t, n in by_place[place].items()]  # fmt: skip
         types.sort(key=lambda g: g.label.casefold())
-        authority = Counter(p.authority for p in mine).most_common(1)[0][0]
-        groups.append(LocalityGroup(place, authority, _count(mine), tuple(types)))
+        authority = authorities[place].most_common(1)[0][0]
+        groups.append(LocalityGroup(place, authority, _total(by_place[place].values()),
+                                    tuple(types)))  # fmt: skip
     return groups
 
 
 def to_quote(passages: Sequence[Passage]) -> list[Passage]:
     """The passages a summary quotes: in each place and record type, the oldest
-    ``QUOTED_PER_GROUP`` (as ``_type_group`` picks them)."""
+    ``QUOTED_PER_GROUP`` (the store's ``branch_counts`` picks the same)."""
     groups: dict[tuple[str, str], list[Passage]] = defaultdict(list)
     for p in passages:
         groups[(_place(p), p.type)].append(p)
@@ -362,10 +449,10 @@ def _oldest(passages: list[Passage]) -> list[Passage]:
     return sorted(passages, key=lambda p: (p.date, p.record))  # stable: text order kept
 
 
-def _type_group(type_: str, label: str, passages: list[Passage]) -> TypeGroup:
-    """One record type's passages: the first ``QUOTED_PER_GROUP`` quoted under their records."""
-    ordered = _oldest(passages)
-    quoted, rest = ordered[:QUOTED_PER_GROUP], ordered[QUOTED_PER_GROUP:]
+def _type_group(
+    type_: str, label: str, count: Count, quoted: list[Passage], per_record: Mapping[str, int]
+) -> TypeGroup:
+    """One record type's passages: the oldest quoted under their records, the rest counted."""
     records: dict[str, list[Passage]] = {}
     for p in quoted:
         records.setdefault(p.record, []).append(p)
@@ -373,9 +460,9 @@ def _type_group(type_: str, label: str, passages: list[Passage]) -> TypeGroup:
         QuotedRecord(r, ps[0].title, ps[0].date, tuple(_paragraphs(p.text) for p in ps))
         for r, ps in records.items()
     )
-    above = [p for p in rest if p.record in records]
-    others = _count(p for p in rest if p.record not in records)
-    return TypeGroup(type_, label, _count(passages), shown, len(above), others)
+    above = sum(per_record.get(r, 0) for r in records) - len(quoted)
+    others = Count(count.passages - len(quoted) - above, count.records - len(records))
+    return TypeGroup(type_, label, count, shown, above, others)
 
 
 def _paragraphs(text: str) -> tuple[str, ...]:

@@ -17,6 +17,7 @@ from . import (
     learning_updates,
     markup,
     measures,
+    people,
     plans,
     ratings,
     records,
@@ -33,6 +34,7 @@ BLUEPRINTS = (
     measures.bp,
     codes.bp,
     admin.bp,
+    people.bp,
     plans.bp,
 )
 

@@ -30,6 +30,12 @@ if TYPE_CHECKING:
 # the end of its line; a line break always ends one.
 SENTENCE = re.compile(r"\S.*?(?:[.!?…]+[\"'”’»)\]]*(?=\s)|$)", re.MULTILINE)
 CSS_SAFE = re.compile(r"^[A-Za-z0-9._-]+$")
+# A full stop after these does not end a sentence ("Mrs. Kerr", "St. Mary's", "e.g. tea").
+ABBREVIATION = re.compile(
+    r"(?:^|[\s(\[\"'“‘])(?:Mr|Mrs|Ms|Mx|Dr|St|Prof|Rev|Revd|Fr|Sr|Jr|Cllr|Capt|Sgt|Insp|"
+    r"approx|e\.g|i\.e|cf|vs)\.$",
+    re.IGNORECASE,
+)
 
 
 @dataclass(frozen=True)
@@ -48,11 +54,17 @@ class Sentence:
 
 def sentences(body: str) -> list[Sentence]:
     """The sentences of ``body`` in order, without the spaces around them."""
-    found = []
+    found: list[Sentence] = []
     for match in SENTENCE.finditer(body):
         text = match.group().rstrip()
-        if text:
-            found.append(Sentence(match.start(), match.start() + len(text), text))
+        if not text:
+            continue
+        start, end = match.start(), match.start() + len(text)
+        last = found[-1] if found else None
+        if last and ABBREVIATION.search(last.text) and "\n" not in body[last.end : start]:
+            found[-1] = Sentence(last.start, end, body[last.start : end])  # runs on past it
+        else:
+            found.append(Sentence(start, end, text))
     return found
 
 

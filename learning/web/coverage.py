@@ -5,8 +5,10 @@ from __future__ import annotations
 from typing import Any
 
 from flask import Blueprint, abort, render_template
+from flask_login import current_user
 
 from evidence.store import RecordFilter
+from learning import rights
 from learning.http.access import audience
 from learning.http.state import evidence
 
@@ -82,7 +84,13 @@ def dashboard():
         recent=recent,
         gaps=gaps,
         measures=[m for m in measure_rows() if m["count"]],
+        retention_waiting=_retention_waiting(),
     )
+
+
+def _retention_waiting() -> int:
+    """How many records wait for a retention review (admins alone are told)."""
+    return rights.waiting_count(evidence()) if current_user.can("admin") else 0
 
 
 @bp.route("/framework")

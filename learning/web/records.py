@@ -107,8 +107,14 @@ def show(record_id: str):
     return _show(load_record(record_id, allow_deleted=True))
 
 
-def _show(record: Record, errors: dict[str, str] | None = None, values: Any = None) -> str:
-    """The record's page, with its coding (and the coding form's errors and values)."""
+def _show(
+    record: Record,
+    errors: dict[str, str] | None = None,
+    values: Any = None,
+    change: dict[str, Any] | None = None,
+) -> str:
+    """The record's page, with its coding (the coding form's errors and values, and a coded
+    passage's change form as sent, with its errors)."""
     ev = evidence()
     reader = audience()
     files = [] if record.deleted_at else attachments.of_record(ev, record.id, reader)
@@ -123,6 +129,7 @@ def _show(record: Record, errors: dict[str, str] | None = None, values: Any = No
         consent_levels=CONSENT_LEVELS,
         errors=errors or {},
         values=values or {},
+        change=change or {},
         # A family's story: its invitation and how to reach them, the team's alone.
         story=telling.kept_apart(ev, record) if reader == INTERNAL else None,
     )
@@ -148,17 +155,40 @@ def code(record_id: str):
     return redirect(url_for("records.show", record_id=record.id, _anchor="coded-passages"))
 
 
+def _own_excerpt(ev: Any, record: Record, excerpt_id: str) -> None:
+    """404 unless ``excerpt_id`` is one of the record's coded passages."""
+    try:
+        if excerpts.get(ev, excerpt_id, INTERNAL)["record"] != record.id:
+            abort(404)
+    except NotFound:
+        abort(404)
+
+
+@bp.route("/records/<record_id>/excerpts/<excerpt_id>/change", methods=["POST"])
+@role_required("editor")
+def change_excerpt(record_id: str, excerpt_id: str):
+    """Change a coded passage's codes and memo (the page without JavaScript), as
+    ``PUT /api/excerpts/ID`` does; its words stay where they are."""
+    record = load_record(record_id)
+    ev = evidence()
+    _own_excerpt(ev, record, excerpt_id)
+    data = {"codes": request.form.getlist("codes"), "memo": request.form.get("memo", "")}
+    try:
+        excerpts.change(ev, excerpt_id, data, current_user.name)
+    except ValidationError as exc:
+        change = {"excerpt": excerpt_id, "errors": exc.errors, **data}
+        return _show(record, change=change), 422
+    flash("The passage's codes and memo have been saved.", "success")
+    return redirect(url_for("records.show", record_id=record.id, _anchor=f"excerpt-{excerpt_id}"))
+
+
 @bp.route("/records/<record_id>/excerpts/<excerpt_id>/delete", methods=["POST"])
 @role_required("editor")
 def delete_excerpt(record_id: str, excerpt_id: str):
     """Delete one of the record's coded passages, and its memo."""
     record = load_record(record_id)
     ev = evidence()
-    try:
-        if excerpts.get(ev, excerpt_id, INTERNAL)["record"] != record.id:
-            abort(404)
-    except NotFound:
-        abort(404)
+    _own_excerpt(ev, record, excerpt_id)
     excerpts.delete(ev, excerpt_id, current_user.name)
     flash("The passage has been deleted, with its memo.", "success")
     return redirect(url_for("records.show", record_id=record.id, _anchor="coded-passages"))
