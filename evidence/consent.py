@@ -34,15 +34,25 @@ def widest_consent(record: Record) -> str:
     return "public"
 
 
+def held_consent(record: Record) -> str:
+    """The consent outside readers are held to: a family's story no editor has accepted yet
+    is the team's alone (``internal``) whatever the family chose; else the record's own."""
+    return INTERNAL if record.status == "submitted" else record.consent
+
+
 def visible(record: Record | dict, audience: str) -> bool:
-    """Whether the audience may see the record at all (a learning update made for the team
-    is the team's alone, whatever its consent)."""
+    """Whether the audience may see the record at all (a learning update made for the team,
+    or a family's story not yet accepted, is the team's alone, whatever its consent)."""
     if audience == INTERNAL:
         return True
     if isinstance(record, dict):
         consent, kind, fields = record["consent"], record.get("type"), record.get("fields") or {}
+        if record.get("status") == "submitted":
+            return False
     else:
         consent, kind, fields = record.consent, record.type, record.fields
+        if record.status == "submitted":
+            return False
     if kind == "learning_update" and fields.get("audience") != EXTERNAL:
         return False
     return consent in ("anonymised", "public")

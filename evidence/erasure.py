@@ -22,6 +22,7 @@ from .model import Record
 from .names import erasable, holds_name, replace_names
 from .passages import Passages
 from .rows import record_to_row
+from .stories import forget_story
 
 ERASED = "[erased]"
 
@@ -98,6 +99,7 @@ class Erasure:
             erase_of_record(conn, self.path.parent, record_id)  # type: ignore[attr-defined]
             conn.execute("DELETE FROM record_indicators WHERE record_id = ?", [record_id])
             conn.execute("DELETE FROM revisions WHERE record_id = ?", [record_id])
+            forget_story(conn, record_id)  # its receipt and how to reach the family go too
             conn.execute("DELETE FROM records WHERE id = ?", [record_id])
             people = [p for v in versions for p in v.people]
             self._scrub_ratings(conn, record_id, people, words, passages)

@@ -10,6 +10,8 @@ from datetime import UTC, datetime
 from typing import Any
 
 CONSENT_LEVELS = ("internal", "anonymised", "public")
+ORIGINS = ("staff", "family")  # who wrote a record: the team, or a family through an invitation
+STATUSES = ("submitted", "accepted")  # a family's story: waiting for an editor, then accepted
 LIST_KEYS = ("indicators", "activities", "tags", "people", "quotes")
 # Keys a client may send; the rest of a record's keys are kept by the store.
 INPUT_KEYS = (
@@ -110,6 +112,8 @@ class Record:
     created_at: str = ""
     updated_at: str = ""
     deleted_at: str | None = None
+    origin: str = "staff"
+    status: str | None = None
     # The codes of its excerpts: not part of the record (never saved with it, nor shown as
     # its JSON); the application fills them in for the record's search document.
     codes: list[str] = field(default_factory=list)
@@ -122,6 +126,7 @@ class Record:
         # As ``asdict`` (a copy the caller may change), without its walk of every list item:
         # saving or importing 100,000 records called it twice each.
         ordered = {key: _copied(getattr(self, key)) for key in INPUT_KEYS}
+        ordered["origin"], ordered["status"] = self.origin, self.status
         if include_deleted:
             ordered["deleted_at"] = self.deleted_at
         return ordered
@@ -135,6 +140,11 @@ class Record:
         copy = object.__new__(Record)
         copy.__dict__.update(self.__dict__, **changes)
         return copy
+
+    @property
+    def submitted(self) -> bool:
+        """Whether it is a family's story no editor has accepted yet (the team's alone)."""
+        return self.status == "submitted"
 
     @property
     def objectives(self) -> list[str]:

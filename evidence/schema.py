@@ -394,4 +394,37 @@ def m019_retention(db: Database) -> None:
     )
 
 
+@_step
+def m020_stories(db: Database) -> None:
+    # (numbered after main's m017–m019, merged while this was built: it is applied after them)
+    # Families' own stories. A record says who wrote it (``origin``) and, for a family's story,
+    # whether an editor has accepted it (``status``); a submitted story's ``consent`` column is
+    # ``internal`` (every count and query outside the team filters on it) and the consent the
+    # team reads is ``consent_chosen``. Invitations and receipts keep only their tokens' hashes;
+    # ``stories.consent`` is the widest the family allowed (editors may narrow, never widen);
+    # how to reach a family is kept apart, for the team, and erased with the story.
+    columns = db["records"].columns_dict
+    for name in ("origin", "status", "consent_chosen"):
+        if name not in columns:
+            db.execute(f"ALTER TABLE records ADD COLUMN {name} TEXT")
+    db.execute(
+        "CREATE TABLE IF NOT EXISTS invitations (id TEXT PRIMARY KEY, token_hash TEXT NOT NULL "
+        "UNIQUE, prompt TEXT NOT NULL, authority TEXT NOT NULL DEFAULT '', locality TEXT NOT "
+        "NULL DEFAULT '', indicators TEXT NOT NULL DEFAULT '[]', expires TEXT NOT NULL, "
+        "uses INTEGER NOT NULL, used INTEGER NOT NULL DEFAULT 0, revoked_at TEXT, "
+        "created_at TEXT NOT NULL, created_by TEXT NOT NULL DEFAULT '')"
+    )
+    db.execute(
+        "CREATE TABLE IF NOT EXISTS stories (record_id TEXT PRIMARY KEY REFERENCES records(id), "
+        "invitation_id TEXT NOT NULL, consent TEXT NOT NULL, receipt_hash TEXT NOT NULL UNIQUE, "
+        "sent_at TEXT NOT NULL)"
+    )
+    db.execute("CREATE INDEX IF NOT EXISTS idx_stories_invitation ON stories (invitation_id)")
+    db.execute(
+        "CREATE TABLE IF NOT EXISTS story_contacts (record_id TEXT PRIMARY KEY "
+        "REFERENCES records(id), contact TEXT NOT NULL)"
+    )
+    db.execute("CREATE INDEX IF NOT EXISTS idx_records_status ON records (status)")
+
+
 NAMES = tuple(fn.__name__ for fn in _STEPS)  # every step, in order

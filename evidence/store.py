@@ -17,7 +17,7 @@ from dataclasses import replace
 from pathlib import Path
 from typing import TYPE_CHECKING
 
-from . import coding
+from . import coding, stories
 from .citing import Citing, refuse_audience_change, shown_changed
 from .erasure import Erasure
 from .figures import FigureStore
@@ -225,6 +225,7 @@ class Store(Reading, Erasure, Citing, FigureStore, Upkeep, Plans):
             if current.revision != expected_revision:
                 raise Conflict(record.id, expected_revision, current.revision)
             refuse_audience_change(current, record)
+            record = stories.settle(conn, current, record)
             return self._replace(conn, current, replace(record, deleted_at=None), actor)
 
     def _rewrite(self, conn: sqlite3.Connection, record: Record, actor: str = "") -> Record:

@@ -12,8 +12,9 @@ import math
 import re
 from typing import Any
 
+from . import signification
 from .consent import widest_consent
-from .model import CONSENT_LEVELS, INPUT_KEYS, Record, ValidationError
+from .model import CONSENT_LEVELS, INPUT_KEYS, ORIGINS, STATUSES, Record, ValidationError
 
 MAX_TITLE = 300
 MAX_SHORT = 200
@@ -193,7 +194,7 @@ def validate(data: Any, framework: Any) -> Record:
             errors[key] = str(problem)
 
     for key in data:
-        if key not in INPUT_KEYS:
+        if key not in INPUT_KEYS and key not in ("origin", "status"):
             errors[str(key)[:60]] = "is not a record key"
     record_type = _check_type(data.get("type"), framework, errors)
     check("title", clean_text, MAX_TITLE)
@@ -211,7 +212,9 @@ def validate(data: Any, framework: Any) -> Record:
     else:
         out["consent"] = consent
     check("indicators", clean_codes, framework.indicators, "indicator")
-    if "indicators" not in errors and not out["indicators"]:
+    waiting = data.get("origin") == "family" and data.get("status") == "submitted"
+    if "indicators" not in errors and not out["indicators"] and not waiting:
+        # (a family's story waiting for an editor may have none: accepting it needs one)
         errors["indicators"] = "at least one indicator is required"
     check("activities", clean_codes, framework.activities, "activity")
     for key in ("tags", "people", "quotes"):
@@ -222,6 +225,7 @@ def validate(data: Any, framework: Any) -> Record:
     if record_type is not None:
         _check_fields(data.get("fields"), record_type, out, errors)
     _check_meta(data, out, errors)
+    _check_origin(data, out, errors)
     if errors:
         raise ValidationError(errors)
     out["type"] = record_type.name
@@ -282,7 +286,14 @@ def _check_fields(value: Any, record_type: Any, out: dict, errors: dict[str, str
         errors["fields"] = "must be a mapping of field names to values"
         return
     result: dict[str, Any] = {}
+    if record_type.name == "family_story" and value.get(signification.FIELD) is not None:
+        try:  # a family's own reading of their story, kept as they gave it
+            result[signification.FIELD] = signification.clean(value[signification.FIELD])
+        except ValidationError as exc:
+            errors[exc.field] = exc.message
     for name in value:
+        if name == signification.FIELD and record_type.name == "family_story":
+            continue
         if record_type.field(name) is None:
             known = ", ".join(f.name for f in record_type.fields) or "none"
             errors[f"fields.{str(name)[:60]}"] = (
@@ -297,6 +308,17 @@ def _check_fields(value: Any, record_type: Any, out: dict, errors: dict[str, str
         if cleaned not in (None, [], ""):
             result[spec.name] = cleaned
     out["fields"] = result
+
+
+def _check_origin(data: dict, out: dict, errors: dict[str, str]) -> None:
+    """``origin`` and ``status`` as an export wrote them (the server's: a write sets them)."""
+    origin, status = data.get("origin") or "staff", data.get("status")
+    if origin not in ORIGINS:
+        errors["origin"] = f"must be one of {', '.join(ORIGINS)}"
+    elif status not in (None, "", *STATUSES) or (status and origin != "family"):
+        errors["status"] = f"must be empty, or on a family's story one of {', '.join(STATUSES)}"
+    else:
+        out["origin"], out["status"] = origin, status or None
 
 
 def _check_meta(data: dict, out: dict, errors: dict[str, str]) -> None:

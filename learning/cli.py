@@ -168,6 +168,11 @@ def demo(ctx: click.Context, if_empty: bool) -> None:
 
         files, coded = load_attachments(evidence)
         click.echo(f"Demo attachments: {files} files attached, {coded} passages of them coded.")
+        from .demo.stories import load as load_stories
+
+        sent, accepted = load_stories(evidence)
+        click.echo(f"Demo stories: {sent} sent by families through an invitation, {accepted} "
+                   "accepted.")  # fmt: skip
     click.echo("Demo users (name / password):")
     for name, role, password in demo_mod.DEMO_USERS:
         try:
@@ -785,4 +790,4 @@ def framework_diff(ctx: click.Context, first: str, second: str, as_json: bool) -
 
 # Register `wm2u codes`, `wm2u code` and `wm2u excerpts`, `wm2u figures`, `wm2u attach` and
 # `wm2u attachments`.
-from . import cli_attachments, cli_codes, cli_figures, cli_people  # noqa: E402, F401
+from . import cli_attachments, cli_codes, cli_figures, cli_people, cli_stories  # noqa: E402, F401

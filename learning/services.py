@@ -41,7 +41,8 @@ DB_NAME = "wm2u.db"
 INDEX_DIR = "index"
 FRAMEWORK_COPY = "framework.yaml"
 REBUILD_FROM = 5000  # an import this large (and doubling the index) rebuilds it instead
-SERVER_KEYS = ("revision", "created_at", "updated_at")  # only `wm2u import` keeps a client's
+# Only `wm2u import` keeps a client's.
+SERVER_KEYS = ("revision", "created_at", "updated_at", "origin", "status")
 PRIVATE_UMASK = 0o077  # the data dir is its service user's alone: folders 0700, files 0600
 INDEX_FAILURE = "index-failure"  # meta key: when the last index write failed, and why
 

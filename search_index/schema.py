@@ -27,7 +27,7 @@ from typing import Any
 from whoosh import fields, formats
 from whoosh.system import pack_uint
 
-from evidence.consent import EXTERNAL, present_attachment, redact, visible
+from evidence.consent import EXTERNAL, held_consent, present_attachment, redact, visible
 from evidence.model import Record
 
 from . import text
@@ -169,7 +169,8 @@ def document(record: Record) -> dict[str, Any]:
         "type": record.type or "",
         "authority": record.authority or "",
         "locality": record.locality or "",
-        "consent": record.consent or "",
+        # As outside readers are held to it: a submitted story is found by the team alone.
+        "consent": held_consent(record),
         "author": record.author or "",
         "indicator": list(record.indicators),
         "objective": record.objectives,

@@ -27,6 +27,7 @@ def demo(tmp_path_factory):
     with Evidence(data_dir) as ev:
         tokens = {role: accounts.create_token(ev.store, role) for role in ("editor", "viewer")}
         held = [r for (r,) in ev.store.conn.execute("SELECT DISTINCT record_id FROM attachments")]
+        stories = [r for (r,) in ev.store.conn.execute("SELECT record_id FROM stories")]
     with served(make_app(data_dir)) as base:
 
         def call(role: str, path: str, **params) -> requests.Response:
@@ -34,7 +35,18 @@ def demo(tmp_path_factory):
             return requests.get(base + path, headers=headers, params=params, timeout=60)
 
         call.held = held  # the records holding files (read from the data folder)
+        call.stories = stories  # the stories families sent (#24 item 7)
         yield call
+
+
+def test_the_demo_has_a_dozen_families_stories_seen_as_their_status_allows(demo) -> None:
+    stories = [demo("editor", f"/api/records/{i}").json() for i in demo.stories]
+    assert len(stories) == 12 and {s["origin"] for s in stories} == {"family"}
+    statuses = sorted((s["status"], s["consent"]) for s in stories)
+    assert statuses.count(("submitted", "internal")) == 2  # one withdrawn, one the family's
+    assert sum(s["status"] == "accepted" for s in stories) == 7
+    shown = [i for i in demo.stories if demo("viewer", f"/api/records/{i}").status_code == 200]
+    assert len(shown) == 7  # the accepted ones: each may be shared
 
 
 def _files(call, role: str) -> dict[str, dict]:

@@ -127,6 +127,7 @@ CREATED = {
     },  # fmt: skip
     # A file is sent as multipart/form-data, not JSON.
     "/api/records/{record_id}/attachments": {"files": {"file": ("notes.txt", b"Notes.")}},
+    "/api/invitations": {"prompt": "What changed for your family?", "locality": "Lochee"},
 }
 MULTIPART = {"/api/records/{record_id}/attachments"}
 
@@ -158,6 +159,7 @@ def test_what_the_served_api_answers_is_described(data_dir, evidence):
                 code_id="SO1.1",
                 excerpt_id="NOPE",
                 attachment_id="NOPE",
+                invitation_id="NOPE",
             )
             for method, operation in item.items():
                 if method not in METHODS:

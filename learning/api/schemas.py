@@ -92,8 +92,12 @@ RECORD = {
         "revision": {"type": "integer", "description": "Required on PUT: the revision you read"},
         "created_at": {"type": "string", "readOnly": True},
         "updated_at": {"type": "string", "readOnly": True},
+        "origin": {"type": "string", "enum": ["staff", "family"], "readOnly": True},
+        "status": {"type": "string", "enum": ["submitted", "accepted"], "nullable": True,
+                   "description": "A family's story: submitted, or accepted (send accepted "
+                   "on PUT to accept it); null on staff records"},
     },
-}
+}  # fmt: skip
 HIT = {
     "type": "object",
     "properties": {
@@ -297,6 +301,31 @@ EXCERPT = {
 }  # fmt: skip
 # --- end of passages and the codebook --------------------------------------------------------
 
+# --- families' stories (#24) ------------------------------------------------------------------
+INVITATION_INPUT = {
+    "type": "object",
+    "required": ["prompt"],
+    "properties": {
+        "prompt": {"type": "string"},
+        "authority": {"type": "string"},
+        "locality": {"type": "string"},
+        "indicators": LIST,
+        "expires": {**DAY, "description": "The last day it takes stories (default: 90 days)"},
+        "uses": {"type": "integer", "minimum": 1, "description": "Stories it takes (default 1)"},
+    },
+}
+INVITATION = {
+    "type": "object",
+    "properties": {
+        **INVITATION_INPUT["properties"],
+        "id": {"type": "string", "readOnly": True},
+        "used": {"type": "integer", "readOnly": True},
+        "revoked": {"type": "boolean", "readOnly": True},
+        "link": {"type": "string", "readOnly": True,
+                 "description": "/tell/TOKEN: in the answer that makes it, never again"},
+    },
+}  # fmt: skip
+
 # --- attachments (#23) -------------------------------------------------------------------------
 ATTACHMENT = {
     "type": "object",
@@ -343,6 +372,8 @@ SCHEMAS: dict[str, dict[str, Any]] = {
     "Excerpt": EXCERPT,
     "ExcerptPage": page_of("excerpts", "Excerpt"),
     "Attachment": ATTACHMENT,
+    "Invitation": INVITATION,  # families' stories
+    "InvitationInput": INVITATION_INPUT,
     "Error": ERROR,
 }
 # Every error answer has the ``Error`` shape; these say when each status is given.

@@ -124,10 +124,15 @@ class TokenRequestsHaveNoSession(SecureCookieSessionInterface):
         super().save_session(app, session, response)
 
 
+# Pages a family opens from a link, with no account: the link's secret is their key.
+NO_LOGIN = ("tell.tell", "tell.my_story")
+
+
 def login_required_everywhere() -> Any:
-    """Before every request: only the login page and static files are open to anyone."""
+    """Before every request: only the login page, static files and a family's two pages
+    (a story's form, its receipt) are open to anyone."""
     endpoint = request.endpoint
-    if endpoint is not None and endpoint in ("static", login_manager.login_view):
+    if endpoint is not None and endpoint in ("static", login_manager.login_view, *NO_LOGIN):
         return None  # (an address that matches no route is not open: endpoint is None)
     if current_user.is_authenticated:
         return None

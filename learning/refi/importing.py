@@ -34,8 +34,10 @@ if TYPE_CHECKING:
 
 DEFAULT_CODER = "import"  # a selection whose user the file does not name
 MAX_REPORTED = 1000  # lines of "left out" printed; the rest are counted
+# (a family story's signification variables are read back from ``fields``, which holds them)
 OUR_VARIABLES = ("type", "date", "authority", "locality", "consent", "indicators", "tags",
-                 "people", "fields", "activities", "quotes", "id", "tag_list")  # fmt: skip
+                 "people", "fields", "activities", "quotes", "id", "tag_list", "triad_effort",
+                 "triad_people", "triad_service", "slider1", "slider2")  # fmt: skip
 _CONTROL = re.compile(r"\r(?=\n)|[\x00-\x08\x0b\x0c\x0e-\x1f\x7f]")  # what a record's text drops
 _DATE = re.compile(r"\s*(\d{4}-\d{2}-\d{2})")
 

@@ -52,7 +52,12 @@ VARIABLES = (("type", "Text", False), ("date", "Date", False), ("authority", "Te
              ("indicators", "Text", False), ("activities", "Text", False),
              ("tags", "Text", False), ("people", "Text", True), ("quotes", "Text", False),
              ("fields", "Text", False), ("id", "Text", True),
-             ("tag_list", "Text", False), ("attachment_of", "Text", False))  # fmt: skip
+             ("tag_list", "Text", False), ("attachment_of", "Text", False),
+             # A family's own reading of their story (#24), as numbers a QDA tool can chart.
+             ("triad_effort", "Float", False), ("triad_people", "Float", False),
+             ("triad_service", "Float", False), ("slider1", "Float", False),
+             ("slider2", "Float", False))  # fmt: skip
+SIGNIFICATION_VARIABLES = ("triad_effort", "triad_people", "triad_service", "slider1", "slider2")
 # ``tags`` is space-separated, as the contract says, which splits a tag holding a space
 # ("family support"); ``tag_list`` (JSON) carries them whole for our own import.
 VARIABLE_GUIDS = {name: guids.variable_guid(name) for name, _kind, _team in VARIABLES}
@@ -146,16 +151,33 @@ def _values(record: Record, audience: str) -> Iterator[tuple[str, str]]:
         "tag_list": json.dumps(record.tags, ensure_ascii=False)
         if any(" " in tag for tag in record.tags) else "",
         "attachment_of": "",  # an attachment's (learning/refi/attached.py)
+        **_signification_values(record),
     }  # fmt: skip
     for name, _kind, team_only in VARIABLES:
         if values[name] and (audience == INTERNAL or not team_only):
             yield name, values[name]
 
 
+def _signification_values(record: Record) -> dict[str, str]:
+    """The triad's three shares and the two sliders as text ("" where "not sure")."""
+    found = record.fields.get("signification") or {}
+    triad = found.get("triad") or [None, None, None]
+    numbers = [*triad, found.get("slider1"), found.get("slider2")]
+    return {name: "" if value is None else _decimal(value)
+            for name, value in zip(SIGNIFICATION_VARIABLES, numbers, strict=True)}  # fmt: skip
+
+
+def _decimal(value: float) -> str:
+    """A share as xsd:decimal writes it (never 1e-05)."""
+    return format(float(value), ".4f").rstrip("0").rstrip(".") or "0"
+
+
 def _variable_value(name: str, value: str) -> etree._Element:
     element = etree.Element("VariableValue")
     etree.SubElement(element, "VariableRef", targetGUID=VARIABLE_GUIDS[name])
-    etree.SubElement(element, "DateValue" if name == "date" else "TextValue").text = xml_text(value)
+    kind = "DateValue" if name == "date" else "FloatValue" if name in SIGNIFICATION_VARIABLES \
+        else "TextValue"  # fmt: skip
+    etree.SubElement(element, kind).text = xml_text(value)
     return element
 
 

@@ -22,6 +22,7 @@ from . import (
     ratings,
     records,
     search,
+    tell,
 )
 
 BLUEPRINTS = (
@@ -47,5 +48,6 @@ def init_app(app: Flask) -> None:
     auth.init_app(app)
     markup.init_app(app)
     common.init_app(app)
+    tell.init_app(app)
     for blueprint in BLUEPRINTS:
         app.register_blueprint(blueprint)

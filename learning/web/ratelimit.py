@@ -88,3 +88,33 @@ class LoginLimiter:
         """The person got in from here: their own failures here are forgotten (not the rest)."""
         with self._lock:
             self._failures.pop(("person", name.casefold(), address), None)
+
+
+class SendLimiter:
+    """Stories sent per address in a sliding window (only sends count, never page views)."""
+
+    def __init__(self, per_address: Limit) -> None:
+        if per_address.failures < 1 or per_address.window <= 0:
+            raise ValueError(f"a send limit needs at least 1 send in a window: {per_address}")
+        self.limit = per_address
+        self._sends: dict[str, deque[float]] = {}
+        self._lock = threading.Lock()
+
+    def _recent(self, address: str, now: float) -> deque[float]:
+        times = self._sends.setdefault(address, deque())
+        while times and times[0] <= now - self.limit.window:
+            times.popleft()
+        return times
+
+    def blocked(self, address: str) -> float:
+        """Seconds until this address may send again (0 when it may now)."""
+        now = time.monotonic()
+        with self._lock:
+            times = self._recent(address, now)
+            if len(times) < self.limit.failures:
+                return 0.0
+            return max(times[-self.limit.failures] + self.limit.window - now, 1.0)
+
+    def sent(self, address: str) -> None:
+        with self._lock:
+            self._recent(address, time.monotonic()).append(time.monotonic())

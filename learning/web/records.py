@@ -14,6 +14,7 @@ from learning.coding import codebook, excerpts
 from learning.framework import RecordType
 from learning.http.access import audience, role_required
 from learning.http.state import evidence
+from learning.stories import telling
 
 from . import coding, forms
 from .common import (
@@ -129,6 +130,8 @@ def _show(
         errors=errors or {},
         values=values or {},
         change=change or {},
+        # A family's story: its invitation and how to reach them, the team's alone.
+        story=telling.kept_apart(ev, record) if reader == INTERNAL else None,
     )
 
 
