@@ -11,14 +11,16 @@ record at a time, and ``GET /api/excerpts?code=`` must give the same ``total``.
 from __future__ import annotations
 
 import random
+from hashlib import sha256
 import uuid
 from pathlib import Path
 
 import pytest
 import requests
 
-from evidence import accounts, coding
+from evidence import accounts, attachments, coding
 from evidence.anchoring import anchor_for
+from evidence.attachments import Attachment
 from evidence.coding import Code, Excerpt, ExcerptFilter
 from evidence.model import NotFound
 from learning.coding import codebook, excerpts
@@ -82,6 +84,7 @@ def _build(data_dir: Path, seed: int) -> dict[str, str]:
                                  "body", anchor.start, anchor.end, anchor.prefix, anchor.suffix,
                                  "exact", None, "ann"))  # fmt: skip
         coding.add_excerpts(ev.store, batch)
+        _attach_coded(ev, records[5], batch[0].codes)
         for record in records[:2]:  # a whole rewrite: their passages are detached
             ev.update(record.id, {**record.to_dict(), "body": "Nothing of the old words."}, "t")
         ev.delete(records[2].id, "test")
@@ -90,6 +93,43 @@ def _build(data_dir: Path, seed: int) -> dict[str, str]:
             accounts.add_user(ev.store, role, role, PASSWORD)
             tokens[role] = accounts.create_token(ev.store, role)
     return tokens
+
+
+def _attach_coded(ev: Evidence, record, codes: list[str]) -> None:
+    """Two attachments of a record (one the team's alone), each with passages coded like one
+    of the body's and with a sub-code: counted apart from the body's, a record once."""
+    text = "Notes from the café. Sarah Kerr said the worker listened."
+    for consent in ("internal", "public"):
+        held = attachments.add(
+            ev.store,
+            Attachment(
+                "",
+                record.id,
+                f"{consent}.txt",
+                "text",
+                len(text),
+                sha256(text.encode()).hexdigest(),
+                consent,
+                text,
+                len(text),
+            ),
+            text.encode(),
+        )
+        batch = [
+            Excerpt(
+                "",
+                record.id,
+                text[start:end],
+                picked,
+                f"attachment:{held.id}",
+                start,
+                end,
+                status="exact",
+                author="ann",
+            )
+            for start, end, picked in ((0, 19, codes), (21, 57, ["heard-early", "voice"]))
+        ]
+        coding.add_excerpts(ev.store, batch)  # fmt: skip
 
 
 def _every_passage(ev: Evidence, codes: set[str], audience: str) -> list[Passage]:
@@ -170,6 +210,9 @@ def test_counts_table_and_quotes_agree_with_every_passage_for_editor_and_viewer(
         deleted = ev.store.conn.execute("SELECT id FROM records WHERE deleted_at IS NOT NULL")
         ev.restore(deleted.fetchone()[0], "t")
         ev.purge(live[4], "t")
+        for record in map(ev.store.get, live[5:9]):  # records of another type
+            other = "event" if record.type == "family_story" else "family_story"
+            ev.update(record.id, {**record.to_dict(), "type": other, "fields": TYPES[other]}, "t")
     ok(wm2u(data_dir, "codes", "merge", "asked", "--into", "heard"))
     ok(wm2u(data_dir, "check"))  # the tally agrees with the passages
     assert _agree(data_dir, tokens, tmp_path) != expected
