@@ -64,6 +64,32 @@ def tallied(store: Store, f: ExcerptFilter) -> tuple[list[tuple], list[tuple]] |
     return rows, by_code
 
 
+# Overlaps of a branch, remembered while none of its codes' counts changes (a write elsewhere
+# leaves them be): (database, query, parameters) -> (the codes' changes, rows).
+_OVERLAPS: dict[tuple, tuple[tuple, list[tuple]]] = {}
+_OVERLAPS_MAX = 256
+
+
+def _remembered(store: Store, branch: list[str], sql: str, params: list[Any]) -> list[tuple]:
+    """Rows of an overlap query, counted again only after a change to one of ``branch``'s
+    counts (``code_changes``, moved by the tallies' triggers)."""
+    if store.conn.in_transaction:  # uncommitted rows must never be remembered
+        return store.conn.execute(sql, params).fetchall()
+    changes = tuple(store.conn.execute(
+        f"SELECT code, n FROM code_changes WHERE code IN ({_marks(branch)}) ORDER BY code",
+        branch,
+    ).fetchall())  # fmt: skip
+    key = (str(store.path), sql, tuple(params))
+    cached = _OVERLAPS.get(key)
+    if cached is not None and cached[0] == changes:
+        return cached[1]
+    rows = store.conn.execute(sql, params).fetchall()
+    if len(_OVERLAPS) >= _OVERLAPS_MAX:
+        _OVERLAPS.clear()
+    _OVERLAPS[key] = (changes, rows)
+    return rows
+
+
 def _add(counts: list[int], passages: int, records: int) -> None:
     counts[0] += passages
     counts[1] += records
@@ -98,21 +124,25 @@ def _less_overlaps(
         + (" AND e.start IS NOT NULL" if outside else "")
     )
     params = [*others, *branch, *consents]
-    rows = store._aggregate(
-        f"SELECT locality, authority, type, sum(k - 1) FROM ({several}) GROUP BY 1, 2, 3",
-        params,
-    )
-    for locality, authority, type_, extra in rows:
-        groups[(locality, authority, type_)][0] -= extra
-    rows = store._aggregate(
-        f"SELECT y.code_id, sum(m.k - 1) FROM ({several}) m CROSS JOIN excerpt_codes y "
-        f"WHERE y.excerpt_id = m.id AND y.code_id NOT IN ({_marks(branch)}) GROUP BY 1",
+    rows = _remembered(
+        store,
+        branch,
+        f"SELECT m.id, m.k, m.locality, m.authority, m.type, y.code_id FROM ({several}) m "
+        f"LEFT JOIN excerpt_codes y ON y.excerpt_id = m.id AND y.code_id NOT IN "
+        f"({_marks(branch)})",
         [*params, *branch],
     )
-    for code, extra in rows:
-        shared[code] = shared.get(code, 0) - extra
+    taken: set[str] = set()
+    for excerpt_id, k, locality, authority, type_, other in rows:
+        if excerpt_id not in taken:
+            taken.add(excerpt_id)
+            groups[(locality, authority, type_)][0] -= k - 1
+        if other is not None:
+            shared[other] = shared.get(other, 0) - (k - 1)
     counted = "attached > 0" if outside else "n > 0"
-    rows = store._aggregate(
+    rows = _remembered(
+        store,
+        branch,
         f"SELECT {seen}, sum(m.k - 1) FROM (SELECT o.record_id, count(*) AS k FROM "
         f"(SELECT DISTINCT record_id FROM code_records WHERE code IN ({_marks(others)}) "
         f"AND {counted}) o CROSS JOIN code_records l WHERE l.record_id = o.record_id "

@@ -113,8 +113,12 @@ def _link_records(row: str, delta: int) -> str:
 
 _MOVED = "consent, locality, authority, type, deleted_at"
 TRIGGERS = {
-    "tally_excerpt_link_insert": f"AFTER INSERT ON excerpt_codes BEGIN {_passage_link('new', 1)} END",
-    "tally_excerpt_link_delete": f"AFTER DELETE ON excerpt_codes BEGIN {_passage_link('old', -1)} END",
+    "tally_excerpt_link_insert": (
+        f"AFTER INSERT ON excerpt_codes BEGIN {_passage_link('new', 1)} END"
+    ),
+    "tally_excerpt_link_delete": (
+        f"AFTER DELETE ON excerpt_codes BEGIN {_passage_link('old', -1)} END"
+    ),
     "tally_excerpt_insert": f"AFTER INSERT ON excerpts BEGIN {_excerpt('new', 1)} END",
     "tally_excerpt_delete": f"AFTER DELETE ON excerpts BEGIN {_excerpt('old', -1)} END",
     # Detached (start null) or found again: the excerpt moves between keys.
@@ -143,6 +147,18 @@ TRIGGERS = {
         f"AFTER DELETE ON code_records BEGIN {_link_records('old', -1)} END"
     ),
 }
+# Each change to a code's counts moves its ``code_changes``: what was counted of its branch
+# (the overlaps of a code and its sub-codes) is counted again only then.
+_CHANGED = (
+    "BEGIN INSERT INTO code_changes (code, n) VALUES (new.code, 1) "
+    "ON CONFLICT (code) DO UPDATE SET n = n + 1; END"
+)
+TRIGGERS.update({
+    "tally_code_changes_insert": f"AFTER INSERT ON excerpt_tally {_CHANGED}",
+    "tally_code_changes_update": f"AFTER UPDATE ON excerpt_tally {_CHANGED}",
+    "tally_code_pairs_insert": f"AFTER INSERT ON excerpt_pairs {_CHANGED}",
+    "tally_code_pairs_update": f"AFTER UPDATE ON excerpt_pairs {_CHANGED}",
+})  # fmt: skip
 OLD_TRIGGERS = ("tally_excerpt_link_insert", "tally_excerpt_link_delete", "tally_excerpt_insert",
                 "tally_excerpt_delete", "tally_excerpt_update", "tally_record_excerpts_insert",
                 "tally_record_excerpts_delete", "tally_record_excerpts_update")  # fmt: skip
@@ -158,6 +174,8 @@ TABLES = (
     "CREATE TABLE IF NOT EXISTS excerpt_pairs (code TEXT NOT NULL, other TEXT NOT NULL, "
     "consent TEXT NOT NULL, attached INTEGER NOT NULL, n INTEGER NOT NULL, "
     "PRIMARY KEY (code, other, consent, attached)) WITHOUT ROWID",
+    "CREATE TABLE IF NOT EXISTS code_changes (code TEXT PRIMARY KEY, n INTEGER NOT NULL) "
+    "WITHOUT ROWID",
 )
 
 _LINKS = (

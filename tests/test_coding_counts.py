@@ -11,8 +11,8 @@ record at a time, and ``GET /api/excerpts?code=`` must give the same ``total``.
 from __future__ import annotations
 
 import random
-from hashlib import sha256
 import uuid
+from hashlib import sha256
 from pathlib import Path
 
 import pytest
