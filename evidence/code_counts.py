@@ -64,19 +64,22 @@ def tallied(store: Store, f: ExcerptFilter) -> tuple[list[tuple], list[tuple]] |
     return rows, by_code
 
 
-# Overlaps of a branch, remembered while none of its codes' counts changes (a write elsewhere
-# leaves them be): (database, query, parameters) -> (the codes' changes, rows).
+# Overlaps of a branch, remembered while none of its codes moves (a write elsewhere, or a
+# passage coded with one code in a record that held it, leaves them be):
+# (database, query, parameters) -> (the codes' changes, rows).
 _OVERLAPS: dict[tuple, tuple[tuple, list[tuple]]] = {}
 _OVERLAPS_MAX = 256
 
 
-def _remembered(store: Store, branch: list[str], sql: str, params: list[Any]) -> list[tuple]:
-    """Rows of an overlap query, counted again only after a change to one of ``branch``'s
-    counts (``code_changes``, moved by the tallies' triggers)."""
+def _remembered(
+    store: Store, branch: list[str], moved: str, sql: str, params: list[Any]
+) -> list[tuple]:
+    """Rows of an overlap query, counted again only after one of ``branch``'s codes
+    ``moved`` (``code_changes.pairs`` or ``.links``, kept by the tallies' triggers)."""
     if store.conn.in_transaction:  # uncommitted rows must never be remembered
         return store.conn.execute(sql, params).fetchall()
     changes = tuple(store.conn.execute(
-        f"SELECT code, n FROM code_changes WHERE code IN ({_marks(branch)}) ORDER BY code",
+        f"SELECT code, {moved} FROM code_changes WHERE code IN ({_marks(branch)}) ORDER BY code",
         branch,
     ).fetchall())  # fmt: skip
     key = (str(store.path), sql, tuple(params))
@@ -127,6 +130,7 @@ def _less_overlaps(
     rows = _remembered(
         store,
         branch,
+        "pairs",
         f"SELECT m.id, m.k, m.locality, m.authority, m.type, y.code_id FROM ({several}) m "
         f"LEFT JOIN excerpt_codes y ON y.excerpt_id = m.id AND y.code_id NOT IN "
         f"({_marks(branch)})",
@@ -143,6 +147,7 @@ def _less_overlaps(
     rows = _remembered(
         store,
         branch,
+        "links",
         f"SELECT {seen}, sum(m.k - 1) FROM (SELECT o.record_id, count(*) AS k FROM "
         f"(SELECT DISTINCT record_id FROM code_records WHERE code IN ({_marks(others)}) "
         f"AND {counted}) o CROSS JOIN code_records l WHERE l.record_id = o.record_id "

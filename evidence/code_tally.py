@@ -36,6 +36,18 @@ _LINK_ADD = (
 _PAIR_ADD = "ON CONFLICT (code, other, consent, attached) DO UPDATE SET n = n + excluded.n;"
 
 
+# What a branch's overlaps are counted from moves a code's ``code_changes`` (see code_counts):
+# ``pairs`` when a passage holding it gains or loses another code or moves between keys,
+# ``links`` when a record starts or stops holding its passages or moves. A passage coded with
+# one code in a record that held the code already moves neither.
+def _changed(column: str, select: str) -> str:
+    return (
+        f"INSERT INTO code_changes (code, pairs, links) SELECT code, {column == 'pairs':d}, "
+        f"{column == 'links':d} FROM ({select}) WHERE true ON CONFLICT (code) DO UPDATE "
+        f"SET {column} = {column} + 1;"
+    )
+
+
 def _passage_link(row: str, delta: int) -> str:
     """Count one code link ``row`` of an excerpt: its passage, its record link and its pairs."""
     seen = _SEEN.format(r="r")
@@ -98,6 +110,7 @@ def _record(row: str, delta: int) -> str:
         f"JOIN excerpt_codes a ON a.excerpt_id = e.id JOIN excerpt_codes b "
         f"ON b.excerpt_id = e.id AND b.code_id != a.code_id WHERE e.record_id = {row}.id "
         f"AND e.source = 'body' AND {live} GROUP BY 1, 2, 4 {_PAIR_ADD}",
+        _changed("links", f"SELECT code FROM code_records WHERE record_id = {row}.id"),
     ])  # fmt: skip
 
 
@@ -136,28 +149,26 @@ TRIGGERS = {
     ),
     # A code's first passage in a record counts the record; its last one uncounts it.
     "tally_code_records_insert": (
-        f"AFTER INSERT ON code_records BEGIN {_link_records('new', 1)} END"
+        f"AFTER INSERT ON code_records BEGIN {_link_records('new', 1)} "
+        f"{_changed('links', 'SELECT new.code AS code')} END"
     ),
     "tally_code_records_update": (
         f"AFTER UPDATE ON code_records WHEN {_BUCKET.format(l='old')} IS NOT "
         f"{_BUCKET.format(l='new')} BEGIN {_link_records('old', -1)} "
-        f"{_link_records('new', 1)} END"
+        f"{_link_records('new', 1)} {_changed('links', 'SELECT new.code AS code')} END"
     ),
     "tally_code_records_delete": (
-        f"AFTER DELETE ON code_records BEGIN {_link_records('old', -1)} END"
+        f"AFTER DELETE ON code_records BEGIN {_link_records('old', -1)} "
+        f"{_changed('links', 'SELECT old.code AS code')} END"
     ),
 }
-# Each change to a code's counts moves its ``code_changes``: what was counted of its branch
-# (the overlaps of a code and its sub-codes) is counted again only then.
-_CHANGED = (
-    "BEGIN INSERT INTO code_changes (code, n) VALUES (new.code, 1) "
-    "ON CONFLICT (code) DO UPDATE SET n = n + 1; END"
-)
 TRIGGERS.update({
-    "tally_code_changes_insert": f"AFTER INSERT ON excerpt_tally {_CHANGED}",
-    "tally_code_changes_update": f"AFTER UPDATE ON excerpt_tally {_CHANGED}",
-    "tally_code_pairs_insert": f"AFTER INSERT ON excerpt_pairs {_CHANGED}",
-    "tally_code_pairs_update": f"AFTER UPDATE ON excerpt_pairs {_CHANGED}",
+    "tally_code_pairs_insert": (
+        f"AFTER INSERT ON excerpt_pairs BEGIN {_changed('pairs', 'SELECT new.code AS code')} END"
+    ),
+    "tally_code_pairs_update": (
+        f"AFTER UPDATE ON excerpt_pairs BEGIN {_changed('pairs', 'SELECT new.code AS code')} END"
+    ),
 })  # fmt: skip
 OLD_TRIGGERS = ("tally_excerpt_link_insert", "tally_excerpt_link_delete", "tally_excerpt_insert",
                 "tally_excerpt_delete", "tally_excerpt_update", "tally_record_excerpts_insert",
@@ -170,12 +181,14 @@ TABLES = (
     f"PRIMARY KEY ({KEY})) WITHOUT ROWID",
     "CREATE TABLE IF NOT EXISTS code_records (code TEXT NOT NULL, record_id TEXT NOT NULL, "
     "n INTEGER NOT NULL, attached INTEGER NOT NULL, PRIMARY KEY (code, record_id)) WITHOUT ROWID",
-    "CREATE INDEX IF NOT EXISTS idx_code_records_record ON code_records (record_id, code)",
+    # A record's links by its id, holding what they count (no second seek for ``n``).
+    "CREATE INDEX IF NOT EXISTS idx_code_records_record ON code_records "
+    "(record_id, code, n, attached)",
     "CREATE TABLE IF NOT EXISTS excerpt_pairs (code TEXT NOT NULL, other TEXT NOT NULL, "
     "consent TEXT NOT NULL, attached INTEGER NOT NULL, n INTEGER NOT NULL, "
     "PRIMARY KEY (code, other, consent, attached)) WITHOUT ROWID",
-    "CREATE TABLE IF NOT EXISTS code_changes (code TEXT PRIMARY KEY, n INTEGER NOT NULL) "
-    "WITHOUT ROWID",
+    "CREATE TABLE IF NOT EXISTS code_changes (code TEXT PRIMARY KEY, pairs INTEGER NOT NULL, "
+    "links INTEGER NOT NULL) WITHOUT ROWID",
 )
 
 _LINKS = (

@@ -12,6 +12,7 @@ from __future__ import annotations
 
 import random
 import uuid
+from dataclasses import replace
 from hashlib import sha256
 from pathlib import Path
 
@@ -23,7 +24,7 @@ from evidence.anchoring import anchor_for
 from evidence.attachments import Attachment
 from evidence.coding import Code, Excerpt, ExcerptFilter
 from evidence.model import NotFound
-from learning.coding import codebook, excerpts
+from learning.coding import codebook, excerpts, reports
 from learning.coding.summary import CodeInfo, Passage, render_markdown, summarise_code
 from learning.services import Evidence, initialise
 from tests.builders import record_data
@@ -244,3 +245,69 @@ def test_check_finds_an_excerpt_tally_out_of_step_and_repair_recounts_it(tmp_pat
     ok(wm2u(data_dir, "check", "--repair"))
     ok(wm2u(data_dir, "check"))
     _agree(data_dir, tokens, tmp_path)
+
+
+def _summaries(ev: Evidence) -> dict:
+    """The summaries a long-running reader (a server's process) makes, as the CLI's."""
+    return {
+        (code, role): render_markdown(
+            reports.code_summary(ev, code, (None, None), AUDIENCES[role], "cli")
+        )
+        for code in ("voice", "heard", "money", "SO1")
+        for role in AUDIENCES
+    }
+
+
+def _writes(data_dir: Path) -> list:
+    """Writes of every kind a branch's overlaps depend on, each in its own process or here."""
+    with Evidence(data_dir) as ev:
+        live = list(ev.store.live_revisions())
+        held = coding.find_excerpts(ev.store, ExcerptFilter(codes=["heard"]))[1]
+
+    def recode(excerpt, codes):
+        with Evidence(data_dir) as ev:
+            coding.change_excerpt(ev.store, replace(excerpt, codes=codes), actor="t")
+
+    def new_passage(record_id, codes):
+        with Evidence(data_dir) as ev:
+            body = ev.store.get(record_id).body
+            anchor = anchor_for(body, 0, 9)
+            coding.add_excerpt(ev.store, Excerpt("", record_id, anchor.text, codes, "body",
+                                                 anchor.start, anchor.end, anchor.prefix,
+                                                 anchor.suffix), actor="t")  # fmt: skip
+
+    def changed(record_id, **values):
+        with Evidence(data_dir) as ev:
+            record = ev.store.get(record_id)
+            ev.update(record_id, {**record.to_dict(), **values}, "t")
+
+    def retyped(record_id):
+        with Evidence(data_dir) as ev:
+            was = ev.store.get(record_id).type
+        now = "event" if was == "family_story" else "family_story"
+        changed(record_id, type=now, fields=TYPES[now])
+
+    return [
+        lambda: recode(held[0], sorted({*held[0].codes, "heard-early", "money"})),
+        lambda: recode(held[1], ["asked", "heard", "voice"]),
+        lambda: new_passage(held[2].record, ["heard-early"]),
+        lambda: new_passage(live[6], ["voice", "money"]),
+        lambda: changed(live[7], consent="public", locality="Alloa", authority="Clackmannanshire"),
+        lambda: changed(held[3].record, consent="internal"),
+        lambda: retyped(live[8]),
+        lambda: ok(wm2u(data_dir, "delete", held[4].record)),
+        lambda: ok(wm2u(data_dir, "codes", "merge", "heard-early", "--into", "voice")),
+    ]
+
+
+def test_a_long_running_readers_branch_counts_follow_every_write(tmp_path):
+    """A server's process remembers a branch's overlaps (a passage with a code and its
+    sub-code) between writes: after each write of any kind it must count what a walk counts."""
+    data_dir = tmp_path / "instance"
+    _build(data_dir, 5)
+    with Evidence(data_dir) as reader:
+        assert _summaries(reader) == {key: doc for key, (doc, *_) in _expected(data_dir).items()}
+        for write in _writes(data_dir):
+            write()
+            expected = {key: doc for key, (doc, *_) in _expected(data_dir).items()}
+            assert _summaries(reader) == expected
