@@ -142,12 +142,16 @@ def _every_passage(ev: Evidence, codes: set[str], audience: str) -> list[Passage
             heading = ev.get(record_id, audience)
         except NotFound:
             continue
+        stored = {x.id: x for x in coding.excerpts_of_records(ev.store, [record_id])[record_id]}
         for e in excerpts.of_record(ev, record_id, audience):
             if codes & set(e["codes"]):
                 passage = Passage(e["id"], heading.id, heading.title, heading.type,
                                   heading.date, heading.locality or "", heading.authority or "",
                                   e["text"], tuple(e["codes"]))  # fmt: skip
-                text_order = (e["start"] is not None, e["start"] or 0, e["id"])
+                # The stored place (a reader outside the team counts on the text they see,
+                # names replaced): the body's and an attachment's passages interleave by it.
+                start = stored[e["id"]].start
+                text_order = (start is not None, start or 0, e["id"])
                 found.append((passage, text_order))
     found.sort(key=lambda item: (item[0].record, item[1]))
     found.sort(key=lambda item: item[0].date, reverse=True)  # stable: the rest kept
