@@ -239,13 +239,23 @@ def test_a_big_codes_walk_quotes_the_same_passages_as_a_small_codes_numbering(tm
                 assert counted.quoted and sorted(walked) == sorted(counted.quoted)
 
 
-def test_check_finds_an_excerpt_tally_out_of_step_and_repair_recounts_it(tmp_path):
+@pytest.mark.parametrize(
+    ("table", "wrong"),
+    [
+        ("excerpt_tally", "n = n + 7"),
+        ("excerpt_tally", "records = records + 1"),
+        ("code_records", "attached = attached + 1"),
+        ("excerpt_pairs", "n = n + 2"),
+    ],
+)
+def test_check_finds_a_code_tally_out_of_step_and_repair_recounts_it(tmp_path, table, wrong):
     data_dir = tmp_path / "instance"
     tokens = _build(data_dir, 4)
     with Evidence(data_dir) as ev, ev.store.write() as conn:
-        conn.execute("UPDATE excerpt_tally SET n = n + 7 WHERE code = 'voice'")
+        column = "other" if table == "excerpt_pairs" else "code"
+        conn.execute(f"UPDATE {table} SET {wrong} WHERE {column} = 'voice'")
     found = wm2u(data_dir, "check")
-    assert found.returncode == 1 and "excerpt_tally" in found.stdout + found.stderr
+    assert found.returncode == 1 and table in found.stdout + found.stderr
     ok(wm2u(data_dir, "check", "--repair"))
     ok(wm2u(data_dir, "check"))
     _agree(data_dir, tokens, tmp_path)
