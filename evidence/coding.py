@@ -498,6 +498,33 @@ def branch_counts(store: Store, f: ExcerptFilter, per_group: int) -> BranchCount
     )
     joined = postings.format("")
     params = [*branch, *params]
+    # The tallies kept by triggers answer for a period's-free page (code_counts.py); a
+    # period is counted here, remembered until a write.
+    from .code_counts import tallied  # it reads this module's filters
+
+    counted = tallied(store, f)
+    groups, codes = counted if counted is not None else _counted(store, branch, postings, params)
+    passages = sum(row[3] for row in groups)
+    sparse = None if passages > _WALK_FROM else (joined, params)
+    quoted = store._aggregate(*_oldest_per_group(f, groups, per_group, sparse))
+    walk, walk_params = _where(f, walk=True)  # driven by the quoted records, not by the codes
+    records: dict[str, int] = {}
+    for chunk in _chunks(list(dict.fromkeys(row[1] for row in quoted)), 500):
+        rows = store._aggregate(
+            "SELECT e.record_id, count(*) FROM records r CROSS JOIN excerpts e "
+            f"WHERE r.id IN ({', '.join('?' * len(chunk))}) AND e.record_id = r.id AND {walk} "
+            "GROUP BY 1",
+            [*chunk, *walk_params],
+        )
+        records.update(rows)
+    return BranchCounts(groups, codes, quoted, records)
+
+
+def _counted(
+    store: Store, branch: list[str], postings: str, params: list[Any]
+) -> tuple[list[tuple], list[tuple]]:
+    """The branch's passages by place and type, and by code, counted over its postings."""
+    joined = postings.format("")
     every_code = postings.format(" CROSS JOIN excerpt_codes c") + " AND c.excerpt_id = e.id"
     # The branch's codes by place and type (the table); the other codes on its passages in
     # all (a few hundred rows, where by place they were thousands, remembered per reader).
@@ -522,20 +549,7 @@ def branch_counts(store: Store, f: ExcerptFilter, per_group: int) -> BranchCount
             "GROUP BY 1, 2, 3",
             params,
         )
-    passages = sum(row[3] for row in groups)
-    sparse = None if passages > _WALK_FROM else (joined, params)
-    quoted = store._aggregate(*_oldest_per_group(f, groups, per_group, sparse))
-    walk, walk_params = _where(f, walk=True)  # driven by the quoted records, not by the codes
-    records: dict[str, int] = {}
-    for chunk in _chunks(list(dict.fromkeys(row[1] for row in quoted)), 500):
-        rows = store._aggregate(
-            "SELECT e.record_id, count(*) FROM records r CROSS JOIN excerpts e "
-            f"WHERE r.id IN ({', '.join('?' * len(chunk))}) AND e.record_id = r.id AND {walk} "
-            "GROUP BY 1",
-            [*chunk, *walk_params],
-        )
-        records.update(rows)
-    return BranchCounts(groups, codes, quoted, records)
+    return groups, codes
 
 
 # A branch with more passages than this has its quotes found by walking each place and type's

@@ -375,9 +375,7 @@ def m018_excerpt_tally(db: Database) -> None:
     # The body's excerpts per code, consent, locality and attachment, kept by triggers (see
     # tally.py): the codebook's counts and a code's total no longer recount every passage
     # after a write. An attachment's passages are counted apart, found by a partial index.
-    from .tally import install_excerpt_tally
-
-    install_excerpt_tally(db.conn)
+    # (The tally itself is made by m021, which widens it: made here, it would be made twice.)
     db.execute(
         "CREATE INDEX IF NOT EXISTS idx_excerpts_of_attachments ON excerpts (record_id) "
         "WHERE source != 'body'"
@@ -425,6 +423,17 @@ def m020_stories(db: Database) -> None:
         "REFERENCES records(id), contact TEXT NOT NULL)"
     )
     db.execute("CREATE INDEX IF NOT EXISTS idx_records_status ON records (status)")
+
+
+@_step
+def m021_code_page_tally(db: Database) -> None:
+    # A code's page from aggregates kept by triggers (see code_tally.py): the excerpt tally
+    # by authority and record type too, with the records the passages come from (a
+    # (code, record) link count moves them), and the pairs of codes on one passage. The first
+    # view of a big code after a write no longer counts its 150,000 passages.
+    from .code_tally import install
+
+    install(db.conn)
 
 
 NAMES = tuple(fn.__name__ for fn in _STEPS)  # every step, in order

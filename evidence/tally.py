@@ -15,6 +15,8 @@ from __future__ import annotations
 import sqlite3
 from typing import Any
 
+from . import code_tally
+
 RECORD_KEY = "type, consent, authority, locality, month"
 INDICATOR_KEY = "code, type, consent, month"
 
@@ -118,79 +120,6 @@ TABLES = (
     f"balanced INTEGER NOT NULL, PRIMARY KEY ({RECORD_KEY}))",
 )
 
-# The body's excerpts per code, of live records, by (code, consent, locality, attached) (an
-# attachment's passages, shown as its own consent allows, are counted apart): the codebook's
-# counts and a code's exact ``total`` in ``GET /api/excerpts`` without counting 100,000s of
-# passages after every write. Triggers on the links, the excerpts and the records keep it.
-EXCERPT_KEY = "code, consent, locality, attached"
-
-
-def _excerpt_link(row: str, delta: int) -> str:
-    """Add ``delta`` for one code link ``row`` of an excerpt, if its record is live."""
-    return (
-        f"INSERT INTO excerpt_tally ({EXCERPT_KEY}, n) SELECT {row}.code_id, r.consent, "
-        f"coalesce(r.locality, ''), e.start IS NOT NULL, {delta} FROM excerpts e "
-        f"JOIN records r ON r.id = e.record_id WHERE e.id = {row}.excerpt_id "
-        f"AND e.source = 'body' AND r.deleted_at IS NULL "
-        f"ON CONFLICT ({EXCERPT_KEY}) DO UPDATE SET n = n + excluded.n;"
-    )
-
-
-def _excerpt_codes(row: str, delta: int) -> str:
-    """Add ``delta`` for each code of the excerpt ``row``, if its record is live."""
-    return (
-        f"INSERT INTO excerpt_tally ({EXCERPT_KEY}, n) SELECT c.code_id, r.consent, "
-        f"coalesce(r.locality, ''), {row}.start IS NOT NULL, {delta} FROM excerpt_codes c "
-        f"JOIN records r ON r.id = {row}.record_id WHERE c.excerpt_id = {row}.id "
-        f"AND {row}.source = 'body' AND r.deleted_at IS NULL "
-        f"ON CONFLICT ({EXCERPT_KEY}) DO UPDATE SET n = n + excluded.n;"
-    )
-
-
-def _record_excerpts(row: str, delta: int) -> str:
-    """Add ``delta`` for every code of every excerpt of the record ``row``, if it is live."""
-    return (
-        f"INSERT INTO excerpt_tally ({EXCERPT_KEY}, n) SELECT c.code_id, {row}.consent, "
-        f"coalesce({row}.locality, ''), e.start IS NOT NULL, {delta} * count(*) FROM excerpts e "
-        f"JOIN excerpt_codes c ON c.excerpt_id = e.id WHERE e.record_id = {row}.id "
-        f"AND e.source = 'body' AND {row}.deleted_at IS NULL GROUP BY 1, 4 "
-        f"ON CONFLICT ({EXCERPT_KEY}) DO UPDATE SET n = n + excluded.n;"
-    )
-
-
-EXCERPT_TRIGGERS = {
-    "tally_excerpt_link_insert": (
-        f"AFTER INSERT ON excerpt_codes BEGIN {_excerpt_link('new', 1)} END"
-    ),
-    "tally_excerpt_link_delete": (
-        f"AFTER DELETE ON excerpt_codes BEGIN {_excerpt_link('old', -1)} END"
-    ),
-    "tally_excerpt_insert": f"AFTER INSERT ON excerpts BEGIN {_excerpt_codes('new', 1)} END",
-    "tally_excerpt_delete": f"AFTER DELETE ON excerpts BEGIN {_excerpt_codes('old', -1)} END",
-    # Detached (start null) or found again: the excerpt moves between keys.
-    "tally_excerpt_update": (
-        "AFTER UPDATE OF start, record_id ON excerpts WHEN (old.start IS NULL) != "
-        f"(new.start IS NULL) OR old.record_id != new.record_id BEGIN "
-        f"{_excerpt_codes('old', -1)} {_excerpt_codes('new', 1)} END"
-    ),
-    "tally_record_excerpts_insert": (
-        f"AFTER INSERT ON records BEGIN {_record_excerpts('new', 1)} END"
-    ),
-    "tally_record_excerpts_delete": (
-        f"AFTER DELETE ON records BEGIN {_record_excerpts('old', -1)} END"
-    ),
-    "tally_record_excerpts_update": (
-        "AFTER UPDATE OF consent, locality, deleted_at ON records WHEN old.consent IS NOT "
-        "new.consent OR old.locality IS NOT new.locality OR old.deleted_at IS NOT "
-        f"new.deleted_at BEGIN {_record_excerpts('old', -1)} {_record_excerpts('new', 1)} END"
-    ),
-}
-EXCERPT_TABLE = (
-    "CREATE TABLE IF NOT EXISTS excerpt_tally (code TEXT NOT NULL, consent TEXT NOT NULL, "
-    "locality TEXT NOT NULL, attached INTEGER NOT NULL, n INTEGER NOT NULL, "
-    f"PRIMARY KEY ({EXCERPT_KEY}))"
-)
-
 _FRESH = {
     "record_tally": (
         "SELECT type, consent, coalesce(authority, ''), coalesce(locality, ''), "
@@ -209,64 +138,44 @@ _FRESH = {
         + f", sum({_balanced('r')}) FROM records r WHERE r.deleted_at IS NULL "
         "GROUP BY 1, 2, 3, 4, 5"
     ),
-    "excerpt_tally": (
-        "SELECT c.code_id, r.consent, coalesce(r.locality, ''), e.start IS NOT NULL, count(*) "
-        "FROM excerpt_codes c JOIN excerpts e ON e.id = c.excerpt_id "
-        "JOIN records r ON r.id = e.record_id WHERE r.deleted_at IS NULL AND e.source = 'body' "
-        "GROUP BY 1, 2, 3, 4"
-    ),
 }
 
 
-def _has_excerpts(conn: sqlite3.Connection) -> bool:
-    """Whether the schema has excerpts yet (the record tallies come before them)."""
-    found = conn.execute("SELECT 1 FROM sqlite_master WHERE type = 'table' AND name = 'excerpts'")
+def _has_code_tally(conn: sqlite3.Connection) -> bool:
+    """Whether the schema keeps a code's counts yet (the record tallies come before them)."""
+    found = conn.execute(
+        "SELECT 1 FROM sqlite_master WHERE type = 'table' AND name = 'code_records'"
+    )
     return found.fetchone() is not None
-
-
-def _kept(conn: sqlite3.Connection) -> dict[str, str]:
-    """The tallies this schema keeps, and the query that counts each afresh."""
-    if _has_excerpts(conn):
-        return _FRESH
-    return {table: select for table, select in _FRESH.items() if table != "excerpt_tally"}
 
 
 def install(conn: sqlite3.Connection) -> None:
     """Create the tally tables and triggers, and count the records already there."""
     for sql in TABLES:
         conn.execute(sql)
-    triggers = dict(TRIGGERS)
-    if _has_excerpts(conn):
-        conn.execute(EXCERPT_TABLE)
-        triggers.update(EXCERPT_TRIGGERS)
-    for name, body in triggers.items():
+    for name, body in TRIGGERS.items():
         conn.execute(f"CREATE TRIGGER IF NOT EXISTS {name} {body}")
     recount(conn)
 
 
-def install_excerpt_tally(conn: sqlite3.Connection) -> None:
-    """Create the excerpt tally and its triggers, and count the excerpts already there."""
-    conn.execute(EXCERPT_TABLE)
-    for name, body in EXCERPT_TRIGGERS.items():
-        conn.execute(f"CREATE TRIGGER IF NOT EXISTS {name} {body}")
-    conn.execute("DELETE FROM excerpt_tally")
-    conn.execute(f"INSERT INTO excerpt_tally {_FRESH['excerpt_tally']}")
-
-
 def recount(conn: sqlite3.Connection) -> None:
     """Count every tally afresh from the records (inside the caller's transaction)."""
-    for table, select in _kept(conn).items():
+    for table, select in _FRESH.items():
         conn.execute(f"DELETE FROM {table}")
         conn.execute(f"INSERT INTO {table} {select}")
+    if _has_code_tally(conn):
+        code_tally.recount(conn)
 
 
 def differences(conn: sqlite3.Connection) -> list[str]:
     """Tallies that disagree with the records (empty when they agree)."""
     problems = []
-    for table, select in _kept(conn).items():
+    for table, select in _FRESH.items():
         kept = conn.execute(f"SELECT * FROM {table} WHERE n != 0").fetchall()
         if sorted(kept) != sorted(conn.execute(select).fetchall()):
             problems.append(f"{table} disagrees with the records (repair recounts it)")
+    if _has_code_tally(conn):
+        problems += code_tally.differences(conn)
     return problems
 
 

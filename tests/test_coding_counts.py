@@ -12,16 +12,19 @@ from __future__ import annotations
 
 import random
 import uuid
+from dataclasses import replace
+from hashlib import sha256
 from pathlib import Path
 
 import pytest
 import requests
 
-from evidence import accounts, coding
+from evidence import accounts, attachments, coding
 from evidence.anchoring import anchor_for
+from evidence.attachments import Attachment
 from evidence.coding import Code, Excerpt, ExcerptFilter
 from evidence.model import NotFound
-from learning.coding import codebook, excerpts
+from learning.coding import codebook, excerpts, reports
 from learning.coding.summary import CodeInfo, Passage, render_markdown, summarise_code
 from learning.services import Evidence, initialise
 from tests.builders import record_data
@@ -82,6 +85,7 @@ def _build(data_dir: Path, seed: int) -> dict[str, str]:
                                  "body", anchor.start, anchor.end, anchor.prefix, anchor.suffix,
                                  "exact", None, "ann"))  # fmt: skip
         coding.add_excerpts(ev.store, batch)
+        _attach_coded(ev, records[5], batch[0].codes)
         for record in records[:2]:  # a whole rewrite: their passages are detached
             ev.update(record.id, {**record.to_dict(), "body": "Nothing of the old words."}, "t")
         ev.delete(records[2].id, "test")
@@ -90,6 +94,43 @@ def _build(data_dir: Path, seed: int) -> dict[str, str]:
             accounts.add_user(ev.store, role, role, PASSWORD)
             tokens[role] = accounts.create_token(ev.store, role)
     return tokens
+
+
+def _attach_coded(ev: Evidence, record, codes: list[str]) -> None:
+    """Two attachments of a record (one the team's alone), each with passages coded like one
+    of the body's and with a sub-code: counted apart from the body's, a record once."""
+    text = "Notes from the café. Sarah Kerr said the worker listened."
+    for consent in ("internal", "public"):
+        held = attachments.add(
+            ev.store,
+            Attachment(
+                "",
+                record.id,
+                f"{consent}.txt",
+                "text",
+                len(text),
+                sha256(text.encode()).hexdigest(),
+                consent,
+                text,
+                len(text),
+            ),
+            text.encode(),
+        )
+        batch = [
+            Excerpt(
+                "",
+                record.id,
+                text[start:end],
+                picked,
+                f"attachment:{held.id}",
+                start,
+                end,
+                status="exact",
+                author="ann",
+            )
+            for start, end, picked in ((0, 19, codes), (21, 57, ["heard-early", "voice"]))
+        ]
+        coding.add_excerpts(ev.store, batch)  # fmt: skip
 
 
 def _every_passage(ev: Evidence, codes: set[str], audience: str) -> list[Passage]:
@@ -101,12 +142,16 @@ def _every_passage(ev: Evidence, codes: set[str], audience: str) -> list[Passage
             heading = ev.get(record_id, audience)
         except NotFound:
             continue
+        stored = {x.id: x for x in coding.excerpts_of_records(ev.store, [record_id])[record_id]}
         for e in excerpts.of_record(ev, record_id, audience):
             if codes & set(e["codes"]):
                 passage = Passage(e["id"], heading.id, heading.title, heading.type,
                                   heading.date, heading.locality or "", heading.authority or "",
                                   e["text"], tuple(e["codes"]))  # fmt: skip
-                text_order = (e["start"] is not None, e["start"] or 0, e["id"])
+                # The stored place (a reader outside the team counts on the text they see,
+                # names replaced): the body's and an attachment's passages interleave by it.
+                start = stored[e["id"]].start
+                text_order = (start is not None, start or 0, e["id"])
                 found.append((passage, text_order))
     found.sort(key=lambda item: (item[0].record, item[1]))
     found.sort(key=lambda item: item[0].date, reverse=True)  # stable: the rest kept
@@ -170,6 +215,9 @@ def test_counts_table_and_quotes_agree_with_every_passage_for_editor_and_viewer(
         deleted = ev.store.conn.execute("SELECT id FROM records WHERE deleted_at IS NOT NULL")
         ev.restore(deleted.fetchone()[0], "t")
         ev.purge(live[4], "t")
+        for record in map(ev.store.get, live[5:9]):  # records of another type
+            other = "event" if record.type == "family_story" else "family_story"
+            ev.update(record.id, {**record.to_dict(), "type": other, "fields": TYPES[other]}, "t")
     ok(wm2u(data_dir, "codes", "merge", "asked", "--into", "heard"))
     ok(wm2u(data_dir, "check"))  # the tally agrees with the passages
     assert _agree(data_dir, tokens, tmp_path) != expected
@@ -191,13 +239,89 @@ def test_a_big_codes_walk_quotes_the_same_passages_as_a_small_codes_numbering(tm
                 assert counted.quoted and sorted(walked) == sorted(counted.quoted)
 
 
-def test_check_finds_an_excerpt_tally_out_of_step_and_repair_recounts_it(tmp_path):
+@pytest.mark.parametrize(
+    ("table", "wrong"),
+    [
+        ("excerpt_tally", "n = n + 7"),
+        ("excerpt_tally", "records = records + 1"),
+        ("code_records", "attached = attached + 1"),
+        ("excerpt_pairs", "n = n + 2"),
+    ],
+)
+def test_check_finds_a_code_tally_out_of_step_and_repair_recounts_it(tmp_path, table, wrong):
     data_dir = tmp_path / "instance"
     tokens = _build(data_dir, 4)
     with Evidence(data_dir) as ev, ev.store.write() as conn:
-        conn.execute("UPDATE excerpt_tally SET n = n + 7 WHERE code = 'voice'")
+        column = "other" if table == "excerpt_pairs" else "code"
+        conn.execute(f"UPDATE {table} SET {wrong} WHERE {column} = 'voice'")
     found = wm2u(data_dir, "check")
-    assert found.returncode == 1 and "excerpt_tally" in found.stdout + found.stderr
+    assert found.returncode == 1 and table in found.stdout + found.stderr
     ok(wm2u(data_dir, "check", "--repair"))
     ok(wm2u(data_dir, "check"))
     _agree(data_dir, tokens, tmp_path)
+
+
+def _summaries(ev: Evidence) -> dict:
+    """The summaries a long-running reader (a server's process) makes, as the CLI's."""
+    return {
+        (code, role): render_markdown(
+            reports.code_summary(ev, code, (None, None), AUDIENCES[role], "cli")
+        )
+        for code in ("voice", "heard", "money", "SO1")
+        for role in AUDIENCES
+    }
+
+
+def _writes(data_dir: Path) -> list:
+    """Writes of every kind a branch's overlaps depend on, each in its own process or here."""
+    with Evidence(data_dir) as ev:
+        live = list(ev.store.live_revisions())
+        held = coding.find_excerpts(ev.store, ExcerptFilter(codes=["heard"]))[1]
+
+    def recode(excerpt, codes):
+        with Evidence(data_dir) as ev:
+            coding.change_excerpt(ev.store, replace(excerpt, codes=codes), actor="t")
+
+    def new_passage(record_id, codes):
+        with Evidence(data_dir) as ev:
+            body = ev.store.get(record_id).body
+            anchor = anchor_for(body, 0, 9)
+            coding.add_excerpt(ev.store, Excerpt("", record_id, anchor.text, codes, "body",
+                                                 anchor.start, anchor.end, anchor.prefix,
+                                                 anchor.suffix), actor="t")  # fmt: skip
+
+    def changed(record_id, **values):
+        with Evidence(data_dir) as ev:
+            record = ev.store.get(record_id)
+            ev.update(record_id, {**record.to_dict(), **values}, "t")
+
+    def retyped(record_id):
+        with Evidence(data_dir) as ev:
+            was = ev.store.get(record_id).type
+        now = "event" if was == "family_story" else "family_story"
+        changed(record_id, type=now, fields=TYPES[now])
+
+    return [
+        lambda: recode(held[0], sorted({*held[0].codes, "heard-early", "money"})),
+        lambda: recode(held[1], ["asked", "heard", "voice"]),
+        lambda: new_passage(held[2].record, ["heard-early"]),
+        lambda: new_passage(live[6], ["voice", "money"]),
+        lambda: changed(live[7], consent="public", locality="Alloa", authority="Clackmannanshire"),
+        lambda: changed(held[3].record, consent="internal"),
+        lambda: retyped(live[8]),
+        lambda: ok(wm2u(data_dir, "delete", held[4].record)),
+        lambda: ok(wm2u(data_dir, "codes", "merge", "heard-early", "--into", "voice")),
+    ]
+
+
+def test_a_long_running_readers_branch_counts_follow_every_write(tmp_path):
+    """A server's process remembers a branch's overlaps (a passage with a code and its
+    sub-code) between writes: after each write of any kind it must count what a walk counts."""
+    data_dir = tmp_path / "instance"
+    _build(data_dir, 5)
+    with Evidence(data_dir) as reader:
+        assert _summaries(reader) == {key: doc for key, (doc, *_) in _expected(data_dir).items()}
+        for write in _writes(data_dir):
+            write()
+            expected = {key: doc for key, (doc, *_) in _expected(data_dir).items()}
+            assert _summaries(reader) == expected
