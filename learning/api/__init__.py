@@ -6,7 +6,7 @@ from flask import Flask
 
 from learning.http.security import csrf
 
-from . import attachments, codes, figures, refi  # noqa: F401 - their routes join the API blueprint
+from . import attachments, codes, figures, msc, refi  # noqa: F401 - their routes join the API blueprint
 from .routes import bp
 
 
