@@ -144,3 +144,16 @@ def test_the_command_line_lists_and_shows_rounds(site) -> None:
     assert (
         missing.returncode == 1 and "NOPE" in missing.stderr and "Traceback" not in missing.stderr
     )
+
+
+def test_an_erased_chosen_story_leaves_its_place_and_its_words_leave_the_reasons(site) -> None:
+    base, data_dir, ids, tokens = site
+    rid = _api(base, tokens, "editor", "POST", "/msc/rounds", json=_round(ids)).json()["id"]
+    choice = {"domain": "family-life", "record": ids["anon"],
+              "reasons": "Ailsa Pennycook went back to school, and the panel saw hope in it."}  # fmt: skip
+    _api(base, tokens, "editor", "POST", f"/msc/rounds/{rid}/choices", json={"choices": [choice]})
+    ok(wm2u(data_dir, "delete", ids["anon"], "--purge"))
+    after = json.loads(ok(wm2u(data_dir, "msc", "show", rid, "--json")).stdout)
+    chosen = after["choices"][0]
+    assert chosen["title"] == "a story since erased" and chosen["erased"] is True
+    assert "Pennycook" not in json.dumps(after) and "went back to school" not in chosen["reasons"]
