@@ -19,6 +19,7 @@ from .attachments import erase_of_record
 from .coding import erase_excerpts
 from .consent import redact, redact_text
 from .model import Record
+from .msc import erase_record as erase_msc_record
 from .names import erasable, holds_name, replace_names
 from .passages import Passages
 from .rows import record_to_row
@@ -103,6 +104,7 @@ class Erasure:
             conn.execute("DELETE FROM records WHERE id = ?", [record_id])
             people = [p for v in versions for p in v.people]
             self._scrub_ratings(conn, record_id, people, words, passages)
+            erase_msc_record(conn, record_id, people, words)
             scrubbed = self._scrub_citations(conn, record_id, versions, people, words, rewrite)
             self._refresh_counting(conn, record)  # type: ignore[attr-defined]
             scrubbed += self._scrub_quoting_updates(conn, words, scrubbed)

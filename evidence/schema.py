@@ -436,4 +436,29 @@ def m021_code_page_tally(db: Database) -> None:
     install(db.conn)
 
 
+@_step
+def m022_msc_rounds(db: Database) -> None:
+    # Most Significant Change rounds (see msc.py): a round's domains, panel and candidates are
+    # small lists kept with it; its choices apart, found by their story for its feedback. No
+    # foreign key to records: an erased story leaves its place ("a story since erased").
+    db.execute(
+        "CREATE TABLE IF NOT EXISTS msc_rounds (id TEXT PRIMARY KEY, title TEXT NOT NULL, "
+        "period_from TEXT NOT NULL, period_to TEXT NOT NULL, question TEXT NOT NULL, "
+        "level TEXT NOT NULL, parent TEXT, state TEXT NOT NULL, domains TEXT NOT NULL, "
+        "panel TEXT NOT NULL, candidates TEXT NOT NULL, created_by TEXT NOT NULL DEFAULT '', "
+        "created_at TEXT NOT NULL, updated_at TEXT NOT NULL, closed_at TEXT)"
+    )
+    db.execute("CREATE INDEX IF NOT EXISTS idx_msc_rounds_parent ON msc_rounds (parent)")
+    db.execute(
+        "CREATE TABLE IF NOT EXISTS msc_choices (round_id TEXT NOT NULL REFERENCES "
+        "msc_rounds(id) ON DELETE CASCADE, domain TEXT NOT NULL, record_id TEXT, "
+        "reasons TEXT NOT NULL, votes INTEGER, dissent TEXT NOT NULL DEFAULT '', "
+        "told_by TEXT NOT NULL DEFAULT '', written_by TEXT NOT NULL DEFAULT '', "
+        "told_on TEXT, told_where TEXT NOT NULL DEFAULT '', read_back INTEGER, "
+        "recorded_by TEXT NOT NULL DEFAULT '', recorded_at TEXT NOT NULL, "
+        "PRIMARY KEY (round_id, domain))"
+    )
+    db.execute("CREATE INDEX IF NOT EXISTS idx_msc_choices_record ON msc_choices (record_id)")
+
+
 NAMES = tuple(fn.__name__ for fn in _STEPS)  # every step, in order

@@ -790,4 +790,11 @@ def framework_diff(ctx: click.Context, first: str, second: str, as_json: bool) -
 
 # Register `wm2u codes`, `wm2u code` and `wm2u excerpts`, `wm2u figures`, `wm2u attach` and
 # `wm2u attachments`.
-from . import cli_attachments, cli_codes, cli_figures, cli_people, cli_stories  # noqa: E402, F401
+from . import (  # noqa: E402, F401
+    cli_attachments,
+    cli_codes,
+    cli_figures,
+    cli_msc,
+    cli_people,
+    cli_stories,
+)

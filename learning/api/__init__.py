@@ -6,7 +6,14 @@ from flask import Flask
 
 from learning.http.security import csrf
 
-from . import attachments, codes, figures, invitations, refi  # noqa: F401 - their routes join the API blueprint
+from . import (  # noqa: F401 - their routes join the API blueprint
+    attachments,
+    codes,
+    figures,
+    invitations,
+    msc,
+    refi,
+)
 from .routes import bp
 
 
