@@ -413,3 +413,44 @@ def test_a_bad_send_limit_stops_the_server_naming_the_setting(tmp_path) -> None:
     done = subprocess.run(run, capture_output=True, text=True, timeout=120, env=env)
     assert done.returncode == 1 and "WM2U_TELL_PER_ADDRESS_HOUR" in done.stderr
     assert "Traceback" not in done.stderr
+
+
+def test_the_receipt_says_where_a_panel_chose_the_story_and_why(site) -> None:
+    made = site.invite()
+    thanks = site.send(made["link"], consent="public")
+    receipt = re.search(r'href="[^"]*(/my-story/[A-Za-z0-9_-]+)"', thanks.text)[1]
+    story_id = _sent_id(site)
+    story = site.api("editor", "GET", f"/api/records/{story_id}").json()
+    site.api("editor", "PUT", f"/api/records/{story_id}", json={**story, "status": "accepted"})
+    family = requests.Session()
+    assert "most significant change" not in family.get(site.base + receipt, timeout=60).text
+    year = TODAY[:4]
+    round_ = site.api("editor", "POST", "/api/msc/rounds", json={
+        "title": "Lochee panel", "period_from": f"{year}-01-01", "period_to": f"{year}-12-31",
+        "question": "What was the most significant change?", "level": "locality",
+        "domains": ["Family life"], "panel": [{"name": "Morag", "role": "family"},
+                                              {"name": "Ian Reid", "role": "practitioner"}],
+        "candidates": [{"record": story_id, "domain": "family-life"}]})  # fmt: skip
+    assert round_.status_code == 201, round_.text
+    rid = round_.json()["id"]
+    chosen = site.api(
+        "editor",
+        "POST",
+        f"/api/msc/rounds/{rid}/choices",
+        json={
+            "choices": [
+                {
+                    "domain": "family-life",
+                    "record": story_id,
+                    "reasons": "It shows a family finding a home through their own persistence.",
+                }
+            ]
+        },
+    )
+    assert chosen.status_code == 200, chosen.text
+    # While the round is open the family is not told; once it is closed they are, and why.
+    assert "most significant change" not in family.get(site.base + receipt, timeout=60).text
+    assert site.api("editor", "POST", f"/api/msc/rounds/{rid}/close").status_code == 200
+    page = family.get(site.base + receipt, timeout=60).text
+    assert "Chosen as the most significant change in Family life" in page
+    assert "their own persistence" in page and "Morag" not in page

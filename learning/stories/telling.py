@@ -12,9 +12,11 @@ from typing import TYPE_CHECKING, Any
 
 from evidence import signification
 from evidence import stories as store
+from evidence.consent import EXTERNAL
 from evidence.model import NotFound, Record, ValidationError
 from evidence.stories import Closed, Sent
 from evidence.validate import MAX_TITLE, clean_text
+from learning import msc
 
 if TYPE_CHECKING:
     from learning.services import Evidence
@@ -156,7 +158,7 @@ class Receipt:
     accepted: bool
     withdrawn: bool
     quoted_in: list[str]  # titles of saved updates that show it
-    chosen_in: list[str]  # Most Significant Change rounds that chose it (none built yet)
+    chosen_in: list[str]  # where, by whom and why a Most Significant Change round chose it
 
 
 def receipt(ev: Evidence, token: str) -> Receipt:
@@ -171,7 +173,8 @@ def receipt(ev: Evidence, token: str) -> Receipt:
     return Receipt(
         sent, record.status == "accepted",
         facts.get("consent") == "internal" and sent.consent != "internal",
-        store.quoted_in(ev.store, record_id), [],
+        store.quoted_in(ev.store, record_id),
+        [f.sentence() for f in msc.chosen_for(ev, record_id, EXTERNAL)],
     )  # fmt: skip
 
 
