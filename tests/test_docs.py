@@ -128,6 +128,16 @@ CREATED = {
     # A file is sent as multipart/form-data, not JSON.
     "/api/records/{record_id}/attachments": {"files": {"file": ("notes.txt", b"Notes.")}},
     "/api/invitations": {"prompt": "What changed for your family?", "locality": "Lochee"},
+    "/api/msc/rounds": {
+        "title": "Lochee panel",
+        "period_from": "2025-01-01",
+        "period_to": "2025-12-31",
+        "question": "What was the most significant change?",
+        "level": "locality",
+        "domains": ["Family life"],
+        "panel": [{"name": "Morag", "role": "family"}],
+        "candidates": [],
+    },
 }
 MULTIPART = {"/api/records/{record_id}/attachments"}
 
@@ -160,6 +170,7 @@ def test_what_the_served_api_answers_is_described(data_dir, evidence):
                 excerpt_id="NOPE",
                 attachment_id="NOPE",
                 invitation_id="NOPE",
+                round_id="NOPE",
             )
             for method, operation in item.items():
                 if method not in METHODS:
