@@ -55,7 +55,6 @@ def rewrite(writer, segment, keys: list[bytes]):
         try:
             if side.doccount != segment.doc_count_all():
                 return None
-            side.load()
             table = raw_term_table(reader)
             if table is None:
                 return None

@@ -339,10 +339,7 @@ class SearchIndex:
             while writer is None:
                 name = self._read_generation()
                 try:
-                    # Read, not memory-mapped: a mapped segment file is copied whole
-                    # into memory by each reader a merge or purge opens (~1 s a segment).
-                    storage = FileStorage(str(self.path / name), supports_mmap=False)
-                    ix = storage.open_index()
+                    ix = whoosh_index.open_dir(str(self.path / name))
                     writer = whoosh_private.new_writer(
                         kind,
                         ix,

@@ -246,7 +246,6 @@ class SideFile:
         # Positional reads, not a memory map: a map's pages count in the server's resident
         # memory once touched (the side files of 100,000 records are ~500 MB), read pages
         # stay in the kernel's page cache either way.
-        self._whole: bytes | None = None
         self._fd = os.open(path, os.O_RDONLY)
         try:
             size = os.fstat(self._fd).st_size
@@ -397,15 +396,8 @@ class SideFile:
         found.frombytes(self._lens.get(fieldname, b""))
         return found
 
-    def load(self) -> None:
-        """Read the whole file into memory: a purge reads most of it, a term at a time."""
-        self._whole = os.pread(self._fd, os.fstat(self._fd).st_size, 0)
-
     def _read(self, offset: int, size: int) -> bytes:
-        if self._whole is not None:
-            found = self._whole[offset : offset + size]
-        else:
-            found = os.pread(self._fd, size, offset)
+        found = os.pread(self._fd, size, offset)
         if len(found) != size:
             raise ValueError("side file cut short")
         return found
