@@ -73,9 +73,12 @@ class SubjectAccess:
 def _hide_others(text: str, subject: list[str], others: list[str]) -> str:
     """``text`` with every other person's names replaced by their label, the subject's
     kept (where the two overlap, as siblings' surnames do, the subject's name wins)."""
+    found = find_names(text, others)
+    if not found:
+        return text  # (the subject's own names are looked for only where others are)
     theirs = [(s, e) for s, e, _ in find_names(text, subject)]
     out, last = [], 0
-    for start, end, person in find_names(text, others):
+    for start, end, person in found:
         if any(s < end and start < e for s, e in theirs):
             continue
         out += [text[last:start], label(person)]
