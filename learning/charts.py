@@ -20,6 +20,7 @@ import textwrap
 import threading
 from collections.abc import Callable, Sequence
 from pathlib import Path
+from typing import Any
 
 from evidence.validate import FIRST_DAY, LAST_DAY
 
@@ -75,6 +76,17 @@ def update_chart(
     order = [*places, *sorted(set(series) - set(places))]
     return _cached(cache, ["update", title, unit, series, fmt, order], fmt,
                    lambda: _draw_small(cache, title, unit, series, fmt, order))  # fmt: skip
+
+
+def figure(cache: Path | None, content: list, fmt: str, draw: Callable[[Any], bytes]) -> bytes:
+    """A figure another module draws with ``draw(pyplot)``, one at a time (pyplot's state is
+    global), kept in the data dir's chart cache under ``content``."""
+
+    def drawn() -> bytes:
+        with _lock:
+            return draw(_pyplot(cache))
+
+    return _cached(cache, content, fmt, drawn)
 
 
 def _cached(cache: Path | None, content: list, fmt: str, draw: Callable[[], bytes]) -> bytes:

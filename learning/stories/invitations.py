@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import base64
 import datetime as dt
 import io
 from dataclasses import dataclass
@@ -133,12 +134,7 @@ def qr_png(text: str) -> bytes:
     return out.getvalue()
 
 
-def qr_svg(text: str) -> str:
-    """The same QR code as inline SVG, for the flyer to print."""
-    import segno
-
-    out = io.BytesIO()
-    segno.make(text, error="m", micro=False).save(
-        out, kind="svg", scale=6, border=4, xmldecl=False, svgns=True, title="QR code of the link"
-    )
-    return out.getvalue().decode()
+def qr_data_uri(text: str) -> str:
+    """The same QR code as a ``data:`` URI, for the flyer to show in an ``<img>`` (escaped by
+    the template like any text: no markup of ours or of a client's is trusted as HTML)."""
+    return "data:image/png;base64," + base64.b64encode(qr_png(text)).decode("ascii")

@@ -3,6 +3,7 @@ slider histograms (matplotlib, SVG), each with the counts as text for those who 
 
 from __future__ import annotations
 
+import base64
 import io
 import math
 from dataclasses import dataclass, field
@@ -58,40 +59,37 @@ def _corner_xy(shares: list[float]) -> tuple[float, float]:
 
 
 def svg(reading: Reading, cache: Path | None) -> str:
-    """The triad and both sliders as one SVG (kept in the data dir's chart cache)."""
+    """The triad and both sliders as one SVG picture, a ``data:`` URI for an ``<img>`` (kept
+    in the data dir's chart cache); the page's tables say the same in words."""
     content = ["signification", reading.triad, reading.sliders, reading.sliders_not_sure]
-    drawn = charts._cached(cache, content, "svg", lambda: _draw(reading, cache)).decode()
-    # Inline in the page, after the table that says the same: hidden from screen readers.
-    start = drawn.index("<svg")
-    return '<svg aria-hidden="true" focusable="false"' + drawn[start + 4 :]
+    drawn = charts.figure(cache, content, "svg", lambda plt: _draw(plt, reading))
+    return "data:image/svg+xml;base64," + base64.b64encode(drawn).decode("ascii")
 
 
-def _draw(reading: Reading, cache: Path | None) -> bytes:
-    with charts._lock:
-        plt = charts._pyplot(cache)
-        plt.rcParams["svg.hashsalt"] = "wm2u"
-        fig, (tri, *bars) = plt.subplots(1, 3, figsize=(10, 3.4), dpi=100)
-        try:
-            height = math.sqrt(3) / 2
-            tri.plot([0, 1, 0.5, 0], [0, 0, height, 0], color="#505a5f")
-            points = [_corner_xy(t) for t in reading.triad]
-            if points:
-                tri.scatter(*zip(*points, strict=True), s=28, alpha=0.6, color=charts.COLOURS[0])
-            for (x, y), name in zip(((0, -0.08), (0.5, height + 0.04), (1, -0.08)),
-                                    TRIAD_CORNERS, strict=True):  # fmt: skip
-                tri.text(x, y, name, ha="center", fontsize=9)
-            tri.set_title("What made the difference?", loc="left", fontsize=10)
-            tri.set_axis_off()
-            tri.set_aspect("equal")
-            for ax, name in zip(bars, SLIDERS, strict=True):
-                low, high = SLIDER_POLES[name]
-                ax.bar(range(BINS), reading.sliders[name], color=charts.COLOURS[2])
-                ax.set_xticks([0, BINS - 1], [low, high], fontsize=8)
-                ax.set_title(f"{low} → {high}", loc="left", fontsize=10)
-                ax.spines[["top", "right"]].set_visible(False)
-            fig.tight_layout()
-            out = io.BytesIO()
-            fig.savefig(out, format="svg", metadata={"Date": None})
-            return out.getvalue()
-        finally:
-            plt.close(fig)
+def _draw(plt: Any, reading: Reading) -> bytes:
+    plt.rcParams["svg.hashsalt"] = "wm2u"
+    fig, (tri, *bars) = plt.subplots(1, 3, figsize=(10, 3.4), dpi=100)
+    try:
+        height = math.sqrt(3) / 2
+        tri.plot([0, 1, 0.5, 0], [0, 0, height, 0], color="#505a5f")
+        points = [_corner_xy(t) for t in reading.triad]
+        if points:
+            tri.scatter(*zip(*points, strict=True), s=28, alpha=0.6, color=charts.COLOURS[0])
+        for (x, y), name in zip(((0, -0.08), (0.5, height + 0.04), (1, -0.08)),
+                                TRIAD_CORNERS, strict=True):  # fmt: skip
+            tri.text(x, y, name, ha="center", fontsize=9)
+        tri.set_title("What made the difference?", loc="left", fontsize=10)
+        tri.set_axis_off()
+        tri.set_aspect("equal")
+        for ax, name in zip(bars, SLIDERS, strict=True):
+            low, high = SLIDER_POLES[name]
+            ax.bar(range(BINS), reading.sliders[name], color=charts.COLOURS[2])
+            ax.set_xticks([0, BINS - 1], [low, high], fontsize=8)
+            ax.set_title(f"{low} → {high}", loc="left", fontsize=10)
+            ax.spines[["top", "right"]].set_visible(False)
+        fig.tight_layout()
+        out = io.BytesIO()
+        fig.savefig(out, format="svg", metadata={"Date": None})
+        return out.getvalue()
+    finally:
+        plt.close(fig)

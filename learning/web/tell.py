@@ -20,7 +20,6 @@ from flask import (
     url_for,
 )
 from flask_login import current_user
-from markupsafe import Markup
 
 from evidence import stories as story_store
 from evidence.model import NotFound, ValidationError
@@ -123,7 +122,7 @@ def index():
         "tell/invitations.html", invitations=invitations.listed(ev), made=made, errors=errors,
         values=request.form, today=dt.date.today().isoformat(), full_link=_full_link,
         framework=ev.framework, indicator_groups=indicator_groups, period=period,
-        corners=TRIAD_CORNERS, poles=picture.SLIDER_POLES, Markup=Markup,
+        corners=TRIAD_CORNERS, poles=picture.SLIDER_POLES,
     )  # fmt: skip
     return (page, 422) if errors else page
 
@@ -159,7 +158,7 @@ def flyer(invitation_id: str):
     if request.args.get("format") == "png":
         return Response(invitations.qr_png(link), mimetype="image/png")
     return render_template("tell/flyer.html", invitation=invitation, link=link,
-                           qr=invitations.qr_svg(link))  # fmt: skip
+                           qr=invitations.qr_data_uri(link))  # fmt: skip
 
 
 @bp.route("/invitations/queue", methods=["GET", "POST"])
