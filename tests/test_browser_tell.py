@@ -48,6 +48,9 @@ def _link(data_dir) -> str:
 
 
 def _no_sideways_scroll(page) -> None:
+    # Measured once the page and its stylesheet have loaded (after a send, the new page's
+    # long receipt link is wider than a phone until the stylesheet wraps it).
+    page.wait_for_load_state("load")
     width = page.evaluate("document.documentElement.scrollWidth")
     assert width <= PHONE["width"], f"the page is {width} pixels wide on a 390-pixel phone"
 
