@@ -75,6 +75,18 @@ def visible(page: str) -> str:
     return html.unescape(" ".join(re.sub(r"<[^>]+>", " ", page).split()))
 
 
+def assert_accessible(page: str) -> None:
+    """Ids are unique, every label and in-page link finds its field, headings skip no level
+    (the error summary's heading comes first, as in the GOV.UK pattern the pages follow)."""
+    ids = re.findall(r'\sid="([^"]+)"', page)
+    assert len(ids) == len(set(ids)), sorted(i for i in ids if ids.count(i) > 1)
+    for target in re.findall(r'\sfor="([^"]+)"', page) + re.findall(r'href="#([^"]+)"', page):
+        assert target in ids, target
+    outline = re.sub(r'<div class="error-summary".*?</div>', "", page, flags=re.S)
+    levels = [int(n) for n in re.findall(r"<h([1-6])[\s>]", outline)]
+    assert levels[0] == 1 and all(b <= a + 1 for a, b in zip(levels, levels[1:], strict=False))
+
+
 def _story(ev: Evidence, consent: str, title: str, **kw) -> str:
     data = record_data(type="family_story", date="2025-05-02", consent=consent, title=title,
                        quotes=[], fields={"family": "a family", "what_changed": "Mornings."},
@@ -182,6 +194,7 @@ def test_a_round_runs_end_to_end_through_the_forms_alone(site: Site) -> None:
     put_forward(site, rid, ["public", "anon"])
     page = site.get("editor", f"/msc/{rid}").text
     assert "1. Breakfast together again" in page or "Breakfast together again" in page
+    assert_accessible(page)
     fields = form_of(page, f"/msc/{rid}/choices")  # the first domain's form: Family life
     assert ("domain", "family-life") in fields
     sent = [(k, v) for k, v in fields if k not in ("record", "reasons", "told_by", "read_back")]
@@ -236,6 +249,7 @@ def test_a_bad_new_round_is_named_beside_its_field_and_nothing_is_saved(
     assert answer.status_code == 422
     assert f'id="{field}-error"' in answer.text and f'href="#{field}"' in answer.text
     assert message in visible(answer.text) and "Traceback" not in answer.text
+    assert_accessible(answer.text)
     assert "Morag Baxter" in answer.text  # what was typed is shown again
     assert site.api("editor", "/msc/rounds")["rounds"] == []
 
@@ -250,6 +264,7 @@ def test_choices_without_reasons_or_with_a_story_not_put_forward_are_refused(sit
     assert short.status_code == 422
     assert 'id="choice-family-life-reasons-error"' in short.text
     assert "full sentences" in short.text
+    assert_accessible(short.text)
     stranger = site.post("editor", f"/msc/{rid}/choices",
                          form_of(page, f"/msc/{rid}/choices", record=site.ids["anon"],
                                  reasons=REASONS, votes="many"))  # fmt: skip
@@ -284,12 +299,15 @@ def test_viewers_see_closed_rounds_only_with_roles_and_never_the_teams_story(sit
         assert site.get("viewer", f"/msc/{rid}").status_code == 404
     pages = [listing] + [site.get("viewer", f"/msc/{rid}").text for rid in (family, team)]
     for page in pages:
+        assert_accessible(page)
         assert not {"Morag", "Ian Reid", "Fiona Kerr", "Ailsa"} & set(
             re.findall(r"Morag|Ian Reid|Fiona Kerr|Ailsa", page)
         )
         assert TEAM_WORDS not in page
         assert f"/msc/{family}/choices" not in page and "/pack" not in page
     assert "a family on the panel said it showed" in pages[1]
+    shown_by_api = site.api("viewer", f"/msc/rounds/{family}")["choices"][0]["reasons"]
+    assert "Because " + shown_by_api in visible(pages[1])  # one reading path: page as API
     assert "The story chosen here is shown to the team alone." in pages[2]
     assert "went back to school" in visible(listing)  # the view over time, names replaced
     assert site.get("viewer", "/msc/NOPE").status_code == 404
@@ -311,3 +329,22 @@ def test_a_chosen_storys_page_says_where_by_whom_and_why(site: Site) -> None:
     assert "Chosen as the most significant change in Family life" in theirs
     assert "a family on the panel said it showed" in theirs
     assert "Pennycook" not in theirs and "Morag" not in theirs
+
+
+def test_a_lower_round_shows_what_the_level_above_chose_from_its_choices(site: Site) -> None:
+    authority = start_round(site, title="Dundee authority panel", level="authority")
+    locality = start_round(site, parent=authority)
+    put_forward(site, locality, ["public", "anon"])
+    page = site.get("editor", f"/msc/{locality}").text
+    fields = form_of(page, f"/msc/{locality}/choices", record=site.ids["public"], reasons=REASONS)
+    assert site.post("editor", f"/msc/{locality}/choices", fields).status_code == 302
+    above = site.get("editor", f"/msc/{authority}").text
+    assert "chosen by Lochee panel, spring" in visible(above)  # offered from the round below
+    put_forward(site, authority, ["public"])
+    page = site.get("editor", f"/msc/{authority}").text
+    why = "The authority panel saw a whole family eating together for the first time."
+    fields = form_of(page, f"/msc/{authority}/choices", record=site.ids["public"], reasons=why)
+    assert site.post("editor", f"/msc/{authority}/choices", fields).status_code == 302
+    lower = visible(site.get("editor", f"/msc/{locality}").text)
+    assert "What the level above chose from these choices" in lower
+    assert "in Family life by Dundee authority panel (authority)" in lower and why in lower
