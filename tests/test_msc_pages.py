@@ -269,6 +269,11 @@ def test_choices_without_reasons_or_with_a_story_not_put_forward_are_refused(sit
                          form_of(page, f"/msc/{rid}/choices", record=site.ids["anon"],
                                  reasons=REASONS, votes="many"))  # fmt: skip
     assert stranger.status_code == 422 and "is not a candidate" in stranger.text
+    elsewhere = site.post("editor", f"/msc/{rid}/choices",
+                          form_of(page, f"/msc/{rid}/choices", domain="no-such-domain",
+                                  reasons=REASONS))  # fmt: skip
+    assert elsewhere.status_code == 422
+    assert "domain: choice 1: no domain 'no-such-domain' here" in visible(elsewhere.text)
     assert site.api("editor", f"/msc/rounds/{rid}")["choices"] == []
 
 

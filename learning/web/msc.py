@@ -117,7 +117,7 @@ def _show(r: store_msc.Round, status: int = 200, **forms: Any):
         errors=forms.get("errors") or {},
         choice_values=forms.get("choice_values") or {},
         choice_errors=forms.get("choice_errors") or {},
-        closed_message=forms.get("closed_message", ""),
+        problem=forms.get("problem", ""),
         blank_rows=BLANK_PANEL_ROWS,
         **WORDS,
     )
@@ -131,7 +131,7 @@ def show(round_id: str):
 
 def _closed(round_id: str):
     """A change sent after the round was closed: said on the round's page (409)."""
-    return _show(_round_or_404(round_id), 409, closed_message=CLOSED_MESSAGE)
+    return _show(_round_or_404(round_id), 409, problem=CLOSED_MESSAGE)
 
 
 @bp.route("/msc/<round_id>/change", methods=["POST"])
@@ -171,8 +171,9 @@ def choose(round_id: str):
     except msc.RoundClosed:
         return _closed(round_id)
     except ValidationError as exc:
-        errors = {k: v for k, v in exc.errors.items()}
-        return _show(r, 422, choice_values=values, choice_errors=errors)
+        if values["domain"] not in {d["id"] for d in r.domains}:  # no form to show it beside
+            return _show(r, 422, problem="; ".join(f"{k}: {v}" for k, v in exc.errors.items()))
+        return _show(r, 422, choice_values=values, choice_errors=exc.errors)
     flash(f"The panel's choice in {r.domain_name(values['domain'])} has been recorded.",
           "success")  # fmt: skip
     return redirect(url_for("msc.show", round_id=round_id))
