@@ -9,6 +9,7 @@ from __future__ import annotations
 import html
 import re
 from html.parser import HTMLParser
+from pathlib import Path
 
 import pytest
 import requests
@@ -16,6 +17,7 @@ import requests
 from evidence import accounts
 from learning.services import Evidence, initialise
 from tests.builders import record_data
+from tests.test_hardening_support import ok, wm2u
 from tests.web_helpers import CSRF_META, PASSWORD, make_app, served
 
 REASONS = "Morag Baxter said it showed Ailsa Pennycook finding her voice at school again."
@@ -125,14 +127,14 @@ def site(tmp_path):
         for role in ("editor", "viewer"):
             accounts.add_user(ev.store, role, role, PASSWORD)
     with served(make_app(data_dir)) as base:
-        yield Site(base, ids)
+        yield Site(base, ids, data_dir)
 
 
 class Site:
     """The served app and a browser-like session per role, logged in through the form."""
 
-    def __init__(self, base: str, ids: dict[str, str]) -> None:
-        self.base, self.ids, self.sessions = base, ids, {}
+    def __init__(self, base: str, ids: dict[str, str], data_dir: Path) -> None:
+        self.base, self.ids, self.data_dir, self.sessions = base, ids, data_dir, {}
 
     def browser(self, role: str) -> requests.Session:
         if role not in self.sessions:
@@ -353,3 +355,18 @@ def test_a_lower_round_shows_what_the_level_above_chose_from_its_choices(site: S
     lower = visible(site.get("editor", f"/msc/{locality}").text)
     assert "What the level above chose from these choices" in lower
     assert "in Family life by Dundee authority panel (authority)" in lower and why in lower
+
+
+def test_an_erased_chosen_story_keeps_its_place_on_the_pages_without_its_words(site: Site) -> None:
+    rid = start_round(site)
+    put_forward(site, rid, ["anon"])
+    page = site.get("editor", f"/msc/{rid}").text
+    fields = form_of(page, f"/msc/{rid}/choices", record=site.ids["anon"], reasons=REASONS)
+    assert site.post("editor", f"/msc/{rid}/choices", fields).status_code == 302
+    site.post("editor", f"/msc/{rid}/close", form_of(page, f"/msc/{rid}/close"))
+    ok(wm2u(site.data_dir, "delete", site.ids["anon"], "--purge"))
+    for role in ("editor", "viewer"):
+        shown = site.get(role, f"/msc/{rid}").text
+        assert "a story since erased" in visible(shown)
+        assert "Pennycook" not in shown and f"/records/{site.ids['anon']}" not in shown
+        assert "went back to school" not in site.get(role, "/msc").text
