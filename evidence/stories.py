@@ -288,8 +288,10 @@ def as_sent(store: Store, record_id: str) -> Record:
 
 def quoted_in(store: Store, record_id: str) -> list[str]:
     """The titles of the saved learning updates that cite the story now."""
+    # CROSS JOIN: from the story's few citations, not from every live record (SQLite chose the
+    # records first: 300 ms at 100,000 records, on a page a family opens).
     rows = store.conn.execute(
-        "SELECT r.title FROM citations c JOIN records r ON r.id = c.update_id "
+        "SELECT r.title FROM citations c CROSS JOIN records r ON r.id = c.update_id "
         "WHERE c.record_id = ? AND r.deleted_at IS NULL AND EXISTS (SELECT 1 FROM "
         "json_each(r.fields, '$.cites') j WHERE j.value = c.record_id) ORDER BY r.date",
         [record_id],
