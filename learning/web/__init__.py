@@ -17,6 +17,7 @@ from . import (
     learning_updates,
     markup,
     measures,
+    msc_pack,
     people,
     plans,
     ratings,
@@ -36,6 +37,7 @@ BLUEPRINTS = (
     admin.bp,
     people.bp,
     plans.bp,
+    msc_pack.bp,
 )
 
 
