@@ -82,7 +82,7 @@ def _candidate(number: int, story: reading.Story) -> Candidate:
     )
 
 
-def _panel(members: list[dict[str, str]]) -> str:
+def panel_roles(members: list[dict[str, str]]) -> str:
     """The panel as roles: "2 family members, 1 practitioner"."""
     counts = {role: sum(1 for m in members if m["role"] == role) for role in ROLE_WORDS}
     parts = [f"{n} {ROLE_WORDS[role][n != 1]}" for role, n in counts.items() if n]
@@ -104,7 +104,7 @@ def make(ev: Evidence, round_id: str, reader: str = INTERNAL) -> Pack:
     period = f"{long_date(r.period_from)} to {long_date(r.period_to)}"
     shown = [d for d in domains if d.candidates]
     empty = [d.name for d in domains if not d.candidates]
-    return Pack(r.id, r.title, r.level, period, r.question, _panel(r.panel), shown, empty)
+    return Pack(r.id, r.title, r.level, period, r.question, panel_roles(r.panel), shown, empty)
 
 
 def how_many(count: int) -> str:
