@@ -45,7 +45,7 @@ def data(tmp_path):
     with Evidence(data_dir) as ev:
         ids = {
             "breakfast": _story(ev, "Breakfast together again", people=[],
-                                body="We sit down together before school now."),
+                                body="We sit down together before school now.\n\n**What made the difference**\n\n- The school phoning with good news"),
             "school": _story(ev, "Ailsa went back to school", "anonymised", people=[NAME],
                              body=f"{NAME} went back to school after a year away."),
             "help": _story(ev, "Asking for help without fear", people=[],
@@ -109,6 +109,7 @@ def test_the_word_pack_numbers_each_domains_candidates_with_a_votes_column(data,
     assert "Why the panel chose it" in tables[1].rows[0].cells[0].text
     assert "Pennycook" not in text and "Ailsa" not in text and "went back to school" in text
     assert "Morag" not in text and "Ian Reid" not in text and "1 family member" in text
+    assert "**" not in text and "• The school phoning with good news" in text  # read on paper
 
 
 def test_the_printed_pack_numbers_candidates_and_holds_no_names(data, tmp_path):

@@ -9,6 +9,7 @@ withdrawn and erased ones left out.
 
 from __future__ import annotations
 
+import re
 from dataclasses import dataclass, field
 from typing import TYPE_CHECKING
 
@@ -21,6 +22,9 @@ if TYPE_CHECKING:
     from learning.services import Evidence
 
 HTML_TEMPLATE = "msc_pack.html.j2"
+_EMPHASIS = re.compile(r"\*\*|__|(?<!\w)\*(?=\S)|(?<=\S)\*(?!\w)")
+_HEADING = re.compile(r"^#{1,6}\s+")
+_ITEM = re.compile(r"^\s*[-*+]\s+")
 FORMATS = {
     "html": "text/html; charset=utf-8",
     "docx": "application/vnd.openxmlformats-officedocument.wordprocessingml.document",
@@ -78,8 +82,19 @@ def _candidate(number: int, story: reading.Story) -> Candidate:
         date=long_date(record.date),
         locality=record.locality,
         what_changed=str(record.fields.get("what_changed") or ""),
-        story=record.body,
+        story=plain(record.body),
     )
+
+
+def plain(text: str) -> str:
+    """A story's Markdown as plain lines to read on paper: no asterisks or hashes, a bullet
+    for each list item."""
+    lines = []
+    for line in (text or "").splitlines():
+        line = _EMPHASIS.sub("", line).rstrip()
+        line = _HEADING.sub("", line)
+        lines.append(_ITEM.sub("• ", line))
+    return "\n".join(lines).strip()
 
 
 def panel_roles(members: list[dict[str, str]]) -> str:
