@@ -49,7 +49,8 @@ def data(tmp_path):
             "school": _story(ev, "Ailsa went back to school", "anonymised", people=[NAME],
                              body=f"{NAME} went back to school after a year away."),
             "help": _story(ev, "Asking for help without fear", people=[],
-                           body="The worker listened and came back when she said."),
+                           body="The worker listened and came back when she said. "
+                                "<script>alert('pack')</script>"),
             "internal": _story(ev, "Team only story", "internal", people=[], body=SECRET),
         }  # fmt: skip
         families = [{"name": "Morag Baxter", "role": "family"},
@@ -125,7 +126,7 @@ def test_the_printed_pack_numbers_candidates_and_holds_no_names(data, tmp_path):
     assert [v.text_content() for v in votes] == ["Votes for story 1:", "Votes for story 2:"]
     assert QUESTION in text and "Pennycook" not in text and "Morag" not in text
     assert "@page { size: A4" in out.read_text(encoding="utf-8")
-    assert tree.xpath("//script") == []
+    assert tree.xpath("//script") == [] and "<script>alert('pack')</script>" in text
 
 
 def test_an_internal_story_is_never_in_the_pack(data, tmp_path):
@@ -176,7 +177,8 @@ def test_the_served_pack_for_editors_and_for_viewers_once_closed(data):
         assert "Domain 1: Family life" in _docx_text(word.content)[0]
         assert get("viewer", f"/msc/{rid}/pack").status_code == 404  # open: the team's
         assert get("editor", "/msc/NOPE/pack").status_code == 404
-        assert get("editor", f"/msc/{rid}/pack?format=pdf").status_code == 404
+        refused = get("editor", f"/msc/{rid}/pack?format=pdf")
+        assert refused.status_code == 400 and "format" in refused.text
         closed = requests.post(f"{base}/api/msc/rounds/{rid}/close", timeout=60,
                                headers={"Authorization": f"Bearer {tokens['editor']}"})  # fmt: skip
         assert closed.status_code == 200

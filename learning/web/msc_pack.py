@@ -4,7 +4,7 @@ a closed round's (its text is as readers outside the team see it, whoever prints
 
 from __future__ import annotations
 
-from flask import Blueprint, Response, abort, request
+from flask import Blueprint, Response, abort, render_template, request
 from flask_login import current_user
 
 from evidence.model import NotFound
@@ -20,7 +20,9 @@ bp = Blueprint("msc_pack", __name__)
 def show(round_id: str):
     fmt = request.args.get("format") or "html"
     if fmt not in pack.FORMATS:
-        abort(404)
+        page = render_template("error.html", code=400, title="Not a panel pack we can make",
+                               message="format: must be html or docx")  # fmt: skip
+        return page, 400
     ev = evidence()
     try:
         made = pack.make(ev, round_id, audience())
