@@ -142,3 +142,27 @@ def test_a_saved_update_stops_showing_a_chosen_story_later_withdrawn(data, tmp_p
     assert (
         "went back to school" not in after["body"] and "Lochee panel, spring" not in after["body"]
     )
+
+
+def test_a_saved_update_shows_no_round_closed_after_it_was_saved(data, tmp_path):
+    from evidence import accounts
+    from tests.web_helpers import PASSWORD, make_app, served
+
+    data_dir, ids = data
+    out = tmp_path / "saved.md"
+    saved = ok(wm2u(data_dir, "learning-update", "--from", PERIOD[0], "--to", PERIOD[1],
+                    "--audience", "external", "--format", "md", "--out", str(out), "--save"))  # fmt: skip
+    update_id = saved.stdout.split()[-1].strip(".")
+    with Evidence(data_dir) as ev:
+        msc.rounds.close(ev, ids["open"], "editor")  # closed after the update was saved
+        accounts.add_user(ev.store, "editor", "editor", PASSWORD)
+        token = accounts.create_token(ev.store, "editor")
+    fresh = _section(_update(data_dir, tmp_path, "external", "md"))
+    assert "Whitfield panel, still open" in fresh  # a new update reports it
+    with served(make_app(data_dir)) as base:
+        import requests
+
+        document = requests.get(f"{base}/api/learning-updates/{update_id}?format=md",
+                                headers={"Authorization": f"Bearer {token}"}, timeout=60)  # fmt: skip
+    assert document.status_code == 200
+    assert "Lochee panel, spring" in document.text and "Whitfield" not in document.text
