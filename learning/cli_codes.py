@@ -231,6 +231,7 @@ def code_passage(ctx, record_id, words, occurrence, codes, memo, coder, source) 
     passage = excerpts.find_words(text, words, occurrence)
     data = {**passage, "codes": list(codes), "memo": memo, "source": source}
     click.echo(excerpts.code_passage(ev, record_id, data, coder)["id"])
+    ev.sync_index()  # a one-off command leaves the index up to date behind it
 
 
 @command(name="excerpts")

@@ -42,6 +42,14 @@ MATRIX = [
     ("POST", "/codes/<code_id>/change", "/codes/SO1.1/change", {}, "302 403 422 422"),
     ("POST", "/codes/<code_id>/merge", "/codes/SO1.1/merge", {}, "302 403 422 422"),
     ("POST", "/codes/<code_id>/delete", "/codes/NOPE/delete", {}, "302 403 404 404"),
+    # Most Significant Change: viewers read closed rounds (an unknown one is a 404 page);
+    # editors run rounds.
+    ("GET", "/msc", "/msc", None, "302 200 200 200"),
+    ("POST", "/msc", "/msc", {}, "302 403 422 422"),
+    ("GET", "/msc/<round_id>", "/msc/NOPE", None, "302 404 404 404"),
+    ("POST", "/msc/<round_id>/change", "/msc/NOPE/change", {}, "302 403 404 404"),
+    ("POST", "/msc/<round_id>/choices", "/msc/NOPE/choices", {}, "302 403 404 404"),
+    ("POST", "/msc/<round_id>/close", "/msc/NOPE/close", {}, "302 403 404 404"),
     ("GET", "/records", "/records", None, "302 200 200 200"),
     ("GET", "/records/new", "/records/new?type=family_story", None, "302 403 200 200"),
     ("POST", "/records/new", "/records/new?type=family_story", {}, "302 403 422 422"),

@@ -147,7 +147,8 @@ def code_passage(ev: Evidence, record_id: str, data: Any, coder: str) -> dict[st
                       coder)  # fmt: skip
     saved = coding.add_excerpt(ev.store, excerpt, _with_indicators(ev, record, request.codes),
                                record.revision, coder)  # fmt: skip
-    ev.sync_index()
+    # The record's search document is queued in the same write; the next search applies it
+    # (Evidence.search syncs first), so a coder's save does not wait for the index.
     return saved.to_dict()
 
 
@@ -208,8 +209,7 @@ def change(ev: Evidence, excerpt_id: str, data: Any, coder: str) -> dict[str, An
                           request.memo, current.author)  # fmt: skip
     saved = coding.change_excerpt(ev.store, changed, _with_indicators(ev, record, changed.codes),
                                   record.revision, coder)  # fmt: skip
-    ev.sync_index()
-    return saved.to_dict()
+    return saved.to_dict()  # the index catches up before the next search, as for a new passage
 
 
 def _kept_status(current: Excerpt, anchor: Any) -> str:
@@ -222,8 +222,7 @@ def delete(ev: Evidence, excerpt_id: str, actor: str) -> None:
     """Delete an excerpt and its memo (its record's search document loses its codes)."""
     current = _stored(ev, excerpt_id)
     ev.store.get(current.record)
-    coding.delete_excerpt(ev.store, excerpt_id, actor)
-    ev.sync_index()
+    coding.delete_excerpt(ev.store, excerpt_id, actor)  # the index catches up before a search
 
 
 def of_record(ev: Evidence, record_id: str, audience: str) -> list[dict[str, Any]]:

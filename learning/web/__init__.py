@@ -17,6 +17,7 @@ from . import (
     learning_updates,
     markup,
     measures,
+    msc,
     msc_pack,
     people,
     plans,
@@ -34,10 +35,11 @@ BLUEPRINTS = (
     learning_updates.bp,
     measures.bp,
     codes.bp,
+    msc.bp,
+    msc_pack.bp,
     admin.bp,
     people.bp,
     plans.bp,
-    msc_pack.bp,
 )
 
 

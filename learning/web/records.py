@@ -9,6 +9,7 @@ from flask_login import current_user
 
 from evidence.consent import INTERNAL, attachment_file_shown
 from evidence.model import CONSENT_LEVELS, Conflict, NotFound, Record, ValidationError
+from learning import msc
 from learning.attachments import service as attachments
 from learning.coding import codebook, excerpts
 from learning.framework import RecordType
@@ -132,6 +133,7 @@ def _show(
         change=change or {},
         # A family's story: its invitation and how to reach them, the team's alone.
         story=telling.kept_apart(ev, record) if reader == INTERNAL else None,
+        chosen=msc.chosen_for(ev, record.id, reader),
     )
 
 
