@@ -173,6 +173,10 @@ def demo(ctx: click.Context, if_empty: bool) -> None:
         sent, accepted = load_stories(evidence)
         click.echo(f"Demo stories: {sent} sent by families through an invitation, {accepted} "
                    "accepted.")  # fmt: skip
+        from .demo.msc import load as load_rounds
+
+        closed = load_rounds(evidence)
+        click.echo(f"Demo Most Significant Change: {closed} rounds closed with their reasons.")
     click.echo("Demo users (name / password):")
     for name, role, password in demo_mod.DEMO_USERS:
         try:

@@ -3,6 +3,8 @@ team)."""
 
 from __future__ import annotations
 
+from pathlib import Path
+
 import click
 
 from evidence.consent import INTERNAL
@@ -55,3 +57,24 @@ def msc_show(ctx: click.Context, round_id: str, as_json: bool) -> None:
     click.echo(f"Question: {shown['question']}")
     for c in shown["choices"]:
         click.echo(f"- {c['domain_name']}: {c['title']} — {c['reasons']}")
+
+
+@_subcommand(name="pack")
+@click.argument("round_id")
+@click.option("--out", "out", required=True, type=click.Path(dir_okay=False),
+              help="The file to write: .html (to print) or .docx (Word).")  # fmt: skip
+@click.pass_context
+def msc_pack(ctx: click.Context, round_id: str, out: str) -> None:
+    """The round's panel pack: each domain's candidates numbered, as readers outside the
+    team see them, with room for votes and reasons."""
+    fmt = Path(out).suffix.lower().lstrip(".")
+    if fmt not in msc.pack.FORMATS:
+        raise click.ClickException(f"--out: {out} must end in .html or .docx")
+    ev = _evidence(ctx)
+    body = msc.pack.render(msc.pack.make(ev, round_id), fmt)
+    try:
+        Path(out).write_bytes(body)
+    except OSError as problem:
+        raise click.ClickException(f"--out: cannot write {out}: {problem.strerror}") from None
+    ev.store.audit("cli", "export", None, f"panel pack of round {round_id} as {fmt}")
+    click.echo(f"Wrote the panel pack of {round_id} to {out}")

@@ -21,6 +21,7 @@ from evidence.ratings import linked_people, list_ratings
 from evidence.store import RecordFilter
 from evidence.validate import ID_PATTERN
 
+from .msc import update as msc_update
 from .plans import Plan, PlanSet, long_date
 from .updates import Summary, parse_period, scope_codes, summarise
 from .updates.request import UpdateRequest
@@ -77,6 +78,7 @@ def make(evidence: Evidence, request: UpdateRequest) -> Summary:
         framework_title=plans_title(evidence.plans, plan, dates[0]),
         chart_cache=str(evidence.data_dir / "cache"),
         passages=gather_passages(evidence, scope[0], dates, request),
+        changes=msc_update.gather(evidence, request),
     )
 
 

@@ -545,3 +545,28 @@ def test_the_demo_chooses_the_same_whole_sentences_every_time(fw, records):
         body = bodies[p.record]
         assert p.start == 0 or not body[p.start - 1].isalnum(), body[p.start - 5 : p.end]
         assert p.end == len(body) or not body[p.end].isalnum(), body[p.start : p.end + 5]
+
+
+def test_the_demo_has_two_locality_rounds_and_one_above_them_closed_with_reasons(demo_server):
+    server, tokens, printed = demo_server
+    assert "Demo Most Significant Change: 3 rounds closed" in printed
+    listed = server.request("GET", "/api/msc/rounds", tokens["viewer"]).json()["rounds"]
+    assert sorted(r["level"] for r in listed) == ["Authorities", "Locality", "Locality"]
+    assert {r["state"] for r in listed} == {"closed"}  # viewers read them: closed ones
+    above = next(r for r in listed if r["level"] == "Authorities")
+    assert sorted(r["parent"] for r in listed if r["parent"]) == [above["id"], above["id"]]
+    shown = {r["id"]: server.request("GET", f"/api/msc/rounds/{r['id']}", tokens["editor"]).json()
+             for r in listed}  # fmt: skip
+    choices = [c for r in shown.values() for c in r["choices"]]
+    assert len(choices) == 6 and all(c["record"] for c in choices)
+    assert all(c["reasons"].count(". ") >= 1 and c["reasons"].endswith(".") for c in choices)
+    assert all(c["votes"] and c["read_back"] is True and c["told_by"] for c in choices)
+    assert any(c["dissent"] for c in shown[above["id"]]["choices"])
+    below = {c["record"] for r in shown.values() if r["parent"] for c in r["choices"]}
+    assert {c["record"] for c in shown[above["id"]]["candidates"]} == below
+    for r in shown.values():  # a panel with families reads no internal story
+        for c in r["candidates"]:
+            story = server.request("GET", f"/api/records/{c['record']}", tokens["editor"]).json()
+            assert story["consent"] in ("anonymised", "public") and story["type"] == "family_story"
+    seen = server.request("GET", f"/api/msc/rounds/{above['id']}", tokens["viewer"]).json()
+    assert all(set(m) == {"role"} for m in seen["panel"])

@@ -144,6 +144,7 @@ MATRIX = [
     ("POST", "/api/learning-updates", "/api/learning-updates", {}, "401 403 422 422"),
     ("GET", "/api/learning-updates/<record_id>",
      "/api/learning-updates/{public}", None, "401 404 404 404"),
+    ("GET", "/msc/<round_id>/pack", "/msc/NOPE/pack", None, "302 404 404 404"),
     # Families' stories: the two pages a family opens need no login (an unknown link is a 404
     # for everyone, not a login page); the invitations are the editors'.
     ("GET", "/tell/<token>", "/tell/NOPE", None, "404 404 404 404"),

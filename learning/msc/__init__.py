@@ -10,7 +10,7 @@ from __future__ import annotations
 
 from evidence.msc import RoundClosed
 
-from . import choices, reading, rounds
+from . import choices, pack, reading, rounds
 from .reading import chosen_for
 
-__all__ = ["RoundClosed", "choices", "chosen_for", "reading", "rounds"]
+__all__ = ["RoundClosed", "choices", "chosen_for", "pack", "reading", "rounds"]

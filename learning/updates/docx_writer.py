@@ -23,6 +23,7 @@ from docx.shared import Inches, Mm, Pt, RGBColor
 from docx.text.paragraph import Paragraph
 
 from . import sentences as say
+from .changes import votes_words
 from .chart import CURRENT_COLOUR, PREVIOUS_COLOUR
 from .docx_xml import (
     add_page_number_field,
@@ -285,6 +286,7 @@ def render_docx(summary: Summary) -> bytes:
     _glance(doc, tables, summary)
     for objective in summary.objectives:
         _objective(doc, tables, summary, objective)
+    _changes(doc, summary)
     _numbers(doc, tables, summary)
     if summary.annex:
         _annex(doc, tables, summary)
@@ -319,6 +321,8 @@ def _contents(doc: DocumentObject, summary: Summary) -> None:
     entries: list[tuple[int, str]] = [(1, "Key messages"), (1, "At a glance")]
     for o in summary.objectives:
         entries.append((1, clean(f"Objective {o.code}: {say.shortened(o.text, 80)}")))
+    if summary.changes:
+        entries.append((1, "Most significant change"))
     entries.append((1, "The period in numbers"))
     entries += [(1, name) for name in _annex_names(summary)]
     add_toc_field(doc, levels="1-1", entries=entries)
@@ -487,6 +491,25 @@ def _stories(doc: DocumentObject, summary: Summary, objective: ObjectiveSummary)
     )
     if more:
         _paragraph(doc, more)
+
+
+def _changes(doc: DocumentObject, summary: Summary) -> None:
+    """The Most Significant Change rounds of the period: each domain's chosen story, the
+    panel and its reasons."""
+    if not summary.changes:
+        return
+    _heading(doc, "Most significant change", 1)
+    for r in summary.changes:
+        _heading(doc, clean(f"{r.title} ({r.level}, {r.period})"), 2)
+        _paragraph(doc, f"Panel: {r.panel}. Closed on {r.closed_on}.", style="Caption")
+        for c in r.choices:
+            para = doc.add_paragraph()
+            para.paragraph_format.keep_with_next = True
+            para.add_run(clean(f"{c.domain}: {c.title}")).bold = True
+            para.add_run(votes_words(c.votes))
+            quote = _add(doc, "Quote", clean(f"“{c.quote}”"))
+            quote.paragraph_format.keep_with_next = True
+            _paragraph(doc, c.reasons, "Why the panel chose it: ")
 
 
 def _rating(doc: DocumentObject, i: IndicatorSummary) -> None:

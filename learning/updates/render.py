@@ -13,6 +13,7 @@ from markupsafe import Markup
 from evidence.periods import collector_paused
 
 from . import sentences, wording
+from .changes import votes_words
 from .chart import CURRENT_COLOUR, PREVIOUS_COLOUR, layout
 from .intro import as_markdown
 from .sections import FiguresChart
@@ -49,6 +50,7 @@ def environment() -> Environment:
     )
     env.globals.update(
         say=sentences,
+        votes_words=votes_words,
         current_colour=CURRENT_COLOUR,
         previous_colour=PREVIOUS_COLOUR,
     )

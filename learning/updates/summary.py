@@ -20,6 +20,7 @@ from evidence.periods import PeriodCounts, collector_paused, period_before
 from learning.framework import Framework
 
 from . import sections
+from .changes import ChangeRound
 from .headline import Headline, build_headline, type_label
 from .intro import Block, parse_intro
 from .request import UpdateRequest
@@ -106,6 +107,8 @@ class Summary:
     # Where the figures' charts are kept once drawn (the data dir's cache folder; "": a
     # private temporary folder): not what the update says, so not compared.
     chart_cache: str = field(default="", compare=False)
+    # Most Significant Change rounds closed in the period (learning.updates.changes).
+    changes: list[ChangeRound] = field(default_factory=list)
 
     @property
     def intro_blocks(self) -> list[Block]:
@@ -262,6 +265,7 @@ def summarise(
     framework_title: str = "",
     chart_cache: str = "",
     passages: Iterable[Passage] = (),
+    changes: Iterable[ChangeRound] = (),
 ) -> Summary:
     """Summarise a period's evidence for the request's audience, objective by objective.
 
@@ -272,7 +276,9 @@ def summarise(
     measures as the audience may see them, gathered beforehand; ``framework_title``: the
     plan's title as the update names it (default: the plan's own). ``passages``: passages
     coded with the indicators, newest first, their words as the audience may see them; each
-    indicator quotes a few of its own records' among the families' words.
+    indicator quotes a few of its own records' among the families' words. ``changes``: the
+    Most Significant Change rounds closed in the period, as the audience may see them; their
+    chosen stories are cited.
 
     The key messages are shown as written except that for an external audience every name
     listed in a record the update cites is replaced. Featured ids the audience may not see,
@@ -298,6 +304,8 @@ def summarise(
         place_figures(parts, figures)
         summary = _assemble(framework, this, before, audience, scope, corpus, parts,
                             request.objectives)  # fmt: skip
+    summary.changes = list(changes)
+    _cite_chosen(framework, summary)
     summary.framework_title = framework_title or framework.title
     summary.chart_cache = chart_cache
     summary.intro = _intro(request.intro, audience, list(corpus.people))
@@ -351,6 +359,20 @@ def _cited(framework: Framework, records: list[Record]) -> list[CitedRecord]:
         CitedRecord(r.id, r.title, r.date, r.type, labels[r.type], r.locality)
         for r in sorted(records, key=lambda r: (r.date, r.id))
     ]
+
+
+def _cite_chosen(framework: Framework, summary: Summary) -> None:
+    """The rounds' chosen stories join the records cited (a saved update then follows them:
+    one later withdrawn leaves it in the same write)."""
+    cited = {c.id for c in summary.cited}
+    chosen = {
+        c.record_id: c for r in summary.changes for c in r.choices if c.record_id not in cited
+    }
+    if not chosen:
+        return
+    more = [CitedRecord(c.record_id, c.title, c.date, c.type, type_label(framework, c.type),
+                        c.locality) for c in chosen.values()]  # fmt: skip
+    summary.cited = sorted(summary.cited + more, key=lambda c: (c.date, c.id))
 
 
 def is_internal(summary: Summary) -> bool:
