@@ -3,9 +3,11 @@
 A person is the name a record or rating lists, every spelling of it folded to the same words
 by the one name matcher (``names.same_person``). Their name is looked for in every text the
 data dir holds (records and their revisions, saved learning updates, ratings, excerpts and
-their memos, attachments, figures' notes): where a text belongs to something that lists them,
-every part of their name counts; elsewhere a part another listed person also has (the first
-name of two Ailsas) does not, only the whole name and its glued forms do.
+their memos, attachments, figures' notes, and in ``people_texts`` the stories' contacts,
+invitations, Most Significant Change rounds, codes and the audit): where a text belongs to
+something that lists them, every part of their name counts; elsewhere a part another listed
+person also has (the first name of two Ailsas) does not, only the whole name and its glued
+forms do.
 """
 
 from __future__ import annotations
@@ -39,7 +41,7 @@ class Mention:
     """One text naming the person: what it belongs to, which field, and the text itself."""
 
     kind: str  # record, revision, learning_update, rating, excerpt, attachment, figure,
-    # retention, story
+    # retention, story, invitation, msc, code, audit
     id: str
     field: str
     text: str
@@ -303,13 +305,6 @@ def in_kept_reasons(store: Store, scope: Scope) -> list[Mention]:
     return found
 
 
-def in_stories(store: Store, scope: Scope) -> list[Mention]:
-    """HOOK(stories): the stories a family sent through an invitation and their contact
-    details (``evidence/stories.py``, being built beside this) join subject access and
-    erasure here: one Mention per text naming the person (kind ``story``)."""
-    return []
-
-
 @dataclass
 class Found:
     """Everything the data dir holds naming one person."""
@@ -333,6 +328,8 @@ def find(store: Store, name: str) -> Found:
     """Every text the data dir holds that names the person ``name`` stands for."""
     person = scope(store, name)
     mentions, people = in_records(store, person)
-    for look in (in_ratings, in_excerpts, in_attachments, in_figures, in_kept_reasons, in_stories):
+    from .people_texts import FINDERS  # (it builds on this module's Scope and Mention)
+
+    for look in (in_ratings, in_excerpts, in_attachments, in_figures, in_kept_reasons, *FINDERS):
         mentions += look(store, person)
     return Found(person, mentions, people)
