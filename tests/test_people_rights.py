@@ -53,7 +53,7 @@ def _stock(data_dir: Path, tmp_path: Path) -> dict[str, str]:
     )
     token = link.stdout.strip().rsplit("/", 1)[-1]
     ok(wm2u(data_dir, "codes", "add", "kite-club", "--name", "Pennycook kites",
-            "--description", "What Ailsa said about the kite club"))  # fmt: skip
+            "--description", "What Ailsa said to Morag Lindsay about the kite club"))  # fmt: skip
     with Evidence(data_dir) as ev:
         sent = telling.send(ev, token, telling.StoryRequest.parse({
             "body": "Tom McKay and I flew kites every Saturday.", "consent": "public",
@@ -61,6 +61,8 @@ def _stock(data_dir: Path, tmp_path: Path) -> dict[str, str]:
             "slider2": "not-sure", "contact": "Ailsa P., ailsa.pennycook@example.org, 07700 900123",
         }))  # fmt: skip
         ev.store.audit("t", "note", None, "Phoned Ailsa Pennycook about her story")
+        ev.create(record_data(title="Baking", people=["Morag Lindsay"], quotes=[],
+                              body="Morag Lindsay baked."), "t")  # fmt: skip
         listing = ev.create(record_data(
             title="Ailsa Pennycook at the kite day", people=[SUBJECT, "Tom McKay"],
             quotes=["Ailsa said Tom McKay flew the best kite."],
@@ -146,6 +148,8 @@ def test_subject_access_holds_every_text_naming_them_and_hides_everyone_else(tmp
     assert ("msc", "panel member 1") in beside and ("msc", "told_by") in beside
     assert {("msc", f) for f in ("reasons", "dissent", "told_where", "question")} <= set(beside)
     assert ("code", "description") in beside and ("invitation", "prompt") in beside
+    # A third party listed only by a record that does not name her is hidden all the same.
+    assert "Lindsay" not in beside["code", "description"]["text"]
     assert beside["audit", "detail"]["text"] == "Phoned Ailsa Pennycook about her story"
     assert {i["record_id"] for i in items} >= {ids["listing"], ids["naming"]}
     assert any(i["kind"] == "attachment" and i["id"] == ids["attachment"] for i in items)
