@@ -130,16 +130,16 @@ def scope(store: Store, name: str) -> Scope:
     return Scope(list(spellings), list(others))
 
 
-def _strings(value: Any, path: str) -> Iterator[tuple[str, str]]:
+def strings(value: Any, path: str) -> Iterator[tuple[str, str]]:
     """(field path, text) for every string in a record's value (lists and mappings too)."""
     if isinstance(value, str):
         yield path, value
     elif isinstance(value, dict):
         for k, v in value.items():
-            yield from _strings(v, f"{path}.{k}" if path else str(k))
+            yield from strings(v, f"{path}.{k}" if path else str(k))
     elif isinstance(value, list):
         for i, v in enumerate(value):
-            yield from _strings(v, f"{path}[{i}]")
+            yield from strings(v, f"{path}[{i}]")
 
 
 RECORD_TEXTS = ("title", "body", "quotes", "fields", "people", "tags", "author")
@@ -148,7 +148,7 @@ RECORD_TEXTS = ("title", "body", "quotes", "fields", "people", "tags", "author")
 def record_texts(data: dict[str, Any]) -> Iterator[tuple[str, str]]:
     """(field, text) for every text a record's data (as stored, or a revision) holds."""
     for key in RECORD_TEXTS:
-        yield from _strings(data.get(key), key)
+        yield from strings(data.get(key), key)
 
 
 def _row_data(row: tuple) -> dict[str, Any]:
@@ -234,7 +234,7 @@ def in_ratings(store: Store, scope: Scope) -> list[Mention]:
     for rating_id, indicator, rationale, people in rows:
         listed = tuple(str(p) for p in json.loads(people or "[]"))
         where = f"rating {rating_id} of {indicator}"
-        for path, text in (("rationale", rationale or ""), *_strings(list(listed), "people")):
+        for path, text in (("rationale", rationale or ""), *strings(list(listed), "people")):
             if scope.finds(text, listed):
                 found.append(Mention("rating", str(rating_id), path, text,
                                      f"{where}, {path}", None, listed))  # fmt: skip
@@ -320,8 +320,10 @@ class Found:
         return sorted(ids)
 
     def listing(self) -> list[str]:
-        """The records that list the person in their people."""
-        return sorted(i for i, listed in self.people.items() if self.scope.lists_them(listed))
+        """The records that list the person in their people, and the stories they sent."""
+        listed = {i for i, names in self.people.items() if self.scope.lists_them(names)}
+        sent = {m.record_id for m in self.mentions if (m.kind, m.field) == ("story", "contact")}
+        return sorted(listed | {i for i in sent if i})
 
 
 def find(store: Store, name: str) -> Found:

@@ -17,7 +17,8 @@ import sqlite3
 from collections.abc import Callable, Iterator
 from typing import TYPE_CHECKING
 
-from .people import Mention, Scope
+from . import stories
+from .people import Mention, Scope, strings
 
 if TYPE_CHECKING:
     from .store import Store
@@ -26,6 +27,7 @@ Scrub = Callable[[str, list[str]], str]  # a text and the names to replace -> th
 
 _CHOICE_TEXTS = ("reasons", "dissent", "told_by", "written_by", "told_where")
 _ROUND_TEXTS = ("title", "question", "level")
+_STORY_TEXTS = ("title", "body", "fields")  # a story's words (not its people or signification)
 _APPEND_ONLY = "audit_append_only_update"  # the trigger that keeps the audit append-only
 
 
@@ -41,18 +43,36 @@ def _people(raw: str | None) -> tuple[str, ...]:
 
 
 def in_stories(store: Store, scope: Scope) -> list[Mention]:
-    """How to reach the family who sent a story (the story's words are a record's)."""
+    """How to reach the family who sent a story and, where that names the person, the story
+    they sent in their words as sent (its texts naming them are found as a record's too)."""
     found = []
     rows = store.conn.execute(
         "SELECT c.record_id, c.contact, coalesce(s.invitation_id, ''), r.people "
         "FROM story_contacts c JOIN records r ON r.id = c.record_id "
         "LEFT JOIN stories s ON s.record_id = c.record_id"
-    )
+    ).fetchall()
     for record_id, contact, invitation, people in rows:
-        where = f"story {record_id} sent through invitation {invitation}, how to reach them"
-        found += _found("story", record_id, "contact", contact, where, scope, _people(people),
-                        record_id)  # fmt: skip
+        listed = _people(people)
+        where = f"story {record_id} sent through invitation {invitation}"
+        contacts = _found("story", record_id, "contact", contact, f"{where}, how to reach them",
+                          scope, listed, record_id)  # fmt: skip
+        if contacts:
+            found += contacts + _sent(store, scope, record_id, listed, f"{where}, as sent")
     return found
+
+
+def _sent(
+    store: Store, scope: Scope, record_id: str, listed: tuple[str, ...], where: str
+) -> list[Mention]:
+    """The words of a story the person sent that do not name them (those that do are found
+    in the records): theirs all the same."""
+    data = stories.as_sent(store, record_id).to_dict()
+    return [
+        Mention("story", record_id, path, text, f"{where}, {path}", record_id, listed)
+        for key in _STORY_TEXTS
+        for path, text in strings(data.get(key), key)
+        if text.strip() and not scope.finds(text, listed)
+    ]
 
 
 def in_invitations(store: Store, scope: Scope) -> list[Mention]:

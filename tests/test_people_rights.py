@@ -57,8 +57,9 @@ def _stock(data_dir: Path, tmp_path: Path) -> dict[str, str]:
     with Evidence(data_dir) as ev:
         sent = telling.send(ev, token, telling.StoryRequest.parse({
             "body": "Tom McKay and I flew kites every Saturday.", "consent": "public",
-            "people": f"{SUBJECT}\nTom McKay", "triad": "not-sure", "slider1": "not-sure",
-            "slider2": "not-sure", "contact": "Ailsa P., ailsa.pennycook@example.org, 07700 900123",
+            "people": "Tom McKay", "triad": "not-sure", "slider1": "not-sure",
+            "slider2": "not-sure",
+            "contact": "Ailsa Pennycook, ailsa.pennycook@example.org, 07700 900123",
         }))  # fmt: skip
         ev.store.audit("t", "note", None, "Phoned Ailsa Pennycook about her story")
         ev.create(record_data(title="Baking", people=["Morag Lindsay"], quotes=[],
@@ -144,6 +145,9 @@ def test_subject_access_holds_every_text_naming_them_and_hides_everyone_else(tmp
             "retention", "story", "invitation", "msc", "code", "audit"} <= kinds  # fmt: skip
     beside = {(i["kind"], i["field"]): i for i in items}
     assert "ailsa.pennycook@example.org" in beside["story", "contact"]["text"]
+    # The story she sent, in her words as sent, though they do not name her.
+    assert "flew kites every Saturday" in beside["story", "body"]["text"]
+    assert beside["story", "body"]["record_id"] == ids["story"]
     assert f"story {ids['story']} sent through invitation" in beside["story", "contact"]["where"]
     assert ("msc", "panel member 1") in beside and ("msc", "told_by") in beside
     assert {("msc", f) for f in ("reasons", "dissent", "told_where", "question")} <= set(beside)
@@ -215,7 +219,7 @@ def test_purge_records_erases_whole_the_records_that_list_them(tmp_path) -> None
     ids = _stock(data_dir, tmp_path)
     done = json.loads(ok(wm2u(data_dir, "person", "erase", SUBJECT, "--purge-records",
                               "--json")).stdout)  # fmt: skip
-    assert done["purged"] == sorted([ids["listing"], ids["story"]])  # the story lists her too
+    assert done["purged"] == sorted([ids["listing"], ids["story"]])  # and the story she sent
     assert wm2u(data_dir, "show", ids["listing"]).returncode == 1
     ok(wm2u(data_dir, "show", ids["naming"]))
     assert leftovers(data_dir, FORMS) == {}
