@@ -277,15 +277,19 @@ def in_attachments(store: Store, scope: Scope) -> list[Mention]:
 
 
 def in_figures(store: Store, scope: Scope) -> list[Mention]:
+    """Figures' notes and sources (where a figure came from may be a person), earlier values'
+    too."""
     found = []
     rows = store.conn.execute(
-        "SELECT id, 0, measure, note FROM figures WHERE note != '' UNION ALL "
-        "SELECT figure_id, revision, '', note FROM figure_revisions WHERE note != ''"
+        "SELECT id, 0, measure, coalesce(note, ''), source FROM figures UNION ALL "
+        "SELECT figure_id, revision, '', coalesce(note, ''), coalesce(source, '') "
+        "FROM figure_revisions"
     )
-    for figure_id, rev, measure, note in rows:
-        if note and scope.finds(note, ()):
-            where = f"figure {figure_id} {measure}".strip() + (f", revision {rev}" if rev else "")
-            found.append(Mention("figure", str(figure_id), "note", note, f"{where}, note"))
+    for figure_id, rev, measure, *texts in rows:
+        where = f"figure {figure_id} {measure}".strip() + (f", revision {rev}" if rev else "")
+        for path, text in zip(("note", "source"), texts, strict=True):
+            if text and scope.finds(text, ()):
+                found.append(Mention("figure", str(figure_id), path, text, f"{where}, {path}"))
     return found
 
 

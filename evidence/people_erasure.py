@@ -274,10 +274,11 @@ def _rewrite_ratings(conn: sqlite3.Connection, person: Scope) -> None:
 def _rewrite_figures(conn: sqlite3.Connection, person: Scope) -> None:
     names = person.names_for(())
     for table, key in (("figures", "id"), ("figure_revisions", "rowid")):
-        rows = conn.execute(f"SELECT {key}, note FROM {table} WHERE note != ''").fetchall()
-        for row_id, note in rows:
-            if (new := scrub(note, names)) != note:
-                conn.execute(f"UPDATE {table} SET note = ? WHERE {key} = ?", [new, row_id])
+        for column in ("note", "source"):
+            rows = conn.execute(f"SELECT {key}, {column} FROM {table} WHERE {column} != ''")
+            for row_id, text in rows.fetchall():
+                if (new := scrub(text, names)) != text:
+                    conn.execute(f"UPDATE {table} SET {column} = ? WHERE {key} = ?", [new, row_id])
 
 
 def _rewrite_kept_reasons(conn: sqlite3.Connection, person: Scope) -> None:

@@ -52,6 +52,11 @@ def _stock(data_dir: Path, tmp_path: Path) -> dict[str, str]:
         )
     )
     token = link.stdout.strip().rsplit("/", 1)[-1]
+    figures = tmp_path / "figures.csv"
+    figures.write_text("measure,authority,locality,period_from,period_to,value,source,note\n"
+                       "children_on_cpr,Dundee,,2025-07-31,2025-07-31,15,"
+                       "a call with Ailsa Pennycook,\n")  # fmt: skip
+    ok(wm2u(data_dir, "figures", "import", str(figures)))
     ok(wm2u(data_dir, "codes", "add", "kite-club", "--name", "Pennycook kites",
             "--description", "What Ailsa said to Morag Lindsay about the kite club"))  # fmt: skip
     with Evidence(data_dir) as ev:
@@ -152,6 +157,7 @@ def test_subject_access_holds_every_text_naming_them_and_hides_everyone_else(tmp
     assert ("msc", "panel member 1") in beside and ("msc", "told_by") in beside
     assert {("msc", f) for f in ("reasons", "dissent", "told_where", "question")} <= set(beside)
     assert ("code", "description") in beside and ("invitation", "prompt") in beside
+    assert beside["figure", "source"]["text"] == "a call with Ailsa Pennycook"
     # A third party listed only by a record that does not name her is hidden all the same.
     assert "Lindsay" not in beside["code", "description"]["text"]
     assert beside["audit", "detail"]["text"] == "Phoned Ailsa Pennycook about her story"
@@ -180,7 +186,7 @@ def test_erasure_of_a_person_leaves_no_form_of_the_name_in_any_file(tmp_path) ->
     for where in (f"story {ids['story']} sent through invitation", "invitation ",
                   f"Most Significant Change round {ids['round']}, panel member 1",
                   f"Most Significant Change round {ids['round']}, choice in any-other-change, "
-                  "reasons", "code kite-club, description", "audit log line"):  # fmt: skip
+                  "reasons", "code kite-club, description", "audit log line", "children_on_cpr, source"):  # fmt: skip
         assert where in dry.stdout, where
     assert leftovers(data_dir, FORMS).keys() == before.keys()  # a dry run changes nothing
 
