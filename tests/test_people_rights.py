@@ -67,6 +67,7 @@ def _stock(data_dir: Path, tmp_path: Path) -> dict[str, str]:
             "contact": "Ailsa Pennycook, ailsa.pennycook@example.org, 07700 900123",
         }))  # fmt: skip
         ev.store.audit("t", "note", None, "Phoned Ailsa Pennycook about her story")
+        ev.store.audit("t", "note", None, "Spelt: " + " ".join(WRITTEN))
         ev.create(record_data(title="Baking", people=["Morag Lindsay"], quotes=[],
                               body="Morag Lindsay baked."), "t")  # fmt: skip
         listing = ev.create(record_data(
@@ -100,7 +101,7 @@ def _stock(data_dir: Path, tmp_path: Path) -> dict[str, str]:
         choices.record(ev, round_.id, {"choices": [{
             "domain": other["id"], "record": listing.id, "votes": 2,
             "reasons": "Ailsa Pennycook told it; Sarah Kerr agreed it mattered most.",
-            "dissent": "Pennycook's brother disagreed.", "told_by": "Ailsa",
+            "dissent": "Pennycook's brother disagreed: " + " ".join(WRITTEN), "told_by": "Ailsa",
             "written_by": "Sarah Kerr", "where": "the Pennycook house", "read_back": True,
         }]}, "t")  # fmt: skip
         rounds.close(ev, round_.id, "t")
@@ -160,7 +161,10 @@ def test_subject_access_holds_every_text_naming_them_and_hides_everyone_else(tmp
     assert beside["figure", "source"]["text"] == "a call with Ailsa Pennycook"
     # A third party listed only by a record that does not name her is hidden all the same.
     assert "Lindsay" not in beside["code", "description"]["text"]
-    assert beside["audit", "detail"]["text"] == "Phoned Ailsa Pennycook about her story"
+    assert {i["text"] for i in items if i["kind"] == "audit"} == {
+        "Phoned Ailsa Pennycook about her story",
+        "Spelt: " + " ".join(WRITTEN),
+    }
     assert {i["record_id"] for i in items} >= {ids["listing"], ids["naming"]}
     assert any(i["kind"] == "attachment" and i["id"] == ids["attachment"] for i in items)
     assert all(i["where"] for i in items)
