@@ -3,9 +3,11 @@
 A person is the name a record or rating lists, every spelling of it folded to the same words
 by the one name matcher (``names.same_person``). Their name is looked for in every text the
 data dir holds (records and their revisions, saved learning updates, ratings, excerpts and
-their memos, attachments, figures' notes): where a text belongs to something that lists them,
-every part of their name counts; elsewhere a part another listed person also has (the first
-name of two Ailsas) does not, only the whole name and its glued forms do.
+their memos, attachments, figures' notes, and in ``people_texts`` the stories' contacts,
+invitations, Most Significant Change rounds, codes and the audit): where a text belongs to
+something that lists them, every part of their name counts; elsewhere a part another listed
+person also has (the first name of two Ailsas) does not, only the whole name and its glued
+forms do.
 """
 
 from __future__ import annotations
@@ -39,7 +41,7 @@ class Mention:
     """One text naming the person: what it belongs to, which field, and the text itself."""
 
     kind: str  # record, revision, learning_update, rating, excerpt, attachment, figure,
-    # retention, story
+    # retention, story, invitation, msc, code, audit
     id: str
     field: str
     text: str
@@ -128,16 +130,16 @@ def scope(store: Store, name: str) -> Scope:
     return Scope(list(spellings), list(others))
 
 
-def _strings(value: Any, path: str) -> Iterator[tuple[str, str]]:
+def strings(value: Any, path: str) -> Iterator[tuple[str, str]]:
     """(field path, text) for every string in a record's value (lists and mappings too)."""
     if isinstance(value, str):
         yield path, value
     elif isinstance(value, dict):
         for k, v in value.items():
-            yield from _strings(v, f"{path}.{k}" if path else str(k))
+            yield from strings(v, f"{path}.{k}" if path else str(k))
     elif isinstance(value, list):
         for i, v in enumerate(value):
-            yield from _strings(v, f"{path}[{i}]")
+            yield from strings(v, f"{path}[{i}]")
 
 
 RECORD_TEXTS = ("title", "body", "quotes", "fields", "people", "tags", "author")
@@ -146,7 +148,7 @@ RECORD_TEXTS = ("title", "body", "quotes", "fields", "people", "tags", "author")
 def record_texts(data: dict[str, Any]) -> Iterator[tuple[str, str]]:
     """(field, text) for every text a record's data (as stored, or a revision) holds."""
     for key in RECORD_TEXTS:
-        yield from _strings(data.get(key), key)
+        yield from strings(data.get(key), key)
 
 
 def _row_data(row: tuple) -> dict[str, Any]:
@@ -232,7 +234,7 @@ def in_ratings(store: Store, scope: Scope) -> list[Mention]:
     for rating_id, indicator, rationale, people in rows:
         listed = tuple(str(p) for p in json.loads(people or "[]"))
         where = f"rating {rating_id} of {indicator}"
-        for path, text in (("rationale", rationale or ""), *_strings(list(listed), "people")):
+        for path, text in (("rationale", rationale or ""), *strings(list(listed), "people")):
             if scope.finds(text, listed):
                 found.append(Mention("rating", str(rating_id), path, text,
                                      f"{where}, {path}", None, listed))  # fmt: skip
@@ -275,15 +277,19 @@ def in_attachments(store: Store, scope: Scope) -> list[Mention]:
 
 
 def in_figures(store: Store, scope: Scope) -> list[Mention]:
+    """Figures' notes and sources (where a figure came from may be a person), earlier values'
+    too."""
     found = []
     rows = store.conn.execute(
-        "SELECT id, 0, measure, note FROM figures WHERE note != '' UNION ALL "
-        "SELECT figure_id, revision, '', note FROM figure_revisions WHERE note != ''"
+        "SELECT id, 0, measure, coalesce(note, ''), source FROM figures UNION ALL "
+        "SELECT figure_id, revision, '', coalesce(note, ''), coalesce(source, '') "
+        "FROM figure_revisions"
     )
-    for figure_id, rev, measure, note in rows:
-        if note and scope.finds(note, ()):
-            where = f"figure {figure_id} {measure}".strip() + (f", revision {rev}" if rev else "")
-            found.append(Mention("figure", str(figure_id), "note", note, f"{where}, note"))
+    for figure_id, rev, measure, *texts in rows:
+        where = f"figure {figure_id} {measure}".strip() + (f", revision {rev}" if rev else "")
+        for path, text in zip(("note", "source"), texts, strict=True):
+            if text and scope.finds(text, ()):
+                found.append(Mention("figure", str(figure_id), path, text, f"{where}, {path}"))
     return found
 
 
@@ -303,13 +309,6 @@ def in_kept_reasons(store: Store, scope: Scope) -> list[Mention]:
     return found
 
 
-def in_stories(store: Store, scope: Scope) -> list[Mention]:
-    """HOOK(stories): the stories a family sent through an invitation and their contact
-    details (``evidence/stories.py``, being built beside this) join subject access and
-    erasure here: one Mention per text naming the person (kind ``story``)."""
-    return []
-
-
 @dataclass
 class Found:
     """Everything the data dir holds naming one person."""
@@ -325,14 +324,18 @@ class Found:
         return sorted(ids)
 
     def listing(self) -> list[str]:
-        """The records that list the person in their people."""
-        return sorted(i for i, listed in self.people.items() if self.scope.lists_them(listed))
+        """The records that list the person in their people, and the stories they sent."""
+        listed = {i for i, names in self.people.items() if self.scope.lists_them(names)}
+        sent = {m.record_id for m in self.mentions if (m.kind, m.field) == ("story", "contact")}
+        return sorted(listed | {i for i in sent if i})
 
 
 def find(store: Store, name: str) -> Found:
     """Every text the data dir holds that names the person ``name`` stands for."""
     person = scope(store, name)
     mentions, people = in_records(store, person)
-    for look in (in_ratings, in_excerpts, in_attachments, in_figures, in_kept_reasons, in_stories):
+    from .people_texts import FINDERS  # (it builds on this module's Scope and Mention)
+
+    for look in (in_ratings, in_excerpts, in_attachments, in_figures, in_kept_reasons, *FINDERS):
         mentions += look(store, person)
     return Found(person, mentions, people)

@@ -2,8 +2,10 @@
 
 One transaction: records get a new revision without the name and their older revisions are
 scrubbed in place; saved learning updates are made again and scrubbed in place (erasure adds
-no revision to them); ratings, excerpts (re-anchored, then their words), memos, attachments
-and figures' notes are rewritten; every record touched is queued for a purge of the index.
+no revision to them); ratings, excerpts (re-anchored, then their words), memos, attachments,
+figures' notes and the texts beside the records (``people_texts``: stories' contacts,
+invitations, Most Significant Change rounds, codes, the audit's details) are rewritten;
+every record touched is queued for a purge of the index.
 An attachment whose text named them keeps its scrubbed text, and its file becomes that text
 (a text file rewritten; a PDF or a document cannot be, so it is replaced by its text too).
 The old files go after the commit; a crash before it changes nothing, a crash after it
@@ -20,7 +22,7 @@ import time
 from dataclasses import dataclass
 from typing import TYPE_CHECKING, Any
 
-from . import anchoring
+from . import anchoring, people_texts
 from .attachments import _put_in_place, _remove_unheld, _staged, file_path
 from .model import Record
 from .names import holds_name, replace_names
@@ -119,6 +121,7 @@ def _rewrite_all(store: Store, found: Found, actor: str) -> list[str]:
         _rewrite_ratings(conn, person)
         _rewrite_figures(conn, person)
         _rewrite_kept_reasons(conn, person)
+        people_texts.rewrite(conn, person, scrub)
         old_files = _rewrite_attachments(store, conn, person)
         _rewrite_excerpts(conn, person)
         for record_id in records:
@@ -271,10 +274,11 @@ def _rewrite_ratings(conn: sqlite3.Connection, person: Scope) -> None:
 def _rewrite_figures(conn: sqlite3.Connection, person: Scope) -> None:
     names = person.names_for(())
     for table, key in (("figures", "id"), ("figure_revisions", "rowid")):
-        rows = conn.execute(f"SELECT {key}, note FROM {table} WHERE note != ''").fetchall()
-        for row_id, note in rows:
-            if (new := scrub(note, names)) != note:
-                conn.execute(f"UPDATE {table} SET note = ? WHERE {key} = ?", [new, row_id])
+        for column in ("note", "source"):
+            rows = conn.execute(f"SELECT {key}, {column} FROM {table} WHERE {column} != ''")
+            for row_id, text in rows.fetchall():
+                if (new := scrub(text, names)) != text:
+                    conn.execute(f"UPDATE {table} SET {column} = ? WHERE {key} = ?", [new, row_id])
 
 
 def _rewrite_kept_reasons(conn: sqlite3.Connection, person: Scope) -> None:

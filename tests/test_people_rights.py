@@ -7,6 +7,7 @@ from __future__ import annotations
 import json
 import os
 import signal
+import sqlite3
 import subprocess
 import sys
 import zipfile
@@ -15,7 +16,9 @@ from pathlib import Path
 import pytest
 
 from evidence.ratings import add_rating
+from learning.msc import choices, rounds
 from learning.services import Evidence
+from learning.stories import telling
 from tests.builders import record_data
 from tests.test_hardening_erasure import leftovers
 from tests.test_hardening_support import ROOT, ok, wm2u
@@ -29,9 +32,44 @@ FORMS = {"ailsa", "pennycook", "ｐｅｎｎｙ"}  # what must not be left, in a
 
 def _stock(data_dir: Path, tmp_path: Path) -> dict[str, str]:
     """A record listing her (edited once), one naming her without listing her, a rating,
-    a coded passage with a memo, an attachment and saved learning updates."""
+    a coded passage with a memo, an attachment and saved learning updates; beside the
+    records, a story she sent through an invitation naming her with how to reach her, a closed
+    Most Significant Change round with her on its panel and in its choice, a code and an
+    audit line naming her."""
     ok(wm2u(data_dir, "init"))
+    link = ok(
+        wm2u(
+            data_dir,
+            "invite",
+            "--prompt",
+            "What changed since Ailsa Pennycook's kite day?",
+            "--authority",
+            "Dundee",
+            "--locality",
+            "Lochee",
+            "--indicator",
+            "SO1.1",
+        )
+    )
+    token = link.stdout.strip().rsplit("/", 1)[-1]
+    figures = tmp_path / "figures.csv"
+    figures.write_text("measure,authority,locality,period_from,period_to,value,source,note\n"
+                       "children_on_cpr,Dundee,,2025-07-31,2025-07-31,15,"
+                       "a call with Ailsa Pennycook,\n")  # fmt: skip
+    ok(wm2u(data_dir, "figures", "import", str(figures)))
+    ok(wm2u(data_dir, "codes", "add", "kite-club", "--name", "Pennycook kites",
+            "--description", "What Ailsa said to Morag Lindsay about the kite club"))  # fmt: skip
     with Evidence(data_dir) as ev:
+        sent = telling.send(ev, token, telling.StoryRequest.parse({
+            "body": "Tom McKay and I flew kites every Saturday.", "consent": "public",
+            "people": "Tom McKay", "triad": "not-sure", "slider1": "not-sure",
+            "slider2": "not-sure",
+            "contact": "Ailsa Pennycook, ailsa.pennycook@example.org, 07700 900123",
+        }))  # fmt: skip
+        ev.store.audit("t", "note", None, "Phoned Ailsa Pennycook about her story")
+        ev.store.audit("t", "note", None, "Spelt: " + " ".join(WRITTEN))
+        ev.create(record_data(title="Baking", people=["Morag Lindsay"], quotes=[],
+                              body="Morag Lindsay baked."), "t")  # fmt: skip
         listing = ev.create(record_data(
             title="Ailsa Pennycook at the kite day", people=[SUBJECT, "Tom McKay"],
             quotes=["Ailsa said Tom McKay flew the best kite."],
@@ -52,6 +90,21 @@ def _stock(data_dir: Path, tmp_path: Path) -> dict[str, str]:
         }, "t")  # fmt: skip
         for audience in ("internal", "external"):
             ev.learning_update("2025-01-01", "2025-12-31", audience, save=True, actor="t")
+        other = {"id": "any-other-change", "name": "Any other change"}
+        round_ = rounds.create(ev, {
+            "title": "Lochee stories", "period_from": "2025-01-01", "period_to": "2025-12-31",
+            "question": "Which change matters most to Ailsa's neighbours?", "level": "locality",
+            "domains": [other], "candidates": [{"record": listing.id, "domain": other["id"]}],
+            "panel": [{"name": SUBJECT, "role": "family"},
+                      {"name": "Sarah Kerr", "role": "practitioner"}],
+        }, "t")  # fmt: skip
+        choices.record(ev, round_.id, {"choices": [{
+            "domain": other["id"], "record": listing.id, "votes": 2,
+            "reasons": "Ailsa Pennycook told it; Sarah Kerr agreed it mattered most.",
+            "dissent": "Pennycook's brother disagreed: " + " ".join(WRITTEN), "told_by": "Ailsa",
+            "written_by": "Sarah Kerr", "where": "the Pennycook house", "read_back": True,
+        }]}, "t")  # fmt: skip
+        rounds.close(ev, round_.id, "t")
     notes = tmp_path / "notes-pennycook.txt"
     notes.write_text("Notes from the visit: Ailsa Pennycook said the club helped.\n")
     attachment = ok(wm2u(data_dir, "attach", listing.id, str(notes))).stdout.strip()
@@ -60,7 +113,7 @@ def _stock(data_dir: Path, tmp_path: Path) -> dict[str, str]:
     ok(wm2u(data_dir, "retention", "keep", listing.id, "--until", "2099-01-01",
             "--reason", "Pennycook's appeal"))  # fmt: skip
     return {"listing": listing.id, "naming": naming.id, "rating": str(rating["id"]),
-            "attachment": attachment}  # fmt: skip
+            "attachment": attachment, "story": sent.record.id, "round": round_.id}  # fmt: skip
 
 
 def test_people_list_groups_the_spellings_of_one_person(tmp_path) -> None:
@@ -95,7 +148,23 @@ def test_subject_access_holds_every_text_naming_them_and_hides_everyone_else(tmp
     items = data["items"]
     kinds = {i["kind"] for i in items}
     assert {"record", "revision", "rating", "excerpt", "attachment", "learning_update",
-            "retention"} <= kinds  # fmt: skip
+            "retention", "story", "invitation", "msc", "code", "audit"} <= kinds  # fmt: skip
+    beside = {(i["kind"], i["field"]): i for i in items}
+    assert "ailsa.pennycook@example.org" in beside["story", "contact"]["text"]
+    # The story she sent, in her words as sent, though they do not name her.
+    assert "flew kites every Saturday" in beside["story", "body"]["text"]
+    assert beside["story", "body"]["record_id"] == ids["story"]
+    assert f"story {ids['story']} sent through invitation" in beside["story", "contact"]["where"]
+    assert ("msc", "panel member 1") in beside and ("msc", "told_by") in beside
+    assert {("msc", f) for f in ("reasons", "dissent", "told_where", "question")} <= set(beside)
+    assert ("code", "description") in beside and ("invitation", "prompt") in beside
+    assert beside["figure", "source"]["text"] == "a call with Ailsa Pennycook"
+    # A third party listed only by a record that does not name her is hidden all the same.
+    assert "Lindsay" not in beside["code", "description"]["text"]
+    assert {i["text"] for i in items if i["kind"] == "audit"} == {
+        "Phoned Ailsa Pennycook about her story",
+        "Spelt: " + " ".join(WRITTEN),
+    }
     assert {i["record_id"] for i in items} >= {ids["listing"], ids["naming"]}
     assert any(i["kind"] == "attachment" and i["id"] == ids["attachment"] for i in items)
     assert all(i["where"] for i in items)
@@ -118,6 +187,11 @@ def test_erasure_of_a_person_leaves_no_form_of_the_name_in_any_file(tmp_path) ->
     dry = ok(wm2u(data_dir, "person", "erase", SUBJECT, "--dry-run"))
     assert ids["listing"] in dry.stdout and ids["naming"] in dry.stdout
     assert f"rating {ids['rating']}" in dry.stdout
+    for where in (f"story {ids['story']} sent through invitation", "invitation ",
+                  f"Most Significant Change round {ids['round']}, panel member 1",
+                  f"Most Significant Change round {ids['round']}, choice in any-other-change, "
+                  "reasons", "code kite-club, description", "audit log line", "children_on_cpr, source"):  # fmt: skip
+        assert where in dry.stdout, where
     assert leftovers(data_dir, FORMS).keys() == before.keys()  # a dry run changes nothing
 
     ok(wm2u(data_dir, "person", "erase", "AILSA PENNYCOOK"))
@@ -134,6 +208,16 @@ def test_erasure_of_a_person_leaves_no_form_of_the_name_in_any_file(tmp_path) ->
         history = ev.store.revisions(ids["listing"])
     assert len(history) == 2  # a new revision; the older ones scrubbed, not dropped
     assert len(audit) == 1 and "ailsa" not in json.dumps(audit).lower()
+    # Beside the records: she keeps her place on the panel (its balance), not her name.
+    shown = json.loads(ok(wm2u(data_dir, "msc", "show", ids["round"], "--json")).stdout)
+    assert shown["panel"][0] == {"name": "[name erased]", "role": "family"}
+    assert shown["choices"][0]["reasons"].startswith("[name erased] told it; Sarah Kerr")
+    with Evidence(data_dir) as ev:
+        contact = ev.store.conn.execute("SELECT contact FROM story_contacts").fetchone()[0]
+        assert "07700 900123" in contact and "[name erased]@example.org" in contact
+        with pytest.raises(sqlite3.IntegrityError, match="append-only"):
+            with ev.store.write() as conn:
+                conn.execute("UPDATE audit SET detail = 'x'")
     assert "pennycook" not in json.dumps(audit).lower()
     # Nothing is left to find: another run changes nothing.
     again = ok(wm2u(data_dir, "person", "erase", SUBJECT, "--json"))
@@ -145,7 +229,7 @@ def test_purge_records_erases_whole_the_records_that_list_them(tmp_path) -> None
     ids = _stock(data_dir, tmp_path)
     done = json.loads(ok(wm2u(data_dir, "person", "erase", SUBJECT, "--purge-records",
                               "--json")).stdout)  # fmt: skip
-    assert done["purged"] == [ids["listing"]]
+    assert done["purged"] == sorted([ids["listing"], ids["story"]])  # and the story she sent
     assert wm2u(data_dir, "show", ids["listing"]).returncode == 1
     ok(wm2u(data_dir, "show", ids["naming"]))
     assert leftovers(data_dir, FORMS) == {}

@@ -11,7 +11,8 @@ import zipfile
 import pytest
 import requests
 
-from evidence import accounts
+from evidence import accounts, msc
+from learning.msc import rounds
 from learning.services import Evidence, initialise
 from tests.builders import record_data
 from tests.test_attachments_web import _browser, _token
@@ -88,3 +89,25 @@ def test_the_retention_review_lists_old_records_and_keeps_one_with_a_reason(site
     assert kept.status_code == 200 and ids[0] not in kept.text.split("<table", 1)[-1]
     assert "waits for review" not in admin.get(f"{base}/", timeout=30).text
     assert "retention" not in _browser(base, "editor").get(f"{base}/", timeout=30).text.lower()
+
+
+def test_the_preview_and_the_dry_run_show_a_round_naming_the_person(site) -> None:
+    base, data_dir, _ids, admin = site
+    with Evidence(data_dir) as ev:
+        round_id = rounds.create(ev, {
+            "title": "Lochee stories", "period_from": "2025-01-01", "period_to": "2025-12-31",
+            "question": "Which change mattered most?", "level": "locality",
+            "panel": [{"name": SUBJECT, "role": "family"},
+                      {"name": "Morag Lindsay", "role": "practitioner"}],
+        }, "t").id  # fmt: skip
+    where = f"Most Significant Change round {round_id}, panel member 1"
+    preview = _post(admin, base, "/admin/people/preview", {"name": SUBJECT})
+    assert preview.status_code == 200 and where in preview.text
+    assert "Lindsay" not in preview.text.split("<main", 1)[-1]  # another panel member
+    dry = _post(admin, base, "/admin/people/erase", {"name": SUBJECT})
+    assert dry.status_code == 200 and where in dry.text
+    _post(admin, base, "/admin/people/erase", {"name": SUBJECT, "confirm": "erase"})
+    with Evidence(data_dir) as ev:
+        panel = msc.get_round(ev.store, round_id).panel
+    assert panel == [{"name": "[name erased]", "role": "family"},
+                     {"name": "Morag Lindsay", "role": "practitioner"}]  # fmt: skip

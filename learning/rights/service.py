@@ -93,11 +93,15 @@ def subject_access(evidence: Evidence, request: PersonRequest) -> SubjectAccess:
     keys = {same_person(s) for s in found.scope.spellings}
     listed = [p for m in found.mentions for p in m.listed]
     others = [p for p in dict.fromkeys(listed) if same_person(p) not in keys]
+    # A text that belongs to nothing listing people (a code, an invitation, the audit) may
+    # name anyone: everyone else listed anywhere is hidden there.
+    everyone_else = [p for p in found.scope.others if same_person(p) not in keys]
     subject = found.scope.widest
     items = []
     for mention in found.mentions:
         item = mention.to_dict()
-        item["text"] = _hide_others(mention.text, subject, others)
+        hidden = others if mention.listed else everyone_else
+        item["text"] = _hide_others(mention.text, subject, hidden)
         items.append(item)
     return SubjectAccess(request.name, found.scope.spellings, items, utcnow())
 
