@@ -112,6 +112,32 @@ def test_a_round_runs_end_to_end_and_viewers_see_roles_and_consent(site) -> None
     assert "Ailsa Pennycook said so too" in team["choices"][0]["reasons"]
 
 
+def test_reasons_comparing_stories_never_name_another_candidates_family_outside_the_team(
+    site,
+) -> None:
+    base, data_dir, ids, tokens = site
+    rid = _api(base, tokens, "editor", "POST", "/msc/rounds", json=_round(ids)).json()["id"]
+    choice = {"domain": "family-life", "record": ids["public"],
+              "reasons": "Closer to home than Ailsa Pennycook's story, which moved us too.",
+              "dissent": "Ailsa's story mattered more to two of us."}  # fmt: skip
+    done = _api(base, tokens, "editor", "POST", f"/msc/rounds/{rid}/choices",
+                json={"choices": [choice]})  # fmt: skip
+    assert done.status_code == 200, done.text
+    _api(base, tokens, "editor", "POST", f"/msc/rounds/{rid}/close")
+    seen = _api(base, tokens, "viewer", "GET", f"/msc/rounds/{rid}").json()
+    assert "Ailsa" not in json.dumps(seen) and "Pennycook" not in json.dumps(seen)
+    assert "Closer to home than" in seen["choices"][0]["reasons"]
+    page = _api(base, tokens, "viewer", "GET", f"/records/{ids['public']}")
+    assert page.status_code == 200
+    with Evidence(data_dir) as ev:
+        from learning.msc import reading
+
+        feedback = reading.chosen_for(ev, ids["public"], "external")
+    assert feedback and "Ailsa" not in feedback[0].sentence()
+    team = _api(base, tokens, "editor", "GET", f"/msc/rounds/{rid}").json()
+    assert "Ailsa Pennycook's story" in team["choices"][0]["reasons"]
+
+
 def test_an_internal_story_cannot_go_before_a_panel_with_families(site) -> None:
     base, _data_dir, ids, tokens = site
     body = _round(ids, candidates=[{"record": ids["internal"], "domain": "family-life"}])

@@ -82,15 +82,33 @@ def story(ev: Evidence, record_id: str | None, audience: str) -> Story | None:
     return Story(record_id, present(record, audience), people=tuple(record.people))
 
 
-def words(text: str, r: msc.Round, shown: Story | None, audience: str) -> str:
-    """What the panel wrote, as the reader may see it: outside the team, the story's people
-    replaced as in the story, and the panel's members named by their role."""
+def words(ev: Evidence, text: str, r: msc.Round, shown: Story | None, audience: str) -> str:
+    """What the panel wrote, as the reader may see it: outside the team, the people of every
+    story before the panel that is not public replaced (reasons compare stories, so they can
+    name another candidate's family), and the panel's members named by their role."""
     if audience == INTERNAL or not text:
         return text
-    if shown is not None and shown.record is not None and shown.record.consent == "anonymised":
-        text = redact_text(text, list(shown.people))
+    people = list(kept_out(ev, r))
+    if shown is not None and shown.record is not None and shown.record.consent != "public":
+        people += shown.people
+    if people:
+        text = redact_text(text, people)
     names = [m["name"] for m in r.panel]
     return replace_names(text, names, lambda i: f"a {r.panel[i]['role']} on the panel")
+
+
+def kept_out(ev: Evidence, r: msc.Round) -> tuple[str, ...]:
+    """The people of the round's candidates that are not public (as stored: a withdrawn or
+    internal story's people too), whose names readers outside the team never see."""
+    people: list[str] = []
+    for c in r.candidates:
+        try:
+            record = ev.store.get(c["record"], include_deleted=True)
+        except NotFound:
+            continue  # erased: its names went with it, from the reasons too
+        if record.consent != "public" or record.deleted_at:
+            people += record.people
+    return tuple(dict.fromkeys(people))
 
 
 def panel_of(r: msc.Round, audience: str) -> list[dict[str, str]]:
@@ -127,7 +145,7 @@ def choices(ev: Evidence, r: msc.Round, audience: str) -> list[dict[str, Any]]:
                 out.update(record=None, reasons="", dissent="", told_by="", written_by="",
                            where="", withheld=WITHHELD)  # fmt: skip
             for key in ("reasons", "dissent", "told_by", "written_by", "where"):
-                out[key] = words(out[key], r, shown, audience)
+                out[key] = words(ev, out[key], r, shown, audience)
         shown_choices.append(out)
     return shown_choices
 
@@ -157,7 +175,7 @@ def summaries(ev: Evidence, audience: str) -> list[dict[str, Any]]:
 def _feedback(ev: Evidence, r: msc.Round, choice: msc.Choice, audience: str) -> Feedback:
     shown = story(ev, choice.record, audience)
     day = (r.closed_at or choice.recorded_at)[:10]
-    reasons = words(choice.reasons, r, shown, audience)
+    reasons = words(ev, choice.reasons, r, shown, audience)
     return Feedback(r.id, r.title, r.level, r.domain_name(choice.domain), day, reasons)
 
 
