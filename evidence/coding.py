@@ -283,15 +283,16 @@ def count_by_code(store: Store, consents: Sequence[str]) -> dict[str, int]:
     # The excerpt tally (kept by triggers in every write's transaction; tally.py) answers at
     # once where counting 500,000 excerpts took a second after every write. It holds the
     # body's passages; an attachment's (few) are counted here, shown as its consent allows.
-    rows = store.conn.execute(
+    # Remembered until a write (every passage's write queues its record): a code's page asks
+    # for the codebook's counts twice, and every page between two codings asks again.
+    counts = dict(store._aggregate(
         f"SELECT code, sum(n) FROM excerpt_tally WHERE consent IN ({marks}){attached} "
         "GROUP BY code HAVING sum(n) != 0",
         list(consents),
-    )
-    counts = dict(rows.fetchall())
+    ))  # fmt: skip
     shown, shown_params = _shown_source(consents)
     outside = f" AND {_ATTACHED}" if _outside(consents) else ""
-    more = store.conn.execute(
+    more = store._aggregate(
         f"SELECT c.code_id, count(*) FROM excerpts e JOIN excerpt_codes c ON c.excerpt_id = e.id "
         f"JOIN records r ON r.id = e.record_id WHERE {_OF_ATTACHMENTS} AND r.deleted_at IS NULL "
         f"AND r.consent IN ({marks}){outside} AND {shown} GROUP BY c.code_id",
