@@ -176,7 +176,8 @@ def _attachments(
     where, params = _where(replace(f, codes=None))
     rows = store._aggregate(
         "SELECT e.id, e.record_id, c.code_id, coalesce(r.locality, ''), "
-        "coalesce(r.authority, ''), r.type FROM excerpts e JOIN records r ON r.id = e.record_id "
+        "coalesce(r.authority, ''), r.type FROM excerpts e CROSS JOIN records r "
+        "ON r.id = e.record_id "
         f"JOIN excerpt_codes c ON c.excerpt_id = e.id WHERE {_OF_ATTACHMENTS} AND {where}",
         params,
     )

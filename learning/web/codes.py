@@ -127,7 +127,7 @@ def _show(code_id: str, values=None, errors=None, status: int = 200):
         audience_chosen=chosen,
         args=args,
         formats=documents.FORMATS,
-        codes=codebook.codebook(ev, audience()),
+        codes=list(codebook.all_codes(ev).values()),  # the forms' lists: names, no counts
         values=values or {**code, "codable": "true" if code["codable"] else "false"},
         errors=errors or {},
         **{f.__name__: f for f in SUMMARY_WORDS},
