@@ -301,6 +301,15 @@ def agreement_run(data_dir: Path) -> dict[str, Any]:
             "read_seconds": round(read, 2), "seconds": round(took, 2)}  # fmt: skip
 
 
+def fifty_excerpts(data_dir: Path) -> list[str]:
+    """The records the build gave exactly 50 excerpts each (those an edit is timed on)."""
+    with sqlite3.connect(f"file:{data_dir / 'wm2u.db'}?mode=ro", uri=True) as db:
+        rows = db.execute(
+            "SELECT record_id FROM excerpts GROUP BY record_id HAVING count(*) = 50 LIMIT 100"
+        ).fetchall()
+    return [r for (r,) in rows]
+
+
 # --- the run -----------------------------------------------------------------------------------
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
@@ -313,18 +322,25 @@ def main() -> None:
     parser.add_argument("--requests", type=int, default=100)
     parser.add_argument("--edits", type=int, default=30)
     parser.add_argument("--out", type=Path)
+    parser.add_argument("--built", action="store_true",
+                        help="the data dir holds this benchmark's passages already (a copy of "
+                             "one it built): time it again without adding any")  # fmt: skip
     args = parser.parse_args()
     if (args.data_dir is None) == (args.records is None):
         parser.error("give --data-dir (made by bench/scale.py) or --records N")
     data_dir = args.data_dir or Path(tempfile.mkdtemp(prefix="wm2u-passages-")) / "instance"
     result: dict[str, Any] = {"load_before": os.getloadavg(), "codes": args.codes,
                               "coders": args.coders, "requests": args.requests}  # fmt: skip
-    both = min(args.agreement_records, args.excerpts // 10)
-    result["build"] = build(data_dir, args.records, args.codes, args.excerpts, args.coders, both)
-    edited = result["build"]["add"].pop("edited")
+    if args.built:
+        edited = fifty_excerpts(data_dir)
+    else:
+        both = min(args.agreement_records, args.excerpts // 10)
+        result["build"] = build(data_dir, args.records, args.codes, args.excerpts, args.coders,
+                                both)  # fmt: skip
+        edited = result["build"]["add"].pop("edited")
     with Evidence(data_dir) as ev:
         result["records"] = ev.store.count()
-    print(json.dumps(result["build"]), file=sys.stderr)
+    print(json.dumps(result.get("build")), file=sys.stderr)
     codes = drawn_codes(data_dir, args.requests)
     port = pages.free_port()
     base = f"http://127.0.0.1:{port}"
