@@ -171,13 +171,12 @@ def _attachments(
     """Add the branch's passages of attachments the reader may see (the tallies hold the
     body's): each passage once, a record once per code and once in its place, unless its
     body's passages counted it already."""
-    from .coding import _OF_ATTACHMENTS, _where
+    from .coding import _FROM_ATTACHMENTS, _OF_ATTACHMENTS, _where
 
     where, params = _where(replace(f, codes=None))
     rows = store._aggregate(
         "SELECT e.id, e.record_id, c.code_id, coalesce(r.locality, ''), "
-        "coalesce(r.authority, ''), r.type FROM excerpts e CROSS JOIN records r "
-        "ON r.id = e.record_id "
+        f"coalesce(r.authority, ''), r.type FROM {_FROM_ATTACHMENTS} ON r.id = e.record_id "
         f"JOIN excerpt_codes c ON c.excerpt_id = e.id WHERE {_OF_ATTACHMENTS} AND {where}",
         params,
     )

@@ -5,6 +5,8 @@ from __future__ import annotations
 import contextlib
 import json
 import sqlite3
+import threading
+from collections import OrderedDict
 from collections.abc import Iterator
 from dataclasses import dataclass
 from pathlib import Path
@@ -14,9 +16,12 @@ from . import tally
 from .model import NotFound, Record
 from .rows import row_to_record
 
-# Counting queries' rows by (database, query, parameters): (records generation, rows).
-_AGGREGATES: dict[tuple, tuple[int, list[tuple]]] = {}
-_AGGREGATES_MAX = 512
+# Counting queries' rows by (database, query, parameters): (records generation, rows), the
+# least recently used let go first (a codebook of 300 codes asks a few thousand queries: when
+# 512 were all let go at once, the pages of the busiest codes were counted again and again).
+_AGGREGATES: OrderedDict[tuple, tuple[int, list[tuple]]] = OrderedDict()
+_AGGREGATES_MAX = 4096
+_AGGREGATES_LOCK = threading.Lock()  # the server's threads share it
 
 
 @dataclass
@@ -190,13 +195,17 @@ class Reading:
             return self.conn.execute(sql, params).fetchall()
         key = (str(self.path), sql, tuple(params))
         generation = self.generation()
-        cached = _AGGREGATES.get(key)
-        if cached is not None and cached[0] == generation:
-            return cached[1]
+        with _AGGREGATES_LOCK:
+            cached = _AGGREGATES.get(key)
+            if cached is not None and cached[0] == generation:
+                _AGGREGATES.move_to_end(key)
+                return cached[1]
         rows = self.conn.execute(sql, params).fetchall()
-        if len(_AGGREGATES) >= _AGGREGATES_MAX:
-            _AGGREGATES.clear()
-        _AGGREGATES[key] = (generation, rows)
+        with _AGGREGATES_LOCK:
+            _AGGREGATES[key] = (generation, rows)
+            _AGGREGATES.move_to_end(key)
+            while len(_AGGREGATES) > _AGGREGATES_MAX:
+                _AGGREGATES.popitem(last=False)
         return rows
 
     def live_revisions(self) -> dict[str, int]:
