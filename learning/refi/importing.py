@@ -193,7 +193,7 @@ def _new_code_id(name: str, taken: set[str]) -> str:
 
 
 class _Sources:
-    """Sources made records (or, known already, given their new selections), one at a time."""
+    """Sources made records, saved a batch at a time (or, known, given their new selections)."""
 
     def __init__(self, ev: Evidence, conn: Any, request: ImportRequest, package: read.Package,
                  header: read.Header, codes: dict[str, tuple[str, bool]],
