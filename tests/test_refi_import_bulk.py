@@ -8,14 +8,19 @@ from __future__ import annotations
 import contextlib
 import json
 import shutil
+import signal
 import sqlite3
+import subprocess
+import sys
+import time
 from pathlib import Path
 
 import pytest
 
+from evidence.code_tally import LINK_TRIGGER
 from learning.refi.importing import BATCH
 from tests import refi_projects as rp
-from tests.test_hardening_support import ok, wm2u
+from tests.test_hardening_support import ROOT, ok, wm2u
 
 pytestmark = pytest.mark.filterwarnings("error")
 
@@ -134,4 +139,41 @@ def test_a_guid_twice_in_one_batch_is_one_record(data_dir: Path, tmp_path: Path)
     found = json.loads(ok(wm2u(data_dir, "excerpts", "--json")).stdout)["excerpts"]
     assert {e["text"]: e["record"]["title"] for e in found} == {
         "rent went up": "First", "council listened": "First"}  # fmt: skip
+    assert ok(wm2u(data_dir, "check")).stdout.strip().startswith("All is well")
+
+
+def test_an_import_killed_after_batches_were_written_leaves_everything_as_it_was(
+    data_dir: Path, tmp_path: Path
+):
+    """SIGKILL once the import's batches spill into the write-ahead log: the database is as
+    before, the tally trigger a batch goes without is there, and the import then runs whole."""
+    project = _project(tmp_path, BATCH * 8)
+    before = _state(data_dir)
+    wal = data_dir / "wm2u.db-wal"
+    command = [
+        sys.executable,
+        "-m",
+        "learning",
+        "--data-dir",
+        str(data_dir),
+        "import",
+        str(project),
+    ]
+    process = subprocess.Popen(command, cwd=ROOT, stdout=subprocess.DEVNULL,
+                               stderr=subprocess.DEVNULL)  # fmt: skip
+    deadline = time.monotonic() + 120
+    while process.poll() is None and time.monotonic() < deadline:
+        if wal.exists() and wal.stat().st_size > 2 * 2**20:
+            break
+        time.sleep(0.01)
+    assert process.poll() is None, "the import ended before it could be killed mid-way"
+    process.send_signal(signal.SIGKILL)
+    process.wait()
+    assert _state(data_dir) == before
+    with contextlib.closing(sqlite3.connect(data_dir / "wm2u.db")) as conn:
+        names = {row[0] for row in conn.execute("SELECT name FROM sqlite_master")}
+    assert LINK_TRIGGER in names
+    assert ok(wm2u(data_dir, "check")).stdout.strip().startswith("All is well")
+    done = ok(wm2u(data_dir, "import", str(project), timeout=300))
+    assert f"Imported {BATCH * 8} record(s), {BATCH * 16} excerpt(s)" in done.stderr
     assert ok(wm2u(data_dir, "check")).stdout.strip().startswith("All is well")
