@@ -696,8 +696,8 @@ def insert_excerpts(
         coded += [(excerpt_id, code) for code in dict.fromkeys(excerpt.codes)]
     conn.executemany(_INSERT, rows)
     conn.executemany("INSERT INTO excerpt_codes (excerpt_id, code_id) VALUES (?, ?)", coded)
-    for record_id in dict.fromkeys(excerpt.record for excerpt in excerpts):
-        store._queue(conn, record_id)
+    if excerpts:
+        store._queue_many(conn, (excerpt.record for excerpt in excerpts))
     return ids
 
 

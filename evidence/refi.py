@@ -12,7 +12,8 @@ import sqlite3
 from collections.abc import Iterable, Iterator, Sequence
 from typing import TYPE_CHECKING
 
-from . import attachments
+from . import attachments, code_tally
+from .coding import Excerpt, insert_excerpts
 from .model import Record, utcnow
 
 if TYPE_CHECKING:
@@ -33,6 +34,11 @@ def targets(conn: sqlite3.Connection, kind: str, guids: Sequence[str]) -> dict[s
         )
         found.update(rows)
     return found
+
+
+def all_targets(conn: sqlite3.Connection, kind: str) -> dict[str, str]:
+    """Every guid of ``kind`` already imported, with the local id it became (read once)."""
+    return dict(conn.execute("SELECT guid, local_id FROM refi_guids WHERE kind = ?", [kind]))
 
 
 def guid_of(conn: sqlite3.Connection, kind: str, local_id: str) -> str | None:
@@ -56,6 +62,26 @@ def add_imported_record(store: Store, conn: sqlite3.Connection, record: Record) 
     """Save a new record in the caller's transaction (revision 1, queued for the index)."""
     prepared = store._prepare_new(record, utcnow())
     store._insert(conn, prepared)
+    return prepared
+
+
+def add_imported_records(
+    store: Store, conn: sqlite3.Connection, records: list[Record], excerpts: list[Excerpt]
+) -> list[Record]:
+    """Save new records and their excerpts in the caller's transaction, a batch at a time.
+
+    The excerpts go in first, their links counted at once: each record's tallies then count
+    its passages in its insert trigger rather than one coded link after another.
+    """
+    now = utcnow()
+    prepared = [store._prepare_new(record, now) for record in records]
+    conn.execute("PRAGMA defer_foreign_keys = ON")  # the excerpts name records saved just after
+    try:
+        with code_tally.links_of_new_records(conn, [record.id for record in prepared]):
+            insert_excerpts(store, conn, excerpts)
+        store._insert_many(conn, prepared)
+    finally:
+        conn.execute("PRAGMA defer_foreign_keys = OFF")
     return prepared
 
 

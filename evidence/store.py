@@ -141,6 +141,22 @@ class Store(Reading, Erasure, Citing, FigureStore, Upkeep, Plans):
         )
         self._queue(conn, record.id)
 
+    def _insert_many(self, conn: sqlite3.Connection, records: list[Record]) -> None:
+        """``_insert`` for many new records: one statement a table, each queued once."""
+        if not records:
+            return
+        rows = [record_to_row(record) for record in records]
+        names = ", ".join(rows[0])
+        conn.executemany(
+            f"INSERT INTO records ({names}) VALUES ({', '.join('?' * len(rows[0]))})",
+            [list(row.values()) for row in rows],
+        )
+        conn.executemany(
+            "INSERT INTO record_indicators (record_id, code) VALUES (?, ?)",
+            [(record.id, code) for record in records for code in record.indicators],
+        )
+        self._queue_many(conn, [record.id for record in records])
+
     def _prepare_new(self, record: Record, now: str) -> Record:
         return replace(
             record,

@@ -34,6 +34,18 @@ class Upkeep:
             [record_id, action, utcnow()],
         )
 
+    def _queue_many(self, conn: sqlite3.Connection, ids: Iterable[str]) -> None:
+        """``_queue`` for many records at once (a bulk import's batch)."""
+        self._changed(conn)
+        now = utcnow()
+        conn.executemany(
+            "INSERT INTO index_queue (record_id, action, queued_at) VALUES (?, 'sync', ?) "
+            "ON CONFLICT(record_id) DO UPDATE SET action = "
+            "CASE WHEN index_queue.action = 'purge' THEN 'purge' ELSE excluded.action END, "
+            "queued_at = excluded.queued_at",
+            [(record_id, now) for record_id in dict.fromkeys(ids)],
+        )
+
     def checkpoint(self) -> None:
         """Fold the WAL into the database and truncate it (erasure leaves no copy behind)."""
         for _ in range(50):

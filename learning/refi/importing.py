@@ -14,7 +14,7 @@ import bisect
 import json
 import re
 import unicodedata
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
@@ -34,6 +34,7 @@ if TYPE_CHECKING:
 
 DEFAULT_CODER = "import"  # a selection whose user the file does not name
 MAX_REPORTED = 1000  # lines of "left out" printed; the rest are counted
+BATCH = 500  # new records saved together (one statement a table for each batch)
 # (a family story's signification variables are read back from ``fields``, which holds them)
 OUR_VARIABLES = ("type", "date", "authority", "locality", "consent", "indicators", "tags",
                  "people", "fields", "activities", "quotes", "id", "tag_list", "triad_effort",
@@ -192,7 +193,7 @@ def _new_code_id(name: str, taken: set[str]) -> str:
 
 
 class _Sources:
-    """Sources made records (or, known already, given their new selections), one at a time."""
+    """Sources made records, saved a batch at a time (or, known, given their new selections)."""
 
     def __init__(self, ev: Evidence, conn: Any, request: ImportRequest, package: read.Package,
                  header: read.Header, codes: dict[str, tuple[str, bool]],
@@ -204,10 +205,16 @@ class _Sources:
         self.notes_used: set[str] = set()
         self.other_variables: dict[str, int] = {}
         self._ours: dict[str, str] | None = None
+        # Read once, not a query a source: which guid is which record, and the ids taken.
+        self.source_records = refi.all_targets(conn, "source")
+        self.ids = set(refi.record_ids(conn))
+        self.batch: list[tuple[str, Record, list[tuple[str, Excerpt]]]] = []
+        self.batch_guids: set[str] = set()
 
     def take(self, source: read.Source) -> None:
         label = f"source {source.name[:80]!r} ({source.guid or 'no guid'})"
         if attaching.is_attachment(source):
+            self.flush()  # what it attaches to may be a record of this batch
             self._on_the_whole(source, label)
             attaching.take(self, source, label)
             return
@@ -237,20 +244,14 @@ class _Sources:
             self.report.leave_out(f"note {note}: on a whole source, not a passage: left out")
             self.notes_used.add(note)
 
-    def _taken(self, record_id: str) -> bool:
-        """Whether a record (soft-deleted or erased ones' ids included) already has this id."""
-        try:
-            self.ev.store.get(record_id, include_deleted=True)
-        except NotFound:
-            return False
-        return True
-
     def known(self, source_guid: str) -> str | None:
         """The record a source's guid already is: imported before, or one of our own."""
-        found = refi.targets(self.conn, "source", [source_guid]).get(source_guid)
+        if source_guid in self.batch_guids:
+            self.flush()  # a second source of the same guid reads its record as saved
+        found = self.source_records.get(source_guid)
         if found is None and source_guid:
-            if self._ours is None:  # read once, only when a guid is not known otherwise
-                self._ours = {guids.record_guid(i): i for i in refi.record_ids(self.conn)}
+            if self._ours is None:  # made once, only when a guid is not known otherwise
+                self._ours = {guids.record_guid(i): i for i in self.ids}
             found = self._ours.get(source_guid)
         return found
 
@@ -262,13 +263,31 @@ class _Sources:
         used = [c for _, e in excerpts for c in e.codes if c in self.indicators]
         data["indicators"] = list(dict.fromkeys([*data["indicators"], *used]))
         record = self._valid(data, label)
-        record = refi.add_imported_record(self.ev.store, self.conn, record)
+        record = replace(record, id=record.id or new_id())
+        self.ids.add(record.id)
         for _, excerpt in excerpts:
-            excerpt.record = record.id  # the id the store gave
+            excerpt.record = record.id
         if record.body != positions.body:  # the record's text is not the one positions map to
             excerpts = [(g, e) for g, e in excerpts if self._still_there(g, e, record, label)]
-        self._save(source, record, excerpts)
+        self.batch.append((source.guid, record, excerpts))
+        if source.guid:
+            self.batch_guids.add(source.guid)
+            self.source_records.setdefault(source.guid, record.id)
         self.report.added += 1
+        if len(self.batch) >= BATCH:
+            self.flush()
+
+    def flush(self) -> None:
+        """Save the new records waiting in the batch, with their excerpts and guids."""
+        if not self.batch:
+            return
+        excerpts = [pair for _, _, pairs in self.batch for pair in pairs]
+        refi.add_imported_records(self.ev.store, self.conn, [r for _, r, _ in self.batch],
+                                  [e for _, e in excerpts])  # fmt: skip
+        refi.remember(self.conn, "source", [(g, r.id) for g, r, _ in self.batch if g])
+        refi.remember(self.conn, "selection", [(g, e.id) for g, e in excerpts if g])
+        self.report.excerpts += len(excerpts)
+        self.batch, self.batch_guids = [], set()
 
     def _valid(self, data: dict[str, Any], label: str) -> Record:
         """The record judged by the plan of its date; a refusal names the source."""
@@ -329,7 +348,7 @@ class _Sources:
                 self.report.leave_out(f"{label}: its `quotes` variable is not a JSON list of "
                                       "texts: left out")  # fmt: skip
         wanted = given.get("id", "")
-        if wanted and ID_PATTERN.fullmatch(wanted) and not self._taken(wanted):
+        if wanted and ID_PATTERN.fullmatch(wanted) and wanted not in self.ids:
             data["id"] = wanted  # our own export's record comes back with its id
         if given.get("fields"):
             try:
@@ -454,11 +473,14 @@ class _Sources:
         body = f"{source.name or 'A file'}: a {what} brought in from a REFI-QDA project (attached)."
         record = self._valid(self._record_data(source, label, body), label)
         record = refi.add_imported_record(self.ev.store, self.conn, record)
+        self.ids.add(record.id)
         self.report.added += 1
         return record
 
     def finish(self) -> None:
-        """Report the notes no passage refers to and the variables that are not ours."""
+        """Save the last batch; report the notes no passage refers to and the variables
+        that are not ours."""
+        self.flush()
         for ref, (name, _text) in self.header.notes.items():
             if ref not in self.notes_used:
                 self.report.leave_out(f"note {name[:80]!r} ({ref}): not on a passage (memos "

@@ -36,6 +36,11 @@ ALMOST_EMPTY = 20  # a .txt with fewer characters than this beside a .docx: read
 SOURCE_KINDS = ("TextSource", "PDFSource", "PictureSource", "AudioSource", "VideoSource")
 LEFT_OUT_PARTS = ("Cases", "Links", "Sets", "Graphs")
 SNIFF_BYTES = 64 * 1024
+# The elements each pass looks at (the second frees the first's as it passes them).
+HEADER_TAGS = ("CodeBook", "Code", "User", "Variable", "Note", *SOURCE_KINDS, "Case", "Link",
+               "Set", "Graph")  # fmt: skip
+SOURCE_PASS_TAGS = (*SOURCE_KINDS, "User", "Codes", "Variable", "Note", "Case", "Link", "Set",
+                    "Graph")  # fmt: skip
 DTD_REFUSED = "declares a DTD (<!DOCTYPE>): a REFI-QDA project has none (entities refused)"
 
 
@@ -228,15 +233,17 @@ def _safe_name(name: str) -> bool:
 
 
 def _events(
-    stream: IO[bytes], where: str, events: tuple[str, ...]
+    stream: IO[bytes], where: str, events: tuple[str, ...], tags: tuple[str, ...]
 ) -> Iterator[tuple[str, etree._Element]]:
     """iterparse without entities, network or huge trees; a DTD (whose entities could expand
     a few lines into gigabytes) is refused, as is a root other than a REFI-QDA one."""
     head = stream.read(SNIFF_BYTES)
     if b"<!doctype" in head.lower():
         raise ValidationError(where, DTD_REFUSED)
-    # Only the events asked for: the second pass's start events would double its work.
+    # Only the events and elements asked for (in any namespace): a selection's parts are
+    # read with their source, and an event for each would be most of a pass's work.
     parser = etree.iterparse(_Rejoined(head, stream), events=events,
+                             tag=[f"{{*}}{tag}" for tag in tags],
                              resolve_entities=False, no_network=True, huge_tree=False,
                              load_dtd=False, dtd_validation=False, remove_comments=True,
                              remove_pis=True)  # fmt: skip
@@ -252,6 +259,8 @@ def _events(
     except (zipfile.BadZipFile, OSError, EOFError) as exc:
         raise ValidationError(where, f"cannot be read to its end ({exc})") from None
     if first:
+        if parser.root is not None:  # none of the elements asked for: its root says why
+            _check_root(parser.root, where)
         raise ValidationError(where, "is empty: not a REFI-QDA project")
 
 
@@ -300,7 +309,7 @@ def read_header(package: Package) -> Header:
     order: dict[str, int] = {}
     counts = dict.fromkeys(LEFT_OUT_PARTS, 0)
     with package.xml() as stream:
-        for event, el in _events(stream, str(package.path), ("start", "end")):
+        for event, el in _events(stream, str(package.path), ("start", "end"), HEADER_TAGS):
             name = _local(el.tag)
             if event == "start":
                 if name == "CodeBook" and el.getparent() is None:
@@ -350,7 +359,7 @@ def _note(package: Package, el: etree._Element) -> tuple[str, str]:
 def iter_sources(package: Package, header: Header) -> Iterator[Source]:
     """The second pass: each source of the project, one at a time."""
     with package.xml() as stream:
-        for _event, el in _events(stream, str(package.path), ("end",)):
+        for _event, el in _events(stream, str(package.path), ("end",), SOURCE_PASS_TAGS):
             parent = el.getparent()
             if parent is None or parent.getparent() is None:
                 continue
