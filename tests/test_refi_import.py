@@ -421,3 +421,30 @@ def test_the_refi_options_are_refused_for_other_formats(data_dir: Path, tmp_path
     path.write_text("[]", "utf-8")
     result = wm2u(data_dir, "import", str(path), "--type", "family_story")
     assert result.returncode == 2 and "--type" in result.stderr
+
+
+def test_a_story_waiting_for_an_editor_comes_back_waiting(tmp_path: Path, empty_dir: Path):
+    """A family's story sent through an invitation without indicators, not yet accepted, is in
+    the team's export; importing that file brings it back as a family's story still waiting
+    (it once refused the whole file: "indicators: at least one indicator is required")."""
+    from learning.services import Evidence
+    from learning.stories import telling
+
+    source = tmp_path / "source"
+    shutil.copytree(empty_dir, source)
+    link = ok(wm2u(source, "invite", "--prompt", "What changed for you?")).stdout.strip()
+    with Evidence(source) as ev:
+        asked = telling.StoryRequest.parse({"body": "We go to the café every week now.",
+                                            "title": "Every week", "consent": "anonymised",
+                                            "people": "Jamie"})  # fmt: skip
+        telling.send(ev, link.rsplit("/tell/", 1)[1], asked)
+    [sent] = records(source)
+    assert (sent["origin"], sent["status"], sent["indicators"]) == ("family", "submitted", [])
+    path = tmp_path / "team.qdpx"
+    ok(wm2u(source, "export", "--format", "qdpx", "--out", str(path)))
+    target = tmp_path / "target"
+    shutil.copytree(empty_dir, target)
+    ok(wm2u(target, "import", str(path)))
+    [back] = records(target)
+    assert (back["id"], back["origin"], back["status"]) == (sent["id"], "family", "submitted")
+    assert (back["body"], back["people"], back["indicators"]) == (sent["body"], ["Jamie"], [])

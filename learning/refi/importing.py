@@ -38,7 +38,8 @@ BATCH = 500  # new records saved together (one statement a table for each batch)
 # (a family story's signification variables are read back from ``fields``, which holds them)
 OUR_VARIABLES = ("type", "date", "authority", "locality", "consent", "indicators", "tags",
                  "people", "fields", "activities", "quotes", "id", "tag_list", "triad_effort",
-                 "triad_people", "triad_service", "slider1", "slider2")  # fmt: skip
+                 "triad_people", "triad_service", "slider1", "slider2", "origin",
+                 "status")  # fmt: skip
 _CONTROL = re.compile(r"\r(?=\n)|[\x00-\x08\x0b\x0c\x0e-\x1f\x7f]")  # what a record's text drops
 _DATE = re.compile(r"\s*(\d{4}-\d{2}-\d{2})")
 
@@ -337,6 +338,8 @@ class _Sources:
                 data["tags"] = tags
         if given.get("activities"):
             data["activities"] = _items(given["activities"])
+        if given.get("origin"):  # our own export's family story (checked as any record's)
+            data["origin"], data["status"] = given["origin"], given.get("status") or None
         if given.get("quotes"):
             try:
                 quotes = json.loads(given["quotes"])

@@ -56,7 +56,10 @@ VARIABLES = (("type", "Text", False), ("date", "Date", False), ("authority", "Te
              # A family's own reading of their story (#24), as numbers a QDA tool can chart.
              ("triad_effort", "Float", False), ("triad_people", "Float", False),
              ("triad_service", "Float", False), ("slider1", "Float", False),
-             ("slider2", "Float", False))  # fmt: skip
+             ("slider2", "Float", False),
+             # Who wrote it and whether it waits for an editor: a family's story sent through
+             # an invitation and not yet accepted has no indicators, and comes back waiting.
+             ("origin", "Text", True), ("status", "Text", True))  # fmt: skip
 SIGNIFICATION_VARIABLES = ("triad_effort", "triad_people", "triad_service", "slider1", "slider2")
 # ``tags`` is space-separated, as the contract says, which splits a tag holding a space
 # ("family support"); ``tag_list`` (JSON) carries them whole for our own import.
@@ -151,6 +154,8 @@ def _values(record: Record, audience: str) -> Iterator[tuple[str, str]]:
         "tag_list": json.dumps(record.tags, ensure_ascii=False)
         if any(" " in tag for tag in record.tags) else "",
         "attachment_of": "",  # an attachment's (learning/refi/attached.py)
+        "origin": record.origin if record.origin != "staff" else "",
+        "status": record.status or "",
         **_signification_values(record),
     }  # fmt: skip
     for name, _kind, team_only in VARIABLES:
