@@ -20,7 +20,7 @@ from .rows import row_to_record
 # least recently used let go first (a codebook of 300 codes asks a few thousand queries: when
 # 512 were all let go at once, the pages of the busiest codes were counted again and again).
 _AGGREGATES: OrderedDict[tuple, tuple[int, list[tuple]]] = OrderedDict()
-_AGGREGATES_MAX = 4096
+_AGGREGATES_MAX = 2048
 _AGGREGATES_LOCK = threading.Lock()  # the server's threads share it
 
 
