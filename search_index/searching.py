@@ -122,10 +122,11 @@ def phrase_bits(view: View, part: Part, terms: list[tuple[str, int]]) -> int:
         candidates &= view.word_bits(term, team=team)
         if not candidates:
             return 0
-    found = view.phrase_bits("title", words) | view.phrase_bits("body", words)
-    if team and "attext" in view.team_fields:
-        found |= view.phrase_bits("attext", words)
-    found &= candidates
+    found = (view.phrase_bits("title", words) | view.phrase_bits("body", words)) & candidates
+    if team and "attext" in view.team_fields and candidates & ~found:
+        # Only the records holding every word and not found already: attachments' text
+        # has no side file, and reading its positions is the slow way.
+        found |= view.phrase_bits("attext", words, within=candidates & ~found)
     if part.external:
         for term, _ in words:
             if term in view.values("xmask"):
