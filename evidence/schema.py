@@ -461,4 +461,14 @@ def m022_msc_rounds(db: Database) -> None:
     db.execute("CREATE INDEX IF NOT EXISTS idx_msc_choices_record ON msc_choices (record_id)")
 
 
+@_step
+def m023_excerpt_memos_index(db: Database) -> None:
+    # The memos alone, for erasure to cut an erased record's words from (coding.cut_memos):
+    # it read every excerpt's row, 0.2–0.9 s at 500,000 excerpts, of an erasure's 3 s.
+    db.execute(
+        "CREATE INDEX IF NOT EXISTS idx_excerpts_memos ON excerpts (id, memo) "
+        "WHERE memo IS NOT NULL AND memo != ''"
+    )
+
+
 NAMES = tuple(fn.__name__ for fn in _STEPS)  # every step, in order
