@@ -537,9 +537,14 @@ class Evidence:
             # A record is stale when its revision or its live attachments differ.
             held = attachments.live_ids(self.store)
             in_db = {i: (rev, held.get(i, ())) for i, rev in self.store.live_revisions().items()}
-            report.missing = sorted(set(in_db) - set(in_index))
-            report.orphaned = sorted(set(in_index) - set(in_db))
-            report.stale = sorted(i for i in set(in_db) & set(in_index) if in_db[i] != in_index[i])
+            # Work still queued is not a fault (a coding or a family's story queues its
+            # record and the next search applies it), unless an index write has failed: then
+            # whatever is behind is listed.
+            queued = set() if report.index_failure else self.store.pending_ids()
+            report.missing = sorted(set(in_db) - set(in_index) - queued)
+            report.orphaned = sorted(set(in_index) - set(in_db) - queued)
+            report.stale = sorted(i for i in set(in_db) & set(in_index)
+                                  if in_db[i] != in_index[i] and i not in queued)  # fmt: skip
         report.bad_references = self._bad_references()
         report.permissions = permission_problems(self.data_dir)
         found = attachments.check_files(self.store)

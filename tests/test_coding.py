@@ -370,3 +370,22 @@ def test_erasure_leaves_no_byte_of_the_records_excerpts_or_memos(tmp_path) -> No
     assert [e["id"] for e in found] == [other["id"]]
     assert found[0]["memo"].startswith("Like the other story:")
     assert found[0]["memo"].endswith("Worth a look.")
+
+
+def test_a_passage_coded_through_the_api_is_searched_at_once_and_check_is_clean(site) -> None:
+    """Coding does not wait for the search index: the record's document is queued in the same
+    write. The next search applies it first, and `wm2u check` meanwhile calls the queued work
+    what it is (All is well, queued), not a fault, even where the coding added an indicator
+    to the record (a new revision the index has not seen yet)."""
+    record = site.ids["public"]
+    answer = site.call("editor", "POST", f"/api/records/{record}/excerpts", json={
+        "start": BODY.index(INSIDE), "end": BODY.index(INSIDE) + len(INSIDE), "text": INSIDE,
+        "codes": ["SO2.1"]})  # fmt: skip
+    assert answer.status_code == 201, answer.text
+    assert "SO2.1" in site.call("editor", "GET", f"/api/records/{record}").json()["indicators"]
+    checked = wm2u(site.data_dir, "check")
+    assert checked.returncode == 0, checked.stdout + checked.stderr
+    assert checked.stdout.startswith("All is well")
+    found = site.call("viewer", "GET", "/api/search", params={"q": "code:SO2.1"}).json()
+    assert [h["id"] for h in found["hits"]] == [record]
+    assert ok(wm2u(site.data_dir, "check")).stdout.startswith("All is well.")
