@@ -522,12 +522,16 @@ class Evidence:
             log.exception("could not record the index failure")
 
     def check(self) -> CheckReport:
-        """Compare the database with the index and the framework."""
-        report = CheckReport(integrity=self.store.integrity(), pending=self.store.pending_count())
-        report.index_failure = self.store.get_meta(INDEX_FAILURE) or ""
+        """Compare the database with the index and the framework (index work still queued is
+        applied first, as a search would: what is compared is what a search would read)."""
         # A lost or cut-short index is reported as such (not opened, which would make an
         # empty one, nor listed record by record): the cure is a rebuild.
-        report.index = search_index.inspect(self.data_dir / INDEX_DIR)
+        index_problem = search_index.inspect(self.data_dir / INDEX_DIR)
+        if index_problem is None:
+            self.sync_index(wait=2.0, batch=5000)
+        report = CheckReport(integrity=self.store.integrity(), pending=self.store.pending_count())
+        report.index_failure = self.store.get_meta(INDEX_FAILURE) or ""
+        report.index = index_problem
         if report.index is None:
             try:
                 in_index = self.index.contents()
@@ -537,9 +541,8 @@ class Evidence:
             # A record is stale when its revision or its live attachments differ.
             held = attachments.live_ids(self.store)
             in_db = {i: (rev, held.get(i, ())) for i, rev in self.store.live_revisions().items()}
-            # Work still queued is not a fault (a coding or a family's story queues its
-            # record and the next search applies it), unless an index write has failed: then
-            # whatever is behind is listed.
+            # Work still queued (another writer held the index just now) is not a fault,
+            # unless an index write has failed: then whatever is behind is listed.
             queued = set() if report.index_failure else self.store.pending_ids()
             report.missing = sorted(set(in_db) - set(in_index) - queued)
             report.orphaned = sorted(set(in_index) - set(in_db) - queued)
