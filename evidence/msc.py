@@ -233,13 +233,18 @@ def erase_record(
     conn: sqlite3.Connection, record_id: str, people: list[str], words: Passages
 ) -> None:
     """An erased story's words leave every choice's texts, and its people's names the texts of
-    its own choices (in the erasure's transaction); its choices and candidacies keep their
-    place, shown as "a story since erased"."""
+    every choice of the rounds that held it (reasons compare stories; in the erasure's
+    transaction); its choices and candidacies keep their place, shown as "a story since
+    erased"."""
+    held = {round_id for (round_id,) in conn.execute(
+        "SELECT id FROM msc_rounds WHERE instr(candidates, ?) > 0", [record_id])}  # fmt: skip
+    held |= {round_id for (round_id,) in conn.execute(
+        "SELECT round_id FROM msc_choices WHERE record_id = ?", [record_id])}  # fmt: skip
     rows = conn.execute(
         "SELECT round_id, domain, record_id, reasons, dissent, told_by, written_by FROM msc_choices"
     ).fetchall()
     for round_id, domain, chosen, *texts in rows:
-        names = people if chosen == record_id else []
+        names = people if round_id in held or chosen == record_id else []
         cut = [replace_names(words.cut(t or ""), names, lambda _i: ERASED) for t in texts]
         if cut != [t or "" for t in texts]:
             conn.execute(

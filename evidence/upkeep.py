@@ -65,10 +65,6 @@ class Upkeep:
     def pending_count(self) -> int:
         return self.conn.execute("SELECT count(*) FROM index_queue").fetchone()[0]
 
-    def pending_ids(self) -> set[str]:
-        """The records whose index work is queued (the next search or catch-up applies it)."""
-        return {row[0] for row in self.conn.execute("SELECT record_id FROM index_queue")}
-
     def done(self, items: list[tuple[str, str]], queued_before: str) -> None:
         """Forget index work that was applied (unless the record was queued again since)."""
         with self.write() as conn:

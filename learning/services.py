@@ -541,13 +541,11 @@ class Evidence:
             # A record is stale when its revision or its live attachments differ.
             held = attachments.live_ids(self.store)
             in_db = {i: (rev, held.get(i, ())) for i, rev in self.store.live_revisions().items()}
-            # Work still queued (another writer held the index just now) is not a fault,
-            # unless an index write has failed: then whatever is behind is listed.
-            queued = set() if report.index_failure else self.store.pending_ids()
-            report.missing = sorted(set(in_db) - set(in_index) - queued)
-            report.orphaned = sorted(set(in_index) - set(in_db) - queued)
-            report.stale = sorted(i for i in set(in_db) & set(in_index)
-                                  if in_db[i] != in_index[i] and i not in queued)  # fmt: skip
+            # (Work still queued after the sync above, another writer holding the index, is
+            # listed: a search would not see it yet either.)
+            report.missing = sorted(set(in_db) - set(in_index))
+            report.orphaned = sorted(set(in_index) - set(in_db))
+            report.stale = sorted(i for i in set(in_db) & set(in_index) if in_db[i] != in_index[i])
         report.bad_references = self._bad_references()
         report.permissions = permission_problems(self.data_dir)
         found = attachments.check_files(self.store)

@@ -22,11 +22,13 @@ REASONS = "Morag Baxter said it showed the whole family finding its voice at sch
 
 def _story(ev, consent="public", **kw):
     data = record_data(
-        type="family_story",
-        date="2025-05-02",
-        consent=consent,
-        fields={"family": "a family", "what_changed": "Mornings."},
-        **kw,
+        **{
+            "type": "family_story",
+            "date": "2025-05-02",
+            "consent": consent,
+            "fields": {"family": "a family", "what_changed": "Mornings."},
+            **kw,
+        }
     )
     return ev.create(data, "t").id
 
@@ -183,3 +185,51 @@ def test_an_erased_chosen_story_leaves_its_place_and_its_words_leave_the_reasons
     chosen = after["choices"][0]
     assert chosen["title"] == "a story since erased" and chosen["erased"] is True
     assert "Pennycook" not in json.dumps(after) and "went back to school" not in chosen["reasons"]
+
+
+def test_erasing_a_story_cuts_its_familys_names_from_every_choice_of_the_rounds_holding_it(
+    site,
+) -> None:
+    """Reasons naming another candidate's family are redacted outside the team by that
+    candidate's people; erasing that candidate must cut the names from the reasons, not
+    leave them to be shown (its people are gone with it)."""
+    base, data_dir, ids, tokens = site
+    rid = _api(base, tokens, "editor", "POST", "/msc/rounds", json=_round(ids)).json()["id"]
+    choice = {"domain": "family-life", "record": ids["public"],
+              "reasons": "Closer to home than Ailsa Pennycook's story."}  # fmt: skip
+    _api(base, tokens, "editor", "POST", f"/msc/rounds/{rid}/choices", json={"choices": [choice]})
+    _api(base, tokens, "editor", "POST", f"/msc/rounds/{rid}/close")
+    with Evidence(data_dir) as ev:
+        ev.purge(ids["anon"], actor="admin")
+    for role in ("viewer", "editor"):
+        seen = _api(base, tokens, role, "GET", f"/msc/rounds/{rid}").json()
+        assert "Pennycook" not in json.dumps(seen), role
+        assert "Closer to home than" in seen["choices"][0]["reasons"]
+
+
+def test_a_story_waiting_for_an_editor_keeps_its_familys_names_out_of_the_reasons(site) -> None:
+    base, data_dir, ids, tokens = site
+    from learning.stories import telling
+
+    link = ok(wm2u(data_dir, "invite", "--prompt", "What changed?")).stdout.strip()
+    with Evidence(data_dir) as ev:
+        asked = telling.StoryRequest.parse({"body": "Jamie Stewart started school again.",
+                                            "title": "School again", "consent": "public",
+                                            "people": "Jamie Stewart"})  # fmt: skip
+        telling.send(ev, link.rsplit("/tell/", 1)[1], asked)
+        waiting = next(r.id for r in ev.store.iter_records() if r.origin == "family")
+        day = ev.store.get(waiting).date
+        chosen = _story(ev, date=day, title="Breakfast again", people=[], quotes=[])
+    body = _round(ids, panel=[{"name": "Ian Reid", "role": "practitioner"}],
+                  period_from=day, period_to=day,
+                  candidates=[{"record": chosen, "domain": "family-life"},
+                              {"record": waiting, "domain": "family-life"}])  # fmt: skip
+    made = _api(base, tokens, "editor", "POST", "/msc/rounds", json=body)
+    assert made.status_code == 201, made.text
+    rid = made.json()["id"]
+    choice = {"domain": "family-life", "record": chosen,
+              "reasons": "We also talked about Jamie Stewart's story."}  # fmt: skip
+    _api(base, tokens, "editor", "POST", f"/msc/rounds/{rid}/choices", json={"choices": [choice]})
+    _api(base, tokens, "editor", "POST", f"/msc/rounds/{rid}/close")
+    seen = _api(base, tokens, "viewer", "GET", f"/msc/rounds/{rid}").json()
+    assert "Jamie" not in json.dumps(seen) and "We also talked about" in json.dumps(seen)

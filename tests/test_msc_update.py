@@ -166,3 +166,14 @@ def test_a_saved_update_shows_no_round_closed_after_it_was_saved(data, tmp_path)
                                 headers={"Authorization": f"Bearer {token}"}, timeout=60)  # fmt: skip
     assert document.status_code == 200
     assert "Lochee panel, spring" in document.text and "Whitfield" not in document.text
+
+
+def test_an_external_updates_key_messages_never_name_a_chosen_storys_family(data, tmp_path):
+    """The chosen story is cited (it need not hold one of the update's indicators): the key
+    messages are redacted by its people too."""
+    data_dir, _ = data
+    intro = tmp_path / "intro.md"
+    intro.write_text(f"As {NAME} told the Lochee panel, school matters.\n", encoding="utf-8")
+    text = _update(data_dir, tmp_path, "external", "md", PERIOD, "--objective", "SO3",
+                   "--intro", str(intro))  # fmt: skip
+    assert "told the Lochee panel" in text and "Pennycook" not in text and "Ailsa" not in text

@@ -12,7 +12,7 @@ from dataclasses import dataclass
 from typing import TYPE_CHECKING, Any
 
 from evidence import msc
-from evidence.consent import INTERNAL, present, redact_text
+from evidence.consent import INTERNAL, held_consent, present, redact_text
 from evidence.model import NotFound, Record
 from evidence.names import replace_names
 
@@ -98,15 +98,18 @@ def words(ev: Evidence, text: str, r: msc.Round, shown: Story | None, audience: 
 
 
 def kept_out(ev: Evidence, r: msc.Round) -> tuple[str, ...]:
-    """The people of the round's candidates that are not public (as stored: a withdrawn or
-    internal story's people too), whose names readers outside the team never see."""
+    """The people of every story the round holds (its candidates, and its choices, which may
+    have been candidates once) that readers outside the team may not read by name: not public
+    as they are held (a story waiting for an editor, withdrawn, internal or deleted)."""
+    held = [c["record"] for c in r.candidates]
+    held += [c.record for c in msc.choices_of(ev.store, [r.id])[r.id] if c.record]
     people: list[str] = []
-    for c in r.candidates:
+    for record_id in dict.fromkeys(held):
         try:
-            record = ev.store.get(c["record"], include_deleted=True)
+            record = ev.store.get(record_id, include_deleted=True)
         except NotFound:
-            continue  # erased: its names went with it, from the reasons too
-        if record.consent != "public" or record.deleted_at:
+            continue  # erased: its people's names were cut from the round's texts then
+        if held_consent(record) != "public" or record.deleted_at:
             people += record.people
     return tuple(dict.fromkeys(people))
 

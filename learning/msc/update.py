@@ -53,7 +53,8 @@ def _chosen(ev: Evidence, r: msc.Round, request: UpdateRequest) -> tuple[ChosenS
         record = shown.record
         found.append(ChosenStory(choice["domain_name"], shown.id, record.title, _quote(shown),
                                  shortened(choice["reasons"], MAX_REASONS), choice.get("votes"),
-                                 record.date, record.type, record.locality))  # fmt: skip
+                                 record.date, record.type, record.locality,
+                                 shown.people))  # fmt: skip
     return tuple(found)
 
 

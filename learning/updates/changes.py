@@ -27,6 +27,7 @@ class ChosenStory:
     date: str = ""  # the story's, its type and locality: for the annex of records cited
     type: str = "family_story"
     locality: str = ""
+    people: tuple[str, ...] = ()  # as stored: the key messages may not name them outside
 
 
 @dataclass(frozen=True)

@@ -308,7 +308,10 @@ def summarise(
     _cite_chosen(framework, summary)
     summary.framework_title = framework_title or framework.title
     summary.chart_cache = chart_cache
-    summary.intro = _intro(request.intro, audience, list(corpus.people))
+    chosen_people = [p for r in summary.changes for c in r.choices for p in c.people]
+    summary.intro = _intro(
+        request.intro, audience, list(dict.fromkeys([*corpus.people, *chosen_people]))
+    )
     summary.featured = [i for i in index.chosen if i in index.by_id]
     summary.annex = request.annex
     summary.prepared_by, summary.prepared_on = request.prepared_by, request.prepared_on
