@@ -13,6 +13,7 @@ other listed person has.
 from __future__ import annotations
 
 import json
+import re
 import sqlite3
 from collections.abc import Callable, Iterator
 from typing import TYPE_CHECKING
@@ -193,12 +194,42 @@ def _rewrite_rounds(conn: sqlite3.Connection, person: Scope, scrub: Scrub) -> No
             and (new_panel == json.loads(panel))
         ):
             continue
+        moved = _domain_ids(new_domains, json.loads(domains))
+        candidates = [{**c, "domain": moved.get(c.get("domain"), c.get("domain"))}
+                      for c in json.loads(_candidates(conn, round_id))]  # fmt: skip
         conn.execute(
-            "UPDATE msc_rounds SET title = ?, question = ?, level = ?, domains = ?, panel = ? "
-            "WHERE id = ?",
+            "UPDATE msc_rounds SET title = ?, question = ?, level = ?, domains = ?, panel = ?, "
+            "candidates = ? WHERE id = ?",
             [*texts, json.dumps(new_domains, ensure_ascii=False),
-             json.dumps(new_panel, ensure_ascii=False), round_id],
+             json.dumps(new_panel, ensure_ascii=False),
+             json.dumps(candidates, ensure_ascii=False), round_id],
         )  # fmt: skip
+        for old, new in moved.items():
+            conn.execute("UPDATE msc_choices SET domain = ? WHERE round_id = ? AND domain = ?",
+                         [new, round_id, old])  # fmt: skip
+
+
+def _candidates(conn: sqlite3.Connection, round_id: str) -> str:
+    row = conn.execute("SELECT candidates FROM msc_rounds WHERE id = ?", [round_id]).fetchone()
+    return row[0] if row and row[0] else "[]"
+
+
+def _domain_ids(domains: list[dict], before: list[dict]) -> dict[str, str]:
+    """A domain whose name held the person gets an id made from its scrubbed name (its id was
+    made from the name: the name would stay in it); ``domains`` is changed in place. Returns
+    the old id of each domain moved and its new one."""
+    moved: dict[str, str] = {}
+    taken = {d.get("id") for d in domains}
+    for d, old in zip(domains, before, strict=True):
+        if d.get("name") == old.get("name"):
+            continue
+        base = re.sub(r"[^a-z0-9]+", "-", str(d.get("name", "")).lower()).strip("-")[:64]
+        new, n = base or "domain", 2
+        while new in taken:
+            new, n = f"{base or 'domain'}-{n}", n + 1
+        taken.add(new)
+        moved[d["id"]] = d["id"] = new
+    return moved
 
 
 def _rewrite_choices(conn: sqlite3.Connection, person: Scope, scrub: Scrub) -> None:

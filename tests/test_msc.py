@@ -233,3 +233,26 @@ def test_a_story_waiting_for_an_editor_keeps_its_familys_names_out_of_the_reason
     _api(base, tokens, "editor", "POST", f"/msc/rounds/{rid}/close")
     seen = _api(base, tokens, "viewer", "GET", f"/msc/rounds/{rid}").json()
     assert "Jamie" not in json.dumps(seen) and "We also talked about" in json.dumps(seen)
+
+
+def test_erasing_a_person_named_in_a_domain_leaves_no_form_of_the_name_in_its_id(site) -> None:
+    """A domain's id is made from its name: erasure of a person gives the domain an id made
+    from its scrubbed name, and the round's candidates and choices follow it."""
+    base, data_dir, ids, tokens = site
+    body = _round(ids, domains=["Ailsa Pennycook's family"],
+                  candidates=[{"record": ids["public"], "domain": "ailsa-pennycook-s-family"}])  # fmt: skip
+    made = _api(base, tokens, "editor", "POST", "/msc/rounds", json=body)
+    assert made.status_code == 201, made.text
+    rid = made.json()["id"]
+    choice = {"domain": "ailsa-pennycook-s-family", "record": ids["public"],
+              "reasons": "It was the family's own change."}  # fmt: skip
+    assert _api(base, tokens, "editor", "POST", f"/msc/rounds/{rid}/choices",
+                json={"choices": [choice]}).status_code == 200  # fmt: skip
+    ok(wm2u(data_dir, "person", "erase", "Ailsa Pennycook"))
+    shown = json.loads(ok(wm2u(data_dir, "msc", "show", rid, "--json")).stdout)
+    assert "pennycook" not in json.dumps(shown).lower()
+    [domain] = [d for d in shown["domains"] if d["id"] != "any-other-change"]
+    assert shown["candidates"] == [{"record": ids["public"], "domain": domain["id"]}]
+    assert [(c["domain"], c["reasons"]) for c in shown["choices"]] == [
+        (domain["id"], "It was the family's own change.")
+    ]
