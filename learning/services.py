@@ -527,10 +527,11 @@ class Evidence:
         # A lost or cut-short index is reported as such (not opened, which would make an
         # empty one, nor listed record by record): the cure is a rebuild.
         index_problem = search_index.inspect(self.data_dir / INDEX_DIR)
-        if index_problem is None:
+        failed = self.store.get_meta(INDEX_FAILURE) or ""
+        if index_problem is None and not failed:  # after a failed write: list what is behind
             self.sync_index(wait=2.0, batch=5000)
         report = CheckReport(integrity=self.store.integrity(), pending=self.store.pending_count())
-        report.index_failure = self.store.get_meta(INDEX_FAILURE) or ""
+        report.index_failure = failed
         report.index = index_problem
         if report.index is None:
             try:
