@@ -181,9 +181,9 @@ def _rewrite_rounds(conn: sqlite3.Connection, person: Scope, scrub: Scrub) -> No
     """A panel member named as them keeps their place and role (the panel's balance), not
     their name; a closed round is rewritten too: erasure wins over a frozen round."""
     rows = conn.execute(
-        "SELECT id, title, question, level, domains, panel FROM msc_rounds"
+        "SELECT id, title, question, level, domains, panel, candidates FROM msc_rounds"
     ).fetchall()
-    for round_id, title, question, level, domains, panel in rows:
+    for round_id, title, question, level, domains, panel, held in rows:
         names = person.names_for(_panel(panel))
         texts = [scrub(t, names) for t in (title, question, level)]
         new_domains = [{**d, "name": scrub(d.get("name", ""), names)} for d in json.loads(domains)]
@@ -196,7 +196,7 @@ def _rewrite_rounds(conn: sqlite3.Connection, person: Scope, scrub: Scrub) -> No
             continue
         moved = _domain_ids(new_domains, json.loads(domains))
         candidates = [{**c, "domain": moved.get(c.get("domain"), c.get("domain"))}
-                      for c in json.loads(_candidates(conn, round_id))]  # fmt: skip
+                      for c in json.loads(held or "[]")]  # fmt: skip
         conn.execute(
             "UPDATE msc_rounds SET title = ?, question = ?, level = ?, domains = ?, panel = ?, "
             "candidates = ? WHERE id = ?",
@@ -207,11 +207,6 @@ def _rewrite_rounds(conn: sqlite3.Connection, person: Scope, scrub: Scrub) -> No
         for old, new in moved.items():
             conn.execute("UPDATE msc_choices SET domain = ? WHERE round_id = ? AND domain = ?",
                          [new, round_id, old])  # fmt: skip
-
-
-def _candidates(conn: sqlite3.Connection, round_id: str) -> str:
-    row = conn.execute("SELECT candidates FROM msc_rounds WHERE id = ?", [round_id]).fetchone()
-    return row[0] if row and row[0] else "[]"
 
 
 def _domain_ids(domains: list[dict], before: list[dict]) -> dict[str, str]:

@@ -644,16 +644,11 @@ def render_html(summary: CodeSummary) -> str:
 def render_docx(summary: CodeSummary) -> bytes:
     """The coding summary as a .docx file, in the learning update's styles."""
     # python-docx takes a fifth of a second to import; only Word output needs it.
-    from docx import Document
-
     from learning.updates import docx_writer as w
     from learning.updates.docx_xml import add_page_number_field, save_with_rows
 
-    doc = Document()
+    doc = w.a4_document()
     section = doc.sections[0]
-    section.page_width, section.page_height = w.PORTRAIT
-    section.left_margin = section.right_margin = w.MARGIN
-    section.top_margin = section.bottom_margin = w.MARGIN
     w._styles(doc)
     _docx_properties(doc, summary)
     add_page_number_field(section)

@@ -5,14 +5,13 @@ from __future__ import annotations
 
 import io
 
-from docx import Document
 from docx.document import Document as DocumentObject
 from docx.enum.table import WD_TABLE_ALIGNMENT
 from docx.oxml import OxmlElement
 from docx.shared import Mm, Pt
 from docx.table import Table
 
-from learning.updates.docx_writer import ACCENT, FONT, MARGIN, PORTRAIT
+from learning.updates.docx_writer import ACCENT, FONT, a4_document
 from learning.updates.docx_xml import set_document_font, set_repeat_table_header
 from learning.updates.wording import clean
 
@@ -107,11 +106,7 @@ def _reasons_box(doc: DocumentObject, domain: Domain) -> None:
 
 def render_docx(pack: Pack) -> bytes:
     """The pack as a .docx file."""
-    doc = Document()
-    section = doc.sections[0]
-    section.page_width, section.page_height = PORTRAIT
-    section.left_margin = section.right_margin = MARGIN
-    section.top_margin = section.bottom_margin = MARGIN
+    doc = a4_document()
     _styles(doc)
     doc.core_properties.title = clean(f"Panel pack: {pack.title}")
     doc.core_properties.category = "Most Significant Change panel pack"

@@ -82,13 +82,15 @@ def story(ev: Evidence, record_id: str | None, audience: str) -> Story | None:
     return Story(record_id, present(record, audience), people=tuple(record.people))
 
 
-def words(ev: Evidence, text: str, r: msc.Round, shown: Story | None, audience: str) -> str:
-    """What the panel wrote, as the reader may see it: outside the team, the people of every
-    story before the panel that is not public replaced (reasons compare stories, so they can
-    name another candidate's family), and the panel's members named by their role."""
+def words(
+    text: str, r: msc.Round, shown: Story | None, audience: str, kept: tuple[str, ...] = ()
+) -> str:
+    """What the panel wrote, as the reader may see it: outside the team, the people ``kept``
+    out (``kept_out``: reasons compare stories, so they can name another candidate's family)
+    and the chosen story's replaced, and the panel's members named by their role."""
     if audience == INTERNAL or not text:
         return text
-    people = list(kept_out(ev, r))
+    people = list(kept)
     if shown is not None and shown.record is not None and shown.record.consent != "public":
         people += shown.people
     if people:
@@ -136,6 +138,7 @@ def candidates(ev: Evidence, r: msc.Round, audience: str) -> list[tuple[dict, St
 def choices(ev: Evidence, r: msc.Round, audience: str) -> list[dict[str, Any]]:
     """The panel's choices as the reader may see them."""
     shown_choices = []
+    kept = kept_out(ev, r) if audience != INTERNAL else ()  # once a round, not once a text
     for choice in msc.choices_of(ev.store, [r.id])[r.id]:
         shown = story(ev, choice.record, audience)
         out = choice.to_dict()
@@ -148,7 +151,7 @@ def choices(ev: Evidence, r: msc.Round, audience: str) -> list[dict[str, Any]]:
                 out.update(record=None, reasons="", dissent="", told_by="", written_by="",
                            where="", withheld=WITHHELD)  # fmt: skip
             for key in ("reasons", "dissent", "told_by", "written_by", "where"):
-                out[key] = words(ev, out[key], r, shown, audience)
+                out[key] = words(out[key], r, shown, audience, kept)
         shown_choices.append(out)
     return shown_choices
 
@@ -178,7 +181,8 @@ def summaries(ev: Evidence, audience: str) -> list[dict[str, Any]]:
 def _feedback(ev: Evidence, r: msc.Round, choice: msc.Choice, audience: str) -> Feedback:
     shown = story(ev, choice.record, audience)
     day = (r.closed_at or choice.recorded_at)[:10]
-    reasons = words(ev, choice.reasons, r, shown, audience)
+    kept = kept_out(ev, r) if audience != INTERNAL else ()
+    reasons = words(choice.reasons, r, shown, audience, kept)
     return Feedback(r.id, r.title, r.level, r.domain_name(choice.domain), day, reasons)
 
 

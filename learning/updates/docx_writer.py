@@ -269,13 +269,21 @@ def _properties(doc: DocumentObject, summary: Summary) -> None:
     props.category = "Learning update"
 
 
-def render_docx(summary: Summary) -> bytes:
-    """The learning update as a .docx file."""
+def a4_document() -> DocumentObject:
+    """A new Word document on portrait A4 with the updates' margins (updates, coding
+    summaries and panel packs print alike)."""
     doc = Document()
     section = doc.sections[0]
     section.page_width, section.page_height = PORTRAIT
     section.left_margin = section.right_margin = MARGIN
     section.top_margin = section.bottom_margin = MARGIN
+    return doc
+
+
+def render_docx(summary: Summary) -> bytes:
+    """The learning update as a .docx file."""
+    doc = a4_document()
+    section = doc.sections[0]
     _styles(doc)
     _properties(doc, summary)
     add_page_number_field(section)
