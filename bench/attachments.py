@@ -26,7 +26,6 @@ import json
 import os
 import random
 import sqlite3
-import statistics
 import subprocess
 import sys
 import threading
@@ -40,17 +39,11 @@ sys.path.insert(0, str(ROOT / "bench"))
 import http_search  # noqa: E402
 import pages  # noqa: E402
 from corpus import _sentence, vocabulary  # noqa: E402
+from passages import quantiles  # noqa: E402
 
 from evidence import attachments as attachment_store  # noqa: E402
 from learning.attachments import service  # noqa: E402
 from learning.services import Evidence  # noqa: E402
-
-ADMIN_PASSWORD = "bench password 1"
-
-
-def quantiles(times: list[float]) -> dict[str, float]:
-    cuts = statistics.quantiles(times, n=20, method="inclusive")
-    return {"p50": round(statistics.median(times), 1), "p95": round(cuts[18], 1), "n": len(times)}
 
 
 def search_run(data_dir: Path, per_class: int, out: Path) -> dict:
@@ -136,16 +129,11 @@ def admin(data_dir: Path) -> None:
             "admin",
             "--password-stdin",
         ],
-        input=ADMIN_PASSWORD,
+        input=pages.PASSWORD,
         text=True,
         cwd=ROOT,
         capture_output=True,
     )  # fmt: skip  (already there on a second run: its error is ignored)
-
-
-def csrf_headers(session, base: str) -> dict[str, str]:
-    page = session.get(f"{base}/", timeout=30).text
-    return {"X-CSRFToken": pages.CSRF.search(page).group(1)}  # type: ignore[union-attr]
 
 
 def upload_while_searching(base: str, data_dir: Path, record_id: str) -> dict:
@@ -158,7 +146,7 @@ def upload_while_searching(base: str, data_dir: Path, record_id: str) -> dict:
     rng = random.Random(5)
     big = pdf([" ".join(_sentence(rng, words, cum) for _ in range(25)) for _ in range(100)])
     editor = pages.logged_in(base, "editor")
-    headers = csrf_headers(editor, base)
+    headers = pages.csrf_headers(editor, base)
     during: list[float] = []
     done = threading.Event()
 
@@ -189,8 +177,8 @@ def upload_while_searching(base: str, data_dir: Path, record_id: str) -> dict:
 
 
 def erase(base: str, record_id: str) -> float:
-    session = requests_session_as_admin(base)
-    headers = csrf_headers(session, base)
+    session = pages.logged_in(base, "admin")  # its password is the bench users'
+    headers = pages.csrf_headers(session, base)
     started = time.perf_counter()
     response = session.delete(f"{base}/api/records/{record_id}?purge=1", headers=headers,
                               timeout=60)  # fmt: skip
@@ -198,17 +186,6 @@ def erase(base: str, record_id: str) -> float:
     if response.status_code not in (200, 204):
         raise SystemExit(f"the erasure answered {response.status_code}: {response.text[:200]}")
     return round(took, 2)
-
-
-def requests_session_as_admin(base: str):
-    import requests
-
-    session = requests.Session()
-    page = session.get(f"{base}/login", timeout=30).text
-    token = pages.CSRF.search(page).group(1)  # type: ignore[union-attr]
-    form = {"name": "admin", "password": ADMIN_PASSWORD, "csrf_token": token}
-    session.post(f"{base}/login", data=form, timeout=30)
-    return session
 
 
 def attached_record(data_dir: Path) -> str:
@@ -246,15 +223,11 @@ def main() -> None:
     admin(args.data_dir)
     port = pages.free_port()
     base = f"http://127.0.0.1:{port}"
-    server = pages.serve(args.data_dir, port)
-    try:
+    with pages.serving(args.data_dir, port) as server:
         target = attached_record(args.data_dir)
         result["upload"] = upload_while_searching(base, args.data_dir, target)
         result["erase a record with an attachment (s)"] = erase(base, target)
         result["server_vmhwm_mb"] = pages.peak_rss_mb(server.pid)
-    finally:
-        server.terminate()
-        server.wait(timeout=30)
     result["load_after"] = os.getloadavg()
     print(json.dumps(result, indent=1, ensure_ascii=False))
     args.out.write_text(json.dumps(result, indent=2, ensure_ascii=False) + "\n")

@@ -68,8 +68,7 @@ def api(session, method: str, url: str, headers: dict, body: dict) -> dict:
 def make_rounds(base: str, data_dir: Path) -> dict:
     """Two locality rounds and an authority round above them, chosen from and closed."""
     session = pages.logged_in(base, "editor")
-    page = session.get(f"{base}/", timeout=30).text
-    headers = {"X-CSRFToken": pages.CSRF.search(page).group(1)}  # type: ignore[union-attr]
+    headers = pages.csrf_headers(session, base)
     start, end, stories = year(data_dir)
     places = sorted({place for _, place in stories})[:2]
     made = {}
@@ -148,8 +147,7 @@ def time_pages(base: str, made: dict, n: int) -> dict:
 def update(base: str, made: dict) -> dict:
     """A year's learning update for an external audience (its MSC section included)."""
     session = pages.logged_in(base, "editor")
-    page = session.get(f"{base}/", timeout=30).text
-    headers = {"X-CSRFToken": pages.CSRF.search(page).group(1)}  # type: ignore[union-attr]
+    headers = pages.csrf_headers(session, base)
     start, end = made["period"]
     body = {"from": start, "to": end, "audience": "external"}
     started = time.perf_counter()
@@ -170,16 +168,12 @@ def main() -> None:
     result: dict = {"load_before": os.getloadavg()}
     port = pages.free_port()
     base = f"http://127.0.0.1:{port}"
-    server = pages.serve(args.data_dir, port)
-    try:
+    with pages.serving(args.data_dir, port) as server:
         made = make_rounds(base, args.data_dir)
         result["rounds"] = made
         result["pages"] = time_pages(base, made, args.requests)
         result["a year's learning update"] = update(base, made)
         result["server_vmhwm_mb"] = pages.peak_rss_mb(server.pid)
-    finally:
-        server.terminate()
-        server.wait(timeout=30)
     result["load_after"] = os.getloadavg()
     print(json.dumps(result, indent=1))
     if args.out:

@@ -12,6 +12,7 @@ API just before every request: the first view after a change, which cached count
 from __future__ import annotations
 
 import argparse
+import contextlib
 import json
 import os
 import re
@@ -22,6 +23,7 @@ import subprocess
 import sys
 import tempfile
 import time
+from collections.abc import Iterator
 from pathlib import Path
 from typing import Any
 
@@ -74,6 +76,23 @@ def serve(data_dir: Path, port: int) -> subprocess.Popen:
             time.sleep(0.2)
     process.terminate()
     raise SystemExit("the server did not start within a minute")
+
+
+@contextlib.contextmanager
+def serving(data_dir: Path, port: int) -> Iterator[subprocess.Popen]:
+    """``wm2u serve`` on ``port`` for the length of the block (stopped after it)."""
+    server = serve(data_dir, port)
+    try:
+        yield server
+    finally:
+        server.terminate()
+        server.wait(timeout=30)
+
+
+def csrf_headers(session: requests.Session, base: str) -> dict[str, str]:
+    """The header a logged-in session's writes through the API carry."""
+    page = session.get(f"{base}/", timeout=30).text
+    return {"X-CSRFToken": CSRF.search(page).group(1)}  # type: ignore[union-attr]
 
 
 def logged_in(base: str, name: str) -> requests.Session:

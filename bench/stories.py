@@ -114,17 +114,13 @@ def main() -> None:
     os.environ["WM2U_TELL_PER_ADDRESS_HOUR"] = str(10 * (args.waiting + args.requests))
     result: dict = {"load_before": os.getloadavg()}
     base = f"http://127.0.0.1:{args.port}"
-    server = pages.serve(args.data_dir, args.port)
-    try:
+    with pages.serving(args.data_dir, args.port) as server:
         started = time.perf_counter()
         family(base, link, max(0, args.waiting - args.requests))  # the queue fills up first
         result["filled the queue (s)"] = round(time.perf_counter() - started, 1)
         result.update(family(base, link, args.requests))
         result.update(queue(base, args.requests))
         result["server_vmhwm_mb"] = pages.peak_rss_mb(server.pid)
-    finally:
-        server.terminate()
-        server.wait(timeout=30)
     result["load_after"] = os.getloadavg()
     print(json.dumps(result, indent=1))
     if args.out:

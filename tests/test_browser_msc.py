@@ -9,10 +9,11 @@ from __future__ import annotations
 
 import pytest
 
-from tests.test_browser import CHROMIUM, check_axe, log_in, shot
+from tests.test_browser import CHROMIUM, browser, check_axe, log_in, shot
 from tests.test_msc_pages import REASONS, Site, form_of, put_forward, site, start_round
 
-__all__ = ["site"]  # the served app with three stories, editor and viewer (a fixture)
+# Fixtures: the served app with three stories, editor and viewer; headless Chromium.
+__all__ = ["browser", "site"]
 
 pytestmark = [
     pytest.mark.browser,
@@ -20,18 +21,6 @@ pytestmark = [
         CHROMIUM is None, reason="Chromium is not installed (apt-get install chromium)"
     ),
 ]
-
-
-@pytest.fixture(scope="module")
-def browser():
-    from playwright.sync_api import sync_playwright
-
-    from tests.test_browser import ARGS
-
-    with sync_playwright() as p:
-        chromium = p.chromium.launch(executable_path=CHROMIUM, args=ARGS)
-        yield chromium
-        chromium.close()
 
 
 def test_the_msc_pages_pass_axe(site: Site, browser) -> None:
