@@ -1,12 +1,17 @@
 """A code's page through the server while the team codes (#21's last speed target).
 
     python bench/code_page_served.py --data-dir COPY --port 5831 [--requests 100] [--every 10]
+    python bench/code_page_served.py --data-dir COPY --zipf [--requests 100]
 
 ``wm2u serve`` (waitress) on ``--port``: ``/codes/ID`` of the biggest code (by its passages),
 ``--requests`` times, as the editor, with a coding (POST, as the editor) before every
 ``--every``-th request — alternately of the biggest code itself and of the smallest — and the
 first view after each write timed apart; then the codings' own times. p50/p95 in ms and the
 load. It writes (the passages it codes): run it on a copy.
+
+``--zipf``: no writes; the pages of ``--requests`` codes drawn Zipf-like by their use (the
+biggest first, as ``bench/passages.py`` draws them) on a freshly started server, as the editor
+and then the viewer, so most views are a code's first (cold): p50/p95 and the slowest views.
 """
 
 from __future__ import annotations
@@ -60,12 +65,27 @@ def interleaved(base: str, biggest: str, smallest: str, n: int, every: int) -> d
     }
 
 
+def zipf(base: str, data_dir: Path, n: int) -> dict:
+    """Each role reads the pages of ``n`` codes drawn Zipf-like, most of them for the first time."""
+    codes = passages.drawn_codes(data_dir, n)
+    out: dict = {}
+    for role in pages.ROLES:
+        session = pages.logged_in(base, role)
+        times = [passages.timed(session, "GET", f"{base}/codes/{c}")[0] for c in codes]
+        slowest = sorted(zip(times, codes, strict=True), reverse=True)[:8]
+        out[f"/codes/ID, {n} codes drawn Zipf-like, {role}"] = passages.quantiles(times)
+        out[f"slowest views, {role}"] = [f"{code} {took:.0f} ms" for took, code in slowest]
+        print(role, out[f"/codes/ID, {n} codes drawn Zipf-like, {role}"], file=sys.stderr)
+    return out
+
+
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--data-dir", type=Path, required=True)
     parser.add_argument("--port", type=int, default=5831)
     parser.add_argument("--requests", type=int, default=100)
     parser.add_argument("--every", type=int, default=10)
+    parser.add_argument("--zipf", action="store_true", help="codes drawn Zipf-like, no writes")
     parser.add_argument("--out", type=Path)
     args = parser.parse_args()
     result: dict = {"load_before": os.getloadavg()}
@@ -73,8 +93,11 @@ def main() -> None:
     base = f"http://127.0.0.1:{args.port}"
     server = pages.serve(args.data_dir, args.port)
     try:
-        passages.timed(pages.logged_in(base, "editor"), "GET", f"{base}/codes/{codes[0]}")
-        result.update(interleaved(base, codes[0], codes[-1], args.requests, args.every))
+        if args.zipf:
+            result.update(zipf(base, args.data_dir, args.requests))
+        else:
+            passages.timed(pages.logged_in(base, "editor"), "GET", f"{base}/codes/{codes[0]}")
+            result.update(interleaved(base, codes[0], codes[-1], args.requests, args.every))
         result["server_vmhwm_mb"] = pages.peak_rss_mb(server.pid)
     finally:
         server.terminate()

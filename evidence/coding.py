@@ -511,8 +511,12 @@ def branch_counts(store: Store, f: ExcerptFilter, per_group: int) -> BranchCount
     counted = tallied(store, f)
     groups, codes = counted if counted is not None else _counted(store, branch, postings, params)
     passages = sum(row[3] for row in groups)
-    sparse = None if passages > _WALK_FROM else (joined, params)
-    quoted = store._aggregate(*_oldest_per_group(f, groups, per_group, sparse))
+    quoted = None
+    if sum(row[4] for row in groups) <= _NUMBER_RECORDS_UP_TO:
+        quoted = _oldest_by_records(store, f, branch, groups, per_group)
+    if quoted is None:
+        sparse = None if passages > _WALK_FROM else (joined, params)
+        quoted = store._aggregate(*_oldest_per_group(f, groups, per_group, sparse))
     walk, walk_params = _where(f, walk=True)  # driven by the quoted records, not by the codes
     records: dict[str, int] = {}
     for chunk in _chunks(list(dict.fromkeys(row[1] for row in quoted)), 500):
@@ -563,6 +567,84 @@ def _counted(
 # 100k records: 3,000 passages walked in 840 ms and numbered in 50 ms; 150,000 walked in
 # 100 ms and numbered in 1 s).
 _WALK_FROM = 20_000
+
+
+# A branch holding passages in at most this many records has its quotes found from its records
+# (the code tallies' record links, ~4 µs a record), not from its passages (~10 µs a passage);
+# a bigger one walks. Measured at 100,000 records: 3,300 records 17 ms (its passages numbered:
+# 43 ms), 9,600 records 36 ms (110 ms), 25,000 records 91 ms (walked: 110 ms), 30,000 records
+# 98 ms (walked: 86 ms).
+_NUMBER_RECORDS_UP_TO = 25_000
+
+
+def _oldest_by_records(
+    store: Store, f: ExcerptFilter, branch: list[str], groups: list[tuple], per_group: int
+) -> list[tuple] | None:
+    """The oldest ``per_group`` passages of each place and record type, from the oldest
+    ``per_group`` records of each holding the branch; None where that cannot answer (a filter
+    on the passages themselves, or a group whose first records hold fewer passages the reader
+    may see than it has: then the passages are numbered or walked)."""
+    if f.record or f.coder or f.status:
+        return None
+    outside = _outside(f.consents)
+    codes = ", ".join("?" * len(branch))
+    # The records holding the branch's passages: the body's from the tallies' links (for a
+    # reader outside the team, attached ones), an attachment's from their partial index. A
+    # superset is harmless: every passage found is checked against the whole filter below.
+    held = (
+        f"SELECT record_id FROM code_records WHERE code IN ({codes}) "
+        f"AND {'attached' if outside else 'n'} > 0 UNION SELECT e.record_id FROM "
+        f"excerpts e INDEXED BY idx_excerpts_of_attachments CROSS JOIN excerpt_codes c "
+        f"WHERE c.excerpt_id = e.id AND {_OF_ATTACHMENTS} AND c.code_id IN ({codes})"
+    )
+    clauses = ["r.deleted_at IS NULL", f"r.consent IN ({', '.join('?' * len(f.consents))})"]
+    params: list[Any] = [*branch, *branch, *f.consents]
+    if f.indicator:
+        clauses.append(
+            "r.id IN (SELECT record_id FROM record_indicators "
+            f"WHERE code IN ({', '.join('?' * len(f.indicator))}))"
+        )
+        params += list(f.indicator)
+    if f.locality:
+        clauses.append(f"r.locality IN ({', '.join('?' * len(f.locality))})")
+        params += list(f.locality)
+    for clause, value in (("r.date >= ?", f.date_from), ("r.date <= ?", f.date_to)):
+        if value:
+            clauses.append(clause)
+            params.append(value)
+    first = store._aggregate(
+        f"SELECT id FROM (SELECT r.id, row_number() OVER (PARTITION BY {_PLACE}, r.type "
+        f"ORDER BY r.date, r.id) AS n FROM ({held}) h CROSS JOIN records r "
+        f"WHERE r.id = h.record_id AND {' AND '.join(clauses)}) WHERE n <= ?",
+        [*params, int(per_group)],
+    )
+    where, where_params = _where(f, walk=True)
+    columns = (
+        "e.id, e.record_id, r.type, r.date, coalesce(r.locality, ''), "
+        "coalesce(r.authority, ''), e.start"
+    )
+    found: list[tuple] = []
+    for chunk in _chunks([row[0] for row in first], 500):
+        found += store._aggregate(
+            f"SELECT {columns} FROM records r CROSS JOIN excerpts e WHERE r.id IN "
+            f"({', '.join('?' * len(chunk))}) AND e.record_id = r.id AND {where}",
+            [*chunk, *where_params],
+        )
+    found.sort(key=lambda row: (row[3], row[1], -1 if row[6] is None else row[6], row[0]))
+    quoted: dict[tuple, list[tuple]] = {}
+    for row in found:
+        place = (row[4], "" if row[4] else row[5], row[2])
+        kept = quoted.setdefault(place, [])
+        if len(kept) < per_group:
+            kept.append(row[:6])
+    wanted: dict[tuple, int] = {}
+    for locality, authority, type_, n, _ in groups:
+        place = (locality, "" if locality else authority, type_)
+        wanted[place] = wanted.get(place, 0) + n
+    if any(len(quoted.get(place, ())) < min(per_group, n) for place, n in wanted.items()):
+        return None
+    return sorted((row for rows in quoted.values() for row in rows),
+                  key=lambda row: (row[3], row[1]))  # fmt: skip
 
 
 def _oldest_per_group(

@@ -78,6 +78,10 @@ RUN_INSIDE = 6  # a name run together is found inside a longer word from this ma
 HANDLE_PART = 4  # in a handle, a word beginning or ending with a name this long holds it
 _HANDLE_BEFORE = "#@/"  # what a hashtag, a handle or a link's path begins with
 _HANDLE_AFTER = "@"  # what follows an address's own part
+# What never stands in a written name: not a letter, digit or mark (_WORD), nor what may stand
+# between or inside its words (_BETWEEN, _GLUE), nor part of an entity (_ENTITY) or next to an
+# address or a handle (_HANDLE_BEFORE, _HANDLE_AFTER). Keep it so when those change.
+_NAME_STOP = re.compile(r"[,!?:()\[\]{}<>\"|\\+=%$^]")
 
 
 def fold(text: str) -> str:
@@ -461,6 +465,14 @@ def _whole_at(
         if end is not None:
             return end, person
     return None
+
+
+def name_stop(text: str, at: int) -> int:
+    """The first place at or after ``at`` that no name written in ``text`` crosses (before a
+    comma, a bracket, a question mark...; else the text's end): the names :func:`find_names`
+    finds in the text cut there are the whole text's names that begin before it."""
+    found = _NAME_STOP.search(text, at)
+    return len(text) if found is None else found.start()
 
 
 def replace_names(text: str, people: Sequence[str], replacement: Callable[[int], str]) -> str:

@@ -239,6 +239,40 @@ def test_a_big_codes_walk_quotes_the_same_passages_as_a_small_codes_numbering(tm
                 assert counted.quoted and sorted(walked) == sorted(counted.quoted)
 
 
+@pytest.mark.parametrize("seed", [3, 5, 6])
+def test_quotes_found_from_a_branchs_records_are_the_ones_numbering_every_passage_finds(
+    tmp_path, seed
+):
+    """A code of a few thousand records picks its quotes from each place and type's first
+    records (the tallies' links): the same passages as numbering them all, for the team and for
+    readers outside it, over a period too; where a record's first passages are hidden from the
+    reader (an attachment of the team's) it gives way rather than quote fewer."""
+    data_dir = tmp_path / "instance"
+    _build(data_dir, seed)
+    with Evidence(data_dir) as ev:
+        for code in ("voice", "money", "heard"):
+            for consents in (("internal", "anonymised", "public"), ("anonymised", "public")):
+                for period in ((None, None), ("2025-02-01", None), (None, "2025-02-15")):
+                    f = ExcerptFilter(codes=codebook.family(ev, code), consents=consents,
+                                      date_from=period[0], date_to=period[1])  # fmt: skip
+                    counted = coding.branch_counts(ev.store, f, 2)
+                    where, params = coding._where(replace(f, codes=None))
+                    joined = (
+                        "FROM (SELECT DISTINCT excerpt_id FROM excerpt_codes WHERE code_id IN "
+                        f"({', '.join('?' * len(f.codes))})) b CROSS JOIN excerpts e CROSS JOIN "
+                        f"records r WHERE e.id = b.excerpt_id AND r.id = e.record_id AND {where}"
+                    )
+                    numbered = ev.store.conn.execute(*coding._oldest_per_group(
+                        f, counted.groups, 2, (joined, [*f.codes, *params])
+                    )).fetchall()  # fmt: skip
+                    found = coding._oldest_by_records(ev.store, f, f.codes, counted.groups, 2)
+                    if "internal" in consents:
+                        assert found is not None  # the team sees every passage it holds
+                    if found is not None:
+                        assert sorted(found) == sorted(numbered)
+                    assert sorted(counted.quoted) == sorted(numbered)
+
+
 @pytest.mark.parametrize(
     ("table", "wrong"),
     [

@@ -8,6 +8,7 @@ import pytest
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
+from evidence import consent
 from evidence.consent import redact_text
 from evidence.names import (
     _NOT_WORD,
@@ -18,6 +19,7 @@ from evidence.names import (
     fold,
     holds_name,
     may_hold,
+    name_stop,
 )
 
 # (people, text written, what must not be left of it)
@@ -231,3 +233,38 @@ def test_an_ascii_text_is_read_as_any_other(text) -> None:
     find what the way for other texts finds (a text with an accent after it)."""
     people = ["Ailsa Pennycook", "Tom McKay", "Siobhan O'Brien", "Ewa Stewart"]
     assert find_names(text, people) == find_names(text + " café", people)
+
+
+_STOPS = st.sampled_from([",", "!", "?", ":", "(", ")", "[", "]", "{", "}", "<", ">", '"', "|",
+                          "\\", "+", "=", "%", "$", "^"])  # fmt: skip
+
+
+_WRITTEN = st.sampled_from(
+    ["Ailsa Pennycook", "Eilidh  MacPhail", "Zoë-Quennell", "Siobhan O'Brien", "Anna\nStrauß",
+     "A. Pennycook", "Eil*i*dh Mac&#80;hail", "@ailsapennycook", "pennycook@", "Łucja Nowak.",
+     "Ailsa. Pennycook", "Eil_i_dh MacPhail", "Eilidh_MacPhail", "Eil~i~dh ~MacPhail~"]
+)  # fmt: skip
+
+
+@settings(max_examples=600, deadline=None)
+@given(st.lists(st.one_of(_WRITTEN, _PIECES, _ASCII_PIECES, _STOPS), max_size=12).map("".join),
+       _PEOPLE, st.data())  # fmt: skip
+def test_a_text_cut_where_no_name_crosses_holds_the_same_names_before_the_cut(
+    text, people, data
+) -> None:
+    """A passage is redacted from its body read only up to the first place after its end that
+    no name crosses (``name_stop``): the names found there must be the whole body's that
+    begin before it, so the passage shows the same words at the same place."""
+    whole = find_names(text, people)
+    for cut in sorted({name_stop(text, at) for at in range(len(text) + 1)}):
+        assert find_names(text[:cut], people) == [s for s in whole if s[0] < cut]
+        assert all(end <= cut for start, end, _ in whole if start < cut)
+    at = data.draw(st.integers(0, len(text)))
+    assert name_stop(text, at) >= at
+    start = data.draw(st.integers(0, at))
+    excerpt = {"start": start, "end": at}
+    expected_spans, expected_text = consent._redacted_body.__wrapped__(text, tuple(people))
+    new_start = consent._moved(start, expected_spans, "start")
+    new_end = consent._moved(at, expected_spans, "end")
+    assert consent._redacted_passage(text, people, excerpt) == {
+        "start": new_start, "end": new_end, "text": expected_text[new_start:new_end]}  # fmt: skip
