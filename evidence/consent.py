@@ -12,7 +12,7 @@ from collections.abc import Iterable
 from typing import Any
 
 from .model import Record
-from .names import find_names, may_hold, name_stop, replace_names
+from .names import find_names, may_hold, name_stop, replace_found, replace_names
 
 INTERNAL = "internal"
 EXTERNAL = "external"
@@ -206,7 +206,7 @@ def _redacted_body(body: str, people: tuple[str, ...]) -> tuple[list[tuple[int, 
     """A body's name spans and its redacted text, kept for the next passages of one record
     (a code's summary presents thousands of passages, many from the same records)."""
     spans = find_names(body, list(people))
-    return spans, (replace_names(body, list(people), label) if spans else body)
+    return spans, replace_found(body, spans, label)
 
 
 @functools.lru_cache(maxsize=8)
@@ -214,7 +214,7 @@ def _redacted_file(text: str, people: tuple[str, ...]) -> tuple[list[tuple[int, 
     """An attachment's text redacted, as ``_redacted_body`` (fewer kept: a report's text may
     run to hundreds of pages)."""
     spans = find_names(text, list(people))
-    return spans, (replace_names(text, list(people), label) if spans else text)
+    return spans, replace_found(text, spans, label)
 
 
 def _moved(position: int, spans: list[tuple[int, int, int]], side: str) -> int:

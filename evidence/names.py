@@ -477,7 +477,13 @@ def name_stop(text: str, at: int) -> int:
 
 def replace_names(text: str, people: Sequence[str], replacement: Callable[[int], str]) -> str:
     """``text`` with every name of ``people`` replaced by ``replacement(person index)``."""
-    found = find_names(text, people)
+    return replace_found(text, find_names(text, people), replacement)
+
+
+def replace_found(
+    text: str, found: list[tuple[int, int, int]], replacement: Callable[[int], str]
+) -> str:
+    """``text`` with the names :func:`find_names` found in it replaced (no second search)."""
     if not found:
         return text
     out = []
