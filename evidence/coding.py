@@ -511,12 +511,13 @@ def branch_counts(store: Store, f: ExcerptFilter, per_group: int) -> BranchCount
     counted = tallied(store, f)
     groups, codes = counted if counted is not None else _counted(store, branch, postings, params)
     passages = sum(row[3] for row in groups)
-    quoted = None
+    found = None
     if sum(row[4] for row in groups) <= _NUMBER_RECORDS_UP_TO:
-        quoted = _oldest_by_records(store, f, branch, groups, per_group)
-    if quoted is None:
-        sparse = None if passages > _WALK_FROM else (joined, params)
-        quoted = store._aggregate(*_oldest_per_group(f, groups, per_group, sparse))
+        found = _oldest_by_records(store, f, branch, groups, per_group)
+    if found is not None:
+        return BranchCounts(groups, codes, *found)
+    sparse = None if passages > _WALK_FROM else (joined, params)
+    quoted = store._aggregate(*_oldest_per_group(f, groups, per_group, sparse))
     walk, walk_params = _where(f, walk=True)  # driven by the quoted records, not by the codes
     records: dict[str, int] = {}
     for chunk in _chunks(list(dict.fromkeys(row[1] for row in quoted)), 500):
@@ -579,11 +580,12 @@ _NUMBER_RECORDS_UP_TO = 25_000
 
 def _oldest_by_records(
     store: Store, f: ExcerptFilter, branch: list[str], groups: list[tuple], per_group: int
-) -> list[tuple] | None:
+) -> tuple[list[tuple], dict[str, int]] | None:
     """The oldest ``per_group`` passages of each place and record type, from the oldest
-    ``per_group`` records of each holding the branch; None where that cannot answer (a filter
-    on the passages themselves, or a group whose first records hold fewer passages the reader
-    may see than it has: then the passages are numbered or walked)."""
+    ``per_group`` records of each holding the branch, and every passage of each record quoted;
+    None where that cannot answer (a filter on the passages themselves, or a group whose first
+    records hold fewer passages the reader may see than it has: then the passages are numbered
+    or walked)."""
     if f.record or f.coder or f.status:
         return None
     outside = _outside(f.consents)
@@ -643,8 +645,13 @@ def _oldest_by_records(
         wanted[place] = wanted.get(place, 0) + n
     if any(len(quoted.get(place, ())) < min(per_group, n) for place, n in wanted.items()):
         return None
-    return sorted((row for rows in quoted.values() for row in rows),
-                  key=lambda row: (row[3], row[1]))  # fmt: skip
+    chosen = sorted((row for rows in quoted.values() for row in rows),
+                    key=lambda row: (row[3], row[1]))  # fmt: skip
+    held: dict[str, int] = dict.fromkeys((row[1] for row in chosen), 0)
+    for row in found:  # every passage of the first records, so of each quoted one
+        if row[1] in held:
+            held[row[1]] += 1
+    return chosen, held
 
 
 def _oldest_per_group(

@@ -269,8 +269,15 @@ def test_quotes_found_from_a_branchs_records_are_the_ones_numbering_every_passag
                     if "internal" in consents:
                         assert found is not None  # the team sees every passage it holds
                     if found is not None:
-                        assert sorted(found) == sorted(numbered)
+                        assert sorted(found[0]) == sorted(numbered)
                     assert sorted(counted.quoted) == sorted(numbered)
+                    walk, walk_params = coding._where(f, walk=True)
+                    for record_id, n in counted.quoted_records.items():
+                        assert n == ev.store.conn.execute(
+                            "SELECT count(*) FROM records r CROSS JOIN excerpts e WHERE r.id = ? "
+                            f"AND e.record_id = r.id AND {walk}", [record_id, *walk_params]
+                        ).fetchone()[0]  # fmt: skip
+                    assert set(counted.quoted_records) == {row[1] for row in numbered}
 
 
 @pytest.mark.parametrize(
