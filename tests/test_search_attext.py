@@ -193,6 +193,27 @@ def test_side_files_written_before_attext_give_the_same_answers(tmp_path, monkey
         }
 
 
+def test_an_erasure_leaves_no_byte_of_a_hidden_attachments_words(tmp_path, monkeypatch):
+    """Erased in place: the side file's attachments' text, its common words and word pairs
+    keep nothing of the record; the other records are found as before."""
+    secret = record(20)
+    secret.attachments[0] = secret.attachments[0].but(
+        text="Zebrafinch quagga zebrafinch quagga at the river walk."
+    )
+    with SearchIndex(tmp_path / "index") as idx:
+        _rebuild(idx, monkeypatch, [*RECORDS, secret])
+        assert {h.id for h in idx.search('"zebrafinch quagga"').hits} == {"R20"}
+        before = _answers(idx)
+        idx.purge("R20")
+        assert idx.search("zebrafinch OR quagga").total == 0
+        for query in QUERIES:
+            ids = {h.id for h in idx.search(query, per_page=50).hits}
+            assert ids == {i for i, _, _ in before[(query, "internal")][1]} - {"R20"}, query
+        for path in _folder(tmp_path / "index").iterdir():
+            data = path.read_bytes()
+            assert b"zebrafinch" not in data and b"quagga" not in data, path.name
+
+
 def _field(draw, size: int):
     docs = sorted(draw(st.sets(st.integers(0, size - 1), min_size=1)))
     scores = draw(
