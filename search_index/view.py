@@ -129,9 +129,15 @@ class TermData:
 
     def dense(self) -> array:
         if self._dense is None:
-            found = array("f", bytes(4 * self.size))
-            for d, s in zip(self.docs, self.scores, strict=True):
-                found[d] = s
+            if len(self.docs) < VECTOR_MIN:
+                found = array("f", bytes(4 * self.size))
+                for d, s in zip(self.docs, self.scores, strict=True):
+                    found[d] = s
+            else:  # a common word in attachments' text: thousands of documents a segment
+                scores = np.zeros(self.size, dtype=np.float32)
+                docs = np.frombuffer(self.docs, dtype=np.uint32)
+                scores[docs] = np.frombuffer(self.scores, dtype=np.float32)
+                found = array("f", scores.tobytes())
             self._dense = found
         return self._dense
 

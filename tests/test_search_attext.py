@@ -278,3 +278,15 @@ def test_a_word_in_a_title_and_a_hidden_attachment_is_one_hit_with_both_scores(t
         assert found["total"] == 4 and len(ids) == 4 and set(ids) == {first, *ids[1:]}
         assert ids[0] == first  # title and attachment: the best score
         ok(wm2u(data_dir, "reindex"))
+
+
+@settings(max_examples=200, deadline=None)
+@given(word_fields())
+def test_a_words_dense_scores_are_the_same_with_numpy_as_plainly(found):
+    """Several-word queries add dense scores: each document's score at its number."""
+    docs, scores = view.merged_scores(found)
+    size = max(max(d) for d, _ in found) + 1
+    plain = array("f", bytes(4 * size))
+    for d, s in zip(docs, scores, strict=True):
+        plain[d] = s
+    assert view.TermData(docs, scores, size).dense().tobytes() == plain.tobytes()
