@@ -6,9 +6,9 @@ of the build. :class:`FastWriter` keeps each term's postings in arrays instead (
 are sorted once, the documents already are) and knows the lengths it counted.
 
 It also writes a *side file* beside each segment it makes (``<segment>.wmt``, see
-:mod:`.postings`): every ``title``/``body`` term's documents and weights as raw arrays, so a
-search reads a term's documents without unpickling its positions. The file is named like the
-segment's own files, so Whoosh deletes it with the segment.
+:mod:`.postings`): every ``title``/``body``/``attext`` term's documents and weights as raw
+arrays, so a search reads a term's documents without unpickling its positions. The file is
+named like the segment's own files, so Whoosh deletes it with the segment.
 
 :func:`build` fills an empty index with two worker processes, each writing segments of at
 most ``segment_docs`` documents (a purge rewrites one segment, so its cost stays bounded).
@@ -47,9 +47,6 @@ from .whoosh_private import (
     reader_storage,
 )
 
-SCORED = ("title", "body")
-
-
 BATCH = 200  # records sent to a worker at a time
 SEGMENT_DOCS = 2_000  # documents per segment written by a rebuild (an erasure rewrites one)
 REWRITE_COMPRESSION = 1  # zlib level of posting blocks an erasure rewrites (Whoosh's is 3)
@@ -80,10 +77,12 @@ class FastWriter(BulkSegmentWriter):
     def __init__(self, ix, **kwargs) -> None:
         super().__init__(ix, **kwargs)
         self._post: dict[str, dict[bytes, tuple[array, array, list]]] = {}
-        self._lens = {name: array("I") for name in SCORED}
-        # Phrase data for title/body: each occurrence as a "token number" base[doc] + position.
-        self._tokens: dict[str, dict[bytes, array]] = {name: {} for name in SCORED}
-        self._bases = {name: array("I", [0]) for name in SCORED}
+        self._fields = postings.side_fields(self.schema)  # what the side file holds
+        self._lens = {name: array("I") for name in self._fields}
+        # Phrase data for the side file's fields: each occurrence as a "token number"
+        # base[doc] + position.
+        self._tokens: dict[str, dict[bytes, array]] = {name: {} for name in self._fields}
+        self._bases = {name: array("I", [0]) for name in self._fields}
         self._copied = False  # tokens must be derived from the encoded positions at flush
         self._added_docs = False  # add_document() was used
         # Copied segments with a side file: (side file, kept old documents); their tokens and
@@ -168,11 +167,14 @@ class FastWriter(BulkSegmentWriter):
         segment = reader.segment() if hasattr(reader, "segment") else None
         if not self._copied and segment is not None:
             side = postings.open_side(reader_storage(reader), segment)
-        if side is not None and side.doccount == reader.doc_count_all():
+        # A side file written before it held attext (title/body only) cannot give attext's
+        # tokens: the whole segment is copied through Whoosh's positions instead.
+        fits = side is not None and side.fields() == self._fields
+        if fits and side.doccount == reader.doc_count_all():
             self._sources.append((side, list(olds)))
             newnum = docmap if docmap is not None else {d: basedoc + d for d in olds}
             self._postings_from_side(side, newnum)
-            skip = SCORED
+            skip = self._fields
         else:
             if side is not None:
                 side.close()
@@ -209,7 +211,7 @@ class FastWriter(BulkSegmentWriter):
         self.mark_added()
 
     def _postings_from_side(self, side, newnum: dict[int, int]) -> None:
-        """The title/body postings of a copied segment from its side file: documents and
+        """The side file's fields' postings of a copied segment from it: documents and
         weights as stored, each posting's encoded positions made again from its token
         numbers (the bytes ``schema.Words`` writes), without reading Whoosh's blocks.
 
@@ -219,7 +221,7 @@ class FastWriter(BulkSegmentWriter):
         post = self._post
         single = _single_positions()
         keep = newnum.__contains__
-        for name in SCORED:
+        for name in self._fields:
             boost = self.schema[name].format.field_boost
             bases = side.bases(name)
             terms = post.setdefault(name, {})
@@ -291,7 +293,7 @@ class FastWriter(BulkSegmentWriter):
     def _derive_tokens(self) -> None:
         """Token numbers from the encoded positions (after add_reader: a bounded rewrite)."""
         deltas = position_deltas
-        for name in SCORED:
+        for name in self._fields:
             terms = self._post.get(name, {})
             top = [-1] * self.docnum
             for docs, _, values in terms.values():
@@ -341,7 +343,7 @@ class FastWriter(BulkSegmentWriter):
         Returns the reused word pairs by field, or None if they must be computed."""
         reuse = len(self._sources) == 1
         kept_pairs: dict = {}
-        for name in SCORED:
+        for name in self._fields:
             bases = array("I", [0])
             tokens: dict[bytes, array] = {}
             pairs: dict = {}
@@ -400,7 +402,7 @@ class FastWriter(BulkSegmentWriter):
             self.storage,
             segment,
             self.docnum,
-            {name: self._post.get(name, {}) for name in SCORED},
+            {name: self._post.get(name, {}) for name in self._fields},
             self._lens,
             self._tokens,
             self._bases,

@@ -10,7 +10,7 @@ segment as *holes*: numbered, marked deleted, with no stored fields, no lengths,
 postings, no tokens and no word pairs — no byte of their text.
 
 Which terms a deleted document holds is read from the postings themselves (the side file's
-document lists for ``title``/``body``, the term table's first/last document and then the
+document lists for the fields it holds, the term table's first/last document and then the
 posting list for the other fields), never from analysing its text again (an analyser
 changed since it was indexed would miss a term).
 
@@ -36,8 +36,6 @@ from .whoosh_private import (
     read_term_postings,
     stored_copier,
 )
-
-SCORED = ("title", "body")
 
 
 def rewrite(writer, segment, keys: list[bytes]):
@@ -92,16 +90,19 @@ def _write(writer, segment, reader, side, table, erased: list[int]):
     hole_set = set(erased) | set(side.holes)
     holes = sorted(hole_set)
     files = new_segment_files(writer)
-    lens = {name: side.lengths(name) for name in SCORED}
-    for name in SCORED:
+    # The fields the old side file holds (title/body only if written before attext was):
+    # the new one holds the same, the others are judged by their postings.
+    held = side.fields()
+    lens = {name: side.lengths(name) for name in held}
+    for name in held:
         for h in holes:
             if h < len(lens[name]):
                 lens[name][h] = 0
     _copy_per_doc(files.perdoc, schema, reader, doccount, hole_set)
-    fields: dict[str, dict] = {name: {} for name in SCORED}
-    tokens: dict[str, dict] = {name: {} for name in SCORED}
-    raw: dict[str, dict] = {name: {} for name in SCORED}
-    bases = {name: side.bases(name) for name in SCORED}
+    fields: dict[str, dict] = {name: {} for name in held}
+    tokens: dict[str, dict] = {name: {} for name in held}
+    raw: dict[str, dict] = {name: {} for name in held}
+    bases = {name: side.bases(name) for name in held}
     fw = files.fieldwriter
     current = None
     bulk = None
@@ -166,7 +167,7 @@ def _write(writer, segment, reader, side, table, erased: list[int]):
     for h in holes:
         new.delete_document(h)
     given = {}
-    for name in SCORED:
+    for name in held:
         live = tokens[name]
         common = [t for t in side.common(name) if t in live or t in raw[name]]
         common_set = set(common)

@@ -1,4 +1,5 @@
-"""Side files: a segment's ``title``/``body`` term lists as raw arrays, and its field lengths.
+"""Side files: a segment's ``title``/``body``/``attext`` term lists as raw arrays, and its
+field lengths.
 
 Whoosh stores each posting block as one zlib-compressed pickle of ids, weights *and*
 positions, so reading which documents hold a common word means unpickling every position of
@@ -45,6 +46,15 @@ EXT = ".wmt"
 _TAIL = struct.Struct("<Q")
 COMMON_TERMS = 32  # a segment's most frequent terms per field whose pairs are indexed
 MAX_GAP = 2  # pairs indexed at distances 1..MAX_GAP ("support for families": distance 2)
+# The fields a side file holds where the schema has them (``attext``: the attachments' text
+# only the team searches). A side file written before ``attext`` was added holds title and
+# body only (see :meth:`SideFile.holds`): same layout, its attext read through Whoosh.
+SIDE_FIELDS = ("title", "body", "attext")
+
+
+def side_fields(schema) -> tuple[str, ...]:
+    """The fields a side file written for ``schema`` holds."""
+    return tuple(name for name in SIDE_FIELDS if name in schema)
 
 
 def common_terms(tokens: dict[bytes, array], top: int | None = None) -> list[bytes]:
@@ -272,6 +282,15 @@ class SideFile:
             for found, data in zip(arrays, raw, strict=True):
                 found.frombytes(data)
             self._pairs[name] = arrays
+
+    def holds(self, fieldname: str) -> bool:
+        """Whether this side file holds the field (its lengths are written for every field
+        it holds, even with no term)."""
+        return fieldname in self._lens
+
+    def fields(self) -> tuple[str, ...]:
+        """The fields this side file holds, in :data:`SIDE_FIELDS` order."""
+        return tuple(name for name in SIDE_FIELDS if name in self._lens)
 
     def _entry(self, fieldname: str, tbytes: bytes) -> tuple[int, int, int] | None:
         table = self._tables.get(fieldname)

@@ -124,9 +124,10 @@ def phrase_bits(view: View, part: Part, terms: list[tuple[str, int]]) -> int:
             return 0
     found = (view.phrase_bits("title", words) | view.phrase_bits("body", words)) & candidates
     if team and "attext" in view.team_fields and candidates & ~found:
-        # Only the records holding every word and not found already: attachments' text
-        # has no side file, and reading its positions is the slow way.
-        found |= view.phrase_bits("attext", words, within=candidates & ~found)
+        # Only the records holding every word and not found already: where a segment has
+        # no side file holding attext, reading its positions is the slow way. A side file
+        # answers for every document of its segment, so the candidates are kept here.
+        found |= view.phrase_bits("attext", words, within=candidates & ~found) & candidates
     if part.external:
         for term, _ in words:
             if term in view.values("xmask"):

@@ -25,7 +25,7 @@ STABLE = 100  # segments of at least this many documents lead the searcher's pre
 _CACHED_SEGMENTS = 512  # segments whose sets are kept (a rebuild writes one per SEGMENT_DOCS)
 TERM_CACHE_BYTES = 256 * 1024 * 1024  # per-segment term data kept between searches
 K1, B = 1.2, 0.75  # BM25F, as Whoosh's default weighting
-SCORED = ("title", "body")  # what readers outside the team search (side files hold these)
+SCORED = ("title", "body")  # what readers outside the team search and score
 TEAM = (*SCORED, "attext")  # the team also searches attachments hidden outside it
 
 
@@ -43,6 +43,57 @@ def bm25(docs: array, weights: array, lens: array, top: float, k: float, kb: flo
     length = np.frombuffer(lens, dtype=np.uint32)[np.frombuffer(docs, dtype=np.uint32)]
     found = (top * w) / ((w + k) + kb * length.astype(np.float64))
     return array("f", found.astype(np.float32).tobytes())
+
+
+def merged_scores(found: list[tuple[array, array]]) -> tuple[array, array]:
+    """One word's documents and scores over its fields, from each field's (docs ascending,
+    float32 scores), the longest first: a document in several fields gets their scores
+    added in that order, rounded to float32 at each step; the documents of the longest
+    list come first, then each other field's new ones, ascending (the tie order of
+    :meth:`TermData.order`)."""
+    if len(found) == 1:
+        return found[0]
+    if sum(len(docs) for docs, _ in found) < VECTOR_MIN:
+        return _merged_plainly(found)
+    return _merged_vector(found)
+
+
+def _merged_plainly(found: list[tuple[array, array]]) -> tuple[array, array]:
+    docs, scores = array("I", found[0][0]), array("f", found[0][1])
+    at = {d: i for i, d in enumerate(docs)}
+    for other_docs, other_scores in found[1:]:
+        for d, sc in zip(other_docs, other_scores, strict=True):
+            i = at.get(d)
+            if i is None:
+                at[d] = len(docs)
+                docs.append(d)
+                scores.append(sc)
+            else:
+                scores[i] += sc
+    return docs, scores
+
+
+def _merged_vector(found: list[tuple[array, array]]) -> tuple[array, array]:
+    """:func:`_merged_plainly` with numpy: each field's documents looked up in the ones so
+    far by ``searchsorted`` (a common word in attachments' text: thousands a segment)."""
+    ids = np.frombuffer(found[0][0], dtype=np.uint32)
+    values = np.frombuffer(found[0][1], dtype=np.float32).copy()
+    ascending = True
+    for other_docs, other_scores in found[1:]:
+        more = np.frombuffer(other_docs, dtype=np.uint32)
+        more_scores = np.frombuffer(other_scores, dtype=np.float32)
+        order = None if ascending else np.argsort(ids, kind="stable")
+        keyed = ids if order is None else ids[order]
+        at = np.minimum(np.searchsorted(keyed, more), len(keyed) - 1)
+        held = keyed[at] == more
+        where = at[held] if order is None else order[at[held]]
+        values[where] += more_scores[held]  # float32 + float32: one rounding, as plainly
+        extra = more[~held]
+        if len(extra):
+            ascending = ascending and int(extra[0]) > int(ids[-1])
+            ids = np.concatenate((ids, extra))
+            values = np.concatenate((values, more_scores[~held]))
+    return array("I", ids.astype(np.uint32).tobytes()), array("f", values.tobytes())
 
 
 class TermData:
@@ -78,9 +129,15 @@ class TermData:
 
     def dense(self) -> array:
         if self._dense is None:
-            found = array("f", bytes(4 * self.size))
-            for d, s in zip(self.docs, self.scores, strict=True):
-                found[d] = s
+            if len(self.docs) < VECTOR_MIN:
+                found = array("f", bytes(4 * self.size))
+                for d, s in zip(self.docs, self.scores, strict=True):
+                    found[d] = s
+            else:  # a common word in attachments' text: thousands of documents a segment
+                scores = np.zeros(self.size, dtype=np.float32)
+                docs = np.frombuffer(self.docs, dtype=np.uint32)
+                scores[docs] = np.frombuffer(self.scores, dtype=np.float32)
+                found = array("f", scores.tobytes())
             self._dense = found
         return self._dense
 
@@ -325,11 +382,19 @@ class View:
             side = sets["side"] = found or False
         return side
 
+    def _side_for(self, reader, sets, fieldname: str):
+        """The segment's side file if it holds the field (one written before attachments'
+        text was held in side files answers ``attext`` through Whoosh), else None."""
+        if fieldname not in postings.SIDE_FIELDS:
+            return None
+        side = self._side(reader, sets)
+        return side if side and side.holds(fieldname) else None
+
     def _lengths(self, reader, sets, fieldname: str) -> array:
         key = ("len", fieldname)
         found = sets.get(key)
         if found is None:
-            side = self._side(reader, sets) if fieldname in SCORED else None
+            side = self._side_for(reader, sets, fieldname)
             found = side.lengths(fieldname) if side else postings.whoosh_lengths(reader, fieldname)
             sets[key] = found
         return found
@@ -368,12 +433,12 @@ class View:
     def _doc_frequency(self, fieldname: str, term: str) -> int:
         """Whoosh's document frequency (deleted documents included), from the side files'
         directories where every segment has one (no term-table reads from disk)."""
-        if self._leaf_count != len(self.leaves) or fieldname not in SCORED:
+        if self._leaf_count != len(self.leaves) or fieldname not in postings.SIDE_FIELDS:
             return self.reader.doc_frequency(fieldname, term)
         tbytes = term.encode("utf-8")
         n = 0
         for reader, _, sets in self.leaves:
-            side = self._side(reader, sets)
+            side = self._side_for(reader, sets, fieldname)
             if side:
                 n += side.count(fieldname, tbytes)
             else:
@@ -456,7 +521,7 @@ class View:
         return fields
 
     def _postings(self, reader, sets, fieldname: str, tbytes: bytes) -> tuple[array, array]:
-        side = self._side(reader, sets) if fieldname in SCORED else None
+        side = self._side_for(reader, sets, fieldname)
         if side:
             return side.term(fieldname, tbytes)
         return postings.from_whoosh(reader, fieldname, tbytes)
@@ -479,21 +544,8 @@ class View:
             found.append((docs, bm25(docs, weights, lens, top, k, kb)))
         if not found:
             return TermData(array("I"), array("f"), reader.doc_count_all())
-        found.sort(key=lambda f: len(f[0]), reverse=True)
-        docs, scores = found[0]
-        for other_docs, other_scores in found[1:]:
-            # Usually a few title matches: add them in place (docs ascending), the rest after.
-            extra_docs, extra_scores = array("I"), array("f")
-            n = len(docs)
-            for d, sc in zip(other_docs, other_scores, strict=True):
-                i = bisect.bisect_left(docs, d, 0, n)
-                if i < n and docs[i] == d:
-                    scores[i] += sc
-                else:
-                    extra_docs.append(d)
-                    extra_scores.append(sc)
-            docs.extend(extra_docs)
-            scores.extend(extra_scores)
+        found.sort(key=lambda f: len(f[0]), reverse=True)  # stable: ties in field order
+        docs, scores = merged_scores(found)
         return TermData(docs, scores, reader.doc_count_all())
 
     def word_bits(self, term: str, team: bool = True) -> int:
@@ -514,10 +566,11 @@ class View:
         self, fieldname: str, words: list[tuple[str, int]], within: int | None = None
     ) -> int:
         """Live documents with the words at their offsets in one field (offsets from 0);
-        ``within``: only these documents are looked at (a field without a side file)."""
+        ``within``: only these documents are looked at in segments read through Whoosh (a
+        segment with a side file answers for all its documents: the caller keeps ``within``)."""
         found = 0
         for reader, offset, sets in self.leaves:
-            side = self._side(reader, sets) if fieldname in SCORED else None
+            side = self._side_for(reader, sets, fieldname)
             if side and max(o for _, o in words) < postings.GAP:
                 local = _phrase_side(side, fieldname, words)
             else:
