@@ -452,9 +452,9 @@ class View:
 
     def term_data_shown(self, term: str) -> list[TermData]:
         """The word's data as readers outside the team score it where no name is masked:
-        title and body only, so text hidden from them moves no score (the team's data where
-        no hidden attachment holds the word, which is most words)."""
-        if "attext" not in self.team_fields or not self._doc_frequency("attext", term):
+        title and body only, so text hidden from them moves no score (what the team's data
+        is made from, so a word the team searched is ready for them too)."""
+        if "attext" not in self.team_fields:
             return self.term_data(term)
         return self._term_data(("shown", term), term, SCORED)
 
@@ -467,12 +467,33 @@ class View:
                 with shared.lock:
                     data = shared.term(segment_id, key)
                 if data is None:
-                    data = self._make_term(reader, sets, term, fieldnames)
+                    if fieldnames == SCORED or "attext" not in fieldnames:
+                        data = self._make_term(reader, sets, term, fieldnames)
+                    else:
+                        data = self._team_term(reader, sets, segment_id, term)
                     with shared.lock:
                         shared.keep_term(segment_id, key, data)
                 found.append(data)
             self._terms[key] = found
         return found
+
+    def _team_term(self, reader, sets, segment_id, term: str) -> TermData:
+        """One segment's data as the team scores the word: what readers outside the team
+        score (title and body, kept for them too) with the hidden attachments' text added."""
+        shared = self.shared
+        with shared.lock:
+            shown = shared.term(segment_id, ("shown", term))
+        if shown is None:
+            shown = self._make_term(reader, sets, term, SCORED)
+            with shared.lock:
+                shared.keep_term(segment_id, ("shown", term), shown)
+        hidden = self._make_term(reader, sets, term, ("attext",))
+        if not hidden.docs:
+            return shown
+        if not shown.docs:
+            return hidden
+        docs, scores = merged_scores([(shown.docs, shown.scores), (hidden.docs, hidden.scores)])
+        return TermData(docs, scores, reader.doc_count_all())
 
     def term_data_outside(self, term: str) -> list[TermData]:
         """The word's data as readers outside the team score it: a document where it is a
