@@ -84,7 +84,10 @@ def _passages(
         if record is None:
             continue
         if record.id not in headings:  # a record's heading once, not once a passage
-            headings[record.id] = present(record, audience, body=False)
+            # Only its title is shown of what may hold a name: its quotes, tags, fields and
+            # author are not read (redacting them was a tenth of a code page's first view).
+            bare = record.but(quotes=[], tags=[], fields={}, author="", body="")
+            headings[record.id] = present(bare, audience, body=False)
         heading = headings[record.id]
         shown = present_excerpt(excerpt.to_dict(), record, audience, held.get(excerpt.source))
         if shown is None or heading is None:
