@@ -107,15 +107,17 @@ def _less_overlaps(
     shared: dict[str, int],
 ) -> None:
     """Take off what the tallies count more than once: a passage holding several of the
-    branch's codes, and a record with passages of several (found from ``others``' postings)."""
-    consents = list(f.consents)
+    branch's codes, and a record with passages of several (found from ``others``' postings).
+
+    Both are read for every consent level and kept apart by it (and by whether a passage is
+    attached), so the team's page and a reader's outside it share one reading of a branch."""
+    consents = set(f.consents)
     outside = "internal" not in consents
     seen = "coalesce(r.locality, ''), coalesce(r.authority, ''), r.type"
     named = (
         "coalesce(r.locality, '') AS locality, coalesce(r.authority, '') AS authority, "
-        "r.type AS type"
+        "r.type AS type, r.consent AS consent, e.start IS NOT NULL AS attached"
     )
-    live = f"r.deleted_at IS NULL AND r.consent IN ({_marks(consents)})"
     # Each excerpt's links read once by its id (``+`` keeps SQLite off the codes' index).
     several = (
         f"SELECT e.id AS id, m.k AS k, {named} FROM (SELECT o.excerpt_id, "
@@ -123,41 +125,44 @@ def _less_overlaps(
         f"({_marks(others)})) o CROSS JOIN excerpt_codes x WHERE x.excerpt_id = o.excerpt_id "
         f"AND +x.code_id IN ({_marks(branch)}) GROUP BY o.excerpt_id HAVING count(*) > 1) m "
         "CROSS JOIN excerpts e CROSS JOIN records r WHERE e.id = m.excerpt_id "
-        f"AND r.id = e.record_id AND e.source = 'body' AND {live}"
-        + (" AND e.start IS NOT NULL" if outside else "")
+        "AND r.id = e.record_id AND e.source = 'body' AND r.deleted_at IS NULL"
     )
-    params = [*others, *branch, *consents]
     rows = _remembered(
         store,
         branch,
         "pairs",
-        f"SELECT m.id, m.k, m.locality, m.authority, m.type, y.code_id FROM ({several}) m "
-        f"LEFT JOIN excerpt_codes y ON y.excerpt_id = m.id AND y.code_id NOT IN "
-        f"({_marks(branch)})",
-        [*params, *branch],
+        f"SELECT m.id, m.k, m.locality, m.authority, m.type, m.consent, m.attached, y.code_id "
+        f"FROM ({several}) m LEFT JOIN excerpt_codes y ON y.excerpt_id = m.id "
+        f"AND y.code_id NOT IN ({_marks(branch)})",
+        [*others, *branch, *branch],
     )
     taken: set[str] = set()
-    for excerpt_id, k, locality, authority, type_, other in rows:
+    for excerpt_id, k, locality, authority, type_, consent, attached, other in rows:
+        if consent not in consents or (outside and not attached):
+            continue
         if excerpt_id not in taken:
             taken.add(excerpt_id)
             groups[(locality, authority, type_)][0] -= k - 1
         if other is not None:
             shared[other] = shared.get(other, 0) - (k - 1)
-    counted = "attached > 0" if outside else "n > 0"
+    # A record's links to the branch's codes (``n``: its passages; ``attached``: those a reader
+    # outside the team sees, never more), counted both ways at once.
     rows = _remembered(
         store,
         branch,
         "links",
-        f"SELECT {seen}, sum(m.k - 1) FROM (SELECT o.record_id, count(*) AS k FROM "
-        f"(SELECT DISTINCT record_id FROM code_records WHERE code IN ({_marks(others)}) "
-        f"AND {counted}) o CROSS JOIN code_records l WHERE l.record_id = o.record_id "
-        f"AND +l.code IN ({_marks(branch)}) AND l.{counted} GROUP BY o.record_id "
-        f"HAVING count(*) > 1) m CROSS JOIN records r WHERE r.id = m.record_id AND {live} "
-        "GROUP BY 1, 2, 3",
-        [*others, *branch, *consents],
+        f"SELECT {seen}, r.consent, sum(m.k - 1), sum(max(m.held - 1, 0)) FROM (SELECT "
+        "o.record_id, count(*) AS k, sum(l.attached > 0) AS held FROM (SELECT DISTINCT "
+        f"record_id FROM code_records WHERE code IN ({_marks(others)}) AND n > 0) o CROSS JOIN "
+        "code_records l WHERE l.record_id = o.record_id "
+        f"AND +l.code IN ({_marks(branch)}) AND l.n > 0 GROUP BY o.record_id "
+        "HAVING count(*) > 1) m CROSS JOIN records r WHERE r.id = m.record_id "
+        "AND r.deleted_at IS NULL GROUP BY 1, 2, 3, 4",
+        [*others, *branch],
     )
-    for locality, authority, type_, extra in rows:
-        groups[(locality, authority, type_)][1] -= extra
+    for locality, authority, type_, consent, extra, extra_attached in rows:
+        if consent in consents:
+            groups[(locality, authority, type_)][1] -= extra_attached if outside else extra
 
 
 def _attachments(
