@@ -7,7 +7,8 @@ anyone outside it (viewers, external learning updates).
 
 from __future__ import annotations
 
-import functools
+import threading
+from collections import OrderedDict
 from collections.abc import Iterable
 from typing import Any
 
@@ -114,7 +115,7 @@ def redact(record: Record, body: bool = True) -> Record:
         return record.but(people=[], body=text) if people or not body else record
     return record.but(
         title=redact_text(record.title, people),
-        body=_redacted_body(text, tuple(people))[1],  # its excerpts are placed on it next
+        body=_BODIES.up_to(text, tuple(people), len(text))[1],  # its excerpts are placed next
         quotes=[redact_text(q, people) for q in record.quotes],
         tags=[redact_text(t, people) for t in record.tags],
         fields=_redact_value(record.fields, people),
@@ -181,40 +182,66 @@ def _present_attachment_excerpt(
     shown = {k: v for k, v in excerpt.items() if k != "memo"}
     if shown_file.consent == "anonymised" and record.people:
         shown["author"] = redact_text(str(excerpt.get("author") or ""), record.people)
-        shown.update(_redacted_passage(attachment.text, record.people, excerpt, _redacted_file))
+        shown.update(_redacted_passage(attachment.text, record.people, excerpt, _FILES))
     return shown
 
 
 def _redacted_passage(
-    body: str, people: list[str], excerpt: dict[str, Any], redacted: Any = None
+    body: str, people: list[str], excerpt: dict[str, Any], read: _Redactions | None = None
 ) -> dict[str, Any]:
     """The passage's words and place in the body as redacted (``redact_text`` of the body,
     from the same matcher's spans: a name cut by the passage's edge is taken whole).
 
-    Only the body up to the passage's end matters, and the matcher reads it up to the first
-    place after that no name crosses (``name_stop``): a code's page presents hundreds of
-    passages, and matching names over every word of their records was most of its time."""
+    Only the body up to the passage's end matters: the matcher reads it up to the first
+    place after that no name crosses (``name_stop``), as far as it has not read it already
+    for an earlier passage (:class:`_Redactions`)."""
     start, end = excerpt["start"], excerpt["end"]
-    cut = body[: name_stop(body, end)]
-    spans, shown = (redacted or _redacted_body)(cut, tuple(people))
+    spans, shown = (read or _BODIES).up_to(body, tuple(people), name_stop(body, end))
     new_start, new_end = _moved(start, spans, "start"), _moved(end, spans, "end")
     return {"start": new_start, "end": new_end, "text": shown[new_start:new_end]}
 
 
-@functools.lru_cache(maxsize=256)
+class _Redactions:
+    """Texts' name spans and redacted words as far as they have been read, for the next
+    passages of a text: a code's page presents hundreds of passages, mostly one a record,
+    each needing its record only up to its end; a record's own list of passages reads the
+    whole text once, at its second passage, and no more."""
+
+    def __init__(self, kept: int) -> None:
+        self._kept: OrderedDict[tuple, tuple[int, list, str]] = OrderedDict()
+        self._size = kept
+        self._lock = threading.Lock()
+
+    def up_to(
+        self, text: str, people: tuple[str, ...], cut: int
+    ) -> tuple[list[tuple[int, int, int]], str]:
+        """The spans and redacted words of ``text`` read at least up to ``cut`` (a place no
+        name crosses): spans past it do not move anything before it."""
+        key = (text, people)
+        with self._lock:
+            found = self._kept.get(key)
+            if found is not None:
+                self._kept.move_to_end(key)
+        if found is not None and found[0] >= cut:
+            return found[1], found[2]
+        if found is not None:  # a second passage further on: read the whole text once
+            cut = len(text)
+        spans, shown = _redacted_body(text[:cut], people)
+        with self._lock:
+            self._kept[key] = (cut, spans, shown)
+            while len(self._kept) > self._size:
+                self._kept.popitem(last=False)
+        return spans, shown
+
+
 def _redacted_body(body: str, people: tuple[str, ...]) -> tuple[list[tuple[int, int, int]], str]:
-    """A body's name spans and its redacted text, kept for the next passages of one record
-    (a code's summary presents thousands of passages, many from the same records)."""
+    """A text's name spans and its redacted words."""
     spans = find_names(body, list(people))
     return spans, replace_found(body, spans, label)
 
 
-@functools.lru_cache(maxsize=8)
-def _redacted_file(text: str, people: tuple[str, ...]) -> tuple[list[tuple[int, int, int]], str]:
-    """An attachment's text redacted, as ``_redacted_body`` (fewer kept: a report's text may
-    run to hundreds of pages)."""
-    spans = find_names(text, list(people))
-    return spans, replace_found(text, spans, label)
+_BODIES = _Redactions(256)
+_FILES = _Redactions(8)  # fewer kept: a report's text may run to hundreds of pages
 
 
 def _moved(position: int, spans: list[tuple[int, int, int]], side: str) -> int:

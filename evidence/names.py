@@ -66,7 +66,12 @@ _APOSTROPHES = "\u02b9-\u02bf\u02c8\u02ca\u02cb\u02ee\ua78b\ua78c"
 _CIRCLED = "\u24b6-\u24e9"
 # A word: letters and digits, with any marks or format characters inside it.
 _WORD = re.compile(rf"(?:[^\W_{_APOSTROPHES}]|[{_MARKS}{_FORMAT}{_CIRCLED}])+")
-_ENTITY = re.compile(r"&(?:#[0-9]{1,7}|#[xX][0-9a-fA-F]{1,6}|[A-Za-z][A-Za-z0-9]{1,31});?")
+# Numeric references read as html.unescape reads them (every digit), so the matcher and the
+# cheap test (which unescapes the whole text) agree on what a reference stands for.
+_ENTITY = re.compile(r"&(?:#[0-9]+|#[xX][0-9a-fA-F]+|[A-Za-z][A-Za-z0-9]{1,31});?")
+# Past the last code point (over 7 decimal or 6 hex digits, leading zeros aside) a reference
+# is U+FFFD; html.unescape would first read every digit, and past 4,300 decimal digits raise.
+_TOO_LONG_REF = re.compile(r"&#(?:0*[1-9][0-9]{7,}|[xX]0*[1-9a-fA-F][0-9a-fA-F]{6,});?")
 # What may stand inside one word without breaking it (Markdown emphasis and code marks).
 _GLUE = re.compile(r"[*_~`]{1,3}")
 # What may stand between the words of one name.
@@ -92,6 +97,12 @@ def fold(text: str) -> str:
     return _IGNORED.sub("", unicodedata.normalize("NFKD", text))
 
 
+def _unescape(text: str) -> str:
+    """``html.unescape`` for any text a client may send (a reference of thousands of digits
+    included)."""
+    return html.unescape(_TOO_LONG_REF.sub("\ufffd", text))
+
+
 def _decoded(text: str) -> tuple[str, list[int] | None, list[int] | None]:
     """The text with HTML entities decoded, and each decoded character's span in ``text``."""
     if "&" not in text or not _ENTITY.search(text):
@@ -101,7 +112,7 @@ def _decoded(text: str) -> tuple[str, list[int] | None, list[int] | None]:
     ends: list[int] = []
     last = 0
     for match in _ENTITY.finditer(text):
-        decoded = html.unescape(match.group())
+        decoded = _unescape(match.group())
         if decoded == match.group():
             continue
         out.append(text[last : match.start()])
@@ -290,7 +301,7 @@ def _squashed(text: str, ascii_only: bool = False) -> str:
     if ascii_only:
         return _squashed_ascii(text).decode("ascii")
     if "&" in text:
-        text = html.unescape(text)
+        text = _unescape(text)
     if not text.isascii():
         return _NOT_WORD.sub("", fold(text))
     return text.lower().encode("ascii").translate(None, _ASCII_NOT_WORD).decode("ascii")
@@ -299,7 +310,7 @@ def _squashed(text: str, ascii_only: bool = False) -> str:
 def _squashed_ascii(text: str) -> bytes:
     """``_squashed(text, ascii_only=True)`` as bytes."""
     if "&" in text:
-        text = html.unescape(text)
+        text = _unescape(text)
     # What fold() makes, less its marks and format characters, which are not ASCII: folding
     # goes character by character, so only the runs of other characters need it, and the
     # encoder finds them in C (a text is mostly ASCII; a regular expression over it took
@@ -316,7 +327,7 @@ def _folded_words(text: str) -> tuple[str, ...]:
 def _person(person: str) -> tuple[tuple[str, ...], tuple[tuple[str, ...], ...], tuple[str, ...]]:
     """One person's name folded into words; the parts written with an apostrophe or hyphen
     (O'Brien, Mary-Jane), which are wholes too; and the words long enough to match alone."""
-    person = html.unescape(person)
+    person = _unescape(person)
     words = _folded_words(person)
     also = tuple(f for part in person.split() if len(f := _folded_words(part)) > 1)
     return words, also, tuple(w for w in words if len(w) >= MIN_PART)
@@ -328,7 +339,7 @@ def _glued_forms(person: str) -> tuple[tuple[str, ...], tuple[str, ...]]:
     each part written with an apostrophe or hyphen (``OBrien``, ``MaryJane``) - and as
     handles: the first name with the last name's initial, the first name's initial with the
     last name (``ailsap``, ``apennycook``; four letters or more)."""
-    person = html.unescape(person)
+    person = _unescape(person)
     groups = [g for g in ("".join(_folded_words(part)) for part in person.split()) if g]
     runs = {"".join(w) for part in person.split() if len(w := _folded_words(part)) > 1}
     handles = set()
@@ -503,17 +514,17 @@ def holds_name(text: str, people: Sequence[str]) -> bool:
 
 def same_person(name: str) -> tuple[str, ...]:
     """The words one name is folded into: two spellings of one person give the same words."""
-    return _folded_words(html.unescape(str(name)))
+    return _folded_words(_unescape(str(name)))
 
 
 def erasable(erased: Sequence[str], kept: Sequence[str]) -> list[str]:
     """The names to scrub when people ``erased`` go: each whole name, and each part of one,
     except those ``kept`` also holds (a name a live record lists is not the erased one's)."""
-    kept_words = {w for person in kept for w in _folded_words(html.unescape(str(person)))}
-    kept_wholes = {_folded_words(html.unescape(str(p))) for p in kept}
+    kept_words = {w for person in kept for w in _folded_words(_unescape(str(person)))}
+    kept_wholes = {_folded_words(_unescape(str(p))) for p in kept}
     out: list[str] = []
     for person in dict.fromkeys(str(p) for p in erased):
-        whole = _folded_words(html.unescape(person))
+        whole = _folded_words(_unescape(person))
         if not whole or whole in kept_wholes:
             continue
         if len(whole) > 1:

@@ -78,7 +78,9 @@ def _merged_vector(found: list[tuple[array, array]]) -> tuple[array, array]:
     far by ``searchsorted`` (a common word in attachments' text: thousands a segment)."""
     ids = np.frombuffer(found[0][0], dtype=np.uint32)
     values = np.frombuffer(found[0][1], dtype=np.float32).copy()
-    ascending = True
+    # A list merged before (the team's data from what readers outside it score) is not
+    # ascending: its other fields' documents follow the first's.
+    ascending = bool(np.all(ids[1:] > ids[:-1]))
     for other_docs, other_scores in found[1:]:
         more = np.frombuffer(other_docs, dtype=np.uint32)
         more_scores = np.frombuffer(other_scores, dtype=np.float32)

@@ -263,8 +263,49 @@ def test_a_text_cut_where_no_name_crosses_holds_the_same_names_before_the_cut(
     assert name_stop(text, at) >= at
     start = data.draw(st.integers(0, at))
     excerpt = {"start": start, "end": at}
-    expected_spans, expected_text = consent._redacted_body.__wrapped__(text, tuple(people))
+    expected_spans, expected_text = consent._redacted_body(text, tuple(people))
     new_start = consent._moved(start, expected_spans, "start")
     new_end = consent._moved(at, expected_spans, "end")
     assert consent._redacted_passage(text, people, excerpt) == {
         "start": new_start, "end": new_end, "text": expected_text[new_start:new_end]}  # fmt: skip
+
+
+def test_a_reference_of_thousands_of_digits_is_read_and_redacted_as_any_text(tmp_path) -> None:
+    """``&#`` and 5,000 digits is U+FFFD to a browser; html.unescape refused it (a ValueError
+    where the matcher read a text: saving the record, searching, showing it outside the
+    team), and a reference longer than 7 digits was read apart from its digits."""
+    from tests.test_hardening_support import ok, wm2u
+
+    long_ref = "&#" + "1" * 5000 + ";"
+    assert find_names(f"Ada Kerr said {long_ref} &#x000041da, Ada", ["Ada Kerr"]) == [
+        (0, 8, 0), (5031, 5034, 0)]  # fmt: skip
+    assert may_hold([long_ref, "&#x000041da"], ["Ada"]) is False
+    data_dir = tmp_path / "instance"
+    ok(wm2u(data_dir, "init"))
+    story = tmp_path / "story.md"
+    story.write_text("---\ntype: family_story\ntitle: Tea with Ada Kerr\ndate: 2025-03-14\n"
+                     "consent: anonymised\npeople: [Ada Kerr]\nindicators: [SO1.1]\nauthority: Dundee\n"
+                     f"locality: Lochee\n---\nAda Kerr said {long_ref} we were listened to.\n")  # fmt: skip
+    record = ok(wm2u(data_dir, "add", str(story))).stdout.strip()
+    found = ok(wm2u(data_dir, "search", "listened", "--json")).stdout
+    assert record in found
+    ok(wm2u(data_dir, "check"))
+
+
+def test_a_records_passages_read_its_names_at_most_twice(monkeypatch) -> None:
+    """Outside the team each passage is placed on the redacted body; the names are read up to
+    the first passage's end, then once over the whole body, and never again for the others
+    (300 passages of a long text read it 300 times in a first version)."""
+    calls = []
+    monkeypatch.setattr(consent, "find_names", lambda t, p: calls.append(t) or find_names(t, p))
+    body = " ".join(f"Ailsa Pennycook said thing {i}, and more." for i in range(60))
+    record_people = ["Ailsa Pennycook"]
+    shown = []
+    for i in range(40):
+        at = body.index(f"thing {i},")
+        excerpt = {"start": at, "end": at + len(f"thing {i}")}
+        shown.append(consent._redacted_passage(body, record_people, excerpt))
+    assert len(calls) == 2
+    whole = redact_text(body, record_people)
+    assert all(whole[s["start"] : s["end"]] == s["text"] and s["text"].startswith("thing")
+               for s in shown)  # fmt: skip

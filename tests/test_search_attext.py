@@ -251,6 +251,27 @@ def test_a_words_fields_merge_the_same_with_numpy_as_plainly(found):
     assert list(docs[: len(found[0][0])]) == list(found[0][0])
 
 
+@st.composite
+def merged_then_more(draw):
+    size = draw(st.integers(1, 400))
+    shown = [_field(draw, size) for _ in range(2)]
+    shown.sort(key=lambda f: len(f[0]), reverse=True)
+    return [view.merged_scores(shown), _field(draw, size)]
+
+
+@settings(max_examples=300, deadline=None)
+@given(merged_then_more())
+def test_the_teams_data_made_from_what_viewers_score_holds_each_document_once(found):
+    """The team's data is a word's title and body data (merged already: not ascending) with
+    the hidden attachments' added: each document once, both ways alike (a document in a title
+    and an attachment only was listed twice when 64 postings or more took the numpy way)."""
+    plain = view._merged_plainly(found)
+    vector = view._merged_vector(found)
+    assert list(plain[0]) == list(vector[0])
+    assert plain[1].tobytes() == vector[1].tobytes()
+    assert len(set(vector[0])) == len(vector[0])
+
+
 def test_a_word_in_a_title_and_a_hidden_attachment_is_one_hit_with_both_scores(tmp_path):
     """The team's search: a record holding the word in its title and in an attachment hidden
     outside the team (not in its body, which other records hold) is one hit, scored for
