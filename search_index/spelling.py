@@ -30,10 +30,11 @@ def hits(view: View, part: Part, term: str, limit: int = 1) -> list[int]:
     return found
 
 
-def _candidates(view: View, term: str, maxdist: int) -> set[str]:
+def _candidates(view: View, term: str, maxdist: int, team: bool) -> set[str]:
     found: set[str] = set()
-    # The hidden attachments' words too: a candidate counts only if the audience can find it.
-    for field in ("body", "title", *view.team_fields[2:]):
+    # For the team, the hidden attachments' words too (a candidate counts only if the
+    # audience can find it); outside it they never can, and their table is the biggest.
+    for field in ("body", "title", *(view.team_fields[2:] if team else ())):
         found.update(view.reader.terms_within(field, term, maxdist, prefix=1))
     return found - {term}
 
@@ -42,7 +43,7 @@ def correction(view: View, parts: list[Part], word: str) -> str | None:
     """The closest word the audience can find to a misspelt one, or None."""
     term = text.stem(word)
     maxdist = 1 if len(word) <= 4 else 2
-    found = _candidates(view, term, maxdist)
+    found = _candidates(view, term, maxdist, any(not part.external for part in parts))
     reader = view.reader
     ranked = sorted(found, key=lambda c: (_distance(c, term), -reader.doc_frequency("body", c), c))
     for candidate in ranked[:MAX_CANDIDATES]:
