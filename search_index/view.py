@@ -8,6 +8,7 @@ amount of work on the next search, not a full recount.
 from __future__ import annotations
 
 import bisect
+import contextlib
 import math
 import threading
 from array import array
@@ -23,7 +24,9 @@ from .whoosh_private import raw_ids, reader_storage, term_matcher
 _COMBINED = 1024  # sets combined over the leading (bulk) segments, kept across searchers
 STABLE = 100  # segments of at least this many documents lead the searcher's prefix
 _CACHED_SEGMENTS = 512  # segments whose sets are kept (a rebuild writes one per SEGMENT_DOCS)
-TERM_CACHE_BYTES = 256 * 1024 * 1024  # per-segment term data kept between searches
+TERM_CACHE_BYTES = 160 * 1024 * 1024  # per-segment term data kept between searches (at most)
+_VIEW_TERMS = 64  # words whose per-segment data a searcher keeps at hand
+_VIEW_BITS = 512  # words' and filters' sets a searcher keeps (12.5 KB each at 100,000)
 K1, B = 1.2, 0.75  # BM25F, as Whoosh's default weighting
 SCORED = ("title", "body")  # what readers outside the team search and score
 TEAM = (*SCORED, "attext")  # the team also searches attachments hidden outside it
@@ -96,6 +99,28 @@ def _merged_vector(found: list[tuple[array, array]]) -> tuple[array, array]:
             ids = np.concatenate((ids, extra))
             values = np.concatenate((values, more_scores[~held]))
     return array("I", ids.astype(np.uint32).tobytes()), array("f", values.tobytes())
+
+
+class _Recent(OrderedDict):
+    """A dict keeping its ``limit`` most recently used entries (a searcher lives as long as no
+    write comes: a quiet day's searches must not keep every word they read)."""
+
+    def __init__(self, limit: int) -> None:
+        super().__init__()
+        self.limit = limit
+
+    def get(self, key, default=None):
+        found = super().get(key, default)
+        if found is not default:
+            with contextlib.suppress(KeyError):  # let go meanwhile by another thread
+                self.move_to_end(key)
+        return found
+
+    def __setitem__(self, key, value) -> None:
+        super().__setitem__(key, value)
+        while len(self) > self.limit:
+            with contextlib.suppress(KeyError):
+                self.popitem(last=False)
 
 
 class TermData:
@@ -246,10 +271,12 @@ class View:
             lead += 1
         self._lead = lead
         self._lead_ids = tuple(self.ids[:lead])
-        self._terms: dict[str, list[TermData]] = {}
+        # Words' data and sets, a searcher's own index into the shared caches (bounded: the
+        # shared LRU lets a word go, and nothing here may keep it).
+        self._terms: dict[Any, list[TermData]] = _Recent(_VIEW_TERMS)
         self._stats: dict[Any, float] = {}
         self.live = self._live()
-        self._bits: dict[tuple[str, str], int] = {}
+        self._bits: dict[tuple, int] = _Recent(_VIEW_BITS)
         self._values: dict[str, dict[str, list[str]]] = {}
         self._dates: dict[tuple[str | None, str | None], int] = OrderedDict()
         self._date_list: list[str] | None = None
