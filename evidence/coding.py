@@ -408,13 +408,33 @@ def get_excerpt(store: Store, excerpt_id: str) -> Excerpt:
     return _row_excerpt(row, _codes_of(store.conn, [excerpt_id])[excerpt_id])
 
 
+def _on_records(f: ExcerptFilter, record: str) -> tuple[list[str], list[Any]]:
+    """The conditions of ``f`` on its passages' records (``r``; ``record``: the column naming
+    the record): live, of the reader's consent levels, indicator, locality, period."""
+    clauses = ["r.deleted_at IS NULL", f"r.consent IN ({', '.join('?' * len(f.consents))})"]
+    params: list[Any] = list(f.consents)
+    if f.indicator:
+        clauses.append(
+            f"{record} IN (SELECT record_id FROM record_indicators "
+            f"WHERE code IN ({', '.join('?' * len(f.indicator))}))"
+        )
+        params += list(f.indicator)
+    if f.locality:
+        clauses.append(f"r.locality IN ({', '.join('?' * len(f.locality))})")
+        params += list(f.locality)
+    for clause, value in (("r.date >= ?", f.date_from), ("r.date <= ?", f.date_to)):
+        if value:
+            clauses.append(clause)
+            params.append(value)
+    return clauses, params
+
+
 def _where(f: ExcerptFilter, walk: bool = False) -> tuple[str, list[Any]]:
     """The conditions of ``f`` on ``e`` (excerpts) and ``r`` (records); ``walk``: the codes
     checked excerpt by excerpt (walking records by date) rather than listed from their index."""
-    clauses = ["r.deleted_at IS NULL", f"r.consent IN ({', '.join('?' * len(f.consents))})"]
+    clauses, params = _on_records(f, "e.record_id")
     if _outside(f.consents):
         clauses.append(_ATTACHED)
-    params: list[Any] = list(f.consents)
     shown, shown_params = _shown_source(f.consents)
     clauses.append(shown)
     params += shown_params
@@ -428,17 +448,7 @@ def _where(f: ExcerptFilter, walk: bool = False) -> tuple[str, list[Any]]:
             else f"e.id IN (SELECT excerpt_id FROM excerpt_codes WHERE code_id IN ({marks}))"
         )
         params += codes
-    if f.indicator:
-        clauses.append(
-            "e.record_id IN (SELECT record_id FROM record_indicators "
-            f"WHERE code IN ({', '.join('?' * len(f.indicator))}))"
-        )
-        params += list(f.indicator)
-    if f.locality:
-        clauses.append(f"r.locality IN ({', '.join('?' * len(f.locality))})")
-        params += list(f.locality)
-    for clause, value in (("e.record_id = ?", f.record), ("r.date >= ?", f.date_from),
-                          ("r.date <= ?", f.date_to), ("e.author = ?", f.coder),
+    for clause, value in (("e.record_id = ?", f.record), ("e.author = ?", f.coder),
                           ("e.status = ?", f.status)):  # fmt: skip
         if value:
             clauses.append(clause)
@@ -599,21 +609,8 @@ def _oldest_by_records(
         f"excerpts e INDEXED BY idx_excerpts_of_attachments CROSS JOIN excerpt_codes c "
         f"WHERE c.excerpt_id = e.id AND {_OF_ATTACHMENTS} AND c.code_id IN ({codes})"
     )
-    clauses = ["r.deleted_at IS NULL", f"r.consent IN ({', '.join('?' * len(f.consents))})"]
-    params: list[Any] = [*branch, *branch, *f.consents]
-    if f.indicator:
-        clauses.append(
-            "r.id IN (SELECT record_id FROM record_indicators "
-            f"WHERE code IN ({', '.join('?' * len(f.indicator))}))"
-        )
-        params += list(f.indicator)
-    if f.locality:
-        clauses.append(f"r.locality IN ({', '.join('?' * len(f.locality))})")
-        params += list(f.locality)
-    for clause, value in (("r.date >= ?", f.date_from), ("r.date <= ?", f.date_to)):
-        if value:
-            clauses.append(clause)
-            params.append(value)
+    clauses, on_records = _on_records(f, "r.id")
+    params: list[Any] = [*branch, *branch, *on_records]
     first = store._aggregate(
         f"SELECT id FROM (SELECT r.id, row_number() OVER (PARTITION BY {_PLACE}, r.type "
         f"ORDER BY r.date, r.id) AS n FROM ({held}) h CROSS JOIN records r "

@@ -29,3 +29,17 @@ def record_data(**overrides: Any) -> dict[str, Any]:
     }
     data.update(overrides)
     return data
+
+
+def story_sent(data_dir: Any, story: dict[str, Any]) -> str:
+    """The id of a family's story sent through an invitation (made by ``wm2u invite``), as the
+    form at /tell/TOKEN sends it; waiting for an editor."""
+    from learning.services import Evidence
+    from learning.stories import telling
+    from tests.test_hardening_support import ok, wm2u
+
+    link = ok(wm2u(data_dir, "invite", "--prompt", "What changed for you?")).stdout.strip()
+    with Evidence(data_dir) as ev:
+        sent = telling.send(ev, link.rsplit("/tell/", 1)[1], telling.StoryRequest.parse(story))
+    assert sent is not None
+    return sent.record.id

@@ -17,6 +17,7 @@ import pytest
 
 from learning.refi.guids import record_guid
 from tests import refi_projects as rp
+from tests.builders import story_sent
 from tests.test_hardening_support import ok, wm2u
 
 pytestmark = pytest.mark.filterwarnings("error")
@@ -427,17 +428,10 @@ def test_a_story_waiting_for_an_editor_comes_back_waiting(tmp_path: Path, empty_
     """A family's story sent through an invitation without indicators, not yet accepted, is in
     the team's export; importing that file brings it back as a family's story still waiting
     (it once refused the whole file: "indicators: at least one indicator is required")."""
-    from learning.services import Evidence
-    from learning.stories import telling
-
     source = tmp_path / "source"
     shutil.copytree(empty_dir, source)
-    link = ok(wm2u(source, "invite", "--prompt", "What changed for you?")).stdout.strip()
-    with Evidence(source) as ev:
-        asked = telling.StoryRequest.parse({"body": "We go to the café every week now.",
-                                            "title": "Every week", "consent": "anonymised",
-                                            "people": "Jamie"})  # fmt: skip
-        telling.send(ev, link.rsplit("/tell/", 1)[1], asked)
+    story_sent(source, {"body": "We go to the café every week now.", "title": "Every week",
+                        "consent": "anonymised", "people": "Jamie"})  # fmt: skip
     [sent] = records(source)
     assert (sent["origin"], sent["status"], sent["indicators"]) == ("family", "submitted", [])
     path = tmp_path / "team.qdpx"
