@@ -13,11 +13,15 @@ from . import text
 WIDTH = 220  # characters in a snippet
 
 
-def snippet(body: str, terms: frozenset[str], width: int = WIDTH) -> str:
-    """The best window of ``body`` for ``terms``, as safe HTML."""
+def snippet(
+    body: str, terms: frozenset[str], width: int = WIDTH, matches: list | None = None
+) -> str:
+    """The best window of ``body`` for ``terms``, as safe HTML (``matches``: the text's
+    :func:`found_in` when the caller has it already)."""
     if not body:
         return ""
-    matches = _matches(body, terms) if terms else []
+    if matches is None:
+        matches = _matches(body, terms) if terms else []
     if not matches:
         return _cut(body, 0, width)
     start, end = _best_window(matches, width)
@@ -37,9 +41,9 @@ def snippet(body: str, terms: frozenset[str], width: int = WIDTH) -> str:
     return _squash("".join(out))
 
 
-def holds(body: str, terms: frozenset[str]) -> bool:
-    """Whether ``body`` holds a word indexed as one of ``terms``."""
-    return bool(body) and bool(_matches(body, terms))
+def found_in(body: str, terms: frozenset[str]) -> list[tuple[int, int, str]]:
+    """(start, end, term) of every word of ``body`` indexed as one of ``terms``."""
+    return _matches(body, terms) if body and terms else []
 
 
 def _matches(body: str, terms: frozenset[str]) -> list[tuple[int, int, str]]:

@@ -393,6 +393,38 @@ class SideFile:
             found.frombytes(self._read(offset, 4 * ndocs))
         return found
 
+    def token_entry(self, fieldname: str, tbytes: bytes) -> tuple[int, int, int] | None:
+        """Where a term's tokens lie (for :meth:`entry_tokens`; its third item is how many),
+        or None: one look-up where a phrase asks for the count and then the tokens."""
+        return self._entry(fieldname, tbytes)
+
+    def pair_entry(
+        self, fieldname: str, a: bytes, b: bytes, gap: int
+    ) -> tuple[int, int, int] | None:
+        """Where a word pair's documents and starts lie (third item: how many starts)."""
+        return self._pair(fieldname, a, b, gap)
+
+    def entry_tokens(self, entry: tuple[int, int, int]) -> array:
+        """A term's tokens from its :meth:`token_entry`."""
+        offset, count, ntokens = entry
+        found = array("I")
+        found.frombytes(self._read(offset + 8 * count, 4 * ntokens))
+        return found
+
+    def pair_entry_docs(self, entry: tuple[int, int, int]) -> array:
+        """A pair's documents from its :meth:`pair_entry`."""
+        offset, ndocs, _ = entry
+        found = array("I")
+        found.frombytes(self._read(offset, 4 * ndocs))
+        return found
+
+    def pair_entry_starts(self, entry: tuple[int, int, int]) -> array:
+        """A pair's start tokens from its :meth:`pair_entry`."""
+        offset, ndocs, nstarts = entry
+        found = array("I")
+        found.frombytes(self._read(offset + 4 * ndocs, 4 * nstarts))
+        return found
+
     def pair_starts(self, fieldname: str, a: bytes, b: bytes, gap: int) -> array:
         """The token numbers of ``a`` where ``b`` follows at ``gap``, ascending."""
         found = array("I")

@@ -317,7 +317,12 @@ def _hit(view: View, doc: int, score: float, part: Part, terms: frozenset[str]) 
     shown = texts(data, part.external)
     # The snippet comes from the record's own text where the words are, else from the first
     # attachment (as the reader sees it) that holds them.
-    source = next((t for t in shown if terms and highlight.holds(t[2], terms)), shown[0])
+    source, matches = shown[0], []
+    for candidate in shown:
+        found = highlight.found_in(candidate[2], terms)
+        if found:  # each text is scanned once, for the choice and the snippet alike
+            source, matches = candidate, found
+            break
     attachment, name, body = source
     return Hit(
         id=stored["id"],
@@ -326,7 +331,7 @@ def _hit(view: View, doc: int, score: float, part: Part, terms: frozenset[str]) 
         date=data["date"],
         locality=data["locality"],
         score=round(float(score), 4),
-        highlight=highlight.snippet(body, terms),
+        highlight=highlight.snippet(body, terms, matches=matches),
         attachment=attachment,
         attachment_name=name if attachment else None,
     )

@@ -40,7 +40,20 @@ def _candidates(view: View, term: str, maxdist: int, team: bool) -> set[str]:
 
 
 def correction(view: View, parts: list[Part], word: str) -> str | None:
-    """The closest word the audience can find to a misspelt one, or None."""
+    """The closest word the audience can find to a misspelt one, or None (remembered by the
+    searcher: each page of a query's results asks again, and a big index's candidates take a
+    tenth of a second or more to find)."""
+    key = ("correction", word, tuple(part.external for part in parts))
+    found = view.remembered.get(key, _UNKNOWN)
+    if found is _UNKNOWN:
+        found = view.remembered[key] = _correction(view, parts, word)
+    return found
+
+
+_UNKNOWN = object()
+
+
+def _correction(view: View, parts: list[Part], word: str) -> str | None:
     term = text.stem(word)
     maxdist = 1 if len(word) <= 4 else 2
     found = _candidates(view, term, maxdist, any(not part.external for part in parts))

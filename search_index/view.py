@@ -277,6 +277,8 @@ class View:
         self._stats: dict[Any, float] = {}
         self.live = self._live()
         self._bits: dict[tuple, int] = _Recent(_VIEW_BITS)
+        # Other answers that depend on this searcher alone (e.g. a misspelt word's correction).
+        self.remembered: dict[Any, Any] = _Recent(_VIEW_BITS)
         self._values: dict[str, dict[str, list[str]]] = {}
         self._dates: dict[tuple[str | None, str | None], int] = OrderedDict()
         self._date_list: list[str] | None = None
@@ -704,33 +706,42 @@ def _phrase_side(side, fieldname: str, words: list[tuple[str, int]]) -> int:
     one *pair* unit (its start tokens, from the side file; none there: no match); the other
     words stay word units. A lone pair is answered by its list of documents. Otherwise a
     phrase starts at token ``s`` when every unit occurs at ``s + offset``: the rarest unit's
-    shifted tokens make a set, and each other unit either filters it by bisecting its sorted
-    tokens (when the set is much smaller) or is intersected with it in C.
+    shifted tokens are the candidates, and each other unit keeps those it holds (looked up in
+    its sorted tokens: numpy for long lists, else a set or bisection). Each unit's place in
+    the side file is looked up once.
     """
     encoded = [(t.encode("utf-8"), o) for t, o in words]
     common = side.common(fieldname)
-    units: list[tuple[int, int, tuple, int]] = []  # (count, kind, key, offset); kind 1 = pair
+    units: list[tuple[int, int, tuple, int]] = []  # (count, kind, entry, offset); kind 1 = pair
     covered: set[int] = set()
     for i, ((a, oa), (b, ob)) in enumerate(zip(encoded, encoded[1:], strict=False)):
         gap = ob - oa
         if a in common and b in common and 0 < gap <= postings.MAX_GAP:
-            n = side.pair_count(fieldname, a, b, gap)
-            if not n:
+            entry = side.pair_entry(fieldname, a, b, gap)
+            if not entry or not entry[2]:
                 return 0
-            units.append((n, 1, (a, b, gap), oa))
+            units.append((entry[2], 1, entry, oa))
             covered.update((i, i + 1))
     for i, (term, o) in enumerate(encoded):
         if i not in covered:
-            n = side.token_count(fieldname, term)
-            if not n:
+            entry = side.token_entry(fieldname, term)
+            if not entry or not entry[2]:
                 return 0
-            units.append((n, 0, (term,), o))
+            units.append((entry[2], 0, entry, o))
     if len(units) == 1 and units[0][1] == 1:
-        return bits.from_docs(side.pair_docs(fieldname, *units[0][2]), side.doccount)
-    units.sort()
+        return bits.from_docs(side.pair_entry_docs(units[0][2]), side.doccount)
+    units.sort(key=lambda u: u[0])
+    read = [side.pair_entry_starts if kind else side.entry_tokens for _, kind, _, _ in units]
+    if units[0][0] >= VECTOR_MIN:
+        starts = _phrase_starts_vector(units, read)
+        if starts is None:
+            return 0
+        bases = np.frombuffer(side.bases(fieldname), dtype=np.uint32)
+        docs = np.unique(np.searchsorted(bases, starts, side="right") - 1)
+        return bits.from_docs(docs.tolist(), len(bases))
     starts: set[int] | None = None
-    for count, kind, key, offset in units:
-        tokens = side.pair_starts(fieldname, *key) if kind else side.tokens(fieldname, key[0])
+    for (count, _, entry, offset), reader in zip(units, read, strict=True):
+        tokens = reader(entry)
         if starts is None:
             starts = set(map((-offset).__add__, tokens)) if offset else set(tokens)
         elif len(starts) * 16 < count:
@@ -742,6 +753,23 @@ def _phrase_side(side, fieldname: str, words: list[tuple[str, int]]) -> int:
     bases = side.bases(fieldname)
     docs = {bisect.bisect_right(bases, s) - 1 for s in starts}
     return bits.from_docs(docs, len(bases))
+
+
+def _phrase_starts_vector(units, read):
+    """The phrase's start tokens (int64, ascending) from its units, the rarest first, each
+    other unit's sorted tokens searched for the candidates in C; None when none is left."""
+    starts = None
+    for (_, _, entry, offset), reader in zip(units, read, strict=True):
+        tokens = np.frombuffer(reader(entry), dtype=np.uint32).astype(np.int64)
+        if starts is None:
+            starts = tokens - offset
+            continue
+        wanted = starts + offset
+        at = np.minimum(np.searchsorted(tokens, wanted), len(tokens) - 1)
+        starts = starts[tokens[at] == wanted]
+        if not len(starts):
+            return None
+    return starts
 
 
 def _holds(tokens: array, token: int) -> bool:

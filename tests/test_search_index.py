@@ -301,3 +301,17 @@ def test_anonymised_title_redacted_externally(tmp_path):
 def test_malformed_queries_answer(index, query, audience):
     results = index.search(query, audience=audience)
     assert isinstance(results, Results)
+
+
+def test_a_remembered_correction_follows_the_records(tmp_path):
+    """A searcher remembers its corrections; a save or a deletion gives a new searcher, so a
+    word that went is no longer offered, and one that came is."""
+    with SearchIndex(tmp_path / "index") as idx:
+        assert idx.rebuild(iter(CORPUS)) == len(CORPUS)
+        for _ in range(2):  # the second answer is the remembered one
+            assert idx.search("quoka", audience="internal").suggestion == "quokka"
+            assert idx.search("quoka", audience="external").suggestion is None
+        assert idx.apply([make("R9", body="The quokka came back to the club.")], [])
+        assert idx.search("quoka", audience="external").suggestion == "quokka"
+        assert idx.apply([], ["R2", "R9"])
+        assert idx.search("quoka", audience="internal").suggestion is None

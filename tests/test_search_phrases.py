@@ -12,7 +12,7 @@ import pytest
 from whoosh import index as whoosh_index
 
 from evidence.model import Record
-from search_index import SearchIndex, building, erasing, postings
+from search_index import SearchIndex, building, erasing, postings, view
 from search_index import index as index_module
 
 
@@ -143,10 +143,12 @@ HOWS = [
 ]
 
 
+@pytest.mark.parametrize("vector_from", [view.VECTOR_MIN, 1])  # 1: every list in numpy
 @pytest.mark.parametrize("common", [0, 3, 32])
 @pytest.mark.parametrize("how", HOWS)
-def test_phrases_have_known_answers(tmp_path, monkeypatch, how, common):
+def test_phrases_have_known_answers(tmp_path, monkeypatch, how, common, vector_from):
     monkeypatch.setattr(postings, "COMMON_TERMS", common)
+    monkeypatch.setattr(view, "VECTOR_MIN", vector_from)
     with SearchIndex(tmp_path / "index") as idx:
         _build(idx, how, monkeypatch)
         for query, internal, external in KNOWN:
