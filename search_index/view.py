@@ -134,11 +134,11 @@ class TermData:
 
     __slots__ = ("bits", "docs", "scores", "size", "_order", "_dense")
 
-    def __init__(self, docs: array, scores: array, size: int) -> None:
+    def __init__(self, docs: array, scores: array, size: int, held: int | None = None) -> None:
         self.docs = docs
         self.scores = scores
         self.size = size
-        self.bits = bits.from_docs(docs, size)
+        self.bits = bits.from_docs(docs, size) if held is None else held
         self._order: array | None = None
         self._dense: array | None = None
 
@@ -518,13 +518,15 @@ class View:
             shown = self._make_term(reader, sets, term, SCORED)
             with shared.lock:
                 shared.keep_term(segment_id, ("shown", term), shown)
-        hidden = self._make_term(reader, sets, term, ("attext",))
-        if not hidden.docs:
+        docs, weights = self._postings(reader, sets, "attext", term.encode("utf-8"))
+        if not docs:
             return shown
+        size = reader.doc_count_all()
+        hidden = self._field_scores(reader, sets, "attext", docs, weights, self.idf("attext", term))
         if not shown.docs:
-            return hidden
-        docs, scores = merged_scores([(shown.docs, shown.scores), (hidden.docs, hidden.scores)])
-        return TermData(docs, scores, reader.doc_count_all())
+            return TermData(docs, hidden, size)
+        merged, scores = merged_scores([(shown.docs, shown.scores), (docs, hidden)])
+        return TermData(merged, scores, size, held=shown.bits | bits.from_docs(docs, size))
 
     def term_data_outside(self, term: str) -> list[TermData]:
         """The word's data as readers outside the team score it: a document where it is a
@@ -583,17 +585,19 @@ class View:
         fields = [(f, *self._postings(reader, sets, f, tbytes)) for f in fieldnames]
         return self._scored_term(reader, sets, fields, lambda f: self.idf(f, term))
 
+    def _field_scores(self, reader, sets, fieldname: str, docs, weights, idf: float) -> array:
+        """One field's BM25 scores of a word's postings in one segment."""
+        lens = self._lengths(reader, sets, fieldname)
+        top = idf * (K1 + 1)
+        return bm25(docs, weights, lens, top, K1 * (1 - B), K1 * B / self.avg_length(fieldname))
+
     def _scored_term(self, reader, sets, fields, idf) -> TermData:
         """One segment's TermData from each scored field's (name, docs, weights)."""
         found = []
         for fieldname, docs, weights in fields:
-            if not docs:
-                continue
-            lens = self._lengths(reader, sets, fieldname)
-            top = idf(fieldname) * (K1 + 1)
-            k = K1 * (1 - B)
-            kb = K1 * B / self.avg_length(fieldname)
-            found.append((docs, bm25(docs, weights, lens, top, k, kb)))
+            if docs:
+                scores = self._field_scores(reader, sets, fieldname, docs, weights, idf(fieldname))
+                found.append((docs, scores))
         if not found:
             return TermData(array("I"), array("f"), reader.doc_count_all())
         found.sort(key=lambda f: len(f[0]), reverse=True)  # stable: ties in field order
