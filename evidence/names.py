@@ -149,6 +149,11 @@ class _Names:
         self.names = sorted(ordered.items(), key=lambda item: (-len(item[0]), -len(item[0][0])))
         self.words = frozenset(w for name, _ in self.names for w in name)
         self.firsts = frozenset(name[0] for name, _ in self.names)
+        # How far from its start a name can reach in a text: every letter an emphasised
+        # piece (_GLUE between them), _BETWEEN's most between its words.
+        self.reach = 8 + max(
+            (4 * sum(map(len, name)) + 6 * len(name) for name, _ in self.names), default=0
+        )
         self.probes = _probes(people)  # the same words may_hold looks for
         self.parts = parts
         self.runs: dict[str, int] = {}
@@ -439,6 +444,15 @@ def find_names(text: str, people: Sequence[str]) -> list[tuple[int, int, int]]:
     if not names.may_occur(text):
         return []
     decoded, starts, ends = _decoded(text)
+    scanned = _letters_folded(decoded)
+    found = _found(names, decoded) if scanned is None else _found_at_places(names, decoded, scanned)
+    if starts is not None and ends is not None:
+        found = [(starts[start], ends[stop - 1], person) for start, stop, person in found]
+    return found
+
+
+def _found(names: _Names, decoded: str) -> list[tuple[int, int, int]]:
+    """Every name in ``decoded`` (entities decoded), word by word."""
     words = _words(decoded)
     glued = names.glued_words(decoded, words)
     found: list[tuple[int, int, int]] = []
@@ -459,12 +473,117 @@ def find_names(text: str, people: Sequence[str]) -> list[tuple[int, int, int]]:
             i += 1
             continue
         end, person = at
-        start, stop = words[i][1], words[end - 1][2]
-        if starts is not None and ends is not None:
-            start, stop = starts[start], ends[stop - 1]
-        found.append((start, stop, person))
+        found.append((words[i][1], words[end - 1][2], person))
         i = end
     return found
+
+
+_GLUE_RUN = re.compile(r"[*_~`]+")  # what _GLUE is made of
+_NON_ASCII = re.compile(r"[^\x00-\x7f]")
+
+
+def _letters_folded(text: str) -> str | None:
+    """``text`` folded letter for letter (what :func:`fold` makes of each), so that each
+    place in it is the same place in ``text``; None where a letter folds to more or fewer
+    (``ß``, a combining accent, a soft hyphen): then the text is read word by word."""
+    if text.isascii():
+        return text.lower()
+    one_each = True
+
+    def folded(match: re.Match) -> str:
+        nonlocal one_each
+        letter = _fold_letter(match.group())
+        one_each = one_each and len(letter) == 1
+        return letter
+
+    scanned = _NON_ASCII.sub(folded, text).lower()
+    return scanned if one_each and len(scanned) == len(text) else None
+
+
+@lru_cache(maxsize=4096)
+def _fold_letter(letter: str) -> str:
+    return fold(letter)
+
+
+def _in_word(text: str, at: int) -> bool:
+    """Whether the character at ``at`` belongs to a word (as :data:`_WORD` reads them)."""
+    return 0 <= at < len(text) and _WORD.match(text, at, at + 1) is not None
+
+
+def _found_at_places(names: _Names, decoded: str, scanned: str) -> list[tuple[int, int, int]]:
+    """:func:`_found` read only where a name can begin, found with ``str.find`` in the text
+    folded letter for letter (``scanned``): where a name's first word stands (emphasis marks
+    left out, as ``Eil*i*dh`` is read), and the words holding a name's word glued to more
+    letters or digits. From such a place on, the words are the ones :func:`_words` makes of
+    the whole text, and each place is checked as that reading checks the word there (a code's
+    page reads hundreds of records' texts for a few names each)."""
+    places: dict[int, bool] = {}
+    squeezed, kept = _without_marks(scanned)
+    for first in names.firsts:
+        at = squeezed.find(first)
+        while at != -1:
+            place = _place(kept, at)
+            if not _in_word(decoded, place - 1):
+                places.setdefault(place, False)
+            at = squeezed.find(first, at + 1)
+    for probe in names.probes:
+        at = scanned.find(probe)
+        while at != -1:
+            if _in_word(decoded, at - 1) or _in_word(decoded, at + len(probe)):
+                start = at
+                while _in_word(decoded, start - 1):
+                    start -= 1
+                places[start] = True
+            at = scanned.find(probe, at + 1)
+    found: list[tuple[int, int, int]] = []
+    reached = 0
+    for place in sorted(places):
+        if place < reached:
+            continue  # inside a name already found
+        words = []
+        for m in _WORD.finditer(decoded, place):
+            if m.start() >= place + names.reach:
+                break
+            words.append((fold(m.group()), m.start(), m.end()))
+        word = words[0][0]
+        at = None
+        if word in names.firsts or (
+            len(words) > 1
+            and _GLUE.fullmatch(decoded, words[0][2], words[1][1])
+            and any(f.startswith(word) for f in names.firsts)
+        ):
+            at = _whole_at(names, decoded, words, 0)
+        if at is None and places[place]:
+            person = names.glued(decoded, words[0])
+            at = None if person is None else (1, person)
+        if at is not None:
+            end, person = at
+            found.append((words[0][1], words[end - 1][2], person))
+            reached = words[end - 1][2]
+    return found
+
+
+def _without_marks(scanned: str) -> tuple[str, list[tuple[int, int]]]:
+    """``scanned`` without its emphasis marks (``_GLUE``'s characters), and where each kept
+    run starts in both: (place in the squeezed text, place in ``scanned``)."""
+    if not _GLUE_RUN.search(scanned):
+        return scanned, [(0, 0)]
+    runs, kept, squeezed_at, last = [], [], 0, 0
+    for mark in _GLUE_RUN.finditer(scanned):
+        runs.append(scanned[last : mark.start()])
+        kept.append((squeezed_at, last))
+        squeezed_at += mark.start() - last
+        last = mark.end()
+    runs.append(scanned[last:])
+    kept.append((squeezed_at, last))
+    return "".join(runs), kept
+
+
+def _place(kept: list[tuple[int, int]], at: int) -> int:
+    """Where place ``at`` of the squeezed text is in the text (see :func:`_without_marks`)."""
+    k = bisect.bisect_right(kept, (at, float("inf"))) - 1
+    squeezed_at, place = kept[k]
+    return place + at - squeezed_at
 
 
 def _whole_at(

@@ -84,19 +84,22 @@ def codebook(ev: Evidence, audience: str) -> list[dict[str, Any]]:
     return [as_dict(c, counts.get(c.id, 0)) for c in all_codes(ev).values()]
 
 
-def one(ev: Evidence, code_id: str, audience: str) -> dict[str, Any]:
-    """One code with its count; NotFound if the codebook has none."""
-    code = all_codes(ev).get(code_id)
+def one(
+    ev: Evidence, code_id: str, audience: str, known: dict[str, Code] | None = None
+) -> dict[str, Any]:
+    """One code with its count; NotFound if the codebook has none (``known``: the codebook
+    as :func:`all_codes` read it for this request)."""
+    code = (all_codes(ev) if known is None else known).get(code_id)
     if code is None:
         raise NotFound(f"code {code_id}")
     counts = coding.count_by_code(ev.store, visible_consents(audience))
     return as_dict(code, counts.get(code.id, 0))
 
 
-def family(ev: Evidence, code_id: str) -> list[str]:
+def family(ev: Evidence, code_id: str, known: dict[str, Code] | None = None) -> list[str]:
     """The code and every code under it, at any depth."""
     children: dict[str | None, list[str]] = {}
-    for code in all_codes(ev).values():
+    for code in (all_codes(ev) if known is None else known).values():
         children.setdefault(code.parent, []).append(code.id)
     found, todo = [], [code_id]
     while todo:

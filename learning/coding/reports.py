@@ -12,7 +12,7 @@ from collections.abc import Iterable, Sequence
 from typing import TYPE_CHECKING, Any
 
 from evidence import coding
-from evidence.coding import Excerpt, ExcerptFilter
+from evidence.coding import Code, Excerpt, ExcerptFilter
 from evidence.consent import AUDIENCES, present, present_excerpt, visible_consents
 from evidence.model import NotFound, Record, ValidationError
 
@@ -39,15 +39,17 @@ def code_summary(
     period: tuple[str | None, str | None],
     audience: str,
     prepared_by: str = "",
+    known: dict[str, Code] | None = None,
 ) -> CodeSummary:
-    """The coding summary of a code and its sub-codes over a period, as ``audience`` may see it."""
+    """The coding summary of a code and its sub-codes over a period, as ``audience`` may see it
+    (``known``: the codebook as ``codebook.all_codes`` read it for this request)."""
     if audience not in AUDIENCES:
         raise ValidationError("audience", "must be internal or external")
     period_label(*period)  # a wrong date or period is refused, naming it, before any read
-    known = codebook.all_codes(ev)
+    known = codebook.all_codes(ev) if known is None else known
     if code_id not in known:
         raise NotFound(f"code {code_id}")
-    wanted = ExcerptFilter(codes=codebook.family(ev, code_id), date_from=period[0],
+    wanted = ExcerptFilter(codes=codebook.family(ev, code_id, known), date_from=period[0],
                            date_to=period[1], consents=visible_consents(audience))  # fmt: skip
     tally = _tally(ev, wanted, audience)
     infos = {c.id: CodeInfo(c.id, c.name, c.description, c.colour or "", c.parent)

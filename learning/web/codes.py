@@ -8,7 +8,17 @@ from __future__ import annotations
 import re
 from typing import Any
 
-from flask import Blueprint, Response, abort, flash, redirect, render_template, request, url_for
+from flask import (
+    Blueprint,
+    Response,
+    abort,
+    current_app,
+    flash,
+    redirect,
+    render_template,
+    request,
+    url_for,
+)
 from flask_login import current_user
 
 from evidence.coding import CodeInUse
@@ -94,26 +104,27 @@ def _audience() -> str:
     return audience()
 
 
-def _code_or_404(code_id: str) -> dict[str, Any]:
+def _code_or_404(code_id: str, known=None) -> dict[str, Any]:
     """The code as the reader may see it (the plan's ids hold dots: SO1.1); else 404."""
     try:
-        return codebook.one(evidence(), code_id, audience())
+        return codebook.one(evidence(), code_id, audience(), known)
     except NotFound:
         abort(404)
 
 
 def _show(code_id: str, values=None, errors=None, status: int = 200):
-    code = _code_or_404(code_id)
     ev = evidence()
+    known = codebook.all_codes(ev)  # read once for the page (five times was a tenth of it)
+    code = _code_or_404(code_id, known)
     period, chosen = _period(), _audience()
     period_errors: dict[str, str] = {}
     try:
-        summary = reports.code_summary(ev, code_id, period, chosen, current_user.name)
+        summary = reports.code_summary(ev, code_id, period, chosen, current_user.name, known)
     except ValidationError as exc:  # a wrong period in the address: said, and all dates shown
         period_errors = exc.errors
-        summary = reports.code_summary(ev, code_id, (None, None), chosen, current_user.name)
+        summary = reports.code_summary(ev, code_id, (None, None), chosen, current_user.name, known)
         status = 400 if status == 200 else status
-    team = not codebook.is_plans(codebook.all_codes(ev)[code_id])
+    team = not codebook.is_plans(known[code_id])
     args = {k: v for k, v in (("from", period[0]), ("to", period[1])) if v and not period_errors}
     if chosen != audience():
         args["audience"] = chosen
@@ -127,12 +138,22 @@ def _show(code_id: str, values=None, errors=None, status: int = 200):
         audience_chosen=chosen,
         args=args,
         formats=documents.FORMATS,
-        codes=list(codebook.all_codes(ev).values()),  # the forms' lists: names, no counts
+        codes=list(known.values()),  # the forms' lists: names, no counts
         values=values or {**code, "codable": "true" if code["codable"] else "false"},
         errors=errors or {},
+        record_url=_record_url(),
         **{f.__name__: f for f in SUMMARY_WORDS},
     )
     return page, status
+
+
+def _record_url():
+    """A record's address for its id: ``url_for`` once, then the id as the route's converter
+    writes it (a code's page links hundreds of records; ``url_for`` was a tenth of it)."""
+    marker = "record-id-here"
+    base = url_for("records.show", record_id=marker)
+    converter = current_app.url_map.converters["default"](current_app.url_map)
+    return lambda record_id: base.replace(marker, converter.to_url(record_id))
 
 
 @bp.route("/codes/<code_id>")
